@@ -1,0 +1,54 @@
+# The two commands a new user needs: `make report` and `make test`.
+# Both create .venv on first use, install the package and its dependencies,
+# and install the few system packages the report needs (CJK font, Chromium).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+WAVE   ?= surveys/demo-2022
+PYTEST_ARGS ?= -n 2
+
+.PHONY: help venv sysdeps test lint report clean-wave reference bench synth clean
+
+help:
+	@echo "make report     build the report for $(WAVE) into reports/"
+	@echo "make test       lint + full test suite"
+	@echo "make reference  regenerate R survey reference values (needs R)"
+	@echo "make bench      speed benchmark vs peers into reports/bench/"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+venv: $(STAMP)
+
+sysdeps:
+	@sh .ci/sysdeps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check analysis tests notebooks
+
+test: $(STAMP) sysdeps lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+report: $(STAMP) sysdeps
+	$(BIN)/greensurvey report $(WAVE)
+
+clean-wave: $(STAMP)
+	$(BIN)/greensurvey clean $(WAVE)
+
+synth: $(STAMP)
+	$(BIN)/python -m analysis.synth $(WAVE)
+
+reference:
+	@sh .ci/sysdeps.sh r
+	Rscript tests/reference/make_reference.R
+
+bench: $(STAMP) sysdeps
+	$(BIN)/python -m tests.bench.run --out reports/bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
