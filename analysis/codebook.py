@@ -472,6 +472,19 @@ class Codebook(_Model):
             cols.append(self.respondent.ip)
         return cols
 
+    def to_json(self) -> str:
+        """Serialise (for ``DataFrame.attrs['codebook_json']``)."""
+        return self.model_dump_json()
+
+    @classmethod
+    def from_frame(cls, data: pd.DataFrame) -> Codebook:
+        """The codebook a reader attached to ``data`` (``attrs['codebook_json']``)."""
+        text = data.attrs.get("codebook_json")
+        if not text:
+            raise CodebookError("the frame carries no codebook",
+                                hint="pass codebook= explicitly or load the data with analysis.load_wave")
+        return cls.model_validate_json(text)
+
     @property
     def folder(self) -> Path | None:
         """The wave folder (the codebook's directory), if loaded from disk."""
