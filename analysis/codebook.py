@@ -358,7 +358,8 @@ class StraightLineRule(_Model):
 
 
 class DuplicateRules(_Model):
-    ids: Action = "exclude"
+    # Repeated respondent ids usually mean two files were merged twice: fail by default.
+    ids: Literal["error", "exclude", "flag"] = "error"
     answers: Action = "flag"
     ip: Action = "flag"
 
@@ -371,6 +372,27 @@ class Screening(_Model):
     straightlining: tuple[StraightLineRule, ...] = ()
     duplicates: DuplicateRules = DuplicateRules()
     consistency: Action = "exclude"
+
+
+class Derived(_Model):
+    """A variable computed from a question's options, e.g. province -> region.
+
+    ``map`` sends each option key of ``source`` to a level of the new
+    variable; ``labels`` gives the levels' bilingual labels (their order is
+    the categorical order).
+    """
+
+    id: str
+    source: str
+    map: dict[str, str]
+    labels: dict[str, Label]
+
+    @model_validator(mode="after")
+    def _levels_labelled(self) -> Derived:
+        missing = sorted(set(self.map.values()) - set(self.labels))
+        if missing:
+            raise ValueError(f"derived {self.id!r}: levels {missing} have no label")
+        return self
 
 
 class Fieldwork(_Model):
@@ -408,6 +430,8 @@ class Codebook(_Model):
     scan_free_text: bool = True
     missing_codes: dict[int, MissingKind] = Field(default_factory=lambda: {-3: "skipped", -2: "not_asked"})
     questions: tuple[Question, ...]
+    derived: tuple[Derived, ...] = ()
+    ignore: tuple[str, ...] = ()
     screening: Screening = Screening()
     weighting: WeightingSpec = WeightingSpec()
     disclosure: Disclosure = Disclosure()
@@ -440,9 +464,21 @@ class Codebook(_Model):
         for i, rule in enumerate(self.screening.straightlining):
             if rule.grid not in known or known[rule.grid].type != "grid":
                 raise ValueError(f"@screening.straightlining.{i}: {rule.grid!r} is not a grid question")
+        for i, d in enumerate(self.derived):
+            if d.id in known:
+                raise ValueError(f"@derived.{i}.id: {d.id!r} is also a question id")
+            if d.source not in known:
+                raise ValueError(f"@derived.{i}.source: unknown question {d.source!r}")
+            keys = {o.key for o in known[d.source].options}
+            unmapped = sorted(keys - set(d.map))
+            unknown = sorted(set(d.map) - keys)
+            if unknown or unmapped:
+                raise ValueError(f"@derived.{i}.map: keys {unknown} are not options of "
+                                 f"{d.source!r}; options {unmapped} are not mapped")
+        variables = set(known) | {d.id for d in self.derived}
         for i, v in enumerate(self.weighting.variables):
-            if v not in known:
-                raise ValueError(f"@weighting.variables.{i}: {v!r} is not a question id")
+            if v not in variables:
+                raise ValueError(f"@weighting.variables.{i}: {v!r} is not a question or derived id")
         return self
 
     def __iter__(self) -> Iterator[Question]:  # type: ignore[override]
@@ -462,8 +498,8 @@ class Codebook(_Model):
         return table.get(code)
 
     def columns(self) -> list[str]:
-        """All question output columns, in questionnaire order."""
-        return [c for q in self.questions for c in q.columns()]
+        """All question and derived output columns, in questionnaire order."""
+        return [c for q in self.questions for c in q.columns()] + [d.id for d in self.derived]
 
     def personal_columns(self) -> list[str]:
         """Source columns that hold personal data (including the IP column)."""
