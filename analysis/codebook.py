@@ -40,7 +40,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ._yaml import LineMap, line_of, load_yaml_with_lines
 from .errors import CodebookError, TargetsError, UnknownQuestionTypeError
