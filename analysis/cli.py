@@ -1,0 +1,212 @@
+"""The ``greensurvey`` console command.
+
+Subcommands::
+
+    greensurvey clean surveys/<wave>        ingest + clean, print the exclusion funnel
+    greensurvey report surveys/<wave>       execute the notebooks, render reports/<wave>/
+    greensurvey inspect <export>            detect platform, mode, encoding; list questions
+    greensurvey codebook <export> [-o F]    draft a survey.yaml from a raw export
+    greensurvey weight surveys/<wave>       clean + rake to targets.yaml, print diagnostics
+    greensurvey synth surveys/<wave>        regenerate the synthetic demo wave
+
+Bad input prints one line (``greensurvey: error: ...``) and exits with 2;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import SurveyError
+
+__all__ = ["main", "build_parser"]
+
+
+@contextmanager
+def _step(label: str, quiet: bool) -> Iterator[None]:
+    """Show a progress bar while a step runs (tqdm hides itself when not a TTY)."""
+    if quiet:
+        yield
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=1, desc=label, leave=False, disable=None, file=sys.stderr,
+               bar_format="{desc}: {elapsed}")
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        bar.update(1)
+        bar.close()
+        elapsed = time.perf_counter() - start
+        if elapsed >= 1.0:
+            print(f"  {label}: {elapsed:.1f} s", file=sys.stderr)
+
+
+def _read_and_clean(wave: str, quiet: bool) -> tuple[Any, Any]:
+    from .clean import clean
+    from .ingest import read_wave
+
+    with _step("reading export", quiet):
+        w = read_wave(wave)
+    with _step("cleaning", quiet):
+        result = clean(w.data, w.codebook)
+    return w, result
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    w, result = _read_and_clean(args.wave, args.quiet)
+    src = w.source
+    print(f"wave {w.codebook.wave}: {src.n_rows} rows read from {Path(src.file).name} "
+          f"({src.platform}, {src.mode} mode, {src.encoding})")
+    print(result.funnel_text() if hasattr(result, "funnel_text") else result.funnel().to_string(index=False))
+    if args.audit:
+        out = Path(args.audit)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        result.audit.to_csv(out, index=False, encoding="utf-8")
+        print(f"audit ({len(result.audit)} rows) written to {out}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    with _step("building report", args.quiet):
+        res = build_report(args.wave, output_dir=args.output, language=args.language,
+                           timeout=args.timeout)
+    print(res.summary() if hasattr(res, "summary") else res)
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from .ingest import read_wave
+
+    with _step("reading export", args.quiet):
+        w = read_wave(args.path)
+    src = w.source
+    print(f"file      {src.file}\nplatform  {src.platform}\nmode      {src.mode}\n"
+          f"encoding  {src.encoding}\nrows      {src.n_rows}\nsha256    {src.sha256}")
+    for q in w.codebook.questions:
+        print(f"  {q.id:<24} {q.type:<13} {q.label.get(args.language)[:60]}")
+    return 0
+
+
+def _cmd_codebook(args: argparse.Namespace) -> int:
+    from .ingest import codebook_yaml, draft_codebook
+
+    with _step("drafting codebook", args.quiet):
+        text = codebook_yaml(draft_codebook(args.export))
+    if args.output:
+        out = Path(args.output)
+        if out.exists() and not args.force:
+            raise SurveyError(f"{out} exists", file=out, hint="pass --force to overwrite it")
+        out.write_text(text, encoding="utf-8")
+        print(f"codebook draft written to {out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_weight(args: argparse.Namespace) -> int:
+    from .codebook import load_targets
+    from .design import SurveyDesign
+    from .diagnostics import weight_summary
+
+    w, result = _read_and_clean(args.wave, args.quiet)
+    folder = Path(args.wave) if Path(args.wave).is_dir() else Path(args.wave).parent
+    targets = load_targets(folder / w.codebook.weighting.targets)
+    with _step("raking", args.quiet):
+        design = SurveyDesign(result.data).rake(targets)
+    print(weight_summary(design.weights).to_string())
+    return 0
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import write_wave
+
+    with _step("generating", args.quiet):
+        paths = write_wave(args.wave)
+    print(f"synthetic wave written: {paths}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for docs and tests)."""
+    p = argparse.ArgumentParser(
+        prog="greensurvey",
+        description="Reproducible, design-based analysis of green-consumption surveys.")
+    p.add_argument("--version", action="version", version=f"greensurvey {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("clean", help="ingest and clean a wave, print the exclusion funnel")
+    c.add_argument("wave", help="wave folder (with survey.yaml and raw/), survey.yaml, or export")
+    c.add_argument("--audit", metavar="CSV", help="also write the audit table to this CSV")
+    c.set_defaults(func=_cmd_clean)
+
+    r = sub.add_parser("report", help="execute the notebooks and render the HTML report")
+    r.add_argument("wave")
+    r.add_argument("--language", choices=["zh", "en"], default="zh")
+    r.add_argument("--output", metavar="DIR", help="default: reports/<wave>/")
+    r.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    r.set_defaults(func=_cmd_report)
+
+    i = sub.add_parser("inspect", help="detect platform, mode and encoding of an export")
+    i.add_argument("path")
+    i.add_argument("--language", choices=["zh", "en"], default="zh")
+    i.set_defaults(func=_cmd_inspect)
+
+    d = sub.add_parser("codebook", help="draft a survey.yaml from a raw export")
+    d.add_argument("export")
+    d.add_argument("-o", "--output", metavar="YAML")
+    d.add_argument("--force", action="store_true")
+    d.set_defaults(func=_cmd_codebook)
+
+    w = sub.add_parser("weight", help="clean and rake a wave to its targets, print diagnostics")
+    w.add_argument("wave")
+    w.set_defaults(func=_cmd_weight)
+
+    s = sub.add_parser("synth", help="regenerate the synthetic demo wave")
+    s.add_argument("wave", nargs="?", default="surveys/demo-2022")
+    s.set_defaults(func=_cmd_synth)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``greensurvey`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except SurveyError as exc:
+        if args.debug:
+            raise
+        print(f"greensurvey: error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeError) as exc:
+        if args.debug:
+            raise
+        print(f"greensurvey: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("greensurvey: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
+        if args.debug:
+            raise
+        print(f"greensurvey: internal error: {type(exc).__name__}: {exc} "
+              "(rerun with --debug for the traceback and report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
