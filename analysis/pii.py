@@ -1,0 +1,405 @@
+"""Detect and redact personal data (PII) in free text.
+
+The detectors follow ``../shared/domain.md`` section 6 and are reused by
+:mod:`analysis.clean` (to scrub answers) and by the report/export code (to
+scan every output before it is written).
+
+Text is NFKC-normalised first, so full-width digits (``１３８…``) and
+full-width colons are found like their ASCII forms.  Every match is replaced
+by a fixed tag in square brackets (one scheme, English, language neutral):
+
+===============  ================  ==============================================
+kind             tag               what is matched
+===============  ================  ==============================================
+``email``        ``[email]``       ``name@domain.tld``
+``ip``           ``[ip]``          IPv4 dotted quads, IPv6 (validated)
+``id_number``    ``[id_number]``   18-digit 居民身份证号 with a valid ISO 7064
+                                   MOD 11-2 check character and birth date;
+                                   15-digit legacy numbers with a valid date
+``bank_card``    ``[bank_card]``   16-19 digits starting 3-6 that pass Luhn
+``mobile``       ``[mobile]``      ``1[3-9]`` + 9 digits, optional ``+86`` /
+                                   ``0086`` / ``86``, spaces or dashes allowed
+                                   in the 3-4-4 grouping
+``landline``     ``[landline]``    ``0`` + 2-3 digit area code + 7-8 digits, or
+                                   7-8 digits after a cue (电话/座机/tel)
+``wechat``       ``[wechat]``      a WeChat ID (letter + 5-19 of ``[-_A-Za-z0-9]``)
+                                   only after a cue (微信/wechat/vx/wx/…)
+``qq``           ``[qq]``          5-11 digits after a cue (QQ/扣扣)
+``postcode``     ``[postcode]``    6 digits after a cue (邮编/邮政编码)
+===============  ================  ==============================================
+
+Cue-based kinds keep the cue and replace only the identifier, so
+``"微信 abc_123456"`` becomes ``"微信 [wechat]"``.  Numbers that merely look
+long (prices such as ``1999元``, year-months such as ``202301``) are left
+alone: identity and card numbers must pass their checksums.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PII_KINDS",
+    "PII_LABELS",
+    "PII_PATTERNS",
+    "PII_TAGS",
+    "PiiMatch",
+    "contains_pii",
+    "find_pii",
+    "is_valid_id_number",
+    "luhn_valid",
+    "normalize_text",
+    "pii_tag",
+    "salted_hash",
+    "scan_frame",
+    "scrub_text",
+]
+
+# ---------------------------------------------------------------- checksums
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_SEPARATORS = re.compile(r"[\s\-]")
+
+
+def _valid_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def is_valid_id_number(value: str, *, legacy: bool = True) -> bool:
+    """Whether ``value`` is a well-formed Chinese resident identity number.
+
+    Parameters
+    ----------
+    value : str
+        Candidate; NFKC-normalised, spaces/dashes removed, ``x`` upper-cased.
+    legacy : bool, default True
+        Also accept 15-digit first-generation numbers (no check digit; only
+        the address-code region and the ``19YYMMDD`` birth date are checked).
+
+    Returns
+    -------
+    bool
+        For 18 characters: 17 digits + digit or ``X``, a real birth date in
+        1800-2099, first digit 1-8 (region), and the ISO 7064 MOD 11-2 check
+        character of GB 11643-1999 (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
+        ``sum mod 11`` indexes ``"10X98765432"``).
+
+    Examples
+    --------
+    >>> is_valid_id_number("11010519491231002X")
+    True
+    >>> is_valid_id_number("110105194912310021")
+    False
+    """
+    s = _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value))).upper()
+    if len(s) == 18 and s[:17].isdigit() and (s[17].isdigit() or s[17] == "X"):
+        if s[0] not in "12345678":
+            return False
+        year, month, day = int(s[6:10]), int(s[10:12]), int(s[12:14])
+        if not (1800 <= year <= 2099 and _valid_date(year, month, day)):
+            return False
+        total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS))
+        return _ID_CHECK[total % 11] == s[17]
+    if legacy and len(s) == 15 and s.isdigit():
+        return s[0] in "12345678" and _valid_date(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12]))
+    return False
+
+
+def luhn_valid(value: str) -> bool:
+    """Whether the digits of ``value`` pass the Luhn (mod 10) check.
+
+    Separators (spaces, dashes) are ignored; anything else non-digit fails.
+    """
+    s = _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
+    if not s.isdigit() or len(s) < 2:
+        return False
+    digits = np.frombuffer(s.encode("ascii"), dtype=np.uint8)[::-1].astype(np.int64) - 48
+    doubled = digits[1::2] * 2
+    return int(digits[::2].sum() + (doubled - 9 * (doubled > 9)).sum()) % 10 == 0
+
+
+def _valid_ipv6(value: str) -> bool:
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    # "::" or "1::2" are valid but far more likely a typo or a time than an address.
+    return len(re.findall(r"[0-9A-Fa-f]+", value)) >= 3
+
+
+# ---------------------------------------------------------------- patterns
+_CUE_TAIL = r"\s*(?:号码?|id|ID)?\s*[:是为]?\s*"
+_PATTERNS: dict[str, list[str]] = {
+    "email": [r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"],
+    "ip": [
+        r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\.?\d)",
+        r"(?<![0-9A-Fa-f:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])",
+    ],
+    "id_number": [
+        r"(?<!\d)[1-8]\d{5}[ \-]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ \-]?\d{3}[\dXx](?!\d)",
+        r"(?<!\d)[1-8]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d)",
+    ],
+    "bank_card": [r"(?<!\d)[3-6]\d{3}(?:[ \-]?\d){12,15}(?!\d)"],
+    "mobile": [r"(?<![\d+])(?:(?:\+|00)?86[ \-]?)?1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}(?!\d)"],
+    "landline": [
+        r"(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?[2-9]\d{6,7}(?!\d)",
+        r"(?i)(?:电话|座机|固话|tel)" + _CUE_TAIL + r"(?P<pii>[2-9]\d{6,7})(?!\d)",
+    ],
+    "wechat": [
+        r"(?i)(?<![A-Za-z])(?:微信号?|weixin|wechat|vx|wx|v信|威信|薇信)" + _CUE_TAIL
+        + r"(?P<pii>[A-Za-z][\-_A-Za-z0-9]{5,19})(?![\-_A-Za-z0-9])",
+    ],
+    "qq": [r"(?i)(?<![A-Za-z])(?:qq|扣扣)" + _CUE_TAIL + r"(?P<pii>[1-9]\d{4,10})(?!\d)"],
+    "postcode": [r"(?:邮编|邮政编码)" + _CUE_TAIL + r"(?P<pii>\d{6})(?!\d)"],
+}
+_VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "id_number": is_valid_id_number,
+    "bank_card": luhn_valid,
+}
+
+#: Kinds in the order they are applied: earlier kinds win overlaps.
+PII_KINDS: tuple[str, ...] = tuple(_PATTERNS)
+#: Compiled patterns per kind (cue-based ones mark the identifier as group ``pii``).
+PII_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
+    kind: tuple(re.compile(p) for p in pats) for kind, pats in _PATTERNS.items()
+}
+#: Replacement tag per kind.
+PII_TAGS: dict[str, str] = {kind: f"[{kind}]" for kind in PII_KINDS}
+#: Readable names, used for masked audit values such as ``"[mobile number]"``.
+PII_LABELS: dict[str, str] = {
+    "email": "email address", "ip": "IP address", "id_number": "ID number",
+    "bank_card": "bank card number", "mobile": "mobile number", "landline": "landline number",
+    "wechat": "WeChat ID", "qq": "QQ number", "postcode": "postcode",
+}
+
+
+class PiiMatch(NamedTuple):
+    """One detected item: its kind and ``(start, end)`` in the normalised text."""
+
+    kind: str
+    span: tuple[int, int]
+
+
+def pii_tag(kind: str) -> str:
+    """The replacement tag of ``kind`` (e.g. ``"[mobile]"``)."""
+    return PII_TAGS[kind]
+
+
+def normalize_text(text: str) -> str:
+    """NFKC normalisation: full-width digits, letters and colons become ASCII."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def _value_span(kind: str, pattern: re.Pattern[str], m: re.Match[str]) -> tuple[int, int] | None:
+    """Span of the identifier in ``m``, or ``None`` if it fails validation."""
+    span = m.span("pii") if "pii" in pattern.groupindex else m.span()
+    value = m.string[span[0]:span[1]]
+    if kind == "ip" and ":" in value and not _valid_ipv6(value):
+        return None
+    validator = _VALIDATORS.get(kind)
+    if validator is not None and not validator(value):
+        return None
+    return span
+
+
+def _selected(kinds: tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if kinds is None:
+        return PII_KINDS
+    unknown = [k for k in kinds if k not in PII_PATTERNS]
+    if unknown:
+        raise ValueError(f"unknown PII kind(s) {unknown}; choose from {list(PII_KINDS)}")
+    return tuple(k for k in PII_KINDS if k in kinds)
+
+
+def find_pii(text: str, kinds: tuple[str, ...] | list[str] | None = None) -> list[PiiMatch]:
+    """Find personal data in one string.
+
+    Parameters
+    ----------
+    text : str
+        Free text.
+    kinds : sequence of str, optional
+        Restrict to these kinds (default: all of :data:`PII_KINDS`).
+
+    Returns
+    -------
+    list of PiiMatch
+        ``(kind, (start, end))`` sorted by position.  Spans index
+        ``normalize_text(text)``.  Kinds are applied in :data:`PII_KINDS`
+        order and earlier kinds win overlaps, exactly as :func:`scrub_text`
+        replaces them.
+
+    Examples
+    --------
+    >>> find_pii("手机 138 1234 5678，邮箱 a@b.cn")
+    [PiiMatch(kind='mobile', span=(3, 16)), PiiMatch(kind='email', span=(21, 27))]
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    masked = normalize_text(text)
+    found: list[PiiMatch] = []
+    for kind in _selected(kinds):
+        for pattern in PII_PATTERNS[kind]:
+            spans = [sp for m in pattern.finditer(masked)
+                     if (sp := _value_span(kind, pattern, m)) is not None]
+            # Mask accepted spans so later patterns cannot re-match them (as scrub_text does).
+            for s, e in spans:
+                masked = masked[:s] + "\x00" * (e - s) + masked[e:]
+            found.extend(PiiMatch(kind, sp) for sp in spans)
+    return sorted(found, key=lambda m: m.span)
+
+
+def contains_pii(text: str, kinds: tuple[str, ...] | list[str] | None = None) -> bool:
+    """Whether :func:`find_pii` finds anything in ``text``."""
+    return bool(find_pii(text, kinds))
+
+
+def _replacer(kind: str, pattern: re.Pattern[str]) -> Callable[[re.Match[str]], str]:
+    tag = PII_TAGS[kind]
+
+    def repl(m: re.Match[str]) -> str:
+        span = _value_span(kind, pattern, m)
+        if span is None:
+            return m.group(0)
+        s, e = span[0] - m.start(), span[1] - m.start()
+        whole = m.group(0)
+        return whole[:s] + tag + whole[e:]
+
+    return repl
+
+
+def scrub_text(series: pd.Series, kinds: tuple[str, ...] | list[str] | None = None,
+               ) -> tuple[pd.Series, pd.DataFrame]:
+    """Replace personal data in a column of free text by tags.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Text (non-string values are left untouched).
+    kinds : sequence of str, optional
+        Restrict to these kinds (default: all).
+
+    Returns
+    -------
+    scrubbed : pandas.Series
+        Same index; rows with findings are NFKC-normalised with each match
+        replaced by its tag (:data:`PII_TAGS`); other rows are unchanged.
+        String dtype.
+    report : pandas.DataFrame
+        One row per (row, kind) with findings: ``row`` (the index label),
+        ``kind``, ``count``.  Never holds the matched values.
+
+    Notes
+    -----
+    Each pattern is applied with :meth:`pandas.Series.str.replace`; the
+    callback validates checksums (ID numbers, bank cards) and IPv6 syntax.
+    """
+    text = series.astype("string")
+    norm = text.str.normalize("NFKC")
+    out = norm
+    for kind in _selected(kinds):
+        for pattern in PII_PATTERNS[kind]:
+            out = out.str.replace(pattern, _replacer(kind, pattern), regex=True)
+    changed = (out != norm).fillna(False).to_numpy(dtype=bool)
+    scrubbed = text.where(~changed, out)
+    rows: list[pd.DataFrame] = []
+    if changed.any():
+        before, after = norm[changed], out[changed]
+        for kind in _selected(kinds):
+            tag = re.escape(PII_TAGS[kind])
+            count = (after.str.count(tag) - before.str.count(tag)).astype("int64")
+            hit = count > 0
+            if hit.any():
+                rows.append(pd.DataFrame({"row": count.index[hit.to_numpy()], "kind": kind,
+                                          "count": count[hit].to_numpy()}))
+    report = (pd.concat(rows, ignore_index=True) if rows
+              else pd.DataFrame({"row": pd.Series([], dtype=series.index.dtype),
+                                 "kind": pd.Series([], dtype="object"),
+                                 "count": pd.Series([], dtype="int64")}))
+    if len(report):
+        # Stable (row position, kind order) ordering, independent of pattern order.
+        pos = pd.Series(np.arange(len(series)), index=series.index)
+        order = np.lexsort((report["kind"].map(PII_KINDS.index).to_numpy(),
+                            pos.loc[report["row"]].to_numpy()))
+        report = report.iloc[order].reset_index(drop=True)
+    return scrubbed, report
+
+
+def scan_frame(frame: pd.DataFrame, kinds: tuple[str, ...] | list[str] | None = None,
+               columns: list[str] | None = None) -> pd.DataFrame:
+    """Scan the text of a whole table (e.g. an output file) for personal data.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table; object/string columns (and the column names) are scanned.
+    kinds : sequence of str, optional
+        Restrict to these kinds.
+    columns : list of str, optional
+        Scan only these columns (default: every object or string column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``column``, ``row``, ``kind``, ``count`` for every finding (empty if
+        clean); ``column`` is ``None`` for a finding in a column *name*.
+    """
+    parts: list[pd.DataFrame] = []
+    names = pd.Series([str(c) for c in frame.columns], dtype="string")
+    _, head = scrub_text(names, kinds)
+    if len(head):
+        parts.append(head.assign(column=None))
+    cols = columns if columns is not None else [
+        c for c in frame.columns
+        if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]
+    for col in cols:
+        _, rep = scrub_text(frame[col], kinds)
+        if len(rep):
+            parts.append(rep.assign(column=col))
+    if not parts:
+        return pd.DataFrame({"column": [], "row": [], "kind": [], "count": []}).astype(
+            {"count": "int64"})
+    return pd.concat(parts, ignore_index=True)[["column", "row", "kind", "count"]]
+
+
+def salted_hash(series: pd.Series, salt: str, *, length: int = 16) -> pd.Series:
+    """Pseudonymise values with HMAC-SHA256 keyed by ``salt``.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Values to hash (converted to ``str``; NA stays NA).
+    salt : str
+        Secret key; keep it out of the repository and outputs.
+    length : int, default 16
+        Hex characters kept (16 = 64 bits, ample for survey-sized joins).
+
+    Returns
+    -------
+    pandas.Series
+        String dtype, same index.  Equal inputs give equal hashes, so the
+        result still works for duplicate checks and joins across files.
+    """
+    if not isinstance(salt, str) or not salt:
+        raise ValueError("`salt` must be a non-empty string")
+    key = salt.encode("utf-8")
+    text = series.astype("string")
+    uniques = pd.unique(text.dropna())
+    # Hash each distinct value once: HMAC has no vectorised form.
+    table = {v: hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:length]
+             for v in uniques}
+    return text.map(table, na_action="ignore").astype("string")
