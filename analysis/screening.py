@@ -96,7 +96,8 @@ class Hit:
     ----------
     rule : str
         Rule id.
-    action : {"exclude", "flag"}
+    action : {"exclude", "flag", "error"}
+        ``"error"`` only for an empty ``duplicate_id`` hit (duplicates would have raised).
     question : str or None
         Question checked (None for whole-respondent rules such as speeders).
     mask : numpy.ndarray
@@ -463,7 +464,8 @@ def check_duplicate_ids(data: pd.DataFrame, ctx: ScreenContext) -> list[Hit]:
                 hint="remove the doubled export rows, or set screening.duplicates.ids to "
                      "'exclude' (keep the first submission) or 'flag' (clean(duplicates=...))",
                 ids=list(pd.unique(ids[dup])), source_rows=list(src))
-        return [_hit("duplicate_id", "exclude", None, np.zeros(len(data), bool), "")]
+        # No duplicates: an empty hit, so the funnel shows the rule ran (action "error").
+        return [_hit("duplicate_id", "error", None, np.zeros(len(data), bool), "")]
     return [_duplicate_hit(data, ids, ctx.order, action, "duplicate_id", "respondent id")]
 
 
@@ -484,8 +486,9 @@ def check_speeders(data: pd.DataFrame, ctx: ScreenContext) -> list[Hit]:
                                                                       na_value=np.nan)
     ok = np.isfinite(dur) & (dur > 0)
     if not ok.any():
-        warnings.warn("duration_s holds no usable value: the speeder rule was skipped",
-                      DataQualityWarning, stacklevel=3)
+        if len(data):
+            warnings.warn("duration_s holds no usable value: the speeder rule was skipped",
+                          DataQualityWarning, stacklevel=3)
         return []
     median = float(np.median(dur[ok]))
     threshold = spec.fraction_of_median * median
