@@ -48,6 +48,7 @@ reference:
 	Rscript tests/reference/make_reference.R
 
 bench: $(STAMP) sysdeps
+	@sh .ci/sysdeps.sh r
 	$(BIN)/python -m tests.bench.run --out reports/bench
 
 clean:

@@ -1,0 +1,1 @@
+"""Speed benchmark (``make bench``); not collected by pytest."""

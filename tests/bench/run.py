@@ -1,0 +1,202 @@
+"""``make bench``: greensurvey against R survey, svy, samplics, balance and weightipy.
+
+Every tool runs in its own subprocess on the same rows (``tests/bench/data.py``,
+fixed seed) so timings and peak memory are comparable; only the operation is
+timed, not data loading.  Peers live in their own venv (``.bench/venv``)
+because they pin their own dependency versions; a peer that cannot be
+installed is reported as such, never silently dropped.
+
+Writes ``<out>/results.csv``, ``<out>/results.md`` and ``<out>/bench.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / ".bench"
+PEERS = ("svy", "samplics", "balance", "weightipy")
+TASKS = ("rake", "prop", "domains", "glm")
+TASK_TEXT = {
+    "rake": "raking to 4 margins (2, 6, 31, 2 levels) to 1e-6",
+    "prop": "proportion with Taylor SE, strata + PSU",
+    "domains": "the same for 31 domains",
+    "glm": "logistic svyglm, strata + PSU",
+}
+# Peers without design-based standard errors only rake.
+PEER_TASKS = {"svy": TASKS, "samplics": TASKS, "balance": ("rake",), "weightipy": ("rake",)}
+
+
+def _peer_python(log: list[str]) -> tuple[Path | None, dict[str, str]]:
+    """Create the peers' venv if missing; return its python and per-peer install status."""
+    py = BENCH / "venv" / "bin" / "python"
+    status: dict[str, str] = {}
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(BENCH / "venv")], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=False)
+    for peer in PEERS:
+        ok = subprocess.run([str(py), "-c", f"import {peer}"], capture_output=True).returncode == 0
+        if not ok:
+            # One at a time: installed together their pins conflict on some machines.
+            r = subprocess.run([str(py), "-m", "pip", "install", "-q", peer],
+                               capture_output=True, text=True)
+            ok = r.returncode == 0
+            if not ok:
+                status[peer] = "not installable: " + (r.stderr.strip().splitlines() or ["?"])[-1]
+        if ok:
+            v = subprocess.run([str(py), "-c", f"import importlib.metadata as m; print(m.version('{peer}'))"],
+                               capture_output=True, text=True).stdout.strip()
+            status[peer] = f"installed {v}"
+        log.append(f"{peer}: {status[peer]}")
+    return py, status
+
+
+def _r_status() -> str:
+    if shutil.which("Rscript") is None:
+        return "not installed (Rscript missing; `make reference` installs it)"
+    r = subprocess.run(["Rscript", "-e", "cat(as.character(packageVersion('survey')))"],
+                       capture_output=True, text=True)
+    return f"installed survey {r.stdout.strip()}" if r.returncode == 0 else "R present, survey missing"
+
+
+def _run(cmd: list[str], timeout: float) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "2"}
+    start = time.perf_counter()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+    except subprocess.TimeoutExpired:
+        return {"status": f"timeout > {timeout:.0f} s"}
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    if r.returncode != 0 or not lines:
+        err = (r.stderr.strip().splitlines() or ["no output"])[-1][:160]
+        return {"status": f"failed: {err}"}
+    out = json.loads(lines[-1])
+    out["status"] = "ok"
+    out["wall_s"] = time.perf_counter() - start
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", default="reports/bench")
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--big", default="10000000", help="size run by greensurvey alone ('' to skip)")
+    ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--no-peers", action="store_true")
+    args = ap.parse_args(argv)
+    out = ROOT / args.out
+    out.mkdir(parents=True, exist_ok=True)
+    BENCH.mkdir(exist_ok=True)
+    sizes = [int(float(s)) for s in args.sizes.split(",") if s]
+    log: list[str] = []
+    peer_py, peer_status = (None, {p: "skipped (--no-peers)" for p in PEERS}) if args.no_peers \
+        else _peer_python(log)
+    r_status = _r_status()
+    rows: list[dict] = []
+
+    def record(tool: str, task: str, n: int, res: dict) -> None:
+        rows.append({"tool": tool, "task": task, "n": n, **res})
+        print(f"{tool:>12} {task:>8} n={n:>9,}  {res.get('status')}  "
+              f"{res.get('seconds', float('nan')):.4f} s  {res.get('peak_mb', float('nan')):.0f} MB",
+              flush=True)
+
+    from tests.bench.data import make_data
+
+    for n in sizes + ([int(float(args.big))] if args.big else []):
+        alone = n not in sizes
+        ours = [sys.executable, "-m", "tests.bench.worker_ours"]
+        for task in ("bincount",) + TASKS:
+            record("greensurvey", task, n, _run(ours + [task, str(n)], args.timeout))
+        if alone:
+            continue
+        csv = BENCH / f"data_{n}.csv"
+        if r_status.startswith("installed"):
+            if not csv.exists():
+                make_data(n).to_csv(csv, index=False)
+            for task in TASKS:
+                record("R survey", task, n,
+                       _run(["Rscript", str(ROOT / "tests/bench/worker_r.R"), task, str(n), str(csv)],
+                            args.timeout))
+        for peer in PEERS:
+            if not peer_status.get(peer, "").startswith("installed"):
+                continue
+            for task in PEER_TASKS[peer]:
+                record(peer, task, n, _run([str(peer_py), "-m", "tests.bench.worker_peers",
+                                            peer, task, str(n)], args.timeout))
+
+    df = pd.DataFrame(rows)
+    df.to_csv(out / "results.csv", index=False)
+    _write_markdown(df, out, peer_status, r_status, sizes)
+    _plot(df, out)
+    print(f"wrote {out}/results.csv, results.md, bench.png")
+    return 0
+
+
+def _write_markdown(df: pd.DataFrame, out: Path, peers: dict[str, str], r_status: str,
+                    sizes: list[int]) -> None:
+    ok = df[df["status"] == "ok"]
+    lines = ["# Benchmark", "",
+             f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
+             "", "Tools: R survey " + r_status + "; " + "; ".join(f"{k} {v}" for k, v in peers.items()) + ".", ""]
+    for task in TASKS:
+        lines += [f"## {TASK_TEXT[task]}", "", "seconds (peak MB)", ""]
+        sub = df[df["task"] == task]
+        table = sub.assign(cell=[f"{s:.4f} ({m:.0f})" if st == "ok" else st
+                                 for s, m, st in zip(sub.get("seconds", pd.Series(dtype=float)),
+                                                     sub.get("peak_mb", pd.Series(dtype=float)),
+                                                     sub["status"])])
+        pivot = table.pivot_table(index="tool", columns="n", values="cell", aggfunc="first")
+        try:
+            lines += [pivot.to_markdown(), ""]
+        except ImportError:  # tabulate is optional
+            lines += ["```", pivot.to_string(), "```", ""]
+        for n in sizes:
+            at = ok[(ok["task"] == task) & (ok["n"] == n)].sort_values("seconds")
+            if len(at):
+                lines.append(f"- n = {n:,}: fastest {at.iloc[0]['tool']}")
+        lines.append("")
+    rk = ok[(ok["tool"] == "greensurvey") & (ok["task"] == "rake")].set_index("n")
+    bc = ok[(ok["tool"] == "greensurvey") & (ok["task"] == "bincount")].set_index("n")
+    if len(rk) and "iterations" in rk:
+        lines += ["## Raking iteration vs one weighted bincount pass over the same 4 columns", ""]
+        for n in rk.index:
+            it = rk.loc[n, "iterations"]
+            if n in bc.index and it and it == it:
+                ratio = rk.loc[n, "seconds"] / float(it) / bc.loc[n, "seconds"]
+                lines.append(f"- n = {n:,}: {int(it)} iterations, {ratio:.2f}x a bincount pass per iteration")
+        lines.append("")
+    (out / "results.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _plot(df: pd.DataFrame, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = df[(df["status"] == "ok") & (df["task"].isin(TASKS))]
+    fig, axes = plt.subplots(1, len(TASKS), figsize=(4 * len(TASKS), 3.6))
+    for ax, task in zip(axes, TASKS):
+        for tool, g in ok[ok["task"] == task].groupby("tool"):
+            g = g.sort_values("n")
+            ax.plot(g["n"], g["seconds"], marker="o", label=tool)
+        ax.set(xscale="log", yscale="log", title=task, xlabel="respondents", ylabel="seconds")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "bench.png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
