@@ -305,7 +305,9 @@ def check_codes(data: pd.DataFrame, ctx: ScreenContext) -> tuple[pd.DataFrame, p
                 if bad.any():
                     old = format_values(values[bad])
                     if isinstance(values.dtype, pd.CategoricalDtype):
-                        out[col] = values.astype(object).mask(bad)
+                        # Drop the stray categories too, keeping the option order.
+                        extra = [c for c in values.cat.categories if str(c) not in keys]
+                        out[col] = values.mask(bad).cat.remove_categories(extra)
                     else:
                         _set_na(out, [col], bad)
                     if q.type != "grid":
@@ -647,9 +649,11 @@ def detect_psm(codebook: Codebook) -> tuple[tuple[str, str, str, str], ...]:
 
 
 def check_price_order(data: pd.DataFrame, ctx: ScreenContext) -> list[Hit]:
-    """Rule ``price_order``: Van Westendorp prices must satisfy
-    too cheap <= cheap <= expensive <= too expensive (checked on every pair
-    that was answered)."""
+    """Rule ``price_order``: Van Westendorp prices out of order.
+
+    Requires too cheap <= cheap <= expensive <= too expensive on every pair
+    that was answered (ties allowed); sets come from ``ctx.psm``.
+    """
     hits = []
     pairs = [(0, 1), (1, 2), (2, 3), (0, 2), (1, 3), (0, 3)]
     for ids in ctx.psm:

@@ -76,6 +76,19 @@ def test_categorical_value_outside_the_options_is_invalid():
     assert res.data.loc[3, "gender__missing"] == "invalid"
 
 
+def test_stray_category_on_a_grid_item_is_invalid_and_order_is_kept():
+    frame = make_frame()
+    frame["g_b"] = frame["g_b"].cat.add_categories(["l9"])
+    frame.loc[5, "g_b"] = "l9"
+    res = clean(frame)
+    rows = _rows(res, "invalid_code")
+    assert rows[["respondent_id", "column", "old_value"]].values.tolist() == [
+        ["r005", "g_b", "l9"]]
+    assert list(res.data["g_b"].cat.categories) == LIKERT
+    assert res.data["g_b"].cat.ordered
+    assert pd.isna(res.data.loc[5, "g_b"])
+
+
 def test_out_of_range_numeric_is_set_missing_with_old_value():
     frame = _set(make_frame(), 4, age=200.0)
     res = clean(frame)
