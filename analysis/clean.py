@@ -67,7 +67,7 @@ _META_COLUMNS = ("respondent_id", "source_row", "duration_s", "submitted_at", "s
                  "ip_hash")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: comparing DataFrames with == is ambiguous
 class CleanResult:
     """Outcome of :func:`clean`.
 
