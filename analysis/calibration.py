@@ -1,0 +1,870 @@
+"""Numerical core of weighting and the calibration objects used by the variance.
+
+Everything here works on integer-coded margins and plain float arrays; input
+checking and level matching live in :mod:`analysis.weighting`.
+
+The algorithms follow R's ``survey`` package (Lumley) closely enough to agree
+with it to rounding error:
+
+* :func:`ipf` is iterative proportional fitting (``rake``), run on the cells of
+  the cross-classification of the margins rather than on rows, since raking
+  multiplies every row of a cell by the same factor.
+* :func:`grake` is a port of ``survey:::grake`` (Newton steps on the
+  calibration equations with a generalised inverse and step halving), with
+  the calibration functions of ``cal.linear``, ``cal.raking`` and
+  ``cal.logit``; :func:`linear_calibration` is ``regcalibrate`` (closed form).
+* :func:`trim_weights` is ``trimWeights.survey.design2``.
+
+The calibration objects (:class:`RakingCalibration`, :class:`PostStratification`,
+:class:`GregCalibration`) reproduce what ``survey:::svyrecvar`` does with a
+design's ``postStrata`` before computing the variance: they replace weighted
+scores by their calibration residuals.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+
+from .diagnostics import WeightingInfo, _margins_table, weight_summary
+from .errors import CalibrationError, ConvergenceError, ConvergenceWarning
+
+__all__ = [
+    "ResolvedMargin",
+    "CALFUNS",
+    "group_sums",
+    "collapse_cells",
+    "ipf",
+    "IPFResult",
+    "grake",
+    "GrakeResult",
+    "linear_calibration",
+    "trim_weights",
+    "RakingCalibration",
+    "PostStratification",
+    "GregCalibration",
+    "Trimming",
+    "rake_weights",
+    "poststratify_weights",
+    "calibrate_weights",
+    "trim_design_weights",
+    "dummy_matrix",
+    "check_rank",
+]
+
+# survey:::svyrecvar applies the raking residualisation a fixed 10 times.
+_RAKING_SWEEPS = 10
+# survey:::grake rescales the weights when every total is this many times the sample's.
+_GRAKE_RESCALE = 20.0
+
+
+@dataclass(frozen=True)
+class ResolvedMargin:
+    """One margin matched to the data.
+
+    Attributes
+    ----------
+    column : str
+        Data column.
+    levels : tuple of str
+        Target levels, in order; ``codes`` index into them.
+    codes : numpy.ndarray
+        Integer code of each row's level (0 .. len(levels) - 1).
+    targets : numpy.ndarray
+        Population count of each level (already scaled to the common total).
+    """
+
+    column: str
+    levels: tuple[str, ...]
+    codes: np.ndarray
+    targets: np.ndarray
+
+
+# -- grouped sums -----------------------------------------------------------
+
+def group_sums(codes: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
+    """Sum ``x`` (n or n×c) within the ``k`` groups given by ``codes``.
+
+    One ``numpy.bincount`` pass (over a flattened index for 2-D input).
+    """
+    if x.ndim == 1:
+        return np.bincount(codes, weights=x, minlength=k)[:k]
+    c = x.shape[1]
+    flat = (codes.astype(np.int64)[:, None] * c + np.arange(c)).ravel()
+    return np.bincount(flat, weights=x.ravel(), minlength=k * c)[: k * c].reshape(k, c)
+
+
+def collapse_cells(codes: Sequence[np.ndarray], sizes: Sequence[int]
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Map rows to the occupied cells of the cross-classification of ``codes``.
+
+    Returns
+    -------
+    cell : numpy.ndarray
+        Cell index of every row (0 .. K - 1).
+    cell_codes : list of numpy.ndarray
+        For each margin, the level code of each of the K cells.
+    """
+    n = len(codes[0])
+    total = int(np.prod([int(s) for s in sizes], dtype=object))
+    if total >= 2**62:  # the mixed-radix id would overflow: every row is its own cell
+        return np.arange(n), [np.asarray(c, dtype=np.int64) for c in codes]
+    cid = np.asarray(codes[0], dtype=np.int64)
+    for c, s in zip(codes[1:], sizes[1:], strict=True):
+        cid = cid * int(s) + c
+    if total <= max(4 * n, 1 << 20):
+        present = np.bincount(cid, minlength=total) > 0
+        cell_ids = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        cell = lookup[cid]
+    else:
+        cell_ids, cell = np.unique(cid, return_inverse=True)
+    cell_codes: list[np.ndarray] = []
+    rem = cell_ids
+    for s in reversed(sizes):
+        cell_codes.append(rem % int(s))
+        rem = rem // int(s)
+    cell_codes.reverse()
+    small = np.int32 if len(cell_ids) < 2**31 else np.int64
+    return cell.astype(small, copy=False), cell_codes
+
+
+# -- raking ----------------------------------------------------------------
+
+class EmptyLevelError(Exception):
+    """Internal: a margin level has zero weight in some weight column."""
+
+    def __init__(self, margin: int, level: int, column: int) -> None:
+        super().__init__(margin, level, column)
+        self.margin, self.level, self.column = margin, level, column
+
+
+@dataclass
+class IPFResult:
+    """Output of :func:`ipf`.
+
+    ``factor`` is the cumulative multiplier of each cell (K×c); ``last``
+    holds, per margin, the level factors of the final sweep (L_m×c), from
+    which the weights after each step of that sweep can be recovered.
+    """
+
+    factor: np.ndarray
+    last: list[np.ndarray]
+    iterations: int
+    max_error: float
+    converged: bool
+
+
+def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
+        cell_weights: np.ndarray, *, max_iter: int = 50, tol: float = 1e-7) -> IPFResult:
+    """Iterative proportional fitting of cell weights to margins.
+
+    Parameters
+    ----------
+    cell_codes : sequence of numpy.ndarray
+        Per margin, the level code of each cell.
+    targets : sequence of numpy.ndarray
+        Per margin, the target total of each level (all > 0).
+    cell_weights : numpy.ndarray
+        K×c starting weights of the cells (one column per weight vector,
+        e.g. full-sample weights followed by replicate weights).
+    max_iter : int
+        Maximum number of sweeps over the margins.
+    tol : float
+        Stop once every level total of every column is within a relative
+        ``tol`` of its target.
+
+    Returns
+    -------
+    IPFResult
+
+    Raises
+    ------
+    EmptyLevelError
+        If a level has zero total in some column (internal; callers re-raise
+        a :class:`CalibrationError` naming it).
+    """
+    w0 = cell_weights if cell_weights.ndim == 2 else cell_weights[:, None]
+    nlev = [len(t) for t in targets]
+    tcol = [np.asarray(t, dtype="float64")[:, None] for t in targets]
+    factor = np.ones_like(w0)
+    last = [np.ones((k, w0.shape[1])) for k in nlev]
+    err = np.inf
+    it = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported
+            for m, codes in enumerate(cell_codes):
+                tot = group_sums(codes, nlev[m], w0 * factor)
+                if not (tot > 0).all():
+                    lev, col = np.argwhere(~(tot > 0))[0]
+                    raise EmptyLevelError(m, int(lev), int(col))
+                f = tcol[m] / tot
+                factor *= f[codes]
+                last[m] = f
+            err = max(float(np.max(np.abs(group_sums(c, k, w0 * factor) / t - 1.0)))
+                      for c, k, t in zip(cell_codes, nlev, tcol, strict=True))
+            if err <= tol:
+                break
+    return IPFResult(factor, last, it, err, err <= tol)
+
+
+def capped_ipf(codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
+               weights: np.ndarray, lower: float, upper: float, *,
+               max_iter: int = 50, tol: float = 1e-7) -> IPFResult:
+    """Raking with absolute weight caps: a sweep over the margins, then clipping.
+
+    Works on rows (clipping breaks the cell structure).  ``factor`` in the
+    result is the per-row multiplier; ``last`` is empty.
+    """
+    nlev = [len(t) for t in targets]
+    w = weights.astype("float64", copy=True)
+    err = np.inf
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported
+        for m, c in enumerate(codes):
+            w *= (targets[m] / group_sums(c, nlev[m], w))[c]
+        np.clip(w, lower, upper, out=w)
+        err = max(float(np.max(np.abs(group_sums(c, k, w) / t - 1.0)))
+                  for c, k, t in zip(codes, nlev, targets, strict=True))
+        if err <= tol:
+            break
+    return IPFResult((w / weights)[:, None], [], it, err, err <= tol)
+
+
+# -- calibration functions (survey's cal.linear / cal.raking / cal.logit) ----
+
+def _linear_fm1(u: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.minimum(np.maximum(u + 1.0, lo), hi) - 1.0
+
+
+def _linear_df(u: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return ((u < hi - 1.0) & (u > lo - 1.0)).astype("float64")
+
+
+def _raking_fm1(u: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.minimum(np.maximum(np.exp(u), lo), hi) - 1.0
+
+
+def _raking_df(u: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    # R tests u against bounds - 1 here (not log bounds); kept to follow R's iterates.
+    return np.where((u < hi - 1.0) & (u > lo - 1.0), np.exp(u), 0.0)
+
+
+def _logit_parts(u: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, float]:
+    a = (hi - lo) / ((hi - 1.0) * (1.0 - lo))
+    return np.exp(a * u), a
+
+
+def _logit_fm1(u: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    e, _ = _logit_parts(u, lo, hi)
+    return (lo * (hi - 1.0) + hi * (1.0 - lo) * e) / (hi - 1.0 + (1.0 - lo) * e) - 1.0
+
+
+def _logit_df(u: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    e, a = _logit_parts(u, lo, hi)
+    den = hi - 1.0 + (1.0 - lo) * e
+    return (hi * (1.0 - lo) * e * a / den
+            - (lo * (hi - 1.0) + hi * (1.0 - lo) * e) * ((1.0 - lo) * e * a) / den**2)
+
+
+CalFun = tuple[Callable[[np.ndarray, float, float], np.ndarray],
+               Callable[[np.ndarray, float, float], np.ndarray]]
+CALFUNS: dict[str, CalFun] = {
+    "linear": (_linear_fm1, _linear_df),
+    "raking": (_raking_fm1, _raking_df),
+    "logit": (_logit_fm1, _logit_df),
+}
+
+
+def _ginv(a: np.ndarray, tol: float) -> np.ndarray:
+    """Moore-Penrose inverse as MASS::ginv (singular values below tol * max dropped)."""
+    u, d, vt = np.linalg.svd(a)
+    keep = d > max(tol * d[0], 0.0)
+    return (vt[keep].T / d[keep]) @ u[:, keep].T
+
+
+@dataclass
+class GrakeResult:
+    """Output of :func:`grake`: g-weights and how the Newton iteration went."""
+
+    g: np.ndarray
+    iterations: int
+    achieved: float
+    converged: bool
+    scale: float | None
+    misfit: np.ndarray
+
+
+def grake(mm: np.ndarray, ww: np.ndarray, calfun: str, bounds: tuple[float, float],
+          population: np.ndarray, *, tol: float = 1e-7, max_iter: int = 50) -> GrakeResult:
+    """Generalised raking (``survey:::grake``): solve for g with ``mm' (ww g) = population``.
+
+    Parameters
+    ----------
+    mm : numpy.ndarray
+        n×p model matrix of the calibration variables.
+    ww : numpy.ndarray
+        Weights before calibration.
+    calfun : {"linear", "raking", "logit"}
+        Calibration (distance) function.
+    bounds : tuple of float
+        Bounds on g (``-inf``/``inf`` for none; logit needs finite bounds
+        with ``lower < 1 < upper``).
+    population : numpy.ndarray
+        Population totals of the columns of ``mm``.
+    tol : float
+        Convergence when ``|misfit| / (1 + |population|) < tol`` for all totals.
+    max_iter : int
+        Iteration limit (R's ``maxit``).
+
+    Returns
+    -------
+    GrakeResult
+        ``converged=False`` leaves it to the caller to warn or raise.
+
+    Notes
+    -----
+    As in R, when every population total is more than 20 times the sample
+    total the weights are first rescaled by the mean ratio, so bounds then
+    apply to g relative to the rescaled weights.
+    """
+    fm1, df = CALFUNS[calfun]
+    lo, hi = float(bounds[0]), float(bounds[1])
+    ww = np.asarray(ww, dtype="float64")
+    sample_total = mm.T @ ww
+    eta = np.zeros(mm.shape[1])
+    xeta = mm @ eta
+    deriv = df(xeta, lo, hi)
+    it = 1
+    scale: float | None = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scales = population / sample_total
+    if np.min(scales) > _GRAKE_RESCALE:
+        scale = float(np.mean(scales))
+        ww = ww * scale
+        sample_total = sample_total * scale
+    denom = 1.0 + np.abs(population)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        while True:
+            tmat = (mm * (ww * deriv)[:, None]).T @ mm
+            misfit = population - sample_total - mm.T @ (ww * fm1(xeta, lo, hi))
+            deta = _ginv(tmat, 256 * np.finfo(float).eps) @ misfit
+            eta = eta + deta
+            xeta = mm @ eta
+            g = 1.0 + fm1(xeta, lo, hi)
+            deriv = df(xeta, lo, hi)
+            while it < max_iter and not (np.isfinite(g).all() and np.isfinite(deriv).all()):
+                it += 1
+                deta = deta / 2.0
+                eta = eta - deta
+                xeta = mm @ eta
+                g = 1.0 + fm1(xeta, lo, hi)
+                deriv = df(xeta, lo, hi)
+            misfit = population - sample_total - mm.T @ (ww * fm1(xeta, lo, hi))
+            rel = np.abs(misfit) / denom
+            achieved = float(np.max(rel)) if np.isfinite(rel).all() else float("inf")
+            if (rel < tol).all():
+                converged = True
+                break
+            it += 1
+            if it > max_iter:
+                converged = False
+                break
+    if scale is not None:
+        g = g * scale
+    return GrakeResult(g, it, achieved, converged, scale, misfit)
+
+
+def linear_calibration(mm: np.ndarray, ww: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Unbounded linear (GREG) calibration in closed form (``regcalibrate``); returns g."""
+    a = mm * np.sqrt(ww)[:, None]
+    tt = np.linalg.solve(a.T @ a, population - mm.T @ ww)
+    return 1.0 + mm @ tt
+
+
+# -- trimming ---------------------------------------------------------------
+
+def trim_weights(w: np.ndarray, lower: float, upper: float, *, strict: bool = False,
+                 max_passes: int = 100_000) -> tuple[np.ndarray, int]:
+    """R's ``trimWeights``: clip to ``[lower, upper]``, share the excess equally.
+
+    The trimmed amount is added in equal parts to the weights that were not
+    outside the bounds (so the total is unchanged).  With ``strict`` this is
+    repeated until no weight lies outside the bounds.
+
+    Returns
+    -------
+    weights : numpy.ndarray
+    passes : int
+        Trimming passes made (0 if nothing was outside the bounds).
+    """
+    w = np.asarray(w, dtype="float64")
+    passes = 0
+    while True:
+        outside = (w < lower) | (w > upper)
+        if not outside.any():
+            return w, passes
+        inside = ~outside
+        if not inside.any():
+            raise CalibrationError(
+                f"every weight lies outside the trimming bounds [{lower}, {upper}]",
+                hint="widen the bounds; the excess has nowhere to go")
+        new = np.clip(w, lower, upper)
+        new[inside] += (w - new).sum() / inside.sum()
+        w = new
+        passes += 1
+        if not strict:
+            return w, passes
+        if passes >= max_passes:
+            raise ConvergenceError(
+                f"strict trimming did not settle after {passes} passes",
+                hint="widen the bounds or use strict=False")
+
+
+# -- calibration objects ----------------------------------------------------
+
+def _as_matrix(x: Any) -> tuple[np.ndarray, bool]:
+    arr = np.asarray(x, dtype="float64")
+    return (arr[:, None], True) if arr.ndim == 1 else (arr, False)
+
+
+class RakingCalibration:
+    """Raking residualisation, as R stores it for ``rake()`` (class ``"raking"``).
+
+    ``svyrecvar`` makes 10 passes over the margins, each replacing the scores
+    ``x`` by ``x - w_m * ave(x / w_m, margin)``, where ``w_m`` are the
+    weights just after margin ``m`` was adjusted in the last raking sweep.
+    The weights ``w_m`` are rebuilt from the final weights and the last
+    sweep's level factors rather than stored, to keep memory at one copy.
+
+    Parameters
+    ----------
+    codes : sequence of numpy.ndarray
+        Per margin, the level code of every row.
+    weights : numpy.ndarray
+        Final raked (full-sample) weights.
+    last_factors : sequence of numpy.ndarray
+        Per margin, the level factors applied in the last sweep.
+    info : WeightingInfo, optional
+        Diagnostics of the weighting step.
+    """
+
+    kind = "raking"
+
+    def __init__(self, codes: Sequence[np.ndarray], weights: np.ndarray,
+                 last_factors: Sequence[np.ndarray], info: WeightingInfo | None = None) -> None:
+        self.codes = [np.asarray(c) for c in codes]
+        self.sizes = [len(f) for f in last_factors]
+        self.weights = np.asarray(weights, dtype="float64")
+        self.last_factors = [np.asarray(f, dtype="float64") for f in last_factors]
+        self.info = info
+
+    def step_weights(self) -> list[np.ndarray]:
+        """Weights right after each margin's adjustment in the last sweep."""
+        out = [self.weights]
+        w = self.weights
+        for m in range(len(self.codes) - 1, 0, -1):
+            w = w / self.last_factors[m][self.codes[m]]
+            out.append(w)
+        out.reverse()
+        return out
+
+    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        x, flat = _as_matrix(x)
+        x = x.copy()
+        psw = self.step_weights()
+        counts = [np.bincount(c, minlength=k)[:k] for c, k in zip(self.codes, self.sizes,
+                                                                  strict=True)]
+        for _ in range(_RAKING_SWEEPS):
+            for m, codes in enumerate(self.codes):
+                w = psw[m][:, None]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means = group_sums(codes, self.sizes[m], x / w) / counts[m][:, None]
+                x -= w * means[codes]
+        return x[:, 0] if flat else x
+
+    def __repr__(self) -> str:
+        return f"RakingCalibration({len(self.codes)} margins, sizes={self.sizes})"
+
+
+class PostStratification:
+    """Post-stratification residualisation, as ``svyrecvar`` does for ``postStratify``.
+
+    Scores become ``x - w * (sum_h x * w0 / w) / (sum_h w0)`` within each
+    post-stratum ``h``, with ``w0`` the weights before and ``w`` after.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Post-stratum of every row.
+    k : int
+        Number of post-strata.
+    oldweights, weights : numpy.ndarray
+        Weights before and after post-stratification.
+    info : WeightingInfo, optional
+    """
+
+    kind = "poststratify"
+
+    def __init__(self, codes: np.ndarray, k: int, oldweights: np.ndarray, weights: np.ndarray,
+                 info: WeightingInfo | None = None) -> None:
+        self.codes = np.asarray(codes)
+        self.k = int(k)
+        self.oldweights = np.asarray(oldweights, dtype="float64")
+        self.weights = np.asarray(weights, dtype="float64")
+        self.info = info
+
+    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        x, flat = _as_matrix(x)
+        psw = self.weights.copy()
+        psw[(psw == 0) & (self.oldweights == 0)] = 1.0  # as R: 0/0 rows contribute nothing
+        ratio = (self.oldweights / psw)[:, None]
+        means = group_sums(self.codes, self.k, x * ratio) / group_sums(
+            self.codes, self.k, self.oldweights)[:, None]
+        out = x - means[self.codes] * psw[:, None]
+        return out[:, 0] if flat else out
+
+    def __repr__(self) -> str:
+        return f"PostStratification({self.k} post-strata)"
+
+
+class GregCalibration:
+    """GREG residualisation, as ``svyrecvar`` does for ``calibrate()`` (stage 0).
+
+    Scores become ``qr.resid(qr(mm * sqrt(w0)), x / w) * w`` with
+    ``w = g * sqrt(w0)``: the residual of the least-squares projection on the
+    calibration variables.  An orthonormal basis of ``mm * sqrt(w0)`` is kept
+    (n×rank floats).
+
+    Parameters
+    ----------
+    mm : numpy.ndarray
+        n×p calibration model matrix.
+    oldweights : numpy.ndarray
+        Weights before calibration (``w0``).
+    g : numpy.ndarray
+        Calibration factors (new weights are ``g * w0``).
+    method : str
+        Calibration function name, for display.
+    info : WeightingInfo, optional
+    """
+
+    kind = "calibrate"
+
+    def __init__(self, mm: np.ndarray, oldweights: np.ndarray, g: np.ndarray,
+                 method: str = "linear", info: WeightingInfo | None = None) -> None:
+        whalf = np.sqrt(np.asarray(oldweights, dtype="float64"))
+        q, r, _ = scipy.linalg.qr(mm * whalf[:, None], mode="economic", pivoting=True)
+        diag = np.abs(np.diag(r))
+        rank = int((diag > 1e-7 * diag[0]).sum()) if diag.size and diag[0] > 0 else 0
+        self.q = np.ascontiguousarray(q[:, :rank])
+        self.w = np.asarray(g, dtype="float64") * whalf
+        self.method = method
+        self.info = info
+
+    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        x, flat = _as_matrix(x)
+        z = x / self.w[:, None]
+        out = (z - self.q @ (self.q.T @ z)) * self.w[:, None]
+        return out[:, 0] if flat else out
+
+    def __repr__(self) -> str:
+        return f"GregCalibration({self.method!r}, rank {self.q.shape[1]})"
+
+
+class Trimming:
+    """Record of a trimming step; leaves the variance scores unchanged, as R does.
+
+    R's ``trimWeights`` treats the trimmed weights as design weights and adds
+    no calibration; this object only carries the diagnostics.
+    """
+
+    kind = "trim"
+
+    def __init__(self, info: WeightingInfo) -> None:
+        self.info = info
+
+    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+        """Return ``x`` unchanged."""
+        return np.asarray(x, dtype="float64")
+
+    def __repr__(self) -> str:
+        return f"Trimming({dict(self.info.options)})"
+
+
+# -- engines: weights, replicate weights and calibration object from resolved input ----
+
+Result = tuple[np.ndarray, np.ndarray | None, Any]
+
+
+def _info(method: str, iterations: int, converged: bool, error: float, table: pd.DataFrame,
+          w0: np.ndarray, w: np.ndarray, options: dict[str, Any], notes: Sequence[str]
+          ) -> WeightingInfo:
+    return WeightingInfo(method=method, iterations=iterations, converged=converged,
+                         max_margin_error=float(error), margins=table,
+                         before=weight_summary(w0), after=weight_summary(w),
+                         options=options, notes=tuple(notes))
+
+
+def _not_converged(message: str, strict: bool, hint: str, **details: Any) -> None:
+    if strict:
+        raise ConvergenceError(message, hint=hint, **details)
+    warnings.warn(f"{message}. Fix: {hint}", ConvergenceWarning, stacklevel=5)
+
+
+def _table_error(table: pd.DataFrame) -> float:
+    return float(table["error"].abs().max()) if len(table) else 0.0
+
+
+def dummy_matrix(resolved: Sequence[ResolvedMargin], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Intercept + treatment dummies of the margins, and their population totals."""
+    cols = [np.ones(n)]
+    pop = [float(resolved[0].targets.sum())]
+    for m in resolved:
+        for j in range(1, len(m.levels)):
+            cols.append((m.codes == j).astype("float64"))
+            pop.append(float(m.targets[j]))
+    return np.column_stack(cols), np.array(pop)
+
+
+def rake_weights(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.ndarray | None,
+                 *, max_iter: int = 50, tol: float = 1e-7,
+                 cap: tuple[float | None, float | None] | None = None, strict: bool = False,
+                 notes: Sequence[str] = ()) -> Result:
+    """Rake ``w0`` (and each replicate column of ``repw``) to resolved margins.
+
+    Returns the new weights, the new replicate weights (or None) and the
+    calibration object (:class:`RakingCalibration`; a
+    :class:`GregCalibration` on the margin dummies when ``cap`` is given).
+    """
+    if max_iter < 1:
+        raise CalibrationError(f"`max_iter` must be at least 1, not {max_iter}",
+                               hint="pass max_iter=50")
+    common = float(resolved[0].targets.sum())
+    options = {"max_iter": max_iter, "tol": tol, "cap": cap, "total": common}
+    codes = [m.codes for m in resolved]
+    targets = [m.targets for m in resolved]
+    if cap is None:
+        cell, cell_codes = collapse_cells(codes, [len(m.levels) for m in resolved])
+        k = len(cell_codes[0])
+        start = group_sums(cell, k, w0)[:, None]
+        if repw is not None:
+            start = np.hstack([start, group_sums(cell, k, repw)])
+        try:
+            res = ipf(cell_codes, targets, start, max_iter=max_iter, tol=tol)
+        except EmptyLevelError as exc:
+            m = resolved[exc.margin]
+            level = m.levels[exc.level]
+            raise CalibrationError(
+                f"replicate {exc.column - 1} has zero weight in level {level!r} of "
+                f"{m.column!r}, so it cannot be raked", column=m.column, level=level,
+                hint="collapse this level with a neighbour; it is too small for the replicates"
+            ) from None
+        w = w0 * res.factor[cell, 0]
+        reps = None if repw is None else repw * res.factor[cell, 1:]
+        iterations, converged = res.iterations, res.converged
+    else:
+        w, reps, iterations = _capped(resolved, w0, repw, cap, common, max_iter=max_iter,
+                                      tol=tol)
+        converged = True
+    table = _margins_table(resolved, w0, w)
+    info = _info("rake", iterations, converged, _table_error(table), table, w0, w, options, notes)
+    cal: RakingCalibration | GregCalibration
+    if cap is None:
+        cal = RakingCalibration(codes, w, [f[:, 0] for f in res.last], info=info)
+    else:
+        cal = GregCalibration(dummy_matrix(resolved, len(w0))[0], w0, w / w0,
+                              method="raking with caps", info=info)
+    if not converged:
+        _not_converged(f"raking did not converge in {iterations} iterations: largest relative "
+                       f"margin error {info.max_margin_error:.3g} (tol {tol:g})", strict,
+                       hint="raise max_iter, loosen tol, or collapse sparse levels")
+    return w, reps, cal
+
+
+def _capped(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.ndarray | None,
+            cap: tuple[float | None, float | None], common: float, *, max_iter: int, tol: float
+            ) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Raking with weight caps given as multiples of the mean weight."""
+    lo_r = 0.0 if cap[0] is None else float(cap[0])
+    hi_r = np.inf if cap[1] is None else float(cap[1])
+    if not 0 <= lo_r < 1 < hi_r:
+        raise CalibrationError(f"`cap` must be (lower, upper) multiples of the mean weight "
+                               f"with 0 <= lower < 1 < upper, not {cap!r}",
+                               hint="e.g. cap=(0.25, 4)")
+    n = len(w0)
+    lo, hi = lo_r * common / n, hi_r * common / n
+    for m in resolved:
+        count = np.bincount(m.codes, minlength=len(m.levels))
+        bad = np.flatnonzero((count * hi < m.targets) | (count * lo > m.targets))
+        if bad.size:
+            j = int(bad[0])
+            raise CalibrationError(
+                f"caps {cap} make level {m.levels[j]!r} of {m.column!r} infeasible: its "
+                f"{count[j]} respondents can carry a total between {count[j] * lo:.6g} and "
+                f"{count[j] * hi:.6g}, but the target is {m.targets[j]:.6g}",
+                column=m.column, level=m.levels[j],
+                hint="widen the caps or collapse this level with a neighbour")
+    codes = [m.codes for m in resolved]
+    targets = [m.targets for m in resolved]
+    res = capped_ipf(codes, targets, w0, lo, hi, max_iter=max_iter, tol=tol)
+    if not res.converged:
+        raise CalibrationError(
+            f"raking with caps {cap} did not meet the margins in {res.iterations} iterations: "
+            f"largest relative margin error {res.max_error:.3g} (tol {tol:g})",
+            achieved=res.max_error,
+            hint="widen the caps, raise max_iter, or collapse sparse levels")
+    reps = None
+    if repw is not None:
+        reps = np.zeros_like(repw)
+        for r in range(repw.shape[1]):
+            keep = repw[:, r] > 0  # structural zeros of a replicate stay zero
+            rr = capped_ipf([c[keep] for c in codes], targets, repw[keep, r], lo, hi,
+                            max_iter=max_iter, tol=tol)
+            reps[keep, r] = repw[keep, r] * rr.factor[:, 0]
+            if not rr.converged:
+                warnings.warn(f"replicate {r} did not meet the margins under the caps "
+                              f"(error {rr.max_error:.3g})", ConvergenceWarning, stacklevel=4)
+    return w0 * res.factor[:, 0], reps, res.iterations
+
+
+def poststratify_weights(cell: np.ndarray, labels: Sequence[str], target: np.ndarray,
+                         w0: np.ndarray, repw: np.ndarray | None, *, name: str,
+                         options: dict[str, Any], notes: Sequence[str] = ()) -> Result:
+    """Post-stratify: each cell's weights scaled to its population count.
+
+    Replicates are post-stratified separately (``postStratify.svyrep.design``).
+    """
+    k = len(labels)
+    w = w0 * (target / group_sums(cell, k, w0))[cell]
+    reps = None
+    if repw is not None:
+        rfreq = group_sums(cell, k, repw)
+        if not (rfreq > 0).all():
+            i, r = np.argwhere(~(rfreq > 0))[0]
+            raise CalibrationError(f"replicate {r} has no weight in post-stratum {labels[i]!r}",
+                                   level=labels[i],
+                                   hint="collapse this post-stratum with a neighbour")
+        reps = repw * (target[:, None] / rfreq)[cell]
+    resolved = [ResolvedMargin(name, tuple(labels), cell, target)]
+    table = _margins_table(resolved, w0, w)
+    info = _info("poststratify", 1, True, _table_error(table), table, w0, w, options, notes)
+    return w, reps, PostStratification(cell, k, w0, w, info=info)
+
+
+def check_rank(mm: np.ndarray, ww: np.ndarray, names: Sequence[str]) -> None:
+    """Raise :class:`CalibrationError` naming calibration columns that are collinear."""
+    _, r, piv = scipy.linalg.qr(mm * np.sqrt(ww)[:, None], mode="economic", pivoting=True)
+    d = np.abs(np.diag(r))
+    rank = int((d > 1e-7 * d[0]).sum()) if d.size and d[0] > 0 else 0
+    if rank < mm.shape[1]:
+        dropped = [names[i] for i in piv[rank:]]
+        raise CalibrationError(f"calibration variables are collinear: {dropped} add nothing "
+                               "to the other columns", column=dropped[0],
+                               hint="drop the redundant variables or levels")
+
+
+def _g_weights(mm: np.ndarray, ww: np.ndarray, pop: np.ndarray, method: str,
+               bounds: tuple[float, float], max_iter: int, tol: float) -> GrakeResult:
+    if method == "linear" and bounds == (-np.inf, np.inf):
+        g = linear_calibration(mm, ww, pop)
+        misfit = pop - mm.T @ (ww * g)
+        return GrakeResult(g, 1, float(np.max(np.abs(misfit) / (1 + np.abs(pop)))), True,
+                           None, misfit)
+    return grake(mm, ww, method, bounds, pop, tol=tol, max_iter=max_iter)
+
+
+def calibrate_weights(mm: np.ndarray, pop: np.ndarray, names: Sequence[str], w0: np.ndarray,
+                      repw: np.ndarray | None, *, method: str = "linear",
+                      bounds: tuple[float, float] = (-np.inf, np.inf), max_iter: int = 50,
+                      tol: float = 1e-7, strict: bool = False,
+                      resolved: Sequence[ResolvedMargin] = (), options: dict[str, Any] | None = None,
+                      notes: Sequence[str] = ()) -> Result:
+    """Calibrate ``w0`` to the totals ``pop`` of the columns of ``mm``.
+
+    Unbounded linear calibration is closed-form (``regcalibrate``); the rest
+    go through :func:`grake`.  Replicate columns are calibrated one by one,
+    as ``calibrate.svyrep.design`` does.  Failure to converge with finite
+    bounds raises :class:`CalibrationError` (the bounds are infeasible);
+    without bounds it warns (or raises under ``strict``).
+    """
+    lo, hi = bounds
+    check_rank(mm, w0, names)
+    res = _g_weights(mm, w0, pop, method, bounds, max_iter, tol)
+    if not res.converged:
+        rel = np.abs(res.misfit) / (1 + np.abs(pop))
+        worst = names[int(np.nanargmax(rel))] if np.isfinite(rel).any() else names[0]
+        msg = (f"{method} calibration did not meet the totals in {res.iterations} iterations: "
+               f"largest relative misfit {res.achieved:.3g} (tol {tol:g}), worst for {worst!r}")
+        if np.isfinite(lo) or np.isfinite(hi):
+            raise CalibrationError(f"{msg}; the bounds ({lo:g}, {hi:g}) may be infeasible",
+                                   column=worst, achieved=res.achieved,
+                                   hint="widen the bounds or drop/collapse calibration variables")
+        _not_converged(msg, strict, hint="raise max_iter or loosen tol", column=worst)
+    w = w0 * res.g
+    reps = None
+    if repw is not None:
+        reps = np.empty_like(repw)
+        for r in range(repw.shape[1]):
+            rr = _g_weights(mm, repw[:, r], pop, method, bounds, max_iter, tol)
+            reps[:, r] = repw[:, r] * rr.g
+            if not rr.converged:
+                warnings.warn(f"calibration of replicate {r} did not converge (misfit "
+                              f"{rr.achieved:.3g})", ConvergenceWarning, stacklevel=4)
+    if resolved:
+        table = _margins_table(resolved, w0, w)
+    else:
+        after = mm.T @ w
+        table = pd.DataFrame({"variable": list(names), "target": pop,
+                              "before_total": mm.T @ w0, "after_total": after})
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table["error"] = np.where(pop != 0, after / pop - 1.0, after - pop)
+    opts = {"method": method, "bounds": (lo, hi), "max_iter": max_iter, "tol": tol,
+            "totals": dict(zip(names, pop.tolist(), strict=True)), **(options or {})}
+    if res.scale is not None:
+        notes = [*notes, f"weights rescaled by {res.scale:.6g} before calibration (as R's "
+                         "grake); bounds apply to the rescaled weights"]
+    info = _info("calibrate", res.iterations, res.converged, res.achieved, table, w0, w,
+                 opts, notes)
+    return w, reps, GregCalibration(mm, w0, res.g, method=method, info=info)
+
+
+def trim_design_weights(w0: np.ndarray, repw: np.ndarray | None, lower: float | None,
+                        upper: float | None, *, strict: bool = False,
+                        relative: bool = False) -> Result:
+    """Trim weights (and each replicate column, skipping its structural zeros)."""
+    lo = -np.inf if lower is None else float(lower)
+    hi = np.inf if upper is None else float(upper)
+    if relative:
+        mean = float(w0.mean())
+        lo, hi = lo * mean, hi * mean
+    if not lo < hi:
+        raise CalibrationError(f"trimming bounds need lower < upper, got ({lower}, {upper})",
+                               hint="swap or widen the bounds")
+    n, tot = len(w0), float(w0.sum())
+    if strict and not (lo * n <= tot <= hi * n):
+        raise CalibrationError(
+            f"strict trimming to [{lo:.6g}, {hi:.6g}] is infeasible: {n} weights within these "
+            f"bounds total {lo * n:.6g} to {hi * n:.6g}, but the weights sum to {tot:.6g}",
+            hint="widen the bounds (the mean weight must lie between them)")
+    w, passes = trim_weights(w0, lo, hi, strict=strict)
+    reps = None
+    if repw is not None:
+        reps = repw.copy()
+        for r in range(repw.shape[1]):
+            keep = repw[:, r] > 0  # structural zeros of a replicate stay zero
+            reps[keep, r] = trim_weights(repw[keep, r], lo, hi, strict=strict)[0]
+    options = {"lower": lo, "upper": hi, "strict": strict, "relative": relative,
+               "trimmed": int(((w0 < lo) | (w0 > hi)).sum())}
+    inside = bool(((w >= lo) & (w <= hi)).all())
+    info = _info("trim", passes, inside, 0.0, pd.DataFrame(), w0, w, options, [])
+    return w, reps, Trimming(info)

@@ -1,0 +1,705 @@
+"""Weighting to population margins: rake, post-stratify, calibrate, trim.
+
+Two layers share one implementation:
+
+* plain-weight functions for pipelines, registered in
+  :data:`WEIGHTING_METHODS` and all called as ``method(data, spec,
+  weights=None, **options)``, returning a ``pandas.Series`` named
+  ``"weight"`` on ``data.index``;
+* ``design_*`` functions behind :meth:`SurveyDesign.rake` and friends, which
+  return a *new* design whose standard errors account for the weighting:
+  the design keeps a calibration object (:mod:`analysis.calibration`) that
+  the variance applies to the scores, as R's ``survey`` does, and replicate
+  designs have every replicate weighted the same way.
+
+Margins are ``{column: {level: target}}`` (or ``{column: pandas.Series}``, or
+an :class:`analysis.codebook.Targets`).  Levels are compared as strings with
+the column's values.  Targets that are all shares (each margin sums to 1) are
+scaled to the sample's weight total; counts must agree on the population
+total.  The diagnostics of each step (:class:`~analysis.diagnostics.WeightingInfo`)
+are on ``design.calibrations[-1].info``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_argument, check_columns, check_weights, format_rows
+from .calibration import (
+    CALFUNS,
+    ResolvedMargin,
+    calibrate_weights,
+    collapse_cells,
+    dummy_matrix,
+    poststratify_weights,
+    rake_weights,
+    trim_design_weights,
+)
+from .errors import CalibrationError, TargetsError, WeightError
+
+if TYPE_CHECKING:
+    from .design import SurveyDesign
+
+__all__ = [
+    "WEIGHTING_METHODS",
+    "get_weighting_method",
+    "rake",
+    "poststratify",
+    "calibrate",
+    "trim",
+    "resolve_margins",
+    "design_rake",
+    "design_poststratify",
+    "design_calibrate",
+    "design_trim",
+]
+
+Total = float | Literal["sample"] | None
+_SHARE_TOL = 1e-6
+_TOTAL_TOL = 1e-6
+
+
+# -- input handling ---------------------------------------------------------
+
+def _level_str(value: Any) -> str:
+    """Level as compared with margin keys: 1.0 -> "1", "E" -> "E"."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _weights_array(data: pd.DataFrame, weights: Any, name: str = "weights") -> np.ndarray:
+    """Base weights as float64: None -> ones, a column name, or an array-like."""
+    if weights is None:
+        return np.ones(len(data))
+    if isinstance(weights, str):
+        check_columns(data, [weights], "weights")
+        w = data[weights].to_numpy(dtype="float64", na_value=np.nan)
+        name = weights
+    else:
+        w = np.asarray(weights, dtype="float64").ravel()
+    if len(w) != len(data):
+        raise WeightError(f"{name} have {len(w)} values but the data have {len(data)} rows",
+                          hint="pass one weight per row of the data")
+    return _check_positive(w, data.index, name)
+
+
+def _check_positive(w: np.ndarray, index: Any, name: str) -> np.ndarray:
+    # Fast path; the shared helper builds the row list only when something is wrong.
+    if not (np.isfinite(w).all() and (w > 0).all()):
+        check_weights(w, index, name=name)
+    return w
+
+
+def _column_codes(data: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a column's values and their string levels; NaN is an error."""
+    check_columns(data, [column], "margins")
+    s = data[column]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        uniques: Any = s.cat.categories
+    else:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    missing = codes < 0
+    if missing.any():
+        rows = data.index[missing]
+        raise TargetsError(
+            f"weighting variable {column!r} is missing in {int(missing.sum())} row(s)",
+            column=column, row=format_rows(rows),
+            hint="drop these rows or impute the variable before weighting")
+    names = [_level_str(u) for u in uniques]
+    distinct = list(dict.fromkeys(names))
+    if len(distinct) < len(names):  # e.g. 1 and "1" in an object column: one level
+        pos = {nm: i for i, nm in enumerate(distinct)}
+        codes = np.array([pos[nm] for nm in names], dtype=np.int64)[codes]
+    return codes, distinct
+
+
+def _margin_dict(column: str, spec: Any) -> dict[str, float]:
+    """One margin as ``{level string: target}``, with values checked."""
+    if hasattr(spec, "levels") and isinstance(getattr(spec, "levels", None), Mapping):
+        spec = spec.levels  # analysis.codebook.Margin
+    if isinstance(spec, pd.Series):
+        items = list(spec.items())
+    elif isinstance(spec, Mapping):
+        items = list(spec.items())
+    else:
+        raise TypeError(f"margin for {column!r} must be a mapping or a pandas Series of "
+                        f"level -> target, not {type(spec).__name__}")
+    out: dict[str, float] = {}
+    for key, value in items:
+        level = _level_str(key)
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            v = float("nan")
+        if not (np.isfinite(v) and v >= 0):
+            raise TargetsError(f"target of level {level!r} of {column!r} must be a non-negative "
+                               f"number, not {value!r}", column=column, level=level,
+                               hint="give a count or a share for every level")
+        if level in out:
+            raise TargetsError(f"level {level!r} of {column!r} is given twice", column=column,
+                               level=level, hint="merge the duplicate entries")
+        out[level] = v
+    if not out or sum(out.values()) <= 0:
+        raise TargetsError(f"margin for {column!r} has no positive target", column=column,
+                           hint="give the population count or share of each level")
+    return out
+
+
+def _normalise_margins(margins: Any, total: Total) -> tuple[dict[str, Any], Total]:
+    """Accept Targets, a mapping of margins; return (mapping, total)."""
+    if hasattr(margins, "as_margins") and hasattr(margins, "margins"):
+        if total is None and getattr(margins, "total", None) is not None:
+            total = float(margins.total)
+        margins = margins.as_margins()
+    if not isinstance(margins, Mapping) or not margins:
+        raise TypeError("`margins` must be a non-empty mapping {column: {level: target}} "
+                        f"or a Targets object, not {type(margins).__name__}")
+    return dict(margins), total
+
+
+def _match_levels(column: str, codes: np.ndarray, names: list[str], target: dict[str, float]
+                  ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    """Codes into the margin's positive-target levels, with errors for mismatches."""
+    present = np.bincount(codes, minlength=len(names))[: len(names)] > 0
+    sample_levels = {names[i] for i in np.flatnonzero(present)}
+    extra = sorted(sample_levels - set(target))
+    if extra:
+        raise TargetsError(
+            f"sample level(s) {extra} of {column!r} have no population target",
+            column=column, level=extra[0],
+            hint=f"add them to the margin (levels given: {sorted(target)}) or recode the column")
+    zero = sorted(lv for lv in sample_levels if target[lv] == 0)
+    if zero:
+        raise TargetsError(
+            f"sample level(s) {zero} of {column!r} have a zero population target",
+            column=column, level=zero[0],
+            hint="drop these respondents or give the level a positive target")
+    absent = [lv for lv, v in target.items() if v > 0 and lv not in sample_levels]
+    if absent:
+        raise TargetsError(
+            f"population level(s) {absent} of {column!r} have no respondents in the sample",
+            column=column, level=absent[0],
+            hint="collapse the level with a neighbouring one in both the data and the margin")
+    levels = tuple(lv for lv, v in target.items() if v > 0)
+    pos = {lv: i for i, lv in enumerate(levels)}
+    lut = np.array([pos.get(nm, -1) for nm in names], dtype=np.int64)
+    small = np.min_scalar_type(max(len(levels) - 1, 0))
+    return lut[codes].astype(small), levels, np.array([target[lv] for lv in levels])
+
+
+def _scale_totals(sums: dict[str, float], sample_total: float, total: Total,
+                  what: str = "margins") -> tuple[dict[str, float], float, list[str]]:
+    """Per-margin multipliers that bring every margin to the common population total."""
+    notes: list[str] = []
+    if total == "sample" or (total is None and all(abs(s - 1) <= _SHARE_TOL for s in sums.values())):
+        if total is None:
+            notes.append(f"{what} given as shares; scaled to the sample weight total "
+                         f"{sample_total:.6g}")
+        else:
+            notes.append(f"{what} normalised to the sample weight total {sample_total:.6g}")
+        return {k: sample_total / s for k, s in sums.items()}, sample_total, notes
+    if total is not None:
+        if isinstance(total, str) or not float(total) > 0:
+            raise TargetsError(f"`total` must be a positive number or 'sample', not {total!r}",
+                               hint="pass total='sample' or the population size")
+        notes.append(f"{what} normalised to the population total {float(total):.6g}")
+        return {k: float(total) / s for k, s in sums.items()}, float(total), notes
+    names = list(sums)
+    lo = min(names, key=lambda k: sums[k])
+    hi = max(names, key=lambda k: sums[k])
+    if sums[hi] - sums[lo] > _TOTAL_TOL * sums[hi]:
+        raise TargetsError(
+            f"margins disagree on the population total: {lo!r} sums to {sums[lo]:.10g} but "
+            f"{hi!r} sums to {sums[hi]:.10g}", column=hi,
+            hint="give every margin the same total, or shares (each summing to 1), or pass "
+                 "total='sample' to normalise each margin")
+    common = float(np.mean(list(sums.values())))
+    return {k: common / s for k, s in sums.items()}, common, notes
+
+
+def resolve_margins(data: pd.DataFrame, margins: Any, weights: Any = None, *,
+                    total: Total = None) -> tuple[list[ResolvedMargin], float, list[str]]:
+    """Match margins to the data: level codes per row and targets on a common total.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondent data holding the margin columns.
+    margins : mapping or Targets
+        ``{column: {level: target}}`` or ``{column: pandas.Series}``.
+    weights : array-like, optional
+        Base weights (their total is the scale for shares); default ones.
+    total : float or "sample", optional
+        Population total to scale every margin to; ``"sample"`` uses the
+        sample weight total.  By default shares are scaled to the sample
+        weight total and counts must agree.
+
+    Returns
+    -------
+    resolved : list of ResolvedMargin
+    total : float
+        The common population total.
+    notes : list of str
+        Scaling decisions, for the diagnostics.
+
+    Raises
+    ------
+    TargetsError
+        Unknown or missing levels, missing values, or disagreeing totals.
+    """
+    margins, total = _normalise_margins(margins, total)
+    w = _weights_array(data, weights)
+    parsed = {col: _margin_dict(col, spec) for col, spec in margins.items()}
+    mult, common, notes = _scale_totals({c: sum(t.values()) for c, t in parsed.items()},
+                                        float(w.sum()), total)
+    out = []
+    for col, target in parsed.items():
+        codes, names = _column_codes(data, col)
+        mcodes, levels, values = _match_levels(col, codes, names, target)
+        out.append(ResolvedMargin(col, levels, mcodes, values * mult[col]))
+    return out, common, notes
+
+
+def _replicate_weights(design: Any) -> np.ndarray | None:
+    return np.asarray(design.repweights, dtype="float64") if design.is_replicate else None
+
+
+# -- post-stratification ------------------------------------------------------
+
+def _population_cells(columns: list[str], population: Any) -> dict[tuple[str, ...], float]:
+    """Population counts keyed by tuples of level strings."""
+    if isinstance(population, pd.DataFrame):
+        value_cols = [c for c in population.columns if c not in columns]
+        missing = [c for c in columns if c not in population.columns]
+        if missing or len(value_cols) != 1:
+            raise TargetsError(
+                f"population table must hold the columns {columns} and one count column; "
+                f"it has {list(population.columns)}", column=(missing or value_cols or [None])[0],
+                hint="e.g. DataFrame({'stype': [...], 'Freq': [...]})")
+        keys = zip(*(population[c] for c in columns), strict=True)
+        items = list(zip(keys, population[value_cols[0]], strict=True))
+    elif isinstance(population, pd.Series):
+        items = [((k if isinstance(k, tuple) else (k,)), v) for k, v in population.items()]
+    elif isinstance(population, Mapping):
+        if len(columns) == 1 and set(population) == set(columns):
+            population = population[columns[0]]  # {column: {level: count}}
+            return _population_cells(columns, pd.Series(population))
+        items = [((k if isinstance(k, tuple) else (k,)), v) for k, v in population.items()]
+    else:
+        raise TypeError("`population` must be a pandas Series, a DataFrame or a mapping of "
+                        f"levels to counts, not {type(population).__name__}")
+    out: dict[tuple[str, ...], float] = {}
+    for key, value in items:
+        if len(key) != len(columns):
+            raise TargetsError(f"population cell {key!r} does not name one level of each of "
+                               f"{columns}", hint="index the population by the columns' levels")
+        k = tuple(_level_str(x) for x in key)
+        v = float(value)
+        if not (np.isfinite(v) and v >= 0):
+            raise TargetsError(f"population count of cell {k} must be non-negative, not {value!r}",
+                               level="/".join(k), hint="give a count or share for every cell")
+        out[k] = out.get(k, 0.0) + v
+    return out
+
+
+def _poststratify(data: pd.DataFrame, columns: Any, population: Any, w0: np.ndarray,
+                  repw: np.ndarray | None, *, partial: bool = False, total: Total = None
+                  ) -> tuple[np.ndarray, np.ndarray | None, Any]:
+    if columns is None:
+        names = getattr(getattr(population, "index", None), "names", None)
+        if isinstance(population, pd.Series) and names and all(names):
+            columns = list(names)
+        elif isinstance(population, Mapping) and len(population) == 1:
+            columns = list(population)
+        else:
+            raise TargetsError("cannot tell which columns to post-stratify on",
+                               hint="pass columns=[...] or name the population's index")
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    pop = _population_cells(columns, population)
+    coded = [_column_codes(data, c) for c in columns]
+    cell, cell_codes = collapse_cells([c for c, _ in coded], [len(nm) for _, nm in coded])
+    # one label per occupied cell (cells, not respondents)
+    labels = list(zip(*([coded[j][1][i] for i in cc] for j, cc in enumerate(cell_codes)),
+                      strict=True))
+    absent = [lab for lab in labels if pop.get(lab, 0.0) == 0.0]
+    if absent:
+        raise TargetsError(
+            f"sample cell(s) {absent[:5]} of {columns} have no population count",
+            column=columns[0], level="/".join(absent[0]),
+            hint="add the cell(s) to the population table or collapse levels")
+    occupied = set(labels)
+    empty = [lab for lab, v in pop.items() if v > 0 and lab not in occupied]
+    if empty and not partial:
+        raise TargetsError(
+            f"population cell(s) {empty[:5]} of {columns} have no respondents in the sample",
+            column=columns[0], level="/".join(empty[0]),
+            hint="collapse levels, or pass partial=True to ignore these cells")
+    target = np.array([pop[lab] for lab in labels])
+    mult, _, notes = _scale_totals({"population": float(target.sum()) + sum(pop[e] for e in empty)},
+                                   float(w0.sum()), total, what="population counts")
+    if empty:
+        notes.append(f"population cells without respondents ignored: {empty}")
+    return poststratify_weights(cell, ["/".join(lab) for lab in labels],
+                                target * mult["population"], w0, repw,
+                                name=" x ".join(columns),
+                                options={"columns": columns, "partial": partial}, notes=notes)
+
+
+# -- calibration --------------------------------------------------------------
+
+def _r_name(name: str) -> str:
+    """patsy column name -> R's model.matrix name ("x[T.a]" -> "xa", "Intercept" -> "(Intercept)")."""
+    if name == "Intercept":
+        return "(Intercept)"
+    return ":".join(re.sub(r"\[(?:T\.)?(.*)\]$", r"\1", part) for part in name.split(":"))
+
+
+def _formula_matrix(data: pd.DataFrame, formula: str, population: Any
+                    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    from ._formula import build_model_frame
+
+    if not isinstance(population, (Mapping, pd.Series)):
+        raise TypeError("with `formula`, `population` must map model-matrix columns to totals, "
+                        f"not {type(population).__name__}")
+    frame = build_model_frame(formula, data)
+    if len(frame.rows) != len(data):
+        rows = np.setdiff1d(np.arange(len(data)), frame.rows)
+        raise TargetsError(f"calibration variables of {formula!r} are missing in {len(rows)} "
+                           "row(s)", row=format_rows(data.index[rows]),
+                           hint="drop these rows or impute the variables before calibrating")
+    pop = {str(k): v for k, v in population.items()}
+    names = [_r_name(c) for c in frame.columns]
+    values = []
+    for col, rname in zip(frame.columns, names, strict=True):
+        key = col if col in pop else rname
+        if key not in pop:
+            raise TargetsError(f"no population total for model-matrix column {rname!r}",
+                               column=rname, hint=f"give totals for {names}")
+        values.append(float(pop[key]))
+    extra = [k for k in pop if k not in set(frame.columns) | set(names)]
+    if extra:
+        raise TargetsError(f"population totals {extra} match no model-matrix column",
+                           column=extra[0], hint=f"the columns are {names}")
+    return frame.X, np.array(values), names
+
+
+def _margins_matrix(data: pd.DataFrame, population: Any, w0: np.ndarray, total: Total
+                    ) -> tuple[np.ndarray, np.ndarray, list[str], list[ResolvedMargin], list[str]]:
+    margins, total = _normalise_margins(population, total)
+    cat = {c: v for c, v in margins.items() if not np.isscalar(v)}
+    num = {c: float(v) for c, v in margins.items() if np.isscalar(v)}
+    resolved: list[ResolvedMargin] = []
+    notes: list[str] = []
+    cols: list[np.ndarray] = []
+    pop: list[float] = []
+    names: list[str] = []
+    if cat:
+        resolved, _, notes = resolve_margins(data, cat, w0, total=total)
+        if num and total is None and any("shares" in nt for nt in notes):
+            raise TargetsError("numeric totals need categorical margins given as counts, "
+                               "not shares", column=next(iter(num)),
+                               hint="give the margins as population counts or pass total=N")
+        mm, tot = dummy_matrix(resolved, len(data))
+        cols, pop = list(mm.T), list(tot)
+        names = ["(Intercept)"] + [f"{m.column}{lv}" for m in resolved for lv in m.levels[1:]]
+    elif total is not None:
+        n_total = float(w0.sum()) if total == "sample" else float(total)
+        cols, pop, names = [np.ones(len(data))], [n_total], ["(Intercept)"]
+    for c, v in num.items():
+        check_columns(data, [c], "population")
+        x = pd.to_numeric(data[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        bad = ~np.isfinite(x)
+        if bad.any():
+            raise TargetsError(f"calibration variable {c!r} is missing or not numeric in "
+                               f"{int(bad.sum())} row(s)", column=c,
+                               row=format_rows(data.index[bad]),
+                               hint="drop or impute these rows before calibrating")
+        cols.append(x)
+        pop.append(v)
+        names.append(c)
+    return np.column_stack(cols), np.array(pop), names, resolved, notes
+
+
+def _calibrate(data: pd.DataFrame, population: Any, w0: np.ndarray, repw: np.ndarray | None, *,
+               formula: str | None = None, method: str = "linear",
+               bounds: tuple[float | None, float | None] | None = None, max_iter: int = 50,
+               tol: float = 1e-7, strict: bool = False, total: Total = None
+               ) -> tuple[np.ndarray, np.ndarray | None, Any]:
+    check_argument("method", list(CALFUNS), method)
+    lo = -np.inf if bounds is None or bounds[0] is None else float(bounds[0])
+    hi = np.inf if bounds is None or bounds[1] is None else float(bounds[1])
+    if not lo < 1 < hi:
+        raise CalibrationError(f"`bounds` on the g-weights must satisfy lower < 1 < upper, "
+                               f"not {bounds!r}", hint="e.g. bounds=(0.5, 2)")
+    if method == "logit" and not (np.isfinite(lo) and np.isfinite(hi)):
+        raise CalibrationError("logit calibration needs finite bounds",
+                               hint="pass bounds=(lower, upper), e.g. (0.5, 2)")
+    resolved: list[ResolvedMargin] = []
+    notes: list[str] = []
+    if formula is not None:
+        mm, pop, names = _formula_matrix(data, formula, population)
+    else:
+        mm, pop, names, resolved, notes = _margins_matrix(data, population, w0, total)
+    return calibrate_weights(mm, pop, names, w0, repw, method=method, bounds=(lo, hi),
+                             max_iter=max_iter, tol=tol, strict=strict, resolved=resolved,
+                             options={"formula": formula}, notes=notes)
+
+
+# -- plain-weight functions ---------------------------------------------------
+
+def _series(data: pd.DataFrame, w: np.ndarray, cal: Any, return_info: bool) -> Any:
+    s = pd.Series(w, index=data.index, name="weight")
+    return (s, cal.info) if return_info else s
+
+
+def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int = 50,
+         tol: float = 1e-7, cap: tuple[float | None, float | None] | None = None,
+         strict: bool = False, total: Total = None, return_info: bool = False) -> Any:
+    """Rake weights to population margins (iterative proportional fitting).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondent data holding the margin columns.
+    margins : mapping or Targets
+        ``{column: {level: count_or_share}}`` or ``{column: pandas.Series}``.
+    weights : array-like or str, optional
+        Base (design) weights or the name of their column; default ones.
+    max_iter : int
+        Maximum number of sweeps over the margins.
+    tol : float
+        Stop when every level's weighted total is within a relative ``tol``
+        of its target.
+    cap : tuple, optional
+        ``(lower, upper)`` bounds on the final weights as multiples of the
+        mean weight (either may be None); weights are clipped after every
+        sweep.  Raises :class:`CalibrationError` if the caps cannot be met.
+    strict : bool
+        Raise :class:`ConvergenceError` instead of warning on non-convergence.
+    total : float or "sample", optional
+        Population total for every margin (see :func:`resolve_margins`).
+    return_info : bool
+        Also return the :class:`~analysis.diagnostics.WeightingInfo`.
+
+    Returns
+    -------
+    pandas.Series or (pandas.Series, WeightingInfo)
+        Weights named ``"weight"`` on ``data.index``.
+
+    Raises
+    ------
+    TargetsError
+        Levels that do not match, missing values, totals that disagree.
+    WeightError
+        Missing, zero or negative base weights (rows listed).
+    CalibrationError
+        Infeasible caps.
+
+    Warns
+    -----
+    ConvergenceWarning
+        If the tolerance is not met in ``max_iter`` sweeps (unless strict).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"sex": ["m", "f", "f", "f"], "urban": ["u", "u", "r", "r"]})
+    >>> rake(df, {"sex": {"m": 0.5, "f": 0.5}, "urban": {"u": 0.6, "r": 0.4}}).round(3).tolist()
+    [2.0, 0.4, 0.8, 0.8]
+    """
+    w0 = _weights_array(data, weights)
+    resolved, _, notes = resolve_margins(data, margins, w0, total=total)
+    w, _, cal = rake_weights(resolved, w0, None, max_iter=max_iter, tol=tol, cap=cap,
+                             strict=strict, notes=notes)
+    return _series(data, w, cal, return_info)
+
+
+def poststratify(data: pd.DataFrame, population: Any, weights: Any = None, *,
+                 columns: str | list[str] | None = None, partial: bool = False,
+                 total: Total = None, return_info: bool = False) -> Any:
+    """Post-stratify weights to population cell counts.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondent data.
+    population : pandas.Series, pandas.DataFrame or mapping
+        Cell counts (or shares): a Series indexed by the levels (a MultiIndex
+        for several columns, index names = columns), a DataFrame with the
+        columns plus one count column (R style), ``{level: count}``,
+        ``{(level1, level2): count}`` or ``{column: {level: count}}``.
+    weights : array-like or str, optional
+        Base weights or their column; default ones.
+    columns : str or list of str, optional
+        Post-stratification columns (default: the population's index names).
+    partial : bool
+        Ignore population cells without respondents instead of raising.
+    total : float or "sample", optional
+        Scale the population to this total.
+    return_info : bool
+        Also return the diagnostics.
+
+    Returns
+    -------
+    pandas.Series or (pandas.Series, WeightingInfo)
+    """
+    w0 = _weights_array(data, weights)
+    w, _, cal = _poststratify(data, columns, population, w0, None, partial=partial, total=total)
+    return _series(data, w, cal, return_info)
+
+
+def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
+              formula: str | None = None, method: str = "linear",
+              bounds: tuple[float | None, float | None] | None = None, max_iter: int = 50,
+              tol: float = 1e-7, strict: bool = False, total: Total = None,
+              return_info: bool = False) -> Any:
+    """Calibrate weights to population totals (GREG, raking or logit distance).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondent data.
+    population : mapping or pandas.Series
+        Without ``formula``: ``{column: {level: count}}`` for categorical
+        margins and ``{column: total}`` for numeric variables (an intercept
+        fixes the population size).  With ``formula``: totals keyed by the
+        model-matrix columns, in R (``"stypeH"``, ``"(Intercept)"``) or patsy
+        (``"stype[T.H]"``) spelling.
+    weights : array-like or str, optional
+        Base weights or their column; default ones.
+    formula : str, optional
+        patsy formula of the calibration variables, e.g. ``"~ stype + api99"``.
+    method : {"linear", "raking", "logit"}
+        Calibration function (R's ``calfun``).
+    bounds : tuple, optional
+        ``(lower, upper)`` bounds on the g-weights (new / old weight);
+        required for logit.
+    max_iter, tol : int, float
+        Newton iterations and the tolerance on ``|misfit| / (1 + |total|)``.
+    strict : bool
+        Raise instead of warning when unbounded calibration fails to converge.
+    total : float or "sample", optional
+        Population total for share margins.
+    return_info : bool
+        Also return the diagnostics.
+
+    Returns
+    -------
+    pandas.Series or (pandas.Series, WeightingInfo)
+
+    Raises
+    ------
+    CalibrationError
+        Bounds that cannot be met (with the misfit achieved) or collinear
+        calibration variables.
+    """
+    w0 = _weights_array(data, weights)
+    w, _, cal = _calibrate(data, population, w0, None, formula=formula, method=method,
+                           bounds=bounds, max_iter=max_iter, tol=tol, strict=strict, total=total)
+    return _series(data, w, cal, return_info)
+
+
+def trim(data: pd.DataFrame, bounds: tuple[float | None, float | None], weights: Any = None, *,
+         strict: bool = False, relative: bool = False, return_info: bool = False) -> Any:
+    """Trim weights to ``bounds``, sharing the excess equally (R's ``trimWeights``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Respondent data (for the index, and the weight column if named).
+    bounds : tuple
+        ``(lower, upper)``; either may be None.
+    weights : array-like or str, optional
+        Weights to trim or their column; default ones.
+    strict : bool
+        Repeat until no weight lies outside the bounds (one pass otherwise,
+        after which redistribution may push weights past a bound).
+    relative : bool
+        Bounds are multiples of the mean weight instead of weight values.
+    return_info : bool
+        Also return the diagnostics.
+
+    Returns
+    -------
+    pandas.Series or (pandas.Series, WeightingInfo)
+    """
+    w0 = _weights_array(data, weights)
+    w, _, cal = trim_design_weights(w0, None, bounds[0], bounds[1], strict=strict,
+                                    relative=relative)
+    return _series(data, w, cal, return_info)
+
+
+WEIGHTING_METHODS: dict[str, Callable[..., Any]] = {
+    "rake": rake,
+    "poststratify": poststratify,
+    "calibrate": calibrate,
+    "trim": trim,
+}
+
+
+def get_weighting_method(name: str) -> Callable[..., Any]:
+    """The plain-weight function registered under ``name`` in :data:`WEIGHTING_METHODS`."""
+    try:
+        return WEIGHTING_METHODS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown weighting method: {name!r}; choose from "
+                         f"{sorted(WEIGHTING_METHODS)}") from None
+
+
+# -- design functions (behind SurveyDesign.rake etc.) -------------------------
+
+def _design_weights(design: Any) -> np.ndarray:
+    w = np.asarray(design.weights, dtype="float64")
+    return _check_positive(w, design.data.index, "design weights")
+
+
+def design_rake(design: SurveyDesign, margins: Any, max_iter: int = 50, tol: float = 1e-7,
+                **kw: Any) -> SurveyDesign:
+    """Rake a design (see :func:`rake` for the options); SEs account for the raking.
+
+    Linearisation designs keep a :class:`RakingCalibration`; replicate
+    designs have every replicate raked to the same margins.
+    """
+    w0 = _design_weights(design)
+    total = kw.pop("total", None)
+    resolved, _, notes = resolve_margins(design.data, margins, w0, total=total)
+    w, reps, cal = rake_weights(resolved, w0, _replicate_weights(design), max_iter=max_iter,
+                                tol=tol, notes=notes, **kw)
+    return design.with_weights(w, calibration=cal, repweights=reps)
+
+
+def design_poststratify(design: SurveyDesign, columns: str | list[str], population: Any,
+                        **kw: Any) -> SurveyDesign:
+    """Post-stratify a design (see :func:`poststratify`); SEs account for it."""
+    w0 = _design_weights(design)
+    w, reps, cal = _poststratify(design.data, columns, population, w0,
+                                 _replicate_weights(design), **kw)
+    return design.with_weights(w, calibration=cal, repweights=reps)
+
+
+def design_calibrate(design: SurveyDesign, population: Any = None, *, formula: str | None = None,
+                     method: str = "linear", bounds: tuple[float | None, float | None] | None = None,
+                     **kw: Any) -> SurveyDesign:
+    """Calibrate a design (see :func:`calibrate`); SEs use the GREG residuals."""
+    if population is None:
+        raise TargetsError("calibration needs population totals",
+                           hint="pass population={column: {level: count}} or totals + formula")
+    w0 = _design_weights(design)
+    w, reps, cal = _calibrate(design.data, population, w0, _replicate_weights(design),
+                              formula=formula, method=method, bounds=bounds, **kw)
+    return design.with_weights(w, calibration=cal, repweights=reps)
+
+
+def design_trim(design: SurveyDesign, lower: float | None = None, upper: float | None = None,
+                strict: bool = False, **kw: Any) -> SurveyDesign:
+    """Trim a design's weights (see :func:`trim`); earlier calibrations are kept, as in R."""
+    w0 = _design_weights(design)
+    w, reps, cal = trim_design_weights(w0, _replicate_weights(design), lower, upper,
+                                       strict=strict, **kw)
+    return design.with_weights(w, calibration=cal, repweights=reps)
