@@ -49,7 +49,7 @@ from .audit import (
     scrub_audit,
 )
 from .codebook import Codebook, DuplicateRules, Screening, missing_column
-from .errors import DataQualityWarning, SurveyError
+from .errors import CleaningInvariantError, DataQualityWarning, SurveyError
 from .screening import (
     FUNNEL_ORDER,
     RULES,
@@ -492,6 +492,6 @@ def _check_invariant(result: CleanResult, excluded_mask: np.ndarray,
     if not np.isin(np.flatnonzero(excluded_mask), audited).all():
         problems.append("an excluded respondent has no exclusion row in the audit")
     if problems:
-        raise SurveyError("internal error, the cleaning accounts do not balance: "
+        raise CleaningInvariantError("internal error, the cleaning accounts do not balance: "
                           + "; ".join(problems),
                           hint="report this as a bug with the codebook and a data sample")

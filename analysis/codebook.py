@@ -199,6 +199,9 @@ class Question(_Model):
     bids: dict[float, tuple[float, float]] | None = None
     yes_codes: tuple[int, ...] = (1,)
     no_codes: tuple[int, ...] = (2,)
+    # Van Westendorp price sensitivity meter: the role of a numeric question in its set
+    psm: Literal["too_cheap", "cheap", "expensive", "too_expensive"] | None = None
+    psm_set: str = "psm"
 
     @field_validator("id")
     @classmethod
@@ -238,6 +241,8 @@ class Question(_Model):
             for o in self.options:
                 if o.interval is None:
                     raise ValueError(f"payment card option {o.code} needs `interval: [lower, upper]`")
+        if self.psm is not None and t != "numeric":
+            raise ValueError("only numeric questions can have a `psm` role")
         if t == "dc_bid":
             for part in ("bid", "first", "followup", "bids"):
                 if getattr(self, part) is None:
@@ -353,8 +358,11 @@ class SpeederRule(_Model):
 
 
 class AttentionCheck(_Model):
+    """An instructed-response item; ``item`` targets one row of a grid question."""
+
     question: str
     correct: tuple[int, ...]
+    item: str | None = None
     action: Action = "exclude"
 
 
@@ -468,6 +476,10 @@ class Codebook(_Model):
             if valid and not set(chk.correct) <= valid:
                 raise ValueError(f"@screening.attention_checks.{i}: correct codes {list(chk.correct)} "
                                  f"are not options of {chk.question!r}")
+            items = {it.id for it in known[chk.question].items}
+            if chk.item is not None and chk.item not in items:
+                raise ValueError(f"@screening.attention_checks.{i}.item: {chk.item!r} is not a row of "
+                                 f"grid {chk.question!r} (rows: {sorted(items)})")
         for i, rule in enumerate(self.screening.straightlining):
             if rule.grid not in known or known[rule.grid].type != "grid":
                 raise ValueError(f"@screening.straightlining.{i}: {rule.grid!r} is not a grid question")

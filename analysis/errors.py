@@ -24,6 +24,7 @@ __all__ = [
     "ColumnMismatchError",
     "UnknownLabelError",
     "DuplicateIdError",
+    "CleaningInvariantError",
     "CodebookError",
     "UnknownQuestionTypeError",
     "TargetsError",
@@ -138,6 +139,10 @@ class UnknownLabelError(InputFileError):
 
 class DuplicateIdError(SurveyError):
     """Respondent ids repeat where they must be unique."""
+
+
+class CleaningInvariantError(SurveyError):
+    """Rows in != rows kept + rows excluded after cleaning (must never happen)."""
 
 
 class CodebookError(SurveyError):

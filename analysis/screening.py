@@ -517,7 +517,13 @@ def check_attention(data: pd.DataFrame, ctx: ScreenContext) -> list[Hit]:
         mcol = missing_column(q.id)
         not_asked = (data[mcol].astype("string") == "not_asked").fillna(False).to_numpy(bool) \
             if mcol in data.columns else np.zeros(len(data), bool)
-        if q.type == "multiple":
+        if chk.item is not None:
+            col = f"{q.id}_{chk.item}"
+            _require(data, [col], q.id, "attention check")
+            values = data[col]
+            ok = values.astype("string").isin(keys).fillna(False).to_numpy(dtype=bool)
+            answer = values.reset_index(drop=True)
+        elif q.type == "multiple":
             cols = [f"{q.id}_{o.key}" for o in q.options]
             _require(data, cols, q.id, "attention check")
             sel = data[cols].astype("boolean")
@@ -636,6 +642,13 @@ def detect_psm(codebook: Codebook) -> tuple[tuple[str, str, str, str], ...]:
     ignored.
     """
     found: dict[str, dict[str, str]] = {}
+    explicit = [q for q in codebook.questions if q.psm is not None]
+    if explicit:
+        # The codebook's `psm:` roles win over guessing from ids.
+        for q in explicit:
+            found.setdefault(q.psm_set, {})[q.psm] = q.id
+        return tuple(tuple(roles[r] for r in PSM_SUFFIXES)  # type: ignore[misc]
+                     for roles in found.values() if set(roles) == set(PSM_SUFFIXES))
     for q in codebook.questions:
         if q.type != "numeric":
             continue

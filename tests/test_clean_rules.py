@@ -355,3 +355,35 @@ def test_grid_item_values_keep_likert_order():
     res = clean(frame)
     assert list(res.data["g_a"].cat.categories) == LIKERT
     assert res.data["g_a"].cat.ordered
+
+
+def test_attention_check_on_one_grid_row_and_explicit_psm_roles():
+    """Codebook `item:` targets a grid row; `psm:` roles define a Van Westendorp set."""
+    import pandas as pd
+
+    from analysis.clean import clean
+    from analysis.codebook import Codebook
+
+    scale = [{"code": c, "name": f"s{c}", "label": f"{c}分"} for c in range(1, 6)]
+    cb = Codebook.model_validate({
+        "wave": "t", "title": "t",
+        "questions": [
+            {"id": "att", "type": "grid", "label": "态度", "options": scale,
+             "items": [{"id": "a1", "label": "甲"}, {"id": "check", "label": "本行请选4分"}]},
+            *[{"id": f"p{i}", "type": "numeric", "label": r, "psm": r}
+              for i, r in enumerate(["too_cheap", "cheap", "expensive", "too_expensive"])],
+        ],
+        "screening": {"speeders": None, "duplicates": {"ids": "exclude"},
+                      "attention_checks": [{"question": "att", "item": "check", "correct": [4]}]},
+    })
+    cat = pd.CategoricalDtype([f"s{c}" for c in range(1, 6)], ordered=True)
+    data = pd.DataFrame({
+        "respondent_id": ["1", "2", "3"], "source_row": [2, 3, 4],
+        "att_a1": pd.Series(["s1", "s2", "s3"], dtype=cat),
+        "att_check": pd.Series(["s4", "s5", "s4"], dtype=cat),
+        "p0": [1.0, 1.0, 5.0], "p1": [2.0, 2.0, 4.0], "p2": [3.0, 3.0, 3.0], "p3": [4.0, 4.0, 2.0],
+    })
+    res = clean(data, cb)
+    assert res.excluded.set_index("respondent_id")["rule"].to_dict() == {
+        "2": "attention_check", "3": "price_order"}
+    assert res.n_in == res.n_kept + res.n_excluded == 3
