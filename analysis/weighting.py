@@ -656,6 +656,9 @@ def get_weighting_method(name: str) -> Callable[..., Any]:
 
 def _design_weights(design: Any) -> np.ndarray:
     w = np.asarray(design.weights, dtype="float64")
+    if getattr(design, "domain", None) is not None and not (w > 0).all():
+        raise WeightError("cannot weight a domain (subset) design: rows outside the domain "
+                          "have zero weight", hint="weight the full design, then subset it")
     return _check_positive(w, design.data.index, "design weights")
 
 
