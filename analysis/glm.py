@@ -225,32 +225,38 @@ def _check_rank(X: np.ndarray, columns: list[str], formula: str) -> None:
 def find_separation(X: np.ndarray, y: np.ndarray, columns: list[str]) -> list[str]:
     """Columns involved in (quasi-)complete separation of a binary outcome.
 
-    Solves Konis' (2007) linear programme: find ``b`` with ``s_i x_i'b >= 0``
-    for every row (``s = 2y - 1``), maximising ``sum s_i x_i'b``.  A positive
-    optimum means a direction along which the likelihood increases forever.
+    A direction ``b`` with ``s_i x_i'b >= 0`` for every row (``s = 2y - 1``)
+    and ``sum s_i x_i'b > 0`` makes the likelihood increase forever (Konis,
+    2007).  The sparsest such direction (least L1 norm, the intercept free)
+    is found by linear programming; its non-zero components name the
+    culprits.
 
     Returns
     -------
     list of str
-        Names of the columns with a non-zero component in that direction
-        (empty if the data are not separated).
+        Names of the columns of that direction (empty if not separated).
     """
+    n, p = X.shape
     scale = np.abs(X).max(axis=0)
     scale[scale == 0] = 1.0
     Xs = X / scale
     frac = (y > 0) & (y < 1)
     s = np.where(y >= 0.5, 1.0, -1.0)
-    sX = s[:, None] * Xs
-    # Rows with a fractional response pin the direction: x'b = 0.
+    sX = (s[:, None] * Xs)[~frac]
+    # b = b_plus - b_minus; rows with a fractional response pin x'b = 0.
+    a_ub = np.vstack([np.hstack([-sX, sX]), np.hstack([-sX.sum(0), sX.sum(0)])])
+    b_ub = np.concatenate([np.zeros(len(sX)), [-1.0]])
+    cost = np.array([1e-6 if c == "Intercept" else 1.0 for c in columns])
     res = optimize.linprog(
-        -sX[~frac].sum(axis=0), A_ub=-sX[~frac], b_ub=np.zeros((~frac).sum()),
-        A_eq=Xs[frac] if frac.any() else None, b_eq=np.zeros(frac.sum()) if frac.any() else None,
-        bounds=[(-1, 1)] * X.shape[1], method="highs",
+        np.concatenate([cost, cost]), A_ub=a_ub, b_ub=b_ub,
+        A_eq=np.hstack([Xs[frac], -Xs[frac]]) if frac.any() else None,
+        b_eq=np.zeros(int(frac.sum())) if frac.any() else None,
+        bounds=[(0, None)] * (2 * p), method="highs",
     )
-    if res.status != 0 or -res.fun <= 1e-6:
+    if res.status != 0:  # infeasible: no separating direction
         return []
-    b = res.x
-    return [c for c, bj in zip(columns, b) if abs(bj) > 1e-6]
+    b = res.x[:p] - res.x[p:]
+    return [c for c, bj in zip(columns, b) if abs(bj) > 1e-9 * max(1.0, np.abs(b).max())]
 
 
 def _separation_error(X: np.ndarray, y: np.ndarray, frame: ModelFrame) -> None:

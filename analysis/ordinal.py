@@ -372,7 +372,8 @@ def svyolr(design: Any, formula: str, link: str = "logit", *, tol: float = 1e-10
         empty = [lev for lev, k in zip(levels, present) if k == 0]
         raise ModelError(f"response level(s) {empty} of {formula!r} have no respondents "
                          "in the fit", level=empty[0],
-                         hint="merge the empty categories or drop them from the categorical")
+                         hint="merge the empty categories, or drop declared but unused ones "
+                         "with .cat.remove_unused_categories()")
     _check_rank(X_all[use], frame.columns, formula)
     keep = np.array([c != "Intercept" for c in frame.columns])
     X = X_all[:, keep]
