@@ -462,6 +462,16 @@ def _replicate_fits(design: Any, X: np.ndarray, y: np.ndarray, rows: np.ndarray,
     return out
 
 
+def _degf(design: Any, rows: np.ndarray) -> float:
+    """Design df on the complete cases (R: ``degf(design[-nas, ])``)."""
+    if rows.all():
+        return float(design.degf())
+    try:
+        return float(design.degf(rows=rows))
+    except TypeError:  # a design without row selection
+        return float(design.degf())
+
+
 def svyglm(design: Any, formula: str, family: str = "gaussian", *, link: str | None = None,
            maxit: int = 100, tol: float = 1e-10) -> GLMResult:
     """Fit a survey-weighted GLM with design-based standard errors.
@@ -502,8 +512,8 @@ def svyglm(design: Any, formula: str, family: str = "gaussian", *, link: str | N
     Notes
     -----
     Rows with missing values in the model's columns are treated like rows
-    outside a domain (score zero), which matches R's ``na.omit`` on the
-    design except that ``degf`` still counts PSUs made only of such rows.
+    outside a domain (score zero) and ``degf`` counts the PSUs of complete
+    rows only, which is what R's ``na.omit`` on the design gives.
 
     References
     ----------
@@ -549,12 +559,15 @@ def svyglm(design: Any, formula: str, family: str = "gaussian", *, link: str | N
     else:
         vc = np.asarray(design.vcov_scores(influence), dtype=float)
     names = pd.Index(frame.columns)
+    # R drops incomplete rows from the design (na.omit), so degf counts the rest.
+    complete = np.zeros(len(w_all), dtype=bool)
+    complete[rows] = True
     eta_full = np.full(len(w_all), np.nan)
     eta_full[rows] = eta
     return GLMResult(
         params=pd.Series(beta, index=names, name="estimate"),
         vcov=pd.DataFrame(vc, index=names, columns=names),
-        df_resid=design.degf() + 1 - X.shape[1], family=fam, formula=formula, frame=frame,
+        df_resid=_degf(design, complete) + 1 - X.shape[1], family=fam, formula=formula, frame=frame,
         design=design, eta=eta_full, influence=influence, converged=fit.converged,
         n_iter=fit.n_iter, deviance=fam.deviance(y[use], mu[use], w[use]),
         replicates=replicates,

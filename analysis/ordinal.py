@@ -25,7 +25,7 @@ from scipy import linalg, special, stats
 from ._formula import build_model_frame, build_response_factor, new_design_matrix
 from ._validation import check_argument
 from .errors import ConvergenceWarning, ModelError
-from .glm import _check_rank
+from .glm import _check_rank, _degf
 
 __all__ = ["OrdinalResult", "svyolr", "OLR_LINKS"]
 
@@ -405,10 +405,12 @@ def svyolr(design: Any, formula: str, link: str = "logit", *, tol: float = 1e-10
     names = [c for c, k in zip(frame.columns, keep) if k]
     names += [f"{lo}|{hi}" for lo, hi in zip(levels[:-1], levels[1:])]
     index = pd.Index(names)
+    complete = np.zeros(len(w_all), dtype=bool)
+    complete[rows] = True
     return OrdinalResult(
         params=pd.Series(params, index=index, name="estimate"),
         vcov=pd.DataFrame(vc, index=index, columns=index), n_coef=p,
-        df_resid=design.degf() - p, levels=levels, link=link, formula=formula, frame=frame,
+        df_resid=_degf(design, complete) - p, levels=levels, link=link, formula=formula, frame=frame,
         design=design, influence=influence, converged=converged, n_iter=n_iter,
         deviance=2 * pieces.negll / w.mean(), replicates=replicates,
     )

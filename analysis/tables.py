@@ -254,17 +254,16 @@ class ChisqResult:
 
 
 def _design_df(design: Any) -> float:
-    """Denominator df of ``svychisq``: PSUs minus strata over *all* rows.
+    """Denominator df ``nu`` of ``svychisq``: PSUs minus strata of the design.
 
-    R counts every row here, even rows outside a domain (``degf`` does not);
-    a design that can tell uses ``design.degf(all_rows=True)``.
+    R counts every row of the design it is given.  A domain of an
+    uncalibrated design has its other rows removed in R, which is ``degf``;
+    a calibrated design keeps them at weight zero, so count all rows then.
     """
-    if getattr(design, "is_replicate", False):
+    if getattr(design, "is_replicate", False) or not getattr(design, "calibrations", ()):
         return float(design.degf())
-    try:
-        return float(design.degf(all_rows=True))
-    except TypeError:
-        return float(design.degf())
+    first = design.structure.first
+    return float(np.unique(first.cluster).size - np.unique(first.stratum_code).size)
 
 
 def _pearson(counts: np.ndarray, n_total: float) -> float:
