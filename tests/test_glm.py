@@ -53,6 +53,9 @@ def build_design(name: str, prepare: Callable[[pd.DataFrame], pd.DataFrame] | No
             data, weights=base.weight_column, repweights=cols, type=info["type"],
             scale=info["scale"], rscales=info["rscales"],
         )
+    if "poststratify" in info:
+        base = build_design(info["from"], prepare)
+        return base.poststratify(info["poststratify"], info["population"])
     data = load_data(info["data"])
     if prepare is not None:
         data = prepare(data)

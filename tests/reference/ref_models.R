@@ -17,6 +17,8 @@ designs <- list(
                      data = nhanes)
 )
 designs$jk1 <- as.svrepdesign(designs$clus1, type = "JK1")
+stype_pop <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+designs$clus1_ps <- postStratify(designs$clus1, ~stype, stype_pop)
 design_info <- list(
   strat = list(data = "apistrat", weights = "pw", strata = "stype", psu = NULL, fpc = "fpc"),
   clus1 = list(data = "apiclus1", weights = "pw", strata = NULL, psu = "dnum", fpc = "fpc"),
@@ -26,7 +28,9 @@ design_info <- list(
                 fpc = NULL, nest = TRUE),
   jk1 = list(data = "apiclus1", type = "JK1", from = "clus1",
              repweights = unname(as.matrix(weights(designs$jk1, "analysis"))),
-             scale = designs$jk1$scale, rscales = unname(designs$jk1$rscales))
+             scale = designs$jk1$scale, rscales = unname(designs$jk1$rscales)),
+  clus1_ps = list(data = "apiclus1", from = "clus1", poststratify = "stype",
+                  population = as.list(setNames(stype_pop$Freq, stype_pop$stype)))
 )
 
 glm_case <- function(name, design, formula, family, python_formula, python_family) {
@@ -59,6 +63,10 @@ glm_results <- list(
            "api.stu ~ ell + stype", "quasipoisson"),
   glm_case("nhanes_binomial_na", "nhanes", "HI_CHOL ~ factor(RIAGENDR) + agecat",
            "quasibinomial", "HI_CHOL ~ C(RIAGENDR) + agecat", "quasibinomial"),
+  glm_case("clus1_ps_gaussian", "clus1_ps", "api00 ~ ell + meals + stype", "gaussian",
+           "api00 ~ ell + meals + stype", "gaussian"),
+  glm_case("clus1_ps_binomial", "clus1_ps", "sch.wide ~ ell + meals", "quasibinomial",
+           "sch.wide ~ ell + meals", "quasibinomial"),
   glm_case("jk1_gaussian", "jk1", "api00 ~ ell + meals + mobility", "gaussian",
            "api00 ~ ell + meals + mobility", "gaussian"),
   glm_case("jk1_binomial", "jk1", "sch.wide ~ ell + meals", "quasibinomial",
@@ -85,6 +93,7 @@ for (s in c("F", "Chisq", "Wald")) {
 }
 for (s in c("F", "Chisq")) {
   chisq_results[[length(chisq_results) + 1]] <- chisq_case("jk1", "sch.wide", "stype", s)
+  chisq_results[[length(chisq_results) + 1]] <- chisq_case("clus1_ps", "sch.wide", "stype", s)
 }
 
 crosstab_case <- function(design, row, col) {
@@ -110,7 +119,8 @@ crosstab_case <- function(design, row, col) {
 }
 crosstab_results <- list(crosstab_case("strat", "sch.wide", "stype"),
                          crosstab_case("clus1", "stype", "awards"),
-                         crosstab_case("jk1", "sch.wide", "stype"))
+                         crosstab_case("jk1", "sch.wide", "stype"),
+                         crosstab_case("clus1_ps", "sch.wide", "awards"))
 
 api_breaks <- c(0, 550, 650, 750, 1000)
 api_labels <- c("low", "mid", "high", "top")
@@ -171,6 +181,8 @@ olr_results <- list(
   olr_case("strat_cloglog", "strat", "apicat ~ ell + meals + stype", "cloglog",
            "apicat ~ ell + meals + stype"),
   olr_case("clus1_logit", "clus1", "apicat ~ ell + meals", "logistic",
+           "apicat ~ ell + meals"),
+  olr_case("clus1_ps_logit", "clus1_ps", "apicat ~ ell + meals", "logistic",
            "apicat ~ ell + meals"),
   olr_case("nhanes_probit_na", "nhanes", "agecat ~ HI_CHOL + factor(RIAGENDR)", "probit",
            "agecat ~ HI_CHOL + C(RIAGENDR)", prep = nhanes_cat),
