@@ -146,9 +146,14 @@ class CrosstabResult:
             "row_prop": self.row_prop, "row_prop_se": self.row_prop_se,
             "col_prop": self.col_prop, "col_prop_se": self.col_prop_se,
         }
-        out = pd.DataFrame({k: v.stack(future_stack=True) for k, v in parts.items()})
-        out.index.names = [self.row, self.col]
-        return out.reset_index()
+        nr, nc = self.counts.shape
+        out = pd.DataFrame({
+            self.row: np.repeat(self.counts.index.to_numpy(), nc),
+            self.col: np.tile(self.counts.columns.to_numpy(), nr),
+        })
+        for key, frame in parts.items():
+            out[key] = frame.to_numpy().ravel()
+        return out
 
     def test(self, statistic: str = "F") -> ChisqResult:
         """Test of independence on the same table (:func:`svychisq`)."""
