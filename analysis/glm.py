@@ -29,7 +29,7 @@ from ._formula import ModelFrame, build_model_frame, new_design_matrix
 from ._validation import check_argument
 from .errors import ConvergenceWarning, ModelError, SeparationError
 
-__all__ = ["GLMResult", "Family", "FAMILIES", "svyglm"]
+__all__ = ["GLMResult", "Family", "FAMILIES", "svyglm", "irls", "find_separation"]
 
 _EPS = np.finfo(float).eps
 _LINKS = ("identity", "log", "logit", "probit", "cloglog")

@@ -27,7 +27,7 @@ from ._validation import check_argument
 from .errors import ConvergenceWarning, ModelError
 from .glm import _check_rank, _degf
 
-__all__ = ["OrdinalResult", "svyolr", "OLR_LINKS"]
+__all__ = ["OrdinalResult", "svyolr", "fit_olr", "OLR_LINKS"]
 
 OLR_LINKS = ("logit", "probit", "cloglog")
 _ALIASES = {"logistic": "logit"}

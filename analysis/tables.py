@@ -20,7 +20,7 @@ from scipy import linalg, stats
 from ._validation import check_argument, check_columns
 from .errors import DesignError
 
-__all__ = ["ChisqResult", "CrosstabResult", "crosstab", "svychisq", "CHISQ_STATISTICS"]
+__all__ = ["ChisqResult", "CrosstabResult", "crosstab", "svychisq", "linear_vcov", "CHISQ_STATISTICS"]
 
 CHISQ_STATISTICS = ("F", "Chisq", "Wald", "adjWald")
 
