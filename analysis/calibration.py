@@ -115,9 +115,12 @@ def collapse_cells(codes: Sequence[np.ndarray], sizes: Sequence[int]
     total = int(np.prod([int(s) for s in sizes], dtype=object))
     if total >= 2**62:  # the mixed-radix id would overflow: every row is its own cell
         return np.arange(n), [np.asarray(c, dtype=np.int64) for c in codes]
-    cid = np.asarray(codes[0], dtype=np.int64)
+    # int32 ids halve the memory traffic whenever the full table fits
+    idt = np.int32 if total < 2**31 else np.int64
+    cid = np.asarray(codes[0], dtype=idt)
     for c, s in zip(codes[1:], sizes[1:], strict=True):
-        cid = cid * int(s) + c
+        cid *= idt(s)
+        cid += c
     if total <= max(4 * n, 1 << 20):
         present = np.bincount(cid, minlength=total) > 0
         cell_ids = np.flatnonzero(present)
@@ -669,14 +672,16 @@ def rake_weights(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.nd
                 f"{m.column!r}, so it cannot be raked", column=m.column, level=level,
                 hint="collapse this level with a neighbour; it is too small for the replicates"
             ) from None
-        w = w0 * res.factor[cell, 0]
+        w = w0 * res.factor[:, 0][cell]
         reps = None if repw is None else repw * res.factor[cell, 1:]
         iterations, converged = res.iterations, res.converged
+        cells = (cell_codes, np.bincount(cell, minlength=k).astype("float64"))
+        table = _margins_table(resolved, start[:, 0], start[:, 0] * res.factor[:, 0], cells)
     else:
         w, reps, iterations = _capped(resolved, w0, repw, cap, common, max_iter=max_iter,
                                       tol=tol)
         converged = True
-    table = _margins_table(resolved, w0, w)
+        table = _margins_table(resolved, w0, w)
     info = _info("rake", iterations, converged, _table_error(table), table, w0, w, options, notes)
     cal: RakingCalibration | GregCalibration
     if cap is None:

@@ -36,7 +36,11 @@ __all__ = [
 
 
 def _as_weights(w: Any) -> np.ndarray:
-    return check_weights(np.asarray(w, dtype="float64").ravel(), allow_zero=True)
+    arr = np.asarray(w, dtype="float64").ravel()
+    # The shared check lists bad rows; only pay for that when something is wrong.
+    if not (np.isfinite(arr).all() and (arr >= 0).all()):
+        check_weights(arr, allow_zero=True)
+    return arr
 
 
 def kish_deff(weights: Any) -> float:
@@ -115,16 +119,24 @@ def weight_summary(weights: Any) -> pd.Series:
 
 
 def _margins_table(resolved: Sequence[ResolvedMargin], before: np.ndarray,
-                   after: np.ndarray) -> pd.DataFrame:
-    """Achieved vs target table from already-resolved margins (see :func:`margins_table`)."""
+                   after: np.ndarray, cells: tuple[Sequence[np.ndarray], np.ndarray] | None = None
+                   ) -> pd.DataFrame:
+    """Achieved vs target table from already-resolved margins (see :func:`margins_table`).
+
+    With ``cells = (cell_codes, cell_counts)``, ``before`` and ``after`` are
+    cell totals and ``cell_codes[m]`` the level of each cell in margin ``m``,
+    which avoids passes over the rows.
+    """
     rows = []
-    n = len(before)
     tb, ta = before.sum(), after.sum()
-    for m in resolved:
+    n = len(before) if cells is None else int(cells[1].sum())
+    for j, m in enumerate(resolved):
         k = len(m.levels)
-        count = np.bincount(m.codes, minlength=k)[:k]
-        wb = np.bincount(m.codes, weights=before, minlength=k)[:k]
-        wa = np.bincount(m.codes, weights=after, minlength=k)[:k]
+        codes = m.codes if cells is None else cells[0][j]
+        count = (np.bincount(codes, minlength=k) if cells is None else np.rint(
+            np.bincount(codes, weights=cells[1], minlength=k)).astype(np.int64))[:k]
+        wb = np.bincount(codes, weights=before, minlength=k)[:k]
+        wa = np.bincount(codes, weights=after, minlength=k)[:k]
         target_share = m.targets / m.targets.sum()
         rows.append(pd.DataFrame({
             "variable": m.column,

@@ -189,9 +189,14 @@ def _match_levels(column: str, codes: np.ndarray, names: list[str], target: dict
             hint="collapse the level with a neighbouring one in both the data and the margin")
     levels = tuple(lv for lv, v in target.items() if v > 0)
     pos = {lv: i for i, lv in enumerate(levels)}
-    lut = np.array([pos.get(nm, -1) for nm in names], dtype=np.int64)
-    small = np.min_scalar_type(max(len(levels) - 1, 0))
-    return lut[codes].astype(small), levels, np.array([target[lv] for lv in levels])
+    small = np.min_scalar_type(max(len(levels) - 1, len(names) - 1, 0))
+    # names absent from the sample (unused categories) never occur; map them to 0
+    lut = np.array([pos.get(nm, 0) for nm in names], dtype=np.int64)
+    if np.array_equal(lut, np.arange(len(names))):
+        mapped = codes.astype(small, copy=False)  # levels already in margin order
+    else:
+        mapped = lut.astype(small)[codes]
+    return mapped, levels, np.array([target[lv] for lv in levels])
 
 
 def _scale_totals(sums: dict[str, float], sample_total: float, total: Total,
