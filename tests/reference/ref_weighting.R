@@ -32,7 +32,7 @@ estimates <- function(d) {
 }
 
 scenario <- function(d, call) {
-  out <- list(call = call, weights = unname(weights(d)), estimates = estimates(d))
+  out <- list(call = call, weights = unname(weights(d, "sampling")), estimates = estimates(d))
   if (inherits(d, "svyrep.design")) {
     out$repweights <- unname(as.matrix(weights(d, "analysis")))
   }
