@@ -53,9 +53,9 @@ __all__ = [
     "rake_weights",
     "poststratify_weights",
     "calibrate_weights",
-    "trim_design_weights",
     "dummy_matrix",
     "check_rank",
+    "build_info",
 ]
 
 # survey:::svyrecvar applies the raking residualisation a fixed 10 times.
@@ -459,6 +459,7 @@ class RakingCalibration:
     """
 
     kind = "raking"
+    affects_variance = True
 
     def __init__(self, codes: Sequence[np.ndarray], weights: np.ndarray,
                  last_factors: Sequence[np.ndarray], info: WeightingInfo | None = None) -> None:
@@ -515,6 +516,7 @@ class PostStratification:
     """
 
     kind = "poststratify"
+    affects_variance = True
 
     def __init__(self, codes: np.ndarray, k: int, oldweights: np.ndarray, weights: np.ndarray,
                  info: WeightingInfo | None = None) -> None:
@@ -561,6 +563,7 @@ class GregCalibration:
     """
 
     kind = "calibrate"
+    affects_variance = True
 
     def __init__(self, mm: np.ndarray, oldweights: np.ndarray, g: np.ndarray,
                  method: str = "linear", info: WeightingInfo | None = None) -> None:
@@ -592,6 +595,8 @@ class Trimming:
     """
 
     kind = "trim"
+    #: no residualisation: the variance should treat the design as uncalibrated
+    affects_variance = False
 
     def __init__(self, info: WeightingInfo) -> None:
         self.info = info
@@ -609,9 +614,10 @@ class Trimming:
 Result = tuple[np.ndarray, np.ndarray | None, Any]
 
 
-def _info(method: str, iterations: int, converged: bool, error: float, table: pd.DataFrame,
-          w0: np.ndarray, w: np.ndarray, options: dict[str, Any], notes: Sequence[str]
-          ) -> WeightingInfo:
+def build_info(method: str, iterations: int, converged: bool, error: float,
+               table: pd.DataFrame, w0: np.ndarray, w: np.ndarray, options: dict[str, Any],
+               notes: Sequence[str]) -> WeightingInfo:
+    """Assemble the :class:`WeightingInfo` of a weighting step."""
     return WeightingInfo(method=method, iterations=iterations, converged=converged,
                          max_margin_error=float(error), margins=table,
                          before=weight_summary(w0), after=weight_summary(w),
@@ -682,7 +688,7 @@ def rake_weights(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.nd
                                       tol=tol)
         converged = True
         table = _margins_table(resolved, w0, w)
-    info = _info("rake", iterations, converged, _table_error(table), table, w0, w, options, notes)
+    info = build_info("rake", iterations, converged, _table_error(table), table, w0, w, options, notes)
     cal: RakingCalibration | GregCalibration
     if cap is None:
         cal = RakingCalibration(codes, w, [f[:, 0] for f in res.last], info=info)
@@ -762,7 +768,7 @@ def poststratify_weights(cell: np.ndarray, labels: Sequence[str], target: np.nda
         reps = repw * (target[:, None] / rfreq)[cell]
     resolved = [ResolvedMargin(name, tuple(labels), cell, target)]
     table = _margins_table(resolved, w0, w)
-    info = _info("poststratify", 1, True, _table_error(table), table, w0, w, options, notes)
+    info = build_info("poststratify", 1, True, _table_error(table), table, w0, w, options, notes)
     return w, reps, PostStratification(cell, k, w0, w, info=info)
 
 
@@ -838,38 +844,6 @@ def calibrate_weights(mm: np.ndarray, pop: np.ndarray, names: Sequence[str], w0:
     if res.scale is not None:
         notes = [*notes, f"weights rescaled by {res.scale:.6g} before calibration (as R's "
                          "grake); bounds apply to the rescaled weights"]
-    info = _info("calibrate", res.iterations, res.converged, res.achieved, table, w0, w,
+    info = build_info("calibrate", res.iterations, res.converged, res.achieved, table, w0, w,
                  opts, notes)
     return w, reps, GregCalibration(mm, w0, res.g, method=method, info=info)
-
-
-def trim_design_weights(w0: np.ndarray, repw: np.ndarray | None, lower: float | None,
-                        upper: float | None, *, strict: bool = False,
-                        relative: bool = False) -> Result:
-    """Trim weights (and each replicate column, skipping its structural zeros)."""
-    lo = -np.inf if lower is None else float(lower)
-    hi = np.inf if upper is None else float(upper)
-    if relative:
-        mean = float(w0.mean())
-        lo, hi = lo * mean, hi * mean
-    if not lo < hi:
-        raise CalibrationError(f"trimming bounds need lower < upper, got ({lower}, {upper})",
-                               hint="swap or widen the bounds")
-    n, tot = len(w0), float(w0.sum())
-    if strict and not (lo * n <= tot <= hi * n):
-        raise CalibrationError(
-            f"strict trimming to [{lo:.6g}, {hi:.6g}] is infeasible: {n} weights within these "
-            f"bounds total {lo * n:.6g} to {hi * n:.6g}, but the weights sum to {tot:.6g}",
-            hint="widen the bounds (the mean weight must lie between them)")
-    w, passes = trim_weights(w0, lo, hi, strict=strict)
-    reps = None
-    if repw is not None:
-        reps = repw.copy()
-        for r in range(repw.shape[1]):
-            keep = repw[:, r] > 0  # structural zeros of a replicate stay zero
-            reps[keep, r] = trim_weights(repw[keep, r], lo, hi, strict=strict)[0]
-    options = {"lower": lo, "upper": hi, "strict": strict, "relative": relative,
-               "trimmed": int(((w0 < lo) | (w0 > hi)).sum())}
-    inside = bool(((w >= lo) & (w <= hi)).all())
-    info = _info("trim", passes, inside, 0.0, pd.DataFrame(), w0, w, options, [])
-    return w, reps, Trimming(info)

@@ -33,12 +33,14 @@ from ._validation import check_argument, check_columns, check_weights, format_ro
 from .calibration import (
     CALFUNS,
     ResolvedMargin,
+    Trimming,
+    build_info,
     calibrate_weights,
     collapse_cells,
     dummy_matrix,
     poststratify_weights,
     rake_weights,
-    trim_design_weights,
+    trim_weights,
 )
 from .errors import CalibrationError, TargetsError, WeightError
 
@@ -457,6 +459,40 @@ def _calibrate(data: pd.DataFrame, population: Any, w0: np.ndarray, repw: np.nda
                              options={"formula": formula}, notes=notes)
 
 
+# -- trimming -------------------------------------------------------------------
+
+def _trim(w0: np.ndarray, repw: np.ndarray | None, lower: float | None, upper: float | None,
+          *, strict: bool = False, relative: bool = False
+          ) -> tuple[np.ndarray, np.ndarray | None, Trimming]:
+    """Trim weights and each replicate column (skipping its structural zeros)."""
+    lo = -np.inf if lower is None else float(lower)
+    hi = np.inf if upper is None else float(upper)
+    if relative:
+        mean = float(w0.mean())
+        lo, hi = lo * mean, hi * mean
+    if not lo < hi:
+        raise CalibrationError(f"trimming bounds need lower < upper, got ({lower}, {upper})",
+                               hint="swap or widen the bounds")
+    n, tot = len(w0), float(w0.sum())
+    if strict and not (lo * n <= tot <= hi * n):
+        raise CalibrationError(
+            f"strict trimming to [{lo:.6g}, {hi:.6g}] is infeasible: {n} weights within these "
+            f"bounds total {lo * n:.6g} to {hi * n:.6g}, but the weights sum to {tot:.6g}",
+            hint="widen the bounds (the mean weight must lie between them)")
+    w, passes = trim_weights(w0, lo, hi, strict=strict)
+    reps = None
+    if repw is not None:
+        reps = repw.copy()
+        for r in range(repw.shape[1]):
+            keep = repw[:, r] > 0  # structural zeros of a replicate stay zero
+            reps[keep, r] = trim_weights(repw[keep, r], lo, hi, strict=strict)[0]
+    options = {"lower": lo, "upper": hi, "strict": strict, "relative": relative,
+               "trimmed": int(((w0 < lo) | (w0 > hi)).sum())}
+    inside = bool(((w >= lo) & (w <= hi)).all())
+    info = build_info("trim", passes, inside, 0.0, pd.DataFrame(), w0, w, options, [])
+    return w, reps, Trimming(info)
+
+
 # -- plain-weight functions ---------------------------------------------------
 
 def _series(data: pd.DataFrame, w: np.ndarray, cal: Any, return_info: bool) -> Any:
@@ -635,7 +671,7 @@ def trim(data: pd.DataFrame, bounds: tuple[float | None, float | None], weights:
     pandas.Series or (pandas.Series, WeightingInfo)
     """
     w0 = _weights_array(data, weights)
-    w, _, cal = trim_design_weights(w0, None, bounds[0], bounds[1], strict=strict,
+    w, _, cal = _trim(w0, None, bounds[0], bounds[1], strict=strict,
                                     relative=relative)
     return _series(data, w, cal, return_info)
 
@@ -708,6 +744,6 @@ def design_trim(design: SurveyDesign, lower: float | None = None, upper: float |
                 strict: bool = False, **kw: Any) -> SurveyDesign:
     """Trim a design's weights (see :func:`trim`); earlier calibrations are kept, as in R."""
     w0 = _design_weights(design)
-    w, reps, cal = trim_design_weights(w0, _replicate_weights(design), lower, upper,
+    w, reps, cal = _trim(w0, _replicate_weights(design), lower, upper,
                                        strict=strict, **kw)
     return design.with_weights(w, calibration=cal, repweights=reps)
