@@ -844,6 +844,6 @@ def calibrate_weights(mm: np.ndarray, pop: np.ndarray, names: Sequence[str], w0:
     if res.scale is not None:
         notes = [*notes, f"weights rescaled by {res.scale:.6g} before calibration (as R's "
                          "grake); bounds apply to the rescaled weights"]
-    info = build_info("calibrate", res.iterations, res.converged, res.achieved, table, w0, w,
+    info = build_info("calibrate", res.iterations, res.converged, _table_error(table), table, w0, w,
                  opts, notes)
     return w, reps, GregCalibration(mm, w0, res.g, method=method, info=info)

@@ -206,8 +206,10 @@ class WeightingInfo:
         Largest relative error ``|achieved / target - 1|`` over all target
         levels or totals (0 when there are no targets, as for trimming).
     margins : pandas.DataFrame
-        Achieved vs target table (see :func:`margins_table`); empty for
-        trimming and for calibration to numeric totals only.
+        Achieved vs target table (see :func:`margins_table`).  Calibration
+        with a ``formula`` gives one row per model-matrix column instead
+        (``variable, target, before_total, after_total, error``); empty for
+        trimming.
     before, after : pandas.Series
         :func:`weight_summary` of the weights before and after.
     options : dict

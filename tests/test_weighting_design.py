@@ -194,3 +194,30 @@ def test_rake_million_rows_is_fast():
     elapsed = time.perf_counter() - t0
     assert info.max_margin_error <= 1e-6
     assert elapsed < 5.0  # ~0.05 s on one core; generous for shared CI machines
+
+
+def test_replicate_columns_are_reweighted_like_the_full_sample(survey):
+    # Engine level (no replicate design needed): delete-one-PSU jackknife columns.
+    from analysis.calibration import rake_weights
+    from analysis.weighting import _trim, resolve_margins
+
+    w0 = survey["dw"].to_numpy()
+    psu = survey["psu"].to_numpy()
+    repw = np.column_stack([np.where(psu == j, 0.0, w0 * 48 / 47) for j in range(48)])
+    resolved, total, _ = resolve_margins(survey, MARGINS, w0)
+    for cap in (None, (0.3, 3.0)):
+        w, reps, _ = rake_weights(resolved, w0, repw, cap=cap, tol=1e-10, max_iter=500)
+        assert reps.shape == repw.shape
+        np.testing.assert_array_equal(reps[repw == 0], 0.0)  # structural zeros kept
+        for m in resolved:
+            got = np.stack([np.bincount(m.codes, weights=reps[:, r], minlength=len(m.levels))
+                            for r in range(reps.shape[1])], axis=1)
+            np.testing.assert_allclose(got, np.repeat(m.targets[:, None], 48, axis=1),
+                                       rtol=1e-8)
+        if cap is not None:
+            assert reps.max() <= 3.0 * total / len(w0) * (1 + 1e-12)
+    w, reps, _ = _trim(w0, repw, None, 150.0, strict=True)
+    assert w.max() <= 150.0
+    assert reps.max() <= 150.0
+    np.testing.assert_array_equal(reps[repw == 0], 0.0)
+    np.testing.assert_allclose(reps.sum(axis=0), repw.sum(axis=0), rtol=1e-12)
