@@ -1,29 +1,33 @@
-"""Means, totals and ratios on a :class:`~analysis.SurveyDesign` (R's ``svymean``,
-``svytotal``, ``svyratio``, ``svyby``).
+"""Means, totals, ratios, proportions and quantiles on a :class:`~analysis.SurveyDesign`
+(R's ``svymean``, ``svytotal``, ``svyratio``, ``svyciprop``, ``svyquantile``, ``svyby``).
 
 Every estimator follows one recipe: turn the variable(s) into an n x k matrix
 (one column per level for categoricals), mark the domain (group, non-missing,
 asked), compute per-group weighted sums with ``np.bincount``, and get the
 covariance from the design's linearised scores (Taylor designs) or from the
 estimates recomputed with each replicate weight (replicate designs).
-Proportions and quantiles live in :mod:`analysis._intervals`-style helpers in
-:mod:`analysis.estimators_ci`.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import sparse, stats
 
-from ._validation import as_column_list, check_argument, check_columns
+from ._validation import (
+    as_column_list,
+    check_argument,
+    check_columns,
+    check_probability,
+    format_rows,
+)
 from .errors import DataQualityWarning, DesignError
-from .results import SurveyResult
+from .results import SurveyResult, t_quantile
 
 if TYPE_CHECKING:
     from .design import SurveyDesign
@@ -34,9 +38,14 @@ __all__ = [
     "variable_matrix",
     "domains",
     "group_sums",
+    "mean_core",
     "svy_mean",
     "svy_total",
     "svy_ratio",
+    "svy_proportion",
+    "svy_quantile",
+    "PROPORTION_METHODS",
+    "QUANTILE_RULES",
 ]
 
 DEFF_OPTIONS = (False, True, "replace")
@@ -372,18 +381,23 @@ def _check_common(by: Any, na_rm: Any, deff: Any) -> None:
         raise TypeError(f"`na_rm` must be True or False, not {na_rm!r}")
 
 
-def _linear(design: SurveyDesign, var: str | Sequence[str], by: Any, na_rm: bool,
-            deff: bool | str, kind: str) -> SurveyResult:
-    """Shared body of :func:`svy_mean` and :func:`svy_total`."""
-    _check_common(by, na_rm, deff)
-    mat = variable_matrix(design, var)
-    dom = domains(design, mat, by, na_rm)
-    x = np.nan_to_num(mat.x, nan=0.0)
+def mean_core(design: SurveyDesign, x: np.ndarray, dom: Domains, kind: str = "mean"
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group means (or totals) of ``x`` (n x k, no NaN) and their covariance.
+
+    Returns
+    -------
+    est : ndarray, shape (G, k)
+    vcov : ndarray, shape (G*k, G*k)
+        Group-major (row ``g*k + j``), across groups too.
+    wsum : ndarray, shape (G,)
+        Weighted size of each domain.
+    """
     k = x.shape[1]
-    G = dom.n_groups
-    g = dom.group
-    w = design.weights
-    wsum = np.bincount(g[g >= 0], weights=w[g >= 0], minlength=G)
+    G, g, w = dom.n_groups, dom.group, design.weights
+    in_dom = g >= 0
+    gi = np.maximum(g, 0)
+    wsum = np.bincount(g[in_dom], weights=w[in_dom], minlength=G)
     tot = group_sums(x, w, g, G)
     with np.errstate(divide="ignore", invalid="ignore"):
         est = tot / wsum[:, None] if kind == "mean" else tot
@@ -394,23 +408,33 @@ def _linear(design: SurveyDesign, var: str | Sequence[str], by: Any, na_rm: bool
             den = group_sums(np.ones((design.n, 1)), rw, g, G)[:, 0, :]
             with np.errstate(divide="ignore", invalid="ignore"):
                 reps = reps / den[:, None, :]
-        theta_reps = reps.reshape(G * k, -1).T
-        vcov = design.replicate_vcov(theta_reps, est.ravel())
+        vcov = design.replicate_vcov(reps.reshape(G * k, -1).T, est.ravel())
+        return est, vcov, wsum
+    if kind == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(in_dom, w / wsum[gi], 0.0)
+        values = (x - est[gi]) * scale[:, None]
     else:
-        in_dom = g >= 0
-        if kind == "mean":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scale = np.where(in_dom, w / wsum[np.maximum(g, 0)], 0.0)
-            values = (x - est[np.maximum(g, 0)]) * scale[:, None]
-        else:
-            values = x * np.where(in_dom, w, 0.0)[:, None]
-        values[~in_dom] = 0.0
-        vcov = design._vcov_grouped(values, g, G, domain=in_dom)
-    n_unw = np.bincount(g[g >= 0], minlength=G)
+        values = x * np.where(in_dom, w, 0.0)[:, None]
+    values[~in_dom] = 0.0
+    return est, design._vcov_grouped(values, g, G, domain=in_dom), wsum
+
+
+def _linear(design: SurveyDesign, var: str | Sequence[str], by: Any, na_rm: bool,
+            deff: bool | str, kind: str) -> SurveyResult:
+    """Shared body of :func:`svy_mean` and :func:`svy_total`."""
+    _check_common(by, na_rm, deff)
+    mat = variable_matrix(design, var)
+    dom = domains(design, mat, by, na_rm)
+    x = np.nan_to_num(mat.x, nan=0.0)
+    k = x.shape[1]
+    est, vcov, wsum = mean_core(design, x, dom, kind)
+    g = dom.group
+    n_unw = np.bincount(g[g >= 0], minlength=dom.n_groups)
     deffs = None
     if deff:
-        centre = est if kind == "mean" else tot / wsum[:, None]
-        var, n, big_n = srs_variance(x, w, g, G, centre)
+        centre = est if kind == "mean" else est / wsum[:, None]
+        var, n, big_n = srs_variance(x, design.weights, g, dom.n_groups, centre)
         vsrs = var * deff_factor(kind, deff, n, big_n)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             deffs = np.diag(vcov) / vsrs.ravel()
@@ -482,3 +506,453 @@ def svy_ratio(design: SurveyDesign, numerator: str | Sequence[str],
     index = result_index(labels, dom.labels, k == 1)
     n_unw = np.bincount(g[in_dom], minlength=G)
     return package("ratio", est, vcov, index, dom, k, group_df(design, dom), n_unw, deffs)
+
+
+# --------------------------------------------------------------------------- proportions
+
+PROPORTION_METHODS = ("logit", "likelihood", "asin", "beta", "mean", "xlogit", "wilson")
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return np.exp(x) / (1 + np.exp(x))
+
+
+def _binary(design: SurveyDesign, var: str, level: Any) -> VariableMatrix:
+    """0/1 indicator column(s) for a proportion; one per level when ``level`` is None."""
+    if not isinstance(var, str):
+        raise TypeError(f"`var` must be one column name, not {var!r}")
+    check_columns(design.data, [var], "var")
+    s = design.data[var]
+    if _is_categorical(s) and not _is_boolean(s):
+        codes, levels = category_codes(s)
+        if level is None:
+            return variable_matrix(design, var)
+        if level not in set(levels):
+            raise DesignError(f"level {level!r} is not a level of {var!r}", column=var,
+                              level=level, hint=f"levels are {list(levels)}")
+        x = (codes == levels.get_loc(level)).astype(float)
+        x[codes < 0] = np.nan
+        return VariableMatrix(x=x[:, None], missing=codes < 0,
+                              index=pd.Index([level], name=var), scalar=True)
+    x = numeric_values(s)
+    bad = ~np.isnan(x) & (x != 0) & (x != 1)
+    if bad.any():
+        raise DesignError(f"column {var!r} is not binary (values other than 0/1)", column=var,
+                          row=format_rows(design.data.index[bad]),
+                          hint="pass a boolean or 0/1 column, or a categorical with level=")
+    return VariableMatrix(x=x[:, None], missing=np.isnan(x), index=pd.Index([var]), scalar=True)
+
+
+def _prop_interval(method: str, p: np.ndarray, var: np.ndarray, df: np.ndarray,
+                   n_rows: np.ndarray, design_df: np.ndarray, level: float,
+                   logit_var: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of R's ``svyciprop`` for each proportion (vectorised, not likelihood)."""
+    a = 1 - level
+    q = t_quantile(1 - a / 2, df)
+    se = np.sqrt(var)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "mean":
+            return p - q * se, p + q * se
+        if method == "asin":
+            x, sx = np.arcsin(np.sqrt(p)), se / (2 * np.sqrt(p * (1 - p)))
+            return np.sin(x - q * sx) ** 2, np.sin(x + q * sx) ** 2
+        if method in ("xlogit", "logit"):
+            x = np.log(p / (1 - p))
+            sx = np.sqrt(logit_var) if logit_var is not None else se / (p * (1 - p))
+            q = np.where(df > 0, q, np.nan) if method == "logit" else q
+            return _expit(x - q * sx), _expit(x + q * sx)
+        n_eff = p * (1 - p) / var
+        if method == "beta":
+            n_eff = n_eff * (t_quantile(a / 2, n_rows - 1) / t_quantile(a / 2, design_df)) ** 2
+            lo = stats.beta.ppf(a / 2, n_eff * p, n_eff * (1 - p) + 1)
+            hi = stats.beta.ppf(1 - a / 2, n_eff * p + 1, n_eff * (1 - p))
+            return lo, hi
+        # wilson: score interval on the effective sample size, t quantile (Kott & Carr 1997)
+        z2 = q**2
+        centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
+        half = q * np.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff**2)) / (1 + z2 / n_eff)
+        return centre - half, centre + half
+
+
+def _fmm_spline(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
+    """R's ``spline(method="fmm")`` evaluated at ``xout`` (Forsythe, Malcolm & Moler)."""
+    n = x.shape[0]
+    b, c, d = np.zeros(n), np.zeros(n), np.zeros(n)
+    if n < 3:
+        b[:] = (y[1] - y[0]) / (x[1] - x[0])
+    else:
+        d[0] = x[1] - x[0]
+        c[1] = (y[1] - y[0]) / d[0]
+        for i in range(1, n - 1):  # n is a dozen profile points, not respondents
+            d[i] = x[i + 1] - x[i]
+            b[i] = 2 * (d[i - 1] + d[i])
+            c[i + 1] = (y[i + 1] - y[i]) / d[i]
+            c[i] = c[i + 1] - c[i]
+        b[0], b[n - 1] = -d[0], -d[n - 2]
+        c[0] = c[n - 1] = 0.0
+        if n > 3:
+            c[0] = c[2] / (x[3] - x[1]) - c[1] / (x[2] - x[0])
+            c[n - 1] = c[n - 2] / (x[n - 1] - x[n - 3]) - c[n - 3] / (x[n - 2] - x[n - 4])
+            c[0] = c[0] * d[0] ** 2 / (x[3] - x[0])
+            c[n - 1] = -c[n - 1] * d[n - 2] ** 2 / (x[n - 1] - x[n - 4])
+        for i in range(1, n):
+            t = d[i - 1] / b[i - 1]
+            b[i] -= t * d[i - 1]
+            c[i] -= t * c[i - 1]
+        c[n - 1] /= b[n - 1]
+        for i in range(n - 2, -1, -1):
+            c[i] = (c[i] - d[i] * c[i + 1]) / b[i]
+        b[n - 1] = (y[n - 1] - y[n - 2]) / d[n - 2] + d[n - 2] * (c[n - 2] + 2 * c[n - 1])
+        for i in range(n - 1):
+            b[i] = (y[i + 1] - y[i]) / d[i] - d[i] * (c[i + 1] + 2 * c[i])
+            d[i] = (c[i + 1] - c[i]) / d[i]
+            c[i] = 3 * c[i]
+        c[n - 1] *= 3
+        d[n - 1] = d[n - 2]
+    i = np.clip(np.searchsorted(x, xout, side="right") - 1, 0, n - 1)
+    dx = xout - x[i]
+    return y[i] + dx * (b[i] + dx * (c[i] + dx * d[i]))
+
+
+def _approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
+    """R's ``approx`` (linear, ties averaged, NA outside the range)."""
+    ux, inv = np.unique(x, return_inverse=True)
+    uy = np.bincount(inv, weights=y) / np.bincount(inv)
+    out = np.interp(xout, ux, uy)
+    return np.where((xout < ux[0]) | (xout > ux[-1]), np.nan, out)
+
+
+@dataclass(frozen=True, eq=False)
+class _LogitFit:
+    """R's ``glm(y ~ 1, quasibinomial, weights=W)`` reproduced iteration by iteration."""
+
+    beta: float
+    mu: float
+    sw: float
+    sy: float
+    working: np.ndarray  # working weights of the final WLS step (from the previous mu)
+    naive: float  # summary.glm()$cov.unscaled
+
+
+def _logit_fit(y: np.ndarray, big_w: np.ndarray, eps: float = 1e-8, maxit: int = 25
+               ) -> _LogitFit:
+    """IRLS for an intercept-only logistic model with prior weights ``big_w``.
+
+    Follows ``glm.fit``: start at ``mustart = (W y + 0.5)/(W + 1)``, stop when the
+    relative deviance change is below ``eps``; the covariance uses the working
+    weights of the last step, as ``summary.glm`` does.
+    """
+    sw, sy = float(big_w.sum()), float((big_w * y).sum())
+
+    def dev(mu: float) -> float:
+        return -2 * (sy * np.log(mu) + (sw - sy) * np.log(1 - mu))
+
+    mu_rows = (big_w * y + 0.5) / (big_w + 1)
+    eta_rows = np.log(mu_rows / (1 - mu_rows))
+    devold = float(-2 * (big_w * (y * np.log(mu_rows) + (1 - y) * np.log(1 - mu_rows))).sum())
+    working = big_w * mu_rows * (1 - mu_rows)
+    beta = float((working * (eta_rows + (y - mu_rows) / (mu_rows * (1 - mu_rows)))).sum()
+                 / working.sum())
+    for _ in range(maxit - 1):
+        mu = float(_expit(np.array(beta)))
+        d = dev(mu)
+        if abs(d - devold) / (abs(d) + 0.1) < eps:
+            break
+        devold = d
+        working = big_w * mu * (1 - mu)
+        beta = beta + (sy / sw - mu) / (mu * (1 - mu))
+    mu = float(_expit(np.array(beta)))
+    return _LogitFit(beta=beta, mu=mu, sw=sw, sy=sy, working=working,
+                     naive=float(1 / working.sum()))
+
+
+def _logit_reps(p_reps: np.ndarray, beta0: np.ndarray, eps: float = 1e-8, maxit: int = 25
+                ) -> np.ndarray:
+    """Replicate ``glm.fit`` started at ``beta0`` with weights scaled to sum 1 (vectorised).
+
+    With normalised weights the fit depends on the replicate proportion only.
+    """
+    beta = np.broadcast_to(beta0, p_reps.shape).astype(float).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = _expit(beta)
+        devold = -2 * (p_reps * np.log(mu) + (1 - p_reps) * np.log(1 - mu))
+        active = np.isfinite(beta)
+        for _ in range(maxit):
+            mu = _expit(beta)
+            step = np.where(active, (p_reps - mu) / (mu * (1 - mu)), 0.0)
+            beta = beta + step
+            mu = _expit(beta)
+            d = -2 * (p_reps * np.log(mu) + (1 - p_reps) * np.log(1 - mu))
+            done = np.abs(d - devold) / (np.abs(d) + 0.1) < eps
+            devold = d
+            active &= ~done
+            if not active.any():
+                break
+    return beta
+
+
+def _likelihood_interval(fit: _LogitFit, y: np.ndarray, w: np.ndarray, var_coef: float,
+                         df: float, level: float) -> tuple[float, float]:
+    """R's ``svyciprop(method="likelihood")``: Rao-Scott scaled profile likelihood.
+
+    Mirrors ``confint.svyglm(method="likelihood")``: the MASS profile grid
+    (steps of ``zmax/5`` design SEs), an fmm spline through it and linear
+    inversion at the design-effect-adjusted cut-offs.
+    """
+    p = fit.mu
+    if not (0 < p < 1) or not var_coef > 0 or df <= 0:
+        return np.nan, np.nan
+    n = y.shape[0]
+    big_w = w * (fit.sw / w.sum())
+    pearson = (y - p) * np.sqrt(big_w) / np.sqrt(p * (1 - p))
+    rbar = (w * pearson).sum() / w.sum()
+    dispersion = n / (n - 1) * (w * (pearson - rbar) ** 2).sum() / w.sum()
+    lam = var_coef / fit.naive
+    alpha = stats.norm.cdf(t_quantile((1 - level) / 2, df) * np.sqrt(lam)) / 2
+    zmax = np.sqrt(stats.f.isf(alpha, 1, n - 1))
+    step_size = zmax / 5 * np.sqrt(var_coef)
+    dev0 = -2 * (fit.sy * np.log(p) + (fit.sw - fit.sy) * np.log(1 - p))
+    bs, zs = [fit.beta], [0.0]
+    for sgn in (-1, 1):
+        z, step = 0.0, 0
+        while (step := step + 1) < 10 and abs(z) < zmax:
+            b = fit.beta + sgn * step * step_size
+            mu = float(_expit(np.array(b)))
+            dev = -2 * (fit.sy * np.log(mu) + (fit.sw - fit.sy) * np.log(1 - mu))
+            z = sgn * np.sqrt(max((dev - dev0) / dispersion, 0.0))
+            bs.append(b)
+            zs.append(z)
+    bx, zy = np.asarray(bs), np.asarray(zs)
+    xo = np.argsort(bx, kind="stable")
+    bx, zy = bx[xo], zy[xo]
+    grid = np.linspace(bx[0], bx[-1], 3 * bx.shape[0])
+    sz = _fmm_spline(bx, zy, grid)
+    cutoff = np.array([stats.norm.ppf(2 * alpha), stats.norm.isf(2 * alpha)])
+    lo, hi = _expit(_approx(sz, grid, cutoff))
+    return float(lo), float(hi)
+
+
+def svy_proportion(design: SurveyDesign, var: str, *, level: Any = None, method: str = "logit",
+                   by: Any = None, na_rm: bool = False, conf_level: float = 0.95,
+                   df: float | None = None) -> SurveyResult:
+    """Proportion with a ``svyciprop`` interval; see :meth:`analysis.SurveyDesign.proportion`."""
+    check_argument("method", PROPORTION_METHODS, method)
+    check_probability("conf_level", conf_level)
+    _check_common(by, na_rm, False)
+    if method == "likelihood" and design.is_replicate:
+        raise DesignError("method='likelihood' is available for Taylor designs only",
+                          hint="use method='logit' or 'beta' on a replicate design")
+    mat = _binary(design, var, level)
+    dom = domains(design, mat, by, na_rm)
+    x = np.nan_to_num(mat.x, nan=0.0)
+    k, G = x.shape[1], dom.n_groups
+    est, vcov, _ = mean_core(design, x, dom, "mean")
+    g, w = dom.group, design.weights
+    bg = dom.base_group
+    base_rows = np.bincount(bg[bg >= 0], minlength=G)
+    design_df = group_df(design, dom)
+    use_df = design_df if df is None else np.full(G, float(df))
+    p = est.ravel().copy()
+    var_p = np.diag(vcov).copy()
+    rep_df, rep_dd = np.repeat(use_df, k), np.repeat(design_df, k)
+    rep_rows = np.repeat(base_rows, k).astype(float)
+    fits: dict[int, _LogitFit] = {}
+    coef_var = None
+    if method in ("logit", "likelihood"):
+        # svyglm(y ~ 1, quasibinomial) per domain: IRLS fit of the log-odds
+        base_mean = np.bincount(bg[bg >= 0], weights=w[bg >= 0], minlength=G) \
+            / np.maximum(base_rows, 1)
+        values = np.zeros_like(x)
+        for gg in range(G):  # a handful of domains x levels
+            rows = g == gg
+            for j in range(k):
+                if dom.failed[gg] or not rows.any():
+                    continue
+                fit = _logit_fit(x[rows, j], w[rows] / base_mean[gg])
+                fits[gg * k + j] = fit
+                values[rows, j] = fit.working * fit.naive * (x[rows, j] - fit.mu) \
+                    / (fit.mu * (1 - fit.mu))
+                p[gg * k + j] = fit.mu
+        if design.is_replicate:
+            rw = design.repweights
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p_reps = group_sums(x, rw, g, G) / group_sums(np.ones((design.n, 1)), rw, g, G)
+            beta0 = np.array([fits[i].beta if i in fits else np.nan for i in range(G * k)])
+            b_reps = _logit_reps(p_reps.reshape(G * k, -1).T, beta0)
+            coef_var = np.diag(design.replicate_vcov(b_reps, beta0))
+        else:
+            coef_var = np.diag(design._vcov_grouped(values, g, G, domain=g >= 0))
+
+    def interval(lev: float) -> tuple[np.ndarray, np.ndarray]:
+        if method not in ("logit", "likelihood"):
+            return _prop_interval(method, p, var_p, rep_df, rep_rows, rep_dd, lev)
+        if method == "logit":
+            return _prop_interval("logit", p, var_p, rep_df, rep_rows, rep_dd, lev, coef_var)
+        lo, hi = np.full(G * k, np.nan), np.full(G * k, np.nan)
+        for i, fit in fits.items():
+            rows = g == i // k
+            lo[i], hi[i] = _likelihood_interval(fit, x[rows, i % k], w[rows], coef_var[i],
+                                                rep_df[i], lev)
+        return lo, hi
+
+    n_unw = np.bincount(g[g >= 0], minlength=G)
+    index = result_index(mat.index, dom.labels, mat.scalar)
+    res = package("proportion", p, vcov, index, dom, k, design_df, n_unw, ci_df=use_df,
+                  method=method)
+    cache = {conf_level: interval(conf_level)}
+
+    def cached(lev: float) -> tuple[np.ndarray, np.ndarray]:
+        if lev not in cache:
+            cache[lev] = interval(lev)
+        lo, hi = cache[lev]
+        bad = np.repeat(dom.failed, k)
+        return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+    return replace(res, interval=cached)
+
+
+# --------------------------------------------------------------------------- quantiles
+
+QUANTILE_RULES = ("math", "school", "hf7")
+QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin")
+
+
+def _qrule(xs: np.ndarray, cumw: np.ndarray, p: np.ndarray, rule: str) -> np.ndarray:
+    """R's ``qrule_math`` / ``qrule_school`` / ``qrule_hf7`` on sorted values.
+
+    ``xs`` sorted ascending, ``cumw`` cumulative weights in that order.
+    """
+    n = xs.shape[0]
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if n == 0 or not ok.any():
+        return out
+    total = cumw[-1]
+    pp = p[ok]
+    if rule == "hf7":
+        if n == 1:
+            out[ok] = xs[0]
+            return out
+        pk = np.concatenate([[0.0], cumw[:-1]]) / cumw[-2]
+        out[ok] = _approx_rule2(pk, xs, pp)
+        return out
+    # last position with cumw <= p * total (R's qs(); position 1 when there is none)
+    pos = np.searchsorted(cumw, pp * total, side="right") - 1
+    pos = np.maximum(pos, 0)
+    nxt = np.minimum(pos + 1, n - 1)
+    wlow = pp - cumw[pos] / total
+    if rule == "math":
+        out[ok] = np.where(wlow == 0, xs[pos], xs[nxt])
+    else:
+        out[ok] = np.where(wlow == 0, (xs[pos] + xs[nxt]) / 2, xs[nxt])
+    return out
+
+
+def _approx_rule2(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
+    """``approx(x, y, xout, rule=2)`` with ties averaged."""
+    ux, inv = np.unique(x, return_inverse=True)
+    uy = np.bincount(inv, weights=y) / np.bincount(inv)
+    return np.interp(xout, ux, uy)
+
+
+def svy_quantile(design: SurveyDesign, var: str | Sequence[str], q: float | Sequence[float], *,
+                 by: Any = None, na_rm: bool = False, qrule: str = "math",
+                 interval: str = "mean", conf_level: float = 0.95,
+                 df: float | None = None) -> SurveyResult:
+    """Quantiles with Woodruff intervals; see :meth:`analysis.SurveyDesign.quantile`."""
+    check_argument("qrule", QUANTILE_RULES, qrule)
+    check_argument("interval", QUANTILE_INTERVALS, interval)
+    check_probability("conf_level", conf_level)
+    _check_common(by, na_rm, False)
+    probs = np.atleast_1d(np.asarray(q, dtype=float))
+    if probs.ndim != 1 or ((probs < 0) | (probs > 1) | np.isnan(probs)).any():
+        raise DesignError(f"`q` must hold probabilities in [0, 1], not {q!r}",
+                          hint="pass e.g. q=0.5 or q=[0.25, 0.5, 0.75]")
+    cols = as_column_list("var", var)
+    mat = variable_matrix(design, cols, allow_categorical=False, select_all=False)
+    results = []
+    for j, col in enumerate(cols):  # R's svyquantile treats each variable on its own
+        sub = VariableMatrix(x=mat.x[:, [j]], missing=np.isnan(mat.x[:, j]),
+                             index=pd.Index([col]), scalar=True)
+        results.append(_quantile_one(design, sub, probs, by, na_rm, qrule, interval,
+                                     conf_level, df))
+    if len(results) == 1:
+        return results[0]
+    parts = []
+    for col, r in zip(cols, results):
+        idx = r.estimate.index
+        tuples = [(col,) + (t if isinstance(t, tuple) else (t,)) for t in idx]
+        parts.append(pd.MultiIndex.from_tuples(tuples, names=["variable", *idx.names]))
+    index = parts[0].append(parts[1:])
+    est = np.concatenate([r.estimate.to_numpy() for r in results])
+    se = np.concatenate([r.se.to_numpy() for r in results])
+
+    def joined(lev: float) -> tuple[np.ndarray, np.ndarray]:
+        cis = [r.conf_int(lev) for r in results]
+        return (np.concatenate([c["ci_low"].to_numpy() for c in cis]),
+                np.concatenate([c["ci_high"].to_numpy() for c in cis]))
+
+    df_all = pd.concat([r.df if isinstance(r.df, pd.Series) else
+                        pd.Series(r.df, index=r.estimate.index) for r in results])
+    return SurveyResult(
+        estimate=pd.Series(est, index=index, name="quantile"),
+        vcov=pd.DataFrame(np.diag(se**2), index=index, columns=index),
+        statistic="quantile", df=pd.Series(df_all.to_numpy(), index=index, name="df"),
+        n_unweighted=pd.Series(np.concatenate([r.n_unweighted.to_numpy() for r in results]),
+                               index=index, name="n"),
+        method=qrule, se_values=pd.Series(se, index=index, name="se"), interval=joined)
+
+
+def _quantile_one(design: SurveyDesign, mat: VariableMatrix, probs: np.ndarray, by: Any,
+                  na_rm: bool, qrule: str, interval: str, conf_level: float,
+                  df: float | None) -> SurveyResult:
+    dom = domains(design, mat, by, na_rm)
+    G, g, w = dom.n_groups, dom.group, design.weights
+    x = np.nan_to_num(mat.x[:, 0], nan=0.0)
+    m = probs.shape[0]
+    design_df = group_df(design, dom)
+    use_df = design_df if df is None else np.full(G, float(df))
+    # sort every group's values once: by (group, value), stable like R's order()
+    rows = np.nonzero(g >= 0)[0]
+    order = rows[np.lexsort((x[rows], g[rows]))]
+    gs = g[order]
+    starts = np.searchsorted(gs, np.arange(G + 1))
+    sorted_groups = []
+    qhat = np.full((G, m), np.nan)
+    for gg in range(G):  # one sort slice per group
+        idx = order[starts[gg]:starts[gg + 1]]
+        # R's cumsum/sum accumulate in long double: exact ties at p*sum(w) decide "math"
+        xs, cw = x[idx], np.cumsum(w[idx], dtype=np.longdouble).astype("float64")
+        sorted_groups.append((xs, cw))
+        qhat[gg] = _qrule(xs, cw, probs, qrule)
+    # Woodruff: design mean of 1[x <= qhat] for every (group, q) at once
+    ind = (x[:, None] <= qhat[np.maximum(g, 0)]).astype(float)
+    pm, pv, _ = mean_core(design, ind, dom, "mean")
+    p_hat, p_var = pm.ravel(), np.diag(pv)
+    base_rows = np.bincount(dom.base_group[dom.base_group >= 0], minlength=G).astype(float)
+    rep_df, rep_dd = np.repeat(use_df, m), np.repeat(design_df, m)
+
+    def ci(lev: float) -> tuple[np.ndarray, np.ndarray]:
+        lo_p, hi_p = _prop_interval(interval, p_hat, p_var, rep_df, np.repeat(base_rows, m),
+                                    rep_dd, lev)
+        lo_p = np.where(np.isnan(lo_p) | (lo_p < 0), np.nan, lo_p)
+        hi_p = np.where(np.isnan(hi_p) | (hi_p > 1), np.nan, hi_p)
+        lo, hi = np.full(G * m, np.nan), np.full(G * m, np.nan)
+        for gg, (xs, cw) in enumerate(sorted_groups):
+            sl = slice(gg * m, (gg + 1) * m)
+            lo[sl] = _qrule(xs, cw, lo_p[sl], qrule)
+            hi[sl] = _qrule(xs, cw, hi_p[sl], qrule)
+        bad = np.repeat(dom.failed, m)
+        return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+    lo, hi = ci(conf_level)
+    with np.errstate(invalid="ignore"):
+        se = (hi - lo) / (2 * t_quantile(0.5 + conf_level / 2, rep_df))
+    labels = pd.Index(probs, name="q")
+    index = result_index(labels, dom.labels, False)
+    n_unw = np.bincount(g[g >= 0], minlength=G)
+    res = package("quantile", qhat, np.diag(se**2), index, dom, m, design_df, n_unw,
+                  ci_df=use_df, method=qrule)
+    se_s = pd.Series(np.where(np.repeat(dom.failed, m), np.nan, se), index=index, name="se")
+    return replace(res, se_values=se_s, interval=ci)
