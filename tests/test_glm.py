@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.design import SurveyDesign
 from analysis.errors import ModelError, SeparationError, SurveyError
 from analysis.glm import GLMResult, find_separation, svyglm
-
-SurveyDesign = pytest.importorskip("analysis.design").SurveyDesign
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 DATA = REFERENCE / "data"
