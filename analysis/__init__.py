@@ -1,11 +1,41 @@
 """greensurvey: design-based analysis of green, low-carbon consumer surveys.
 
-The public surface is re-exported here; see ``ARCHITECTURE.md`` for the data
-flow (ingest -> clean -> weight -> estimate -> model -> report).
+The user verbs, in pipeline order (see ``ARCHITECTURE.md``)::
+
+    data = load_wave("surveys/demo-2022")          # ingest: raw export -> tidy frame
+    result = clean(data)                           # screen, scrub, audit
+    d = SurveyDesign(result.data).rake(targets)    # weight (SEs account for it)
+    d.mean("barriers")                             # estimate, with design-based SEs
+
+Everything else lives in the submodules (``analysis.weighting``,
+``analysis.models``, ``analysis.pricing``, ``analysis.report``, ...).
 """
 
 from __future__ import annotations
 
+from .clean import CleanResult, clean
+from .codebook import Codebook, Targets, load_codebook, load_targets
+from .design import SurveyDesign
+from .glm import svyglm
+from .tables import crosstab, svychisq
+from .weighting import calibrate, poststratify, rake, trim
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    "Codebook",
+    "Targets",
+    "load_codebook",
+    "load_targets",
+    "clean",
+    "CleanResult",
+    "SurveyDesign",
+    "rake",
+    "poststratify",
+    "calibrate",
+    "trim",
+    "svyglm",
+    "crosstab",
+    "svychisq",
+]
