@@ -703,8 +703,8 @@ def _likelihood_interval(fit: _LogitFit, y: np.ndarray, w: np.ndarray, var_coef:
     if not (0 < p < 1) or not var_coef > 0 or df <= 0:
         return np.nan, np.nan
     n = y.shape[0]
-    big_w = w * (fit.sw / w.sum())
-    pearson = (y - p) * np.sqrt(big_w) / np.sqrt(p * (1 - p))
+    # residuals.svyglm: sqrt(prior / normalised sampling weight), constant per domain
+    pearson = (y - p) * np.sqrt(fit.sw / w.sum() * w.mean()) / np.sqrt(p * (1 - p))
     rbar = (w * pearson).sum() / w.sum()
     dispersion = n / (n - 1) * (w * (pearson - rbar) ** 2).sum() / w.sum()
     lam = var_coef / fit.naive
@@ -873,8 +873,9 @@ def svy_quantile(design: SurveyDesign, var: str | Sequence[str], q: float | Sequ
     mat = variable_matrix(design, cols, allow_categorical=False, select_all=False)
     results = []
     for j, col in enumerate(cols):  # R's svyquantile treats each variable on its own
-        sub = VariableMatrix(x=mat.x[:, [j]], missing=np.isnan(mat.x[:, j]),
-                             index=pd.Index([col]), scalar=True)
+        # na_rm drops rows missing in any variable, as R's svyquantile(~a + b, na.rm=TRUE)
+        miss = mat.missing if na_rm else np.isnan(mat.x[:, j])
+        sub = VariableMatrix(x=mat.x[:, [j]], missing=miss, index=pd.Index([col]), scalar=True)
         results.append(_quantile_one(design, sub, probs, by, na_rm, qrule, interval,
                                      conf_level, df))
     if len(results) == 1:
@@ -908,6 +909,8 @@ def _quantile_one(design: SurveyDesign, mat: VariableMatrix, probs: np.ndarray, 
                   na_rm: bool, qrule: str, interval: str, conf_level: float,
                   df: float | None) -> SurveyResult:
     dom = domains(design, mat, by, na_rm)
+    # svyquantile takes degf() and nrow() after dropping missing rows (svyciprop before)
+    dom = replace(dom, base_group=dom.group)
     G, g, w = dom.n_groups, dom.group, design.weights
     x = np.nan_to_num(mat.x[:, 0], nan=0.0)
     m = probs.shape[0]
