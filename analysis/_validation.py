@@ -109,25 +109,30 @@ def check_weights(weights: np.ndarray | pd.Series, index: Sequence[Any] | None =
         Name used in the message.
     """
     w = np.asarray(weights, dtype="float64")
-    labels = np.asarray(index if index is not None else np.arange(len(w)), dtype=object)
     bad_nan = ~np.isfinite(w)
+    bad = (w < 0 if allow_zero else w <= 0) & ~bad_nan
+    if not (bad_nan.any() or bad.any()):
+        return w
+
+    def labels(mask: np.ndarray) -> str:
+        # Only build row labels on the error path (cheap when weights are fine).
+        rows = np.flatnonzero(mask)
+        return format_rows([index[i] for i in rows] if index is not None else rows)
+
     if bad_nan.any():
         raise WeightError(
             f"{name} contain {int(bad_nan.sum())} missing or infinite value(s)",
             column=name if isinstance(name, str) else None,
-            row=format_rows(labels[bad_nan]),
+            row=labels(bad_nan),
             hint="drop or impute these rows before building the design",
         )
-    bad = w < 0 if allow_zero else w <= 0
-    if bad.any():
-        what = "negative" if allow_zero else "zero or negative"
-        raise WeightError(
-            f"{name} contain {int(bad.sum())} {what} value(s)",
-            column=name if isinstance(name, str) else None,
-            row=format_rows(labels[bad]),
-            hint="survey weights must be positive; drop these rows or fix the weight column",
-        )
-    return w
+    what = "negative" if allow_zero else "zero or negative"
+    raise WeightError(
+        f"{name} contain {int(bad.sum())} {what} value(s)",
+        column=name if isinstance(name, str) else None,
+        row=labels(bad),
+        hint="survey weights must be positive; drop these rows or fix the weight column",
+    )
 
 
 def check_probability(param: str, value: float, *, open_interval: bool = True) -> float:
