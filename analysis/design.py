@@ -110,13 +110,13 @@ class SurveyDesign:
                                   column=weights, hint="convert the weights to float")
             w = check_weights(col.to_numpy(dtype="float64", na_value=np.nan), data.index,
                               name=weights)
+        if psu_cols and data[psu_cols[0]].nunique() == 1 and not (nest and strata_cols):
+            raise DesignError("the design has only one primary sampling unit",
+                              column=psu_cols[0], hint="check the psu column, or pass psu=None")
         structure = _variance.build_structure(data, strata=strata_cols, psu=psu_cols,
                                               fpc=fpc_cols, nest=bool(nest), lonely_psu=lonely_psu)
         if weights is None and fpc_cols:
             w = _variance.fpc_weights(structure)
-        if len(psu_cols) and structure.first.n_clusters == 1 and not (nest and strata_cols):
-            raise DesignError("the design has only one primary sampling unit",
-                              column=psu_cols[0], hint="check the psu column, or pass psu=None")
         self._init(data=data, weights=w, weight_column=weights, strata_columns=strata_cols,
                    psu_columns=psu_cols, fpc_columns=fpc_cols, nest=bool(nest),
                    lonely_psu=lonely_psu, structure=structure, calibrations=(), domain=None,
