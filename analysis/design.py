@@ -409,9 +409,14 @@ class SurveyDesign:
 
     def _vcov_grouped(self, values: np.ndarray, group: np.ndarray, n_groups: int,
                       domain: np.ndarray | None = None) -> np.ndarray:
-        """Covariance of scores laid out by group without an n x (G*k) matrix."""
+        """Covariance of scores laid out by group without an n x (G*k) matrix.
+
+        ``values`` must be zero on rows outside every group (``group == -1``).
+        """
         k = values.shape[1]
-        if self._calibrations or n_groups == 1:
+        if n_groups == 1:  # values are already zero outside the domain
+            return self.vcov_scores(values, domain=domain)
+        if self._calibrations:
             dense = np.zeros((self.n, n_groups * k))
             for g in range(n_groups):
                 rows = group == g
@@ -470,6 +475,8 @@ class SurveyDesign:
         key = ("degf", None if rows is None else hash(np.packbits(rows).tobytes()))
         if key in self._cache:
             return self._cache[key]
+        if len(self._cache) > 256:  # by= on many groups: keep the cache bounded
+            self._cache.clear()
         if self.is_replicate:
             value = _variance.replicate_degf(self.repweights, inset)
         else:

@@ -271,6 +271,10 @@ def group_sums(values: np.ndarray, weights: np.ndarray, group: np.ndarray, n_gro
                ) -> np.ndarray:
     """``sum_i w_i x_ij`` per group: (G, k) for 1-D weights, (G, k, R) for (n, R) weights."""
     keep = group >= 0
+    if n_groups == 1:
+        # one domain: plain dot products, no fancy indexing of n-row arrays
+        wk = weights * keep[:, None] if weights.ndim == 2 else np.where(keep, weights, 0.0)
+        return (wk.T @ values).T[None, ...] if weights.ndim == 2 else (wk @ values)[None, :]
     g = group[keep]
     v = values[keep]
     if weights.ndim == 1:
@@ -309,7 +313,17 @@ def group_df(design: SurveyDesign, dom: Domains) -> np.ndarray:
     bg = dom.base_group
     if dom.labels is None and ((bg >= 0) | (design.weights == 0)).all():
         return np.array([float(design.degf())])
-    return np.array([float(design.degf(rows=bg == g)) for g in range(dom.n_groups)])
+    if design.is_replicate:
+        return np.array([float(design.degf(rows=bg == g)) for g in range(dom.n_groups)])
+    # #PSU - #strata per group in one pass: distinct (unit, group) pairs
+    G = dom.n_groups
+    rows = (bg >= 0) & (design.weights != 0)
+    st = design.structure.first
+    out = np.zeros(G)
+    for codes, sign in ((st.cluster, 1.0), (st.stratum_code, -1.0)):
+        pairs = pd.unique(codes[rows] * G + bg[rows])
+        out += sign * np.bincount(pairs % G, minlength=G)
+    return out
 
 
 def package(statistic: str, estimate: np.ndarray, vcov: np.ndarray, index: pd.Index,
@@ -411,13 +425,13 @@ def mean_core(design: SurveyDesign, x: np.ndarray, dom: Domains, kind: str = "me
                 reps = reps / den[:, None, :]
         vcov = design.replicate_vcov(reps.reshape(G * k, -1).T, est.ravel())
         return est, vcov, wsum
+    centre = est[0] if G == 1 else est[gi]  # broadcasting avoids an n x k gather
     if kind == "mean":
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(in_dom, w / wsum[gi], 0.0)
-        values = (x - est[gi]) * scale[:, None]
+            scale = np.where(in_dom, w / (wsum[0] if G == 1 else wsum[gi]), 0.0)
+        values = (x - centre) * scale[:, None]
     else:
         values = x * np.where(in_dom, w, 0.0)[:, None]
-    values[~in_dom] = 0.0
     return est, design._vcov_grouped(values, g, G, domain=in_dom), wsum
 
 
