@@ -353,6 +353,10 @@ _SVG_GEOMETRY = re.compile(r'\s(?:d|points|transform|x|y|x1|x2|y1|y2|width|heigh
                            r'style|clip-path|id|href|xlink:href|cx|cy|r|rx|ry)="[^"]*"')
 _SVG_PATH = re.compile(r"<path\b[^>]*>", re.S)
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
+# Hashes (sha256 of inputs, git commits) and long decimals are not personal data, but their
+# digit runs can look like phone numbers to a regex; real PII never mixes in hex letters.
+_NOT_PII = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*[0-9])"
+                      r"[0-9a-fA-F]{12,}(?![0-9A-Za-z])|\d*\.\d{4,}")
 _TEXT_SUFFIXES = {".html", ".htm", ".md", ".txt", ".log"}
 
 
@@ -403,7 +407,8 @@ def _texts(path: Path) -> Iterable[str]:
 
     Numbers are skipped because decimals such as ``0.04231234567`` look like
     phone numbers to a regex; embedded base64 images and SVG geometry are
-    skipped for the same reason.
+    skipped for the same reason (and :data:`_NOT_PII` masks hashes and long
+    decimals inside text before the PII patterns run).
     """
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -483,7 +488,7 @@ def scan_outputs(folder: str | Path, *, respondent_ids: Iterable[Any] = (),
             continue
         scanned.append(path)
         for text in _texts(path):
-            hits = find_pii(text, kinds)
+            hits = find_pii(_NOT_PII.sub(" ", text), kinds)
             if hits:
                 kind = hits[0].kind
                 raise ReportError(

@@ -1,0 +1,318 @@
+"""build_report on a tiny wave with tiny notebooks: execution, HTML, errors, determinism.
+
+The notebooks here use only the report machinery (findings, plots, i18n), so
+these tests do not depend on the statistical pipeline; the demo report is
+tested in ``test_report_demo.py`` and ``test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from openpyxl import load_workbook
+
+from analysis.errors import ReportError
+from analysis.report import (
+    build_report,
+    default_output_dir,
+    find_notebooks,
+    git_commit,
+    inject_parameters,
+    provenance,
+)
+
+SURVEY = """\
+wave: tiny
+title: {zh: 小型测试, en: Tiny test}
+synthetic: true
+disclosure: {suppress_below: 30, flag_below: 50}
+questions:
+  - id: q1
+    type: single
+    label: {zh: 渠道, en: Channel}
+    options:
+      - {code: 1, name: tv, label: {zh: 电视, en: TV}}
+      - {code: 2, name: web, label: {zh: 网络, en: Web}}
+"""
+
+NOTEBOOK = '''\
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+# ---
+
+# %% tags=["parameters"]
+wave = "../surveys/tiny"
+language = "zh"
+output_dir = None
+
+# %%
+import sys
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+import analysis.plots
+import analysis.report
+
+ch = analysis.report.open_chapter("{chapter}", wave=wave, language=language, output_dir=output_dir)
+display(ch.title())
+
+# %% [markdown] tags=["lang-zh"]
+# 中文说明段落。
+
+# %% [markdown] tags=["lang-en"]
+# English prose paragraph.
+
+# %%
+display(Markdown("kernel: " + sys.executable))
+est = pd.DataFrame({{"estimate": [0.4, 0.6], "se": [0.02, 0.02], "ci_low": [0.36, 0.56],
+                    "ci_high": [0.44, 0.64], "n_unweighted": [120, 25]}}, index=["tv", "web"])
+labels = ch.codebook.question("q1").labels(language)
+
+# %%
+ch.findings.add("{table}", {{"weighted": est, "unweighted": est * 0.9}},
+                title={{"zh": "渠道", "en": "Channel"}}, row_labels=labels, headline=True)
+
+# %%
+ch.findings.figure(analysis.plots.plot_shares(est, est * 0.9, labels=labels, language=language,
+                                              title={{"zh": "渠道", "en": "Channel"}}), "{figure}")
+'''
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_project(root: Path, wave: str = "tiny", extra: dict[str, str] | None = None) -> Path:
+    """surveys/<wave>/survey.yaml + notebooks/01-data-cleaning.py, 02-weighting.py under root."""
+    (root / "surveys" / wave).mkdir(parents=True, exist_ok=True)
+    (root / "surveys" / wave / "survey.yaml").write_text(SURVEY, encoding="utf-8")
+    nbdir = root / "notebooks"
+    nbdir.mkdir(exist_ok=True)
+    for stem, table in (("01-data-cleaning", "shares.one"), ("02-weighting", "shares.two")):
+        text = NOTEBOOK.format(chapter=stem, table=table, figure=table.replace(".", "-"))
+        (nbdir / f"{stem}.py").write_text(text, encoding="utf-8")
+    for name, text in (extra or {}).items():
+        (nbdir / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return root / "surveys" / wave
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("proj")
+    wave = make_project(root)
+    return root, build_report(wave, language="zh", timeout=120)
+
+
+def test_pages_index_and_findings_are_written(built):
+    root, res = built
+    out = root / "reports" / "tiny"
+    assert res.output_dir == out
+    assert [p.name for p in res.pages] == ["01-data-cleaning.html", "02-weighting.html"]
+    assert res.index == out / "index.html"
+    assert {k: p.name for k, p in res.findings.items()} == {
+        "json": "findings.json", "csv": "findings.csv", "xlsx": "findings.xlsx"}
+    assert sorted(p.name for p in res.figures) == [
+        "shares-one.png", "shares-one.svg", "shares-two.png", "shares-two.svg"]
+    assert set(res.timings) == {"01-data-cleaning", "02-weighting", "merge", "scan", "total"}
+    assert res.timings["total"] >= res.timings["01-data-cleaning"] > 0
+    assert "2 chapters" in res.summary()
+
+
+def test_index_links_every_chapter_and_shows_headlines(built):
+    _, res = built
+    html = res.index.read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"]+)" data-chapter', html)
+    assert links == ["01-data-cleaning.html", "02-weighting.html"]
+    assert 'data-finding="shares.one/tv/weighted">40.0%' in html
+    assert 'href="findings.xlsx"' in html
+    assert html.count('class="gs-banner"') == 1
+
+
+def test_every_page_has_banner_hidden_code_embedded_images(built):
+    _, res = built
+    for page in res.pages:
+        html = page.read_text(encoding="utf-8")
+        assert html.count('class="gs-banner"') == 1, page.name
+        assert "合成数据" in html
+        assert "open_chapter" not in html  # code cells are hidden
+        assert "injected by analysis.report" not in html
+        assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
+        assert not re.search(r'<img[^>]+src="(?!data:)', html)
+        assert not re.search(r"<script[^>]+src=", html)  # no CDN scripts: works offline
+        assert '<html lang="zh">' in html
+        assert 'href="index.html"' in html
+
+
+def test_chapter_prose_follows_language(built):
+    _, res = built
+    html = res.pages[0].read_text(encoding="utf-8")
+    assert "中文说明段落" in html
+    assert "English prose paragraph" not in html
+    assert "样本与数据清理" in html  # chapter title from analysis.i18n
+
+
+def test_kernel_runs_the_current_interpreter(built):
+    _, res = built
+    html = res.pages[0].read_text(encoding="utf-8")
+    assert f"kernel: {sys.executable}" in html
+
+
+def test_findings_merged_in_chapter_order(built):
+    root, res = built
+    doc = json.loads(res.findings["json"].read_text(encoding="utf-8"))
+    assert [t["id"] for t in doc["tables"]] == ["shares.one", "shares.two"]
+    assert doc["synthetic"] is True
+    assert doc["wave"] == "tiny"
+    web = next(c for c in doc["tables"][0]["cells"] if c["row"] == "web")
+    assert web["flag"] == "suppressed"
+    assert web["estimate"] is None
+    wb = load_workbook(res.findings["xlsx"])
+    assert wb.sheetnames[:2] == ["Contents", "Notes"]
+
+
+def test_second_wave_and_determinism(built, tmp_path):
+    root, first = built
+    other = tmp_path / "surveys" / "tiny-2023"
+    shutil.copytree(root / "surveys" / "tiny", other)
+    res = build_report(other, notebooks_dir=root / "notebooks", timeout=120)
+    assert res.output_dir == tmp_path / "reports" / "tiny-2023"
+    assert first.findings["json"].read_bytes() == res.findings["json"].read_bytes()
+    assert first.findings["csv"].read_bytes() == res.findings["csv"].read_bytes()
+    values = [[list(ws.iter_rows(values_only=True)) for ws in load_workbook(p).worksheets]
+              for p in (first.findings["xlsx"], res.findings["xlsx"])]
+    assert values[0] == values[1]
+    for name in ("shares-one.png", "shares-one.svg"):
+        assert (first.output_dir / "figures" / name).read_bytes() == \
+            (res.output_dir / "figures" / name).read_bytes()
+
+
+def test_english_report(tmp_path):
+    wave = make_project(tmp_path)
+    res = build_report(wave, language="en", chapters=["01"], timeout=120)
+    html = res.pages[0].read_text(encoding="utf-8")
+    assert "English prose paragraph" in html
+    assert "中文说明段落" not in html
+    assert "Sample and data cleaning" in html
+    assert "SYNTHETIC DATA" in html
+    assert '<html lang="en">' in html
+    assert [p.name for p in res.pages] == ["01-data-cleaning.html"]
+
+
+FAILING = '''\
+# %% tags=["parameters"]
+wave = ""
+language = "zh"
+output_dir = None
+
+# %%
+x = 1
+
+# %%
+raise ValueError("boom in the third cell")
+'''
+
+
+def test_failing_cell_names_notebook_cell_and_line(tmp_path):
+    wave = make_project(tmp_path, extra={"03-broken.py": FAILING})
+    with pytest.raises(ReportError) as err:
+        build_report(wave, chapters=["03"], timeout=120)
+    msg = str(err.value)
+    assert "03-broken.py, cell 3 raised ValueError: boom in the third cell" in msg
+    assert err.value.line == 9
+    assert not (tmp_path / "reports" / "tiny" / "index.html").exists()
+
+
+GLYPHS = '''\
+# %% tags=["parameters"]
+wave = ""
+language = "zh"
+output_dir = None
+
+# %%
+import matplotlib
+import matplotlib.pyplot as plt
+matplotlib.rcdefaults()
+fig, ax = plt.subplots()
+ax.set_title("低碳消费")
+'''
+
+
+def test_missing_glyphs_fail_the_build(tmp_path):
+    wave = make_project(tmp_path, extra={"04-tofu.py": GLYPHS})
+    with pytest.raises(ReportError, match="glyphs missing"):
+        build_report(wave, chapters=["04"], timeout=120)
+
+
+LEAK = '''\
+# %% tags=["parameters"]
+wave = ""
+language = "zh"
+output_dir = None
+
+# %%
+from IPython.display import Markdown
+Markdown("联系人手机 13812345678")
+'''
+
+
+def test_personal_data_in_a_page_fails_the_build(tmp_path):
+    wave = make_project(tmp_path, extra={"05-leak.py": LEAK})
+    with pytest.raises(ReportError, match="mobile number") as err:
+        build_report(wave, chapters=["05"], timeout=120)
+    assert "05-leak.html" in str(err.value)
+
+
+def test_missing_parameters_cell(tmp_path):
+    wave = make_project(tmp_path, extra={"06-noparams.py": "# %%\nx = 1\n"})
+    with pytest.raises(ReportError, match="no cell tagged 'parameters'"):
+        build_report(wave, chapters=["06"])
+
+
+def test_inject_parameters_adds_cell_after_tagged_cell():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# t"),
+        nbformat.v4.new_code_cell("wave = 'x'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print(wave)")])
+    inject_parameters(nb, {"wave": "/w/demo", "language": "en"})
+    assert nb.cells[2].metadata["tags"] == ["injected-parameters"]
+    assert "wave = '/w/demo'\nlanguage = 'en'" in nb.cells[2].source
+    assert nb.cells[3].source == "print(wave)"
+
+
+def test_find_notebooks_sources(tmp_path, monkeypatch):
+    wave = make_project(tmp_path)
+    assert [p.name for p in find_notebooks(wave=wave)] == ["01-data-cleaning.py", "02-weighting.py"]
+    monkeypatch.setenv("GREENSURVEY_NOTEBOOKS", str(tmp_path / "notebooks"))
+    assert len(find_notebooks()) == 2
+    assert [p.stem for p in find_notebooks(chapters=["02-weighting"])] == ["02-weighting"]
+    with pytest.raises(ReportError, match="no notebook for chapter"):
+        find_notebooks(chapters=["09"])
+    with pytest.raises(ReportError, match="not found"):
+        find_notebooks(tmp_path / "nope")
+
+
+def test_default_output_dir(tmp_path, monkeypatch):
+    wave = make_project(tmp_path)
+    monkeypatch.delenv("GREENSURVEY_REPORTS", raising=False)
+    assert default_output_dir(wave) == tmp_path / "reports" / "tiny"
+    monkeypatch.setenv("GREENSURVEY_REPORTS", str(tmp_path / "out"))
+    assert default_output_dir(wave) == tmp_path / "out" / "tiny"
+
+
+def test_provenance_lists_versions_hashes_commit(tmp_path):
+    wave = make_project(tmp_path)
+    info = provenance(wave)
+    assert info["software"]["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert "pandas" in info["software"]
+    assert list(info["inputs"]) == ["survey.yaml"]
+    assert re.fullmatch(r"[0-9a-f]{64}", info["inputs"]["survey.yaml"])
+    assert info["git_commit"] == ""  # tmp_path is not a git repository
+    assert re.fullmatch(r"[0-9a-f]{12}(\+dirty)?", git_commit(ROOT))
