@@ -326,9 +326,17 @@ def group_df(design: SurveyDesign, dom: Domains) -> np.ndarray:
     return out
 
 
+def union_df(design: SurveyDesign, dom: Domains) -> float | None:
+    """Design df of all rows in any group (None without ``by=``)."""
+    if dom.labels is None:
+        return None
+    return float(design.degf(rows=dom.base_group >= 0))
+
+
 def package(statistic: str, estimate: np.ndarray, vcov: np.ndarray, index: pd.Index,
             dom: Domains, k: int, df: np.ndarray, n_unw: np.ndarray,
-            deff: np.ndarray | None = None, ci_df: Any = np.inf, **extra: Any) -> SurveyResult:
+            deff: np.ndarray | None = None, ci_df: Any = np.inf,
+            overall_df: float | None = None, **extra: Any) -> SurveyResult:
     """Build a :class:`SurveyResult`, blanking groups with missing values (R's NA)."""
     est = np.asarray(estimate, dtype=float).ravel()
     v = np.asarray(vcov, dtype=float)
@@ -343,6 +351,11 @@ def package(statistic: str, estimate: np.ndarray, vcov: np.ndarray, index: pd.In
             deff = np.where(bad, np.nan, deff)
     df_rows = np.repeat(df, k)
     df_value: float | pd.Series = float(df[0]) if dom.labels is None else pd.Series(df_rows, index=index, name="df")
+    if overall_df is None and dom.labels is None:
+        overall_df = float(df[0])
+    if isinstance(ci_df, np.ndarray):  # per-group df -> per-row, like `df`
+        ci_df = float(ci_df[0]) if dom.labels is None else pd.Series(
+            np.repeat(ci_df, k), index=index, name="df")
     return SurveyResult(
         estimate=pd.Series(est, index=index, name=statistic),
         vcov=pd.DataFrame(v, index=index, columns=index),
@@ -351,6 +364,7 @@ def package(statistic: str, estimate: np.ndarray, vcov: np.ndarray, index: pd.In
         n_unweighted=pd.Series(np.repeat(n_unw, k).astype(np.int64), index=index, name="n"),
         deff=None if deff is None else pd.Series(deff, index=index, name="deff"),
         ci_df=ci_df,
+        overall_df=overall_df,
         **extra,
     )
 
@@ -454,7 +468,8 @@ def _linear(design: SurveyDesign, var: str | Sequence[str], by: Any, na_rm: bool
         with np.errstate(divide="ignore", invalid="ignore"):
             deffs = np.diag(vcov) / vsrs.ravel()
     index = result_index(mat.index, dom.labels, mat.scalar)
-    return package(kind, est, vcov, index, dom, k, group_df(design, dom), n_unw, deffs)
+    return package(kind, est, vcov, index, dom, k, group_df(design, dom), n_unw, deffs,
+                   overall_df=union_df(design, dom))
 
 
 def svy_mean(design: SurveyDesign, var: str | Sequence[str], *, by: Any = None,
@@ -520,7 +535,8 @@ def svy_ratio(design: SurveyDesign, numerator: str | Sequence[str],
     labels = pd.Index([f"{num_cols[i]}/{den_cols[j]}" for i, j in pairs])
     index = result_index(labels, dom.labels, k == 1)
     n_unw = np.bincount(g[in_dom], minlength=G)
-    return package("ratio", est, vcov, index, dom, k, group_df(design, dom), n_unw, deffs)
+    return package("ratio", est, vcov, index, dom, k, group_df(design, dom), n_unw, deffs,
+                   overall_df=union_df(design, dom))
 
 
 # --------------------------------------------------------------------------- proportions
@@ -620,7 +636,7 @@ def svy_proportion(design: SurveyDesign, var: str, *, level: Any = None, method:
     n_unw = np.bincount(g[g >= 0], minlength=G)
     index = result_index(mat.index, dom.labels, mat.scalar)
     res = package("proportion", p, vcov, index, dom, k, design_df, n_unw, ci_df=use_df,
-                  method=method)
+                  method=method, overall_df=union_df(design, dom))
     cache = {conf_level: interval(conf_level)}
 
     def cached(lev: float) -> tuple[np.ndarray, np.ndarray]:

@@ -65,6 +65,9 @@ class SurveyResult:
         means, totals and ratios, as R's ``confint.svystat``.
     method : str or None
         Interval method (proportions) or quantile rule.
+    overall_df : float or None
+        For ``by=`` results: design df of all rows used (the union of the
+        groups), the df of comparisons between groups.
     """
 
     estimate: pd.Series
@@ -76,6 +79,7 @@ class SurveyResult:
     ci_df: float | pd.Series = np.inf
     method: str | None = None
     se_values: pd.Series | None = None
+    overall_df: float | None = None
     interval: Interval | None = field(default=None, compare=False)
     replicates: np.ndarray | None = field(default=None, compare=False)
 
@@ -161,8 +165,8 @@ class SurveyResult:
         name : str
             Label of the contrast.
         df : float, optional
-            Degrees of freedom of the t test (default: the design df, or the
-            smallest group df for ``by=`` results).
+            Degrees of freedom of the t test (default: the design df; for
+            ``by=`` results the df of all groups together).
         """
         c = pd.Series(weights, dtype=float).reindex(self.estimate.index, fill_value=0.0)
         missing = set(pd.Series(weights).index) - set(self.estimate.index)
@@ -173,7 +177,10 @@ class SurveyResult:
         est = float(cv @ self.estimate.to_numpy())
         var = float(cv @ self.vcov.to_numpy() @ cv)
         if df is None:
-            df = float(self.df) if np.isscalar(self.df) else float(np.min(self.df))
+            if self.overall_df is not None:
+                df = self.overall_df
+            else:
+                df = float(self.df) if np.isscalar(self.df) else float(np.min(self.df))
         return ContrastResult.from_estimate(name, est, np.sqrt(max(var, 0.0)), df)
 
 
