@@ -210,6 +210,10 @@ def to_replicates(design: SurveyDesign, *, type: str = "JK1", replicates: int = 
     if design.structure.has_fpc and len(design.structure.stages) > 1 and type != "BRR":
         warnings.warn("finite population corrections after the first stage are dropped",
                       SurveyWarning, stacklevel=3)
+    if design.calibrations:
+        warnings.warn("the replicates reuse the calibrated weights but do not repeat the "
+                      "calibration; for calibrated SEs convert first, then calibrate the "
+                      "replicate design", SurveyWarning, stacklevel=3)
     w = design.weights
     if type == "JK1":
         rw, scale, rscales = _jk1(st, finite)
