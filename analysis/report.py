@@ -22,7 +22,6 @@ prepared (cleaned and weighted) wave, so notebooks hold only calls and prose.
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import shutil
@@ -51,7 +50,6 @@ __all__ = [
     "default_output_dir",
     "inject_parameters",
     "execute_notebook",
-    "render_chapter",
     "provenance",
     "git_commit",
 ]
@@ -61,35 +59,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _GLYPH = re.compile(r"Glyph \d+ .*missing from (current )?font")
 # Generated items removed before a rebuild, so nothing stale survives; other files are kept.
 _GENERATED = ("findings", "figures", "findings.json", "findings.csv", "findings.xlsx", "index.html")
-
-CSS = """
-body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei",
-  system-ui, sans-serif; }
-.gs-banner { background: #b00020; color: #fff; padding: .6em 1em; font-weight: bold;
-  text-align: center; position: sticky; top: 0; z-index: 10; }
-.gs-nav, .gs-footer { max-width: 1100px; margin: .8em auto; padding: 0 1em; color: #444; }
-.gs-nav a { margin-right: 1.2em; }
-.gs-footer { border-top: 1px solid #ddd; padding-top: .6em; font-size: .85em; }
-.gs-page { max-width: 1100px; margin: 0 auto; padding: 0 1em 2em; line-height: 1.6; }
-table.gs-table { border-collapse: collapse; margin: .8em 0 .3em; font-size: .92em; }
-table.gs-table caption { text-align: left; font-weight: bold; padding: .3em 0; }
-table.gs-table th, table.gs-table td { border-bottom: 1px solid #ddd; padding: .25em .6em;
-  text-align: right; }
-table.gs-table th[scope=row] { text-align: left; font-weight: normal; }
-table.gs-table thead th { background: #eef3f8; text-align: center; }
-td.gs-est { font-weight: bold; }
-p.gs-note { font-size: .85em; color: #555; margin-top: 0; }
-"""
-
-_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block extra_css %}<style type="text/css">{{ resources.gs_css }}</style>{% endblock extra_css %}
-{%- block body_header -%}{{ super() }}{{ resources.gs_header }}{%- endblock body_header -%}
-{% block body_footer %}{{ resources.gs_footer }}{{ super() }}{% endblock body_footer %}
-"""
-
 
 @dataclass
 class ReportResult:
@@ -326,86 +295,6 @@ def execute_notebook(nb: nbformat.NotebookNode, path: str | Path, *, timeout: in
     return nb
 
 
-# -------------------------------------------------------------------------- rendering
-
-def _chapter_title(stem: str, language: str) -> str:
-    key = f"chapter.{stem}"
-    return t(key, language) if key in TEXT else stem
-
-
-def _banner(synthetic: bool, language: str) -> str:
-    if not synthetic:
-        return ""
-    return (f'<div class="gs-banner" role="note" data-synthetic="true">'
-            f'{html.escape(t("report.synthetic", language))}</div>')
-
-
-def _nav(stems: Sequence[str], i: int | None, language: str) -> str:
-    links = [f'<a href="index.html" data-nav="index">{html.escape(t("report.back", language))}</a>']
-    if i is not None and i > 0:
-        links.append(f'<a href="{stems[i - 1]}.html" data-nav="previous">'
-                     f'{html.escape(t("report.previous", language))}</a>')
-    if i is not None and i + 1 < len(stems):
-        links.append(f'<a href="{stems[i + 1]}.html" data-nav="next">'
-                     f'{html.escape(t("report.next", language))}</a>')
-    return f'<nav class="gs-nav">{"".join(links)}</nav>'
-
-
-def _footer(wave: str, language: str, commit: str) -> str:
-    from . import __version__
-
-    parts = [t("report.wave", language, wave=wave), t("report.generated", language, version=__version__)]
-    if commit:
-        parts.append(f"git {commit}")
-    return f'<footer class="gs-footer">{html.escape(" · ".join(parts))}</footer>'
-
-
-def render_chapter(nb: nbformat.NotebookNode, *, title: str, language: str, header: str = "",
-                   footer: str = "") -> str:
-    """HTML of an executed notebook: code hidden, images embedded, no external scripts.
-
-    Cells tagged ``remove``, ``remove-cell`` or ``lang-<other language>`` are
-    dropped; ``header`` (banner, navigation) opens the body and ``footer``
-    closes it.
-    """
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    other = "en" if language == "zh" else "zh"
-    remove = TagRemovePreprocessor(remove_cell_tags={"remove", "remove-cell", f"lang-{other}",
-                                                     "injected-parameters", "parameters"})
-    exporter = HTMLExporter(template_name="lab", template_file="greensurvey.html.j2",
-                            extra_loaders=[DictLoader({"greensurvey.html.j2": _TEMPLATE})],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True,
-                            language_code=language)
-    exporter.register_preprocessor(remove, enabled=True)
-    nb.metadata["title"] = title
-    resources = {"gs_css": CSS, "gs_header": header, "gs_footer": footer,
-                 "metadata": {"name": title}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
-
-
-def _index_html(*, title: str, language: str, stems: Sequence[str], headlines: Sequence[Any],
-                synthetic: bool, footer: str, downloads: Sequence[str]) -> str:
-    esc = html.escape
-    lang_attr = "zh-CN" if language == "zh" else "en"
-    items = "".join(f'<li><a href="{s}.html" data-chapter="{s}">{esc(_chapter_title(s, language))}</a></li>'
-                    for s in stems)
-    tables = "".join(tab.to_html(language) for tab in headlines)
-    files = " · ".join(f'<a href="{esc(f)}">{esc(f)}</a>' for f in downloads)
-    heads = (f"<h2>{esc(t('report.headlines', language))}</h2>{tables}" if tables else "")
-    return (f'<!DOCTYPE html>\n<html lang="{lang_attr}">\n<head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
-            f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>"
-            f"{_banner(synthetic, language)}<main class=\"gs-page\"><h1>{esc(title)}</h1>"
-            f"<h2>{esc(t('report.contents', language))}</h2><ol class=\"gs-contents\">{items}</ol>"
-            f"{heads}<h2>{esc(t('report.downloads', language))}</h2><p>{files}</p>"
-            f"<p>{esc(t('report.findings_files', language))}</p></main>{footer}</body>\n</html>\n")
-
-
 # ------------------------------------------------------------------------ provenance
 
 def git_commit(folder: str | Path) -> str:
@@ -594,7 +483,17 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
         could not be merged, or an output holds personal data.
     """
     from .codebook import load_codebook
-    from .export import export_findings, merge_findings, scan_outputs
+    from .export import (
+        banner_html,
+        chapter_title,
+        export_findings,
+        footer_html,
+        index_html,
+        merge_findings,
+        nav_html,
+        render_chapter,
+        scan_outputs,
+    )
 
     start = time.perf_counter()
     check_language(language)
@@ -613,7 +512,7 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
         stale.unlink()
     stems = [p.stem for p in notebooks]
     commit = git_commit(notebooks[0].parent)
-    footer = _footer(codebook.wave, language, commit)
+    footer = footer_html(codebook.wave, language, commit)
     timings: dict[str, float] = {}
     pages: list[Path] = []
     params = {"wave": str(folder), "language": language, "output_dir": str(out)}
@@ -621,9 +520,9 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
         t0 = time.perf_counter()
         nb = inject_parameters(_read(path), params, path)
         execute_notebook(nb, path, timeout=timeout, kernel_name=kernel_name)
-        header = _banner(codebook.synthetic, language) + _nav(stems, i, language)
+        header = banner_html(codebook.synthetic, language) + nav_html(stems, i, language)
         page = out / f"{path.stem}.html"
-        page.write_text(render_chapter(nb, title=_chapter_title(path.stem, language), language=language,
+        page.write_text(render_chapter(nb, title=chapter_title(path.stem, language), language=language,
                                        header=header, footer=footer), encoding="utf-8")
         pages.append(page)
         timings[path.stem] = time.perf_counter() - t0
@@ -633,7 +532,7 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
     written = export_findings(fs, out)
     title = t("report.title", language, title=pick(codebook.title, language))
     index = out / "index.html"
-    index.write_text(_index_html(title=title, language=language, stems=stems, headlines=fs.headlines,
+    index.write_text(index_html(title=title, language=language, stems=stems, headlines=fs.headlines,
                                  synthetic=codebook.synthetic, footer=footer,
                                  downloads=[p.name for p in written.values()]), encoding="utf-8")
     timings["merge"] = time.perf_counter() - t0
