@@ -391,16 +391,21 @@ class SurveyDesign:
             x = x[:, None]
         if x.shape[0] != self.n:
             raise ValueError(f"scores have {x.shape[0]} rows, the design has {self.n}")
-        for cal in self._calibrations:
+        for cal in self._variance_calibrations:
             x = np.asarray(cal.residualize(x, self), dtype="float64")
             if x.ndim == 1:
                 x = x[:, None]
         return _variance.taylor_vcov(self._structure, x, lonely_psu=self._lonely_psu,
                                      present_rows=self._present(domain))
 
+    @property
+    def _variance_calibrations(self) -> tuple[Any, ...]:
+        # Trimming records diagnostics only; R's trimWeights adds no calibration residuals.
+        return tuple(c for c in self._calibrations if getattr(c, "affects_variance", True))
+
     def _present(self, domain: np.ndarray | None) -> np.ndarray | None:
         """Rows whose strata count for the ``average`` rule (R: subset rows)."""
-        if self._lonely_psu != "average" or self._calibrations:
+        if self._lonely_psu != "average" or self._variance_calibrations:
             return None
         rows = self._domain
         if domain is not None:
@@ -416,7 +421,7 @@ class SurveyDesign:
         k = values.shape[1]
         if n_groups == 1:  # values are already zero outside the domain
             return self.vcov_scores(values, domain=domain)
-        if self._calibrations:
+        if self._variance_calibrations:
             dense = np.zeros((self.n, n_groups * k))
             for g in range(n_groups):
                 rows = group == g
