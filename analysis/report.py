@@ -46,6 +46,9 @@ __all__ = [
     "Chapter",
     "build_report",
     "open_chapter",
+    "PreparedWave",
+    "prepare_wave",
+    "weighted_base",
     "find_notebooks",
     "default_output_dir",
     "inject_parameters",
@@ -389,7 +392,7 @@ class Chapter:
         return pick(value, self.language)
 
     @cached_property
-    def wave(self) -> Any:
+    def wave(self) -> PreparedWave:
         """The prepared wave (cleaned and weighted), computed on first use."""
         return prepare_wave(self.wave_path)
 
@@ -424,10 +427,104 @@ def open_chapter(chapter: str, *, wave: str | Path, language: str = "zh",
     return Chapter(chapter, folder, language, out, codebook, findings)
 
 
-def prepare_wave(wave: str | Path) -> Any:
-    """Load, clean and weight a wave (the shared first step of every chapter)."""
-    raise ReportError("prepare_wave is not available yet", file=wave,
-                      hint="the ingest/clean/weighting pipeline is not wired in")
+@dataclass(frozen=True, eq=False)
+class PreparedWave:
+    """A wave loaded, cleaned and weighted: what every chapter starts from.
+
+    Attributes
+    ----------
+    folder : Path
+    codebook : Codebook
+    source : object
+        The reader's provenance (file, sha256, platform, mode, encoding, rows).
+    cleaned : CleanResult
+        Kept rows, audit, funnel.
+    unweighted : SurveyDesign
+        Equal weights on the kept rows (the "unweighted" column of tables).
+    design : SurveyDesign
+        Weighted to the wave's targets (equal to ``unweighted`` without targets).
+    targets : Targets or None
+    weighting : list of WeightingInfo
+        Diagnostics of each weighting step (raking, trimming), in order.
+    """
+
+    folder: Path
+    codebook: Codebook
+    source: Any
+    cleaned: Any
+    unweighted: Any
+    design: Any
+    targets: Any = None
+    weighting: tuple[Any, ...] = ()
+
+    @property
+    def data(self) -> Any:
+        """The cleaned respondent data."""
+        return self.cleaned.data
+
+
+def prepare_wave(wave: str | Path) -> PreparedWave:
+    """Load, clean and weight a wave: the shared first step of every chapter.
+
+    Reads the raw export against ``survey.yaml`` (:func:`analysis.ingest.read_wave`),
+    cleans it (:func:`analysis.clean.clean`) and weights the kept rows to
+    ``targets.yaml`` with the method in ``survey.yaml`` (``weighting:``),
+    trimming to ``weighting.trim`` (multiples of the mean weight) when given.
+    Everything is recomputed from the raw files, deterministically, so
+    notebooks share no hidden state.
+
+    Raises
+    ------
+    SurveyError
+        From the reader, cleaning or weighting, naming file, row or column.
+    """
+    from .clean import clean
+    from .codebook import load_targets
+    from .design import SurveyDesign
+    from .ingest import read_wave
+
+    folder = _wave_folder(wave)
+    read = read_wave(folder)
+    codebook = read.codebook
+    cleaned = clean(read.data, codebook)
+    unweighted = SurveyDesign(cleaned.data)
+    spec = codebook.weighting
+    target_file = folder / spec.targets
+    if not target_file.is_file():
+        return PreparedWave(folder, codebook, read.source, cleaned, unweighted, unweighted)
+    targets = load_targets(target_file)
+    if spec.variables:
+        targets = targets.model_copy(update={"margins": {
+            k: v for k, v in targets.margins.items() if k in spec.variables}})
+    margins = targets.as_margins()
+    if spec.method == "rake":
+        design = unweighted.rake(margins)
+    elif spec.method == "poststratify":
+        design = unweighted.poststratify(list(margins), margins)
+    else:
+        design = unweighted.calibrate(margins)
+    if spec.trim is not None:
+        design = design.trim(spec.trim[0], spec.trim[1], relative=True)
+    infos = tuple(c.info for c in design.calibrations if getattr(c, "info", None) is not None)
+    return PreparedWave(folder, codebook, read.source, cleaned, unweighted, design, targets, infos)
+
+
+def weighted_base(design: Any, columns: str | Sequence[str]) -> float:
+    """Sum of weights of respondents who answered (any of) ``columns``.
+
+    A question id is expanded to its output columns when the data has no
+    column of that name (``channels`` -> ``channels_tv``, ...).
+    """
+    data = design.data
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    if len(cols) == 1 and cols[0] not in data.columns:
+        cols = [c for c in data.columns if c.startswith(cols[0] + "_") and "__" not in c
+                and not c.endswith("_other_text")]
+    if not cols:
+        raise ReportError(f"no column for {columns!r} in the data",
+                          hint="pass a column name or a question id")
+    answered = data[cols].notna().any(axis=1).to_numpy()
+    return float(design.weights[answered].sum())
 
 
 # ------------------------------------------------------------------------- the build
