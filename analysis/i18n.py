@@ -82,6 +82,27 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Letters mark groups significantly higher than the lettered group "
               "(p < 0.05, adjusted for multiple comparisons)",
     },
+    # --- screening rules (analysis.screening.RULES ids) ------------------------------
+    "rule.input": {"zh": "收到的答卷", "en": "Responses received"},
+    "rule.duplicate_id": {"zh": "重复的答卷编号", "en": "Duplicate respondent ids"},
+    "rule.speeder": {"zh": "答题过快", "en": "Speeders"},
+    "rule.attention_check": {"zh": "未通过注意力检查", "en": "Failed attention checks"},
+    "rule.straightlining": {"zh": "矩阵题直线作答", "en": "Straight-lining on grids"},
+    "rule.duplicate_answers": {"zh": "答案完全相同", "en": "Identical answer vectors"},
+    "rule.duplicate_ip": {"zh": "IP 地址重复", "en": "Shared IP address"},
+    "rule.bid_sequence": {"zh": "出价回答前后矛盾", "en": "Inconsistent bid sequence"},
+    "rule.price_order": {"zh": "价格敏感度回答矛盾", "en": "Inconsistent Van Westendorp prices"},
+    "rule.kept": {"zh": "保留的有效样本", "en": "Kept for analysis"},
+    # --- weight summary (analysis.diagnostics.weight_summary) -------------------------
+    "weights.n": {"zh": "样本量", "en": "Respondents"},
+    "weights.sum": {"zh": "权重总和", "en": "Sum of weights"},
+    "weights.min": {"zh": "最小权重", "en": "Smallest weight"},
+    "weights.max": {"zh": "最大权重", "en": "Largest weight"},
+    "weights.mean": {"zh": "平均权重", "en": "Mean weight"},
+    "weights.cv": {"zh": "权重变异系数", "en": "Coefficient of variation"},
+    "weights.max_min_ratio": {"zh": "最大／最小权重之比", "en": "Largest / smallest weight"},
+    "weights.deff": {"zh": "加权设计效应（Kish）", "en": "Design effect of weighting (Kish)"},
+    "weights.ess": {"zh": "有效样本量", "en": "Effective sample size"},
     # --- axis labels ---------------------------------------------------------------
     "axis.share": {"zh": "比例", "en": "Share"},
     "axis.ame": {"zh": "平均边际效应（百分点）", "en": "Average marginal effect (percentage points)"},
