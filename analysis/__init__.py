@@ -17,6 +17,8 @@ from .clean import CleanResult, clean
 from .codebook import Codebook, Targets, load_codebook, load_targets
 from .design import SurveyDesign
 from .glm import svyglm
+from .multiresponse import mr_compare, mr_shares, mr_test
+from .results import ContrastResult, SurveyResult
 from .tables import crosstab, svychisq
 from .weighting import calibrate, poststratify, rake, trim
 
@@ -31,6 +33,11 @@ __all__ = [
     "clean",
     "CleanResult",
     "SurveyDesign",
+    "SurveyResult",
+    "ContrastResult",
+    "mr_shares",
+    "mr_test",
+    "mr_compare",
     "rake",
     "poststratify",
     "calibrate",
