@@ -168,7 +168,9 @@ def _write_markdown(df: pd.DataFrame, out: Path, peers: dict[str, str], r_status
     rk = ok[(ok["tool"] == "greensurvey") & (ok["task"] == "rake")].set_index("n")
     bc = ok[(ok["tool"] == "greensurvey") & (ok["task"] == "bincount")].set_index("n")
     if len(rk) and "iterations" in rk:
-        lines += ["## Raking iteration vs one weighted bincount pass over the same 4 columns", ""]
+        lines += ["## Raking iteration vs one weighted bincount pass over the same 4 columns", "",
+                  "Whole `rake()` time (factorising the 4 columns, the iterations on the occupied cells, "
+                  "diagnostics) divided by its iteration count: an upper bound on one iteration.", ""]
         for n in rk.index:
             it = rk.loc[n, "iterations"]
             if n in bc.index and it and it == it:
