@@ -1,0 +1,188 @@
+"""Cell-level helpers shared by every reader: cell text, label matching.
+
+Everything works on whole columns or on a column's *distinct* values (a
+survey column has few), never cell by cell over respondents.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..codebook import Codebook, Option, Question
+
+__all__ = [
+    "SKIP_TOKENS",
+    "BLANK_TOKENS",
+    "cell_text",
+    "map_unique",
+    "normalise_label",
+    "strip_decoration",
+    "OptionMatcher",
+    "parse_int",
+    "is_int_like",
+    "special_status",
+]
+
+#: Text-mode cells meaning "skipped" (问卷星 writes ``(跳过)``; code mode -3).
+SKIP_TOKENS = frozenset({"(跳过)", "（跳过）", "跳过"})
+#: Cells meaning "no value": the literal NULL of some exports, ``(空)``.
+BLANK_TOKENS = frozenset({"NULL", "null", "(空)", "（空）", "#N/A", "NaN", "nan"})
+_DECORATION = re.compile(r"[【〖\[(（][^】〗\])）]*(?:请注明|请说明|请填写|请补充|注明|specify|填写)"
+                         r"[^】〗\])）]*[】〗\])）]|〖[^〗]*〗|[:：]+$", re.IGNORECASE)
+_INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
+
+
+def _one_text(value: Any) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (np.floating,)):
+        return _one_text(float(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y/%m/%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%Y/%m/%d")
+    text = str(value).strip()
+    return text or None
+
+
+def map_unique(series: pd.Series, func: Callable[[Any], Any], na: Any = None,
+               dtype: Any = object) -> pd.Series:
+    """Apply ``func`` to each *distinct* non-missing value and gather the results.
+
+    Survey columns hold few distinct answers, so this costs one C-level
+    factorisation plus ``func`` calls per distinct value, not per cell.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:-1] = [func(u) for u in uniques]
+    results[-1] = na
+    out = results[codes]  # code -1 (missing) picks the trailing ``na``
+    if dtype is object:
+        return pd.Series(out, index=series.index, dtype=object)
+    return pd.Series(pd.array(out, dtype=dtype), index=series.index)
+
+
+def _clean_cell(value: Any) -> str | None:
+    text = _one_text(value)
+    return None if text is None or text in BLANK_TOKENS else text
+
+
+def cell_text(column: pd.Series) -> pd.Series:
+    """Cells as trimmed strings (``string`` dtype), NA for empty / ``NULL``.
+
+    Integral floats (Excel and SPSS store codes as floats) become ``"3"``,
+    not ``"3.0"``; datetimes become ``YYYY/MM/DD HH:MM:SS``.
+    """
+    return map_unique(column, _clean_cell, dtype="string")
+
+
+def normalise_label(label: Any) -> str:
+    """Comparable form of a label: NFKC (full-width -> ASCII), no spaces, case-folded."""
+    text = unicodedata.normalize("NFKC", str(label))
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def strip_decoration(label: str) -> str:
+    """``其他【请注明】〖育儿〗`` -> ``其他``: drop "please specify" marks and the typed text."""
+    text = unicodedata.normalize("NFKC", label)
+    previous = None
+    while previous != text:
+        previous, text = text, _DECORATION.sub("", text).strip()
+    return text
+
+
+def is_int_like(text: pd.Series) -> pd.Series:
+    """Boolean mask of cells holding an integer (``"3"``, ``"-2"``, ``"4.0"``)."""
+    return map_unique(text, lambda u: bool(_INT.match(str(u))), na=False).astype(bool)
+
+
+def parse_int(text: pd.Series) -> pd.Series:
+    """Integer value of integer-like cells (``Int64``), NA elsewhere."""
+    return map_unique(text, lambda u: int(float(u)) if _INT.match(str(u)) else None,
+                      dtype="Int64")
+
+
+def special_status(text: pd.Series, question: Question, codebook: Codebook, *,
+                   codes: bool) -> pd.Series:
+    """Why each cell is missing, before any answer is parsed.
+
+    ``"blank"`` for an empty cell; the codebook's kind for ``(跳过)``
+    (= code -3) and, when ``codes`` is true, for a missing code such as -2
+    or -3.  NA where the cell holds something to parse.
+    """
+    status = pd.Series(pd.NA, index=text.index, dtype="string")
+    status[text.isna()] = "blank"
+    skip_kind = codebook.missing_kind(question, -3) or "skipped"
+    status[text.isin(SKIP_TOKENS).fillna(False)] = skip_kind
+    table = question.missing if question.missing is not None else codebook.missing_codes
+    if codes and table:
+        values = parse_int(text)
+        for code, kind in table.items():
+            status[(values == code).fillna(False)] = kind
+    return status
+
+
+class OptionMatcher:
+    """Find a question's option from an export label (or a code).
+
+    Labels match in three tiers: the zh/en label, name and ``aliases``
+    after :func:`normalise_label`; then with "please specify" decoration
+    removed (``其他【请注明】`` == ``其他``); then a bare score (``4分``
+    == ``4``).
+    """
+
+    def __init__(self, options: Iterable[Option]) -> None:
+        self.options = tuple(options)
+        self._exact: dict[str, Option] = {}
+        self._loose: dict[str, Option] = {}
+        for o in self.options:
+            names = [o.label.zh, o.label.en, *o.aliases]
+            if o.name:
+                names.append(o.name)
+            for n in names:
+                if n is None:
+                    continue
+                self._exact.setdefault(normalise_label(n), o)
+                self._loose.setdefault(normalise_label(strip_decoration(n)), o)
+        self._codes = {o.code: o for o in self.options}
+
+    def match(self, label: str) -> Option | None:
+        """The option ``label`` names, or None."""
+        key = normalise_label(label)
+        if key in self._exact:
+            return self._exact[key]
+        loose = normalise_label(strip_decoration(label))
+        if loose and loose in self._loose:
+            return self._loose[loose]
+        score = re.fullmatch(r"(-?\d+(?:\.\d+)?)分", key)
+        if score and score.group(1) in self._exact:
+            return self._exact[score.group(1)]
+        return None
+
+    def by_code(self, code: int) -> Option | None:
+        """The option with ``code``, or None."""
+        return self._codes.get(code)
+
+    def describe(self, limit: int = 12) -> str:
+        """Short list of option labels for error hints."""
+        labels = [f"{o.code}={o.label.zh}" for o in self.options[:limit]]
+        more = ", ..." if len(self.options) > limit else ""
+        return ", ".join(labels) + more

@@ -1,0 +1,460 @@
+"""Turn raw answer cells into typed question columns plus a missing status.
+
+Each ``convert_*`` function takes the cleaned cells of one question
+(:func:`analysis.ingest._cells.cell_text`) and returns a :class:`Converted`:
+the output columns named by :meth:`Question.columns` and one status Series
+(``"not_asked"``, ``"skipped"``, ``"blank"``, ``"invalid:<raw>"`` or NA
+where answered).  Parsing runs on each column's *distinct* values and is
+gathered back with integer indexing, so cost grows with the number of
+distinct answers, not respondents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..codebook import Codebook, Option, Question
+from ..errors import UnknownLabelError
+from ._cells import (
+    OptionMatcher,
+    is_int_like,
+    parse_int,
+    special_status,
+    strip_decoration,
+)
+
+__all__ = ["Context", "Converted", "convert_question", "choice_keys"]
+
+Mode = Literal["text", "code", "auto"]
+_OTHER = re.compile(r"^(.*?)〖(.*)〗\s*$", re.S)
+_NUMBER = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*[^\d\s]{0,4}\s*$")
+_DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M",
+                 "%Y/%m/%d", "%Y-%m-%d")
+
+
+@dataclass
+class Context:
+    """What converters need besides the cells: codebook, mode, where we are."""
+
+    codebook: Codebook
+    mode: Mode
+    file: str | None
+    source_rows: np.ndarray
+    index: pd.Index = field(default_factory=lambda: pd.RangeIndex(0))
+
+    def rows(self, mask: np.ndarray | pd.Series, limit: int = 5) -> str:
+        """Source rows where ``mask`` holds, for messages."""
+        pos = np.flatnonzero(np.asarray(mask, dtype=bool))
+        shown = ", ".join(str(int(r)) for r in self.source_rows[pos[:limit]])
+        return shown + (f", ... ({len(pos)} rows)" if len(pos) > limit else "")
+
+
+@dataclass
+class Converted:
+    """Output columns of one question and why its values are missing."""
+
+    columns: dict[str, pd.Series]
+    status: pd.Series
+
+
+def _status_series(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NA, index=index, dtype="string")
+
+
+def _unknown_label(label: str, text: pd.Series, q: Question, header: str, ctx: Context,
+                   matcher: OptionMatcher) -> UnknownLabelError:
+    rows = ctx.rows(text.str.contains(label, regex=False).fillna(False))
+    return UnknownLabelError(
+        f"answer {label!r} of question {q.id} is not among the codebook's options",
+        file=ctx.file, column=header, question=q.id, row=rows,
+        hint=f"add it to the options (or an option's `aliases`) of {q.id} in survey.yaml, or "
+             f"check that the question's `source` is right; options: {matcher.describe()}",
+        label=label)
+
+
+def _split_other_one(value: str) -> tuple[str, str | None]:
+    m = _OTHER.match(value)
+    if not m:
+        return value, None
+    return m.group(1).strip(), (m.group(2).strip() or None)
+
+
+def _split_other(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``其他【请注明】〖育儿〗`` -> (``其他【请注明】``, ``育儿``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    labels = np.empty(len(uniques) + 1, dtype=object)
+    others = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        labels[i], others[i] = _split_other_one(str(u))
+    labels[-1] = others[-1] = None
+    return (pd.Series(pd.array(labels[codes], dtype="string"), index=values.index),
+            pd.Series(pd.array(others[codes], dtype="string"), index=values.index))
+
+
+def choice_keys(labels: pd.Series, q: Question, ctx: Context, header: str,
+                matcher: OptionMatcher | None = None) -> tuple[pd.Series, pd.Series]:
+    """Map answer cells (labels or codes) to option keys.
+
+    Returns ``(keys, invalid)``: keys as an object Series (NA where not
+    parsed) and the raw cells that are codes outside the options (code
+    mode).  Raises :class:`UnknownLabelError` for an unknown label in
+    text or auto mode.
+    """
+    matcher = matcher or OptionMatcher(q.options)
+    codes, uniques = pd.factorize(labels, use_na_sentinel=True)
+    keys = np.full(len(uniques) + 1, None, dtype=object)
+    bad = np.zeros(len(uniques) + 1, dtype=bool)
+    for i, u in enumerate(uniques):
+        u = str(u)
+        int_like = bool(re.fullmatch(r"[+-]?\d+(?:\.0*)?", u))
+        option = _resolve(u, matcher, ctx.mode)
+        if option is not None:
+            keys[i] = option.key
+        elif ctx.mode == "code" or (int_like and ctx.mode == "auto"):
+            bad[i] = True
+        else:
+            raise _unknown_label(u, labels, q, header, ctx, matcher)
+    return (pd.Series(keys[codes], index=labels.index, dtype=object),
+            labels.where(bad[codes]))
+
+
+def _categorical(keys: pd.Series, q: Question) -> pd.Series:
+    cats = [o.key for o in q.options]
+    return pd.Series(pd.Categorical(keys, categories=cats, ordered=q.ordered), index=keys.index)
+
+
+def _choice_cells(text: pd.Series, q: Question, ctx: Context, header: str,
+                  matcher: OptionMatcher) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(categorical, status, other text) for one single-answer cell column."""
+    status = special_status(text, q, ctx.codebook, codes=ctx.mode != "text")
+    todo = text.where(status.isna())
+    labels, other = _split_other(todo)
+    keys, bad = choice_keys(labels, q, ctx, header, matcher)
+    status = status.mask(bad.notna(), "invalid:" + todo.where(bad.notna()).fillna(""))
+    return _categorical(keys, q), status, other
+
+
+# ----------------------------------------------------------------- converters
+def convert_single(cells: pd.Series, header: str, q: Question, ctx: Context,
+                   other_cells: pd.Series | None = None) -> Converted:
+    """Single choice, Likert, price ladder, payment card: one cell per answer."""
+    matcher = OptionMatcher(q.options)
+    values, status, other = _choice_cells(cells, q, ctx, header, matcher)
+    cols = {q.id: values}
+    if q.has_other():
+        if other_cells is not None:
+            other = other.fillna(other_cells.where(~is_int_like(other_cells)))
+        cols[f"{q.id}_other_text"] = other.astype("string")
+    return Converted(cols, status)
+
+
+def _split_unique(cell: str, sep: str, matcher: OptionMatcher, mode: Mode,
+                  ) -> list[tuple[str, str | None]]:
+    """Split a joined multiple answer, re-joining pieces of labels that contain ``sep``."""
+    pieces = [p.strip() for p in cell.split(sep)]
+    out: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(pieces):
+        taken = 1
+        if sep in (",", ";", "，"):
+            for j in range(len(pieces), i + 1, -1):
+                if matcher.match(sep.join(pieces[i:j])) is not None:
+                    taken = j - i
+                    break
+        piece = sep.join(pieces[i:i + taken]).strip()
+        i += taken
+        if not piece:
+            continue
+        m = _OTHER.match(piece)
+        out.append((m.group(1).strip(), m.group(2).strip() or None) if m else (piece, None))
+    return out
+
+
+def _resolve(label: str, matcher: OptionMatcher, mode: Mode) -> Option | None:
+    int_like = bool(re.fullmatch(r"[+-]?\d+(?:\.0*)?", label))
+    if mode == "code" and int_like:
+        return matcher.by_code(int(float(label)))
+    option = matcher.match(label)
+    if option is None and int_like and mode == "auto":
+        option = matcher.by_code(int(float(label)))
+    return option
+
+
+def _joined(cells: pd.Series, header: str, q: Question, ctx: Context, sep: str,
+            ranking: bool) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Parse joined answers into an (n, k) matrix (selection or rank), status, other text."""
+    matcher = OptionMatcher(q.options)
+    status = special_status(cells, q, ctx.codebook, codes=ctx.mode != "text")
+    todo = cells.where(status.isna())
+    codes, uniques = pd.factorize(todo, use_na_sentinel=True)
+    k = len(q.options)
+    position = {o.key: i for i, o in enumerate(q.options)}
+    table = np.zeros((len(uniques) + 1, k), dtype=np.int64)  # last row: NA cells
+    other_u = np.full(len(uniques) + 1, None, dtype=object)
+    bad_u = np.full(len(uniques) + 1, None, dtype=object)
+    for u_i, cell in enumerate(uniques):
+        for rank, (label, other) in enumerate(_split_unique(str(cell), sep, matcher, ctx.mode),
+                                              start=1):
+            option = _resolve(label, matcher, ctx.mode)
+            if option is None:
+                if ctx.mode == "text" or not re.fullmatch(r"[+-]?\d+(?:\.0*)?", label):
+                    raise _unknown_label(label, cells, q, header, ctx, matcher)
+                bad_u[u_i] = str(cell)
+                continue
+            table[u_i, position[option.key]] = rank if ranking else 1
+            if other is not None:
+                other_u[u_i] = other if other_u[u_i] is None else f"{other_u[u_i]}; {other}"
+    codes = np.where(codes < 0, len(uniques), codes)
+    matrix = table[codes]
+    other_text = pd.Series(other_u[codes], index=cells.index, dtype="string")
+    bad = pd.Series(bad_u[codes], index=cells.index, dtype="string")
+    status = status.mask(bad.notna(), "invalid:" + bad.fillna(""))
+    return matrix, status, other_text
+
+
+def _combine(statuses: list[pd.Series], answered: np.ndarray) -> pd.Series:
+    """One status per row from per-column statuses.
+
+    An invalid cell wins; otherwise rows with no answer in any column take
+    the first column's reason (``-3`` in every part -> skipped), else blank.
+    """
+    frame = pd.concat(statuses, axis=1, ignore_index=True)
+    flags = frame.apply(lambda c: c.str.startswith("invalid:").fillna(False))
+    first_invalid = frame.where(flags).bfill(axis=1).iloc[:, 0]
+    first_any = frame.bfill(axis=1).iloc[:, 0].fillna("blank")
+    status = first_any.where(~answered)
+    return status.mask(first_invalid.notna(), first_invalid).astype("string")
+
+
+def _part_matrix(parts: Mapping[str, pd.Series], q: Question, ctx: Context,
+                 ranking: bool) -> tuple[np.ndarray, pd.Series]:
+    """Per-option columns (0/1 or ranks) into a matrix and a row status."""
+    keys = [o.key for o in q.options]
+    index = ctx.index
+    matrix = np.zeros((len(index), len(keys)), dtype=np.int64)
+    statuses = []
+    skip_kind = ctx.codebook.missing_kind(q, -3) or "skipped"
+    for i, key in enumerate(keys):
+        cells = parts.get(key)
+        if cells is None:
+            continue
+        st = special_status(cells, q, ctx.codebook, codes=True)
+        values = parse_int(cells)
+        if ranking:
+            # 问卷星 writes -2 in every rank column of a skipped ranking, where the
+            # text download says (跳过): give it -3's kind so both downloads agree.
+            st = st.mask((values == -2).fillna(False), skip_kind)
+        live = st.isna()
+        if ranking:
+            ok = ((values >= 0).fillna(False) & live).to_numpy()
+            matrix[ok, i] = values[ok].to_numpy(dtype=np.int64)
+        else:
+            chosen = ((values == 1).fillna(False) | (~is_int_like(cells) & cells.notna())) & live
+            matrix[chosen.to_numpy(), i] = 1
+            ok = (chosen | ((values == 0).fillna(False) & live)).to_numpy()
+        weird = live.to_numpy() & ~ok
+        statuses.append(st.mask(weird, "invalid:" + cells.fillna("")))
+    if not statuses:
+        statuses.append(pd.Series("blank", index=index, dtype="string"))
+    return matrix, _combine(statuses, (matrix > 0).any(axis=1))
+
+
+def convert_multiple(cells: pd.Series | None, parts: Mapping[str, pd.Series] | None,
+                     header: str, q: Question, ctx: Context, *, sep: str = "┋",
+                     other_cells: pd.Series | None = None) -> Converted:
+    """Multiple choice: a joined cell (``a┋b``) or one 0/1 column per option."""
+    if parts:
+        matrix, status = _part_matrix(parts, q, ctx, ranking=False)
+        other = pd.Series(pd.NA, index=ctx.index, dtype="string")
+    else:
+        assert cells is not None
+        matrix, status, other = _joined(cells, header, q, ctx, sep, ranking=False)
+    if other_cells is not None:
+        other = other.fillna(other_cells.where(~is_int_like(other_cells)))
+    answered = status.isna().to_numpy() | status.str.startswith("invalid:").fillna(False).to_numpy()
+    cols: dict[str, pd.Series] = {}
+    for i, o in enumerate(q.options):
+        values = pd.array(matrix[:, i] > 0, dtype="boolean")
+        values[~answered] = pd.NA
+        cols[f"{q.id}_{o.key}"] = pd.Series(values, index=ctx.index)
+    if q.has_other():
+        cols[f"{q.id}_other_text"] = other.astype("string")
+    return Converted(cols, status)
+
+
+def convert_ranking(cells: pd.Series | None, parts: Mapping[str, pd.Series] | None,
+                    header: str, q: Question, ctx: Context, *, sep: str = "→",
+                    other_cells: pd.Series | None = None) -> Converted:
+    """Ranking: ``a→b→c`` (text) or one rank column per option (-2 = not ranked)."""
+    if parts:
+        matrix, status = _part_matrix(parts, q, ctx, ranking=True)
+        other = pd.Series(pd.NA, index=ctx.index, dtype="string")
+    else:
+        assert cells is not None
+        matrix, status, other = _joined(cells, header, q, ctx, sep, ranking=True)
+    if other_cells is not None:
+        other = other.fillna(other_cells.where(~is_int_like(other_cells)))
+    cols: dict[str, pd.Series] = {}
+    for i, o in enumerate(q.options):
+        ranks = pd.array(matrix[:, i], dtype="Int64")
+        ranks[matrix[:, i] <= 0] = pd.NA
+        cols[f"{q.id}_{o.key}"] = pd.Series(ranks, index=ctx.index)
+    if q.has_other():
+        cols[f"{q.id}_other_text"] = other.astype("string")
+    return Converted(cols, status)
+
+
+def convert_grid(parts: Mapping[str, pd.Series], headers: Mapping[str, str], q: Question,
+                 ctx: Context) -> Converted:
+    """Matrix question: one single-answer column per row (item)."""
+    matcher = OptionMatcher(q.options)
+    cols: dict[str, pd.Series] = {}
+    statuses = []
+    for item in q.items:
+        values, st, _ = _choice_cells(parts[item.id], q, ctx, headers[item.id], matcher)
+        cols[f"{q.id}_{item.id}"] = values
+        statuses.append(st)
+    answered = np.column_stack([c.notna().to_numpy() for c in cols.values()]).any(axis=1)
+    status = _combine(statuses, answered)
+    if q.has_other():
+        cols[f"{q.id}_other_text"] = pd.Series(pd.NA, index=ctx.index, dtype="string")
+    return Converted(cols, status)
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    values = pd.to_numeric(text, errors="coerce")
+    missing = values.isna() & text.notna()
+    if missing.any():
+        extracted = text[missing].str.extract(_NUMBER)[0]
+        values[missing] = pd.to_numeric(extracted, errors="coerce")
+    return values.astype("float64")
+
+
+def convert_numeric(cells: pd.Series, header: str, q: Question, ctx: Context) -> Converted:
+    """Numeric answer (float); out-of-range values are kept for ``clean`` to audit."""
+    status = special_status(cells, q, ctx.codebook, codes=ctx.mode == "code")
+    todo = cells.where(status.isna())
+    values = _numbers(todo)
+    bad = values.isna() & todo.notna()
+    status = status.mask(bad, "invalid:" + todo.fillna(""))
+    return Converted({q.id: values}, status)
+
+
+def convert_text(cells: pd.Series, header: str, q: Question, ctx: Context) -> Converted:
+    """Free text (string)."""
+    status = special_status(cells, q, ctx.codebook, codes=ctx.mode == "code")
+    return Converted({q.id: cells.where(status.isna()).astype("string")}, status)
+
+
+def parse_datetime(text: pd.Series) -> pd.Series:
+    """Parse timestamps (问卷星 ``%Y/%m/%d %H:%M:%S`` first), NaT where unparsable."""
+    best = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    todo = text.notna()
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        best[parsed.index] = best[parsed.index].fillna(parsed.astype("datetime64[ns]"))
+        todo = text.notna() & best.isna()
+    if todo.any():
+        parsed = pd.to_datetime(text[todo], format="mixed", errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
+        best[parsed.index] = parsed.astype("datetime64[ns]")
+    return best
+
+
+def convert_datetime(cells: pd.Series, header: str, q: Question, ctx: Context) -> Converted:
+    """Date/time answer (datetime64)."""
+    status = special_status(cells, q, ctx.codebook, codes=ctx.mode == "code")
+    todo = cells.where(status.isna())
+    values = parse_datetime(todo)
+    status = status.mask(values.isna() & todo.notna(), "invalid:" + todo.fillna(""))
+    return Converted({q.id: values}, status)
+
+
+def _yes_no(cells: pd.Series, q: Question, ctx: Context, header: str) -> tuple[pd.Series,
+                                                                               pd.Series]:
+    status = special_status(cells, q, ctx.codebook, codes=ctx.mode != "text")
+    todo = cells.where(status.isna())
+    codes = parse_int(todo)
+    if q.options:
+        keys, _ = choice_keys(todo.where(codes.isna()), q, ctx.__class__(
+            ctx.codebook, "text", ctx.file, ctx.source_rows, ctx.index), header)
+        by_key = {o.key: o.code for o in q.options}
+        codes = codes.fillna(keys.map(by_key).astype("Int64"))
+    else:
+        words = todo.str.lower().map({"是": 1, "yes": 1, "否": 2, "no": 2, "愿意": 1,
+                                      "不愿意": 2}).astype("Int64")
+        codes = codes.fillna(words)
+    answer = pd.Series(pd.NA, index=cells.index, dtype="boolean")
+    answer[codes.isin(q.yes_codes).fillna(False)] = True
+    answer[codes.isin(q.no_codes).fillna(False)] = False
+    bad = answer.isna() & todo.notna()
+    status = status.mask(bad, "invalid:" + todo.fillna(""))
+    return answer, status
+
+
+def convert_dc_bid(bid: pd.Series, first: pd.Series, followup: pd.Series,
+                   headers: tuple[str, str, str], q: Question, ctx: Context) -> Converted:
+    """Double-bounded dichotomous choice: first bid, two yes/no answers, implied second bid."""
+    bid1 = _numbers(bid)
+    ans1, status = _yes_no(first, q, ctx, headers[1])
+    ans2, status2 = _yes_no(followup, q, ctx, headers[2])
+    bids = q.bids or {}
+    hi = bid1.map({b: v[0] for b, v in bids.items()})
+    lo = bid1.map({b: v[1] for b, v in bids.items()})
+    bid2 = pd.Series(np.where(ans1.fillna(False).to_numpy(dtype=bool), hi, lo),
+                     index=bid1.index, dtype="float64").where(ans1.notna())
+    status = status.fillna(status2.where(status2.str.startswith("invalid:").fillna(False)))
+    cols = {f"{q.id}_bid1": bid1, f"{q.id}_ans1": ans1, f"{q.id}_bid2": bid2,
+            f"{q.id}_ans2": ans2}
+    return Converted(cols, status)
+
+
+def convert_question(q: Question, ctx: Context, *, cells: pd.Series | None = None,
+                     parts: Mapping[str, pd.Series] | None = None,
+                     headers: Mapping[str, str] | None = None, header: str = "",
+                     other_cells: pd.Series | None = None, sep: str | None = None,
+                     ) -> Converted:
+    """Dispatch on the question type (dc_bid has its own entry point)."""
+    t = q.type
+    if t in ("single", "likert", "price_ladder", "payment_card"):
+        assert cells is not None
+        return convert_single(cells, header, q, ctx, other_cells)
+    if t == "multiple":
+        return convert_multiple(cells, parts, header, q, ctx, sep=sep or "┋",
+                                other_cells=other_cells)
+    if t == "ranking":
+        return convert_ranking(cells, parts, header, q, ctx, sep=sep or "→",
+                               other_cells=other_cells)
+    if t == "grid":
+        assert parts is not None
+        assert headers is not None
+        return convert_grid(parts, headers, q, ctx)
+    assert cells is not None
+    if t == "numeric":
+        return convert_numeric(cells, header, q, ctx)
+    if t == "datetime":
+        return convert_datetime(cells, header, q, ctx)
+    return convert_text(cells, header, q, ctx)
+
+
+def other_option(q: Question) -> Option | None:
+    """The question's "other, please specify" option, if any."""
+    for o in q.options:
+        if o.other:
+            return o
+    return None
+
+
+def looks_like_other(label: str) -> bool:
+    """Whether a header/label names an "other, please specify" option."""
+    return strip_decoration(label) != label.strip() or bool(
+        re.match(r"^(其他|其它|other)", label.strip(), re.IGNORECASE))

@@ -1,0 +1,390 @@
+"""Draft a codebook (``survey.yaml``) from an export, so any raw file can be read.
+
+The draft is a starting point for a human: question types, labels and
+codes are guessed from the headers and answers.  问卷星 surveys are best
+drafted from *both* downloads: the 按选项序号 (code) file gives codes and
+the 按选项文本 (text) file gives labels; :func:`draft_codebook` pairs them
+automatically when they sit side by side (``_0``/``_2``,
+``Readable``/``Original``, ``按文本``/``按序号``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..codebook import Codebook
+from ..errors import CodebookError
+from ._cells import (
+    SKIP_TOKENS,
+    cell_text,
+    is_int_like,
+    normalise_label,
+    strip_decoration,
+)
+from .detect import detect_platform
+from .table import read_table
+from .wjx import Group, detect_mode, group_headers
+
+__all__ = ["draft_codebook", "codebook_yaml", "pair_exports", "find_partner"]
+
+_PAIR_PATTERNS = (
+    (re.compile(r"^(.*)_0$"), r"\g<1>_2", re.compile(r"^(.*)_2$")),
+    (re.compile(r"^(.*)Readable(.*)$", re.I), r"\g<1>Original\g<2>",
+     re.compile(r"^(.*)Original(.*)$", re.I)),
+    (re.compile(r"^(.*)按文本(.*)$"), r"\g<1>按序号\g<2>", re.compile(r"^(.*)按序号(.*)$")),
+    (re.compile(r"^(.*)按选项文本(.*)$"), r"\g<1>按选项序号\g<2>",
+     re.compile(r"^(.*)按选项序号(.*)$")),
+)
+_TEXT_TAGS = ("填空题", "简答题", "多项填空题", "日期题", "文件上传题")
+_CHOICE_TAGS = ("单选题", "下拉题", "下拉框", "量表题", "NPS量表题", "评分题", "判断题")
+_SCORE = re.compile(r"^(-?\d+(?:\.\d+)?)分$")
+_LEADING_NUMBER = re.compile(r"^\D{0,2}?(\d+(?:\.\d+)?)")
+
+
+# ------------------------------------------------------------------ pairing
+def find_partner(path: Path) -> tuple[Path, Path] | None:
+    """The other 问卷星 download of ``path`` beside it, as ``(text, code)``, if any."""
+    stem, suffix = path.stem, path.suffix
+    for text_re, code_sub, code_re in _PAIR_PATTERNS:
+        if text_re.match(stem):
+            other = path.with_name(text_re.sub(code_sub, stem) + suffix)
+            if other.is_file():
+                return path, other
+        m = code_re.match(stem)
+        if m:
+            for cand in path.parent.iterdir():
+                if cand != path and cand.suffix == suffix and text_re.match(cand.stem) and \
+                        text_re.sub(code_sub, cand.stem) == stem:
+                    return cand, path
+    return None
+
+
+def pair_exports(files: list[Path]) -> tuple[Path, Path] | None:
+    """Among ``files``, a (text-mode, code-mode) 问卷星 pair, if there is exactly one."""
+    pairs = {find_partner(f) for f in files}
+    pairs.discard(None)
+    return next(iter(pairs)) if len(pairs) == 1 else None  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------- 问卷星 drafts
+def _values(cells: pd.Series) -> pd.Series:
+    """Answer cells without skips and missing codes."""
+    v = cells.dropna()
+    return v[~v.isin(SKIP_TOKENS) & ~v.isin(["-2", "-3"])]
+
+
+def _order_labels(labels: list[str]) -> list[str]:
+    """Labels in first-appearance order, numbered bands (``16~19岁``) sorted by number."""
+    scores = [_SCORE.match(x) for x in labels]
+    if labels and all(scores):
+        return sorted(labels, key=lambda x: float(_SCORE.match(x).group(1)))  # type: ignore[union-attr]
+    numbers = [_LEADING_NUMBER.match(x) for x in labels]
+    if sum(bool(m) for m in numbers) >= max(2, len(labels) / 2):
+        lead = sorted((x for x, m in zip(labels, numbers, strict=True) if m),
+                      key=lambda x: float(_LEADING_NUMBER.match(x).group(1)))  # type: ignore[union-attr]
+        return lead + [x for x, m in zip(labels, numbers, strict=True) if not m]
+    return labels
+
+
+def _split_labels(values: pd.Series, sep: str) -> tuple[list[str], set[str]]:
+    """Distinct labels of joined answers (first appearance) and those with 〖other text〗."""
+    parts = values.str.split(sep).explode().str.strip()
+    parts = parts[parts.notna() & (parts != "")]
+    other = parts.str.extract(r"^(.*?)〖(.*)〗$")
+    labels = other[0].fillna(parts).str.strip()
+    with_text = set(labels[other[0].notna()])
+    return list(pd.unique(labels)), with_text
+
+
+def _options(labels: list[str], with_text: set[str] = frozenset(), codes: list[int] | None = None,
+             ) -> list[dict[str, Any]]:
+    out = []
+    for i, label in enumerate(labels):
+        opt: dict[str, Any] = {"code": codes[i] if codes else i + 1, "label": label}
+        if label in with_text or strip_decoration(label) != label:
+            opt["other"] = True
+        out.append(opt)
+    return out
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return len(values) > 0 and bool(pd.to_numeric(values, errors="coerce").notna().all())
+
+
+def _free_text(values: pd.Series) -> bool:
+    distinct = values.nunique()
+    return distinct > 40 or (len(values) >= 20 and distinct > 0.5 * len(values))
+
+
+def _draft_group(g: Group, qid: str, source: Any, cells: dict[int, pd.Series], mode: str,
+                 ) -> dict[str, Any]:
+    label = g.label or (g.head.raw.strip() if g.head else qid)
+    q: dict[str, Any] = {"id": qid, "type": "text", "label": label, "source": source}
+    tag = g.tag or ""
+    if g.parts and g.head is None:
+        values = pd.concat([_values(cells[p.position]) for p in g.parts])
+        ints = values[is_int_like(values)].astype(float) if len(values) else values
+        textual = len(values) > 0 and not is_int_like(values).all()
+        if g.matrix or (textual and mode == "text"):
+            q["type"] = "grid"
+            q["items"] = [{"id": f"r{i}", "label": p.sub, "source": p.sub}
+                          for i, p in enumerate(g.parts, start=1)]
+            if mode == "text":
+                q["options"] = _options(_order_labels(list(pd.unique(values))))
+            else:
+                codes = sorted({int(v) for v in ints if v >= 0})
+                q["options"] = _options([str(c) for c in codes], codes=codes)
+            return q
+        q["type"] = "ranking" if len(ints) and (ints > 1).any() else "multiple"
+        subs = [p for p in g.parts if not (
+            _values(cells[p.position]).size and not is_int_like(_values(cells[p.position])).all())]
+        texts = {normalise_label(strip_decoration(p.sub or "")) for p in g.parts if p not in subs}
+        q["options"] = _options([p.sub or "" for p in subs])
+        for o in q["options"]:
+            if normalise_label(strip_decoration(o["label"])) in texts:
+                o["other"] = True
+        return q
+    cells_ = cells[g.head.position] if g.head else pd.Series(dtype="string")
+    values = _values(cells_)
+    if mode == "text" and values.str.contains("┋", regex=False).any() or "多选" in tag:
+        q["type"] = "multiple"
+        labels, with_text = _split_labels(values, "┋")
+        q["options"] = _options(labels, with_text)
+    elif mode == "text" and values.str.contains("→", regex=False).any() or "排序" in tag:
+        q["type"] = "ranking"
+        labels, with_text = _split_labels(values, "→")
+        q["options"] = _options(labels, with_text)
+    elif tag in _TEXT_TAGS or (len(values) and not is_int_like(values).all() and mode == "code"):
+        q["type"] = "numeric" if _is_numeric(values) and tag != "简答题" else "text"
+    elif mode == "code" or (_is_numeric(values) and tag not in _CHOICE_TAGS):
+        distinct = values.nunique()
+        if mode == "code" and is_int_like(values).all() and distinct <= 30 and len(values):
+            codes = sorted({int(float(v)) for v in values})
+            q["type"] = "single"
+            q["options"] = _options([str(c) for c in codes], codes=codes)
+        else:
+            q["type"] = "numeric"
+    elif len(values) == 0 or _free_text(values):
+        q["type"] = "text"
+    else:
+        labels, with_text = _split_labels(values, "\x00")
+        labels = _order_labels(labels)
+        q["type"] = "likert" if all(_SCORE.match(x) for x in labels) else "single"
+        q["options"] = _options(labels, with_text)
+    return q
+
+
+def _wjx_draft(table: pd.DataFrame, mode: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    headers = [str(h) for h in table.columns]
+    groups, meta = group_headers(headers)
+    cells = {p: cell_text(table.iloc[:, p]) for g in groups for p in g.positions()}
+    questions: list[dict[str, Any]] = []
+    bare = 0
+    for g in groups:
+        if g.number is not None:
+            qid, source = f"q{g.number}", g.number
+        else:
+            bare += 1
+            qid, source = f"x{bare}", g.head.raw if g.head else ""  # type: ignore[union-attr]
+        questions.append(_draft_group(g, qid, source, cells, mode))
+    extra: dict[str, Any] = {"respondent": {}, "personal": []}
+    for h in meta:
+        if h.meta in ("id", "duration", "submitted", "started", "ip"):
+            extra["respondent"].setdefault(h.meta, h.raw)
+        elif h.meta == "personal":
+            extra["personal"].append({"column": h.raw, "action": "drop"})
+    return questions, extra
+
+
+def _aligned(text: pd.DataFrame, code: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Row positions pairing the two downloads: by 序号 when both have it, else in order."""
+    def ids(t: pd.DataFrame) -> pd.Series | None:
+        for j, h in enumerate(t.columns):
+            if normalise_label(h) == "序号":
+                return cell_text(t.iloc[:, j])
+        return None
+
+    a, b = ids(text), ids(code)
+    if a is not None and b is not None and a.notna().all() and a.is_unique and b.is_unique \
+            and set(a) == set(b):
+        where = pd.Series(np.arange(len(b)), index=b.to_numpy())
+        return np.arange(len(a)), where.loc[a.to_numpy()].to_numpy()
+    if len(text) == len(code):
+        return np.arange(len(text)), np.arange(len(code))
+    return None
+
+
+def _pair_options(t_cells: list[pd.Series], c_cells: list[pd.Series], rows: tuple[np.ndarray,
+                  np.ndarray]) -> tuple[list[tuple[int, str]], bool]:
+    """(code, label) options from aligned cells; whether every label equals its code."""
+    pairs: Counter[tuple[int, str]] = Counter()
+    for t, c in zip(t_cells, c_cells, strict=True):
+        tv = t.iloc[rows[0]].reset_index(drop=True)
+        cv = c.iloc[rows[1]].reset_index(drop=True)
+        ok = tv.notna() & cv.notna() & ~tv.isin(SKIP_TOKENS) & is_int_like(cv.fillna(""))
+        labels = tv[ok].str.replace(r"〖.*〗$", "", regex=True).str.strip()
+        codes = cv[ok].astype(float).astype(int)
+        pairs.update(zip(codes.tolist(), labels.tolist(), strict=True))
+    best: dict[int, tuple[str, int]] = {}
+    for (code, label), n in pairs.items():
+        if code < 0:
+            continue
+        if code not in best or n > best[code][1]:
+            best[code] = (label, n)
+    options = sorted((code, label) for code, (label, _) in best.items())
+    identity = all(label == str(code) for code, label in options)
+    return options, identity
+
+
+def _pair(text: pd.DataFrame, code: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    tq, extra = _wjx_draft(text, "text")
+    cq, _ = _wjx_draft(code, "code")
+    rows = _aligned(text, code)
+    t_by_id = {q["id"]: q for q in tq}
+    t_cells, c_cells = _cells_by_id(text), _cells_by_id(code)
+    out = []
+    for q in cq:
+        t = t_by_id.get(q["id"])
+        if t is None or rows is None:
+            out.append(q)
+            continue
+        if q["type"] in ("multiple", "ranking"):
+            others = {normalise_label(strip_decoration(o["label"]))
+                      for o in t.get("options", []) if o.get("other")}
+            for o in q["options"]:
+                if normalise_label(strip_decoration(o["label"])) in others:
+                    o["other"] = True
+            out.append(q)
+        elif q["type"] in ("grid", "single"):
+            tc, cc = t_cells.get(q["id"], []), c_cells.get(q["id"], [])
+            if len(tc) != len(cc):
+                out.append(t)
+                continue
+            options, identity = _pair_options(tc, cc, rows)
+            if identity and t["type"] in ("numeric", "text"):
+                out.append(t)
+                continue
+            others = {o["label"] for o in t.get("options", []) if o.get("other")}
+            q["options"] = _options([lb for _, lb in options], others, [c for c, _ in options])
+            if t["type"] == "likert":
+                q["type"] = "likert"
+            out.append(q)
+        else:
+            out.append(q if q["type"] in ("text", "numeric") else t)
+    return out, extra
+
+
+def _cells_by_id(table: pd.DataFrame) -> dict[str, list[pd.Series]]:
+    """Cleaned cells of each drafted question id (same ids as :func:`_wjx_draft`)."""
+    groups, _ = group_headers([str(h) for h in table.columns])
+    out: dict[str, list[pd.Series]] = {}
+    bare = 0
+    for g in groups:
+        if g.number is None:
+            bare += 1
+        qid = f"q{g.number}" if g.number is not None else f"x{bare}"
+        out[qid] = [cell_text(table.iloc[:, p]) for p in g.positions()]
+    return out
+
+
+# ------------------------------------------------------------------- public
+def _wave_name(path: Path | None) -> str:
+    if path is None:
+        return "draft"
+    base = path.parent.parent.name if path.parent.name == "raw" else path.stem
+    return re.sub(r"\s+", "-", base.strip()) or "draft"
+
+
+def draft_codebook(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
+                   pair: bool = True, wave: str | None = None) -> Codebook:
+    """Draft a codebook from an export (or a table from :func:`read_table`).
+
+    Parameters
+    ----------
+    source : str, Path or pandas.DataFrame
+        The export file, or its raw table.
+    encoding : str, default "auto"
+        Text files: codec, or detect.
+    pair : bool, default True
+        For 问卷星, also read the other download mode beside the file
+        (``_0``/``_2``, ``Readable``/``Original``, ``按文本``/``按序号``):
+        codes come from the code file and labels from the text file.
+    wave : str, optional
+        Wave name; defaults to the wave folder's or file's name.
+
+    Returns
+    -------
+    Codebook
+        Question ids ``q<n>`` (问卷星 question number ``n``; ``x<k>`` for
+        unnumbered columns) or the export's variable names; multiple
+        choice from ``┋`` or 0/1 columns; options in order of first
+        appearance (text) or from headers/codes; grids, rankings
+        (``→``), numeric and free-text questions.  Review it, then save
+        it with :func:`codebook_yaml` as ``survey.yaml``.
+    """
+    path: Path | None = None
+    if isinstance(source, pd.DataFrame):
+        table = source
+    else:
+        path = Path(source)
+        table, _ = read_table(path, encoding)
+    platform = detect_platform(table)
+    data: dict[str, Any] = {"wave": wave or _wave_name(path), "platform": platform}
+    if platform == "wjx":
+        partner = find_partner(path) if pair and path is not None else None
+        if partner is not None:
+            text, code = partner
+            t_table = table if text == path else read_table(text, encoding)[0]
+            c_table = table if code == path else read_table(code, encoding)[0]
+            if detect_mode(t_table) == "text" and detect_mode(c_table) == "code":
+                questions, extra = _pair(t_table, c_table)
+            else:
+                questions, extra = _wjx_draft(table, detect_mode(table))
+        else:
+            questions, extra = _wjx_draft(table, detect_mode(table))
+    else:
+        from ._draft_other import draft_other
+
+        questions, extra = draft_other(table, platform)
+    data["title"] = data["wave"]
+    if path is not None:
+        data["raw"] = path.name
+    data.update({k: v for k, v in extra.items() if v})
+    data["questions"] = questions
+    try:
+        return Codebook.model_validate(data)
+    except Exception as exc:  # a bug in drafting, not user input: say which question
+        raise CodebookError(f"could not draft a valid codebook: {exc}", file=path,
+                            hint="please report this; write survey.yaml by hand meanwhile"
+                            ) from exc
+
+
+def codebook_yaml(codebook: Codebook) -> str:
+    """A readable ``survey.yaml`` for ``codebook`` (loads back to an equal codebook)."""
+    data = codebook.model_dump(mode="json", exclude_defaults=True, exclude={"path"})
+    data = _simplify(data)
+    head = (f"# survey.yaml for wave {codebook.wave}: drafted from the export.\n"
+            "# Review every question: types, labels (zh/en), option codes, missing codes,\n"
+            "# routing (show_if) and screening rules; see analysis/codebook.py.\n")
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100,
+                          default_flow_style=False)
+    return head + body
+
+
+def _simplify(value: Any) -> Any:
+    """Bilingual labels with equal zh/en become one string; recurse."""
+    if isinstance(value, dict):
+        if set(value) <= {"zh", "en"} and "zh" in value and value.get("en") in (None,
+                                                                               value["zh"]):
+            return value["zh"]
+        return {k: _simplify(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_simplify(v) for v in value]
+    return value

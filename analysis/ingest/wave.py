@@ -1,0 +1,335 @@
+"""Entry points: :func:`load_wave`, :func:`read_wave`, :func:`read_export`.
+
+A *wave folder* holds ``survey.yaml`` (the codebook), optionally
+``targets.yaml``, and ``raw/`` with the export as delivered.  Nothing under
+``raw/`` is ever written; the only file ingest writes is the secret salt
+for IP hashing, ``<wave>/interim/.salt`` (gitignored), and only after the
+export was read successfully.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .._validation import check_argument
+from ..codebook import Codebook, Targets, load_codebook, load_targets
+from ..errors import (
+    DataQualityWarning,
+    EmptyFileError,
+    FileFormatError,
+    MissingFileError,
+)
+from ._frame import Layout, SourceInfo, as_attrs, build_frame
+from .detect import PLATFORMS, detect_platform
+from .table import SUFFIXES, read_table
+
+__all__ = ["Wave", "read_export", "read_wave", "load_wave", "resolve_salt", "SALT_ENV"]
+
+SALT_ENV = "GREENSURVEY_SALT"
+_PROCESS_SALT: list[str] = []
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: DataFrames do not compare with ==
+class Wave:
+    """One survey wave, read and typed.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The tidy frame (see ``ARCHITECTURE.md``).
+    codebook : Codebook
+        The codebook used (loaded, passed in or drafted from the export).
+    targets : Targets or None
+        Population margins from ``targets.yaml``, if the folder has one.
+    source : SourceInfo
+        File, checksum, platform, mode, encoding and column map.
+    """
+
+    data: pd.DataFrame
+    codebook: Codebook
+    targets: Targets | None
+    source: SourceInfo
+
+
+def resolve_salt(wave_folder: Path | None) -> tuple[str, Path | None]:
+    """The salt for IP hashes and, if it must be persisted, where.
+
+    ``GREENSURVEY_SALT`` wins; else ``<wave>/interim/.salt`` (created on
+    first use, so hashes stay stable across runs); else a random salt kept
+    for the life of the process (bare files).
+    """
+    env = os.environ.get(SALT_ENV)
+    if env:
+        return env, None
+    if wave_folder is not None:
+        path = wave_folder / "interim" / ".salt"
+        if path.is_file():
+            text = path.read_text(encoding="utf-8").strip()
+            if text:
+                return text, None
+        return secrets.token_hex(32), path
+    if not _PROCESS_SALT:
+        _PROCESS_SALT.append(secrets.token_hex(32))
+    return _PROCESS_SALT[0], None
+
+
+def _persist_salt(salt: str, path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(salt + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    except OSError:
+        # A read-only wave folder still loads; the hashes just change between runs.
+        warnings.warn(f"could not save the IP-hash salt to {path}; ip_hash values will "
+                      f"differ between runs (set {SALT_ENV} to fix them)", DataQualityWarning,
+                      stacklevel=3)
+
+
+def _is_wave_folder(folder: Path | None) -> bool:
+    return folder is not None and ((folder / "survey.yaml").is_file() or (folder / "raw").is_dir())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _layout(table: pd.DataFrame, codebook: Codebook, platform: str, mode: str,
+            file: str) -> Layout:
+    from . import READERS
+
+    return READERS[platform](table, codebook, mode=mode, file=file)
+
+
+def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
+                mode: str = "auto", encoding: str = "auto", salt: str | None = None,
+                wave_folder: str | Path | None = None, progress: bool = False,
+                ) -> tuple[pd.DataFrame, SourceInfo]:
+    """Read one raw export against a codebook into the tidy frame.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export (.csv/.tsv/.txt/.xlsx/.xls/.sav/.dta).
+    codebook : Codebook
+        Questions to find; matching is by the codebook, not by position.
+    platform : {"auto", "wjx", "qualtrics", "spss", "stata", "generic"}
+        Reader; ``"auto"`` uses ``codebook.platform`` or detects it.
+    mode : {"auto", "text", "code"}
+        Whether answers are labels or codes; ``"auto"`` uses
+        ``codebook.mode`` or detects it.
+    encoding : str, default "auto"
+        Text files: codec, or detect (BOM, UTF-8, GB18030).
+    salt : str, optional
+        Secret for the IP hash; default :func:`resolve_salt`.
+    wave_folder : str or Path, optional
+        Where ``interim/.salt`` lives; defaults to the codebook's folder.
+    progress : bool, default False
+        Accepted for the CLI; progress bars are the CLI's business.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        The tidy frame, ``attrs`` set.
+    source : SourceInfo
+
+    Raises
+    ------
+    MissingFileError, EmptyFileError, EncodingError, FileFormatError
+        The file cannot be read.
+    ColumnMismatchError
+        A codebook question is absent, or an export column is unknown.
+    UnknownLabelError
+        A text-mode answer is not among its question's options.
+    DuplicateIdError
+        Respondent ids repeat and ``screening.duplicates.ids`` is ``error``.
+    """
+    del progress
+    check_argument("platform", ("auto", *PLATFORMS), platform)
+    check_argument("mode", ("auto", "text", "code"), mode)
+    path = Path(path)
+    table, used = read_table(path, encoding if encoding != "auto" else codebook.encoding)
+    if platform == "auto":
+        platform = codebook.platform if codebook.platform != "auto" else detect_platform(table)
+    if mode == "auto":
+        mode = codebook.mode
+    layout = _layout(table, codebook, platform, mode, str(path))
+    n_rows = len(layout.rows) if layout.rows is not None else len(table)
+    if n_rows == 0:
+        raise EmptyFileError("the export holds a header but no responses", file=path,
+                             hint="download the export again (with responses)")
+    folder = Path(wave_folder) if wave_folder is not None else codebook.folder
+    persist: Path | None = None
+    if salt is None:
+        salt, persist = resolve_salt(folder)
+    frame = build_frame(table, layout, codebook, file=str(path), salt=salt)
+    headers = [str(h) for h in table.columns]
+    source = SourceInfo(
+        file=str(path), sha256=_sha256(path), platform=platform, mode=layout.mode,
+        encoding=used, n_rows=len(frame), n_columns=len(headers),
+        column_map=_column_map(headers, layout), n_dropped=layout.n_dropped)
+    frame.attrs = as_attrs(codebook, source)
+    _persist_salt(salt, persist)
+    return frame, source
+
+
+def _column_map(headers: list[str], layout: Layout) -> dict[str, str | None]:
+    out: dict[int, str | None] = {p: None for p in range(len(headers))}
+    names = {"id": "respondent_id", "duration": "duration_s", "submitted": "submitted_at",
+             "started": "started_at", "ip": "ip_hash"}
+    for role, pos in layout.meta.items():
+        out[pos] = names[role]
+    for pos, name in layout.hashed.items():
+        out[pos] = name
+    for b in layout.bindings:
+        q = b.question
+        if b.cells is not None:
+            out[b.cells] = q.id
+        for key, pos in b.parts.items():
+            out[pos] = f"{q.id}_{key}"
+        if b.other is not None:
+            out[b.other] = f"{q.id}_other_text"
+        if b.dc is not None:
+            for pos, part in zip(b.dc, ("bid1", "ans1", "ans2"), strict=True):
+                out[pos] = f"{q.id}_{part}"
+    mapped: dict[str, str | None] = {}
+    for pos, name in out.items():
+        key = headers[pos] if headers[pos] not in mapped else f"{headers[pos]} (column {pos + 1})"
+        mapped[key] = name
+    return mapped
+
+
+# ----------------------------------------------------------------- wave folders
+def _exports_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                  and p.suffix.lower() in SUFFIXES)
+
+
+def _locate(path: Path, codebook: Codebook | str | Path | None,
+            ) -> tuple[Path, Codebook | None, Path | None]:
+    """(export file, codebook or None, wave folder or None) for any accepted ``path``."""
+    if not path.exists():
+        raise MissingFileError("file or folder not found", file=path,
+                               hint="pass a wave folder (with survey.yaml and raw/), a "
+                                    "survey.yaml, or an export file")
+    if isinstance(codebook, (str, Path)):
+        codebook = load_codebook(codebook)
+    if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+        codebook = codebook or load_codebook(path)
+        path = path.parent
+    if path.is_dir():
+        folder = path
+        if codebook is None and (folder / "survey.yaml").is_file():
+            codebook = load_codebook(folder / "survey.yaml")
+        return _export_of(folder, codebook), codebook, folder
+    folder = path.parent.parent if path.parent.name == "raw" else None
+    if codebook is None and folder is not None and (folder / "survey.yaml").is_file():
+        codebook = load_codebook(folder / "survey.yaml")
+    return path, codebook, folder
+
+
+def _export_of(folder: Path, codebook: Codebook | None) -> Path:
+    raw = folder / "raw"
+    if codebook is not None and codebook.raw:
+        for candidate in (folder / codebook.raw, raw / codebook.raw):
+            if candidate.is_file():
+                return candidate
+        raise MissingFileError(f"the export named in survey.yaml (raw: {codebook.raw}) "
+                               "is not there", file=raw / codebook.raw,
+                               hint="put the export in raw/ or fix `raw:` in survey.yaml")
+    files = _exports_in(raw) if raw.is_dir() else []
+    if not files and not raw.is_dir():
+        files = _exports_in(folder)
+        if len(files) > 1:
+            from .draft import pair_exports
+
+            pair = pair_exports(files)
+            if pair is not None:
+                return pair[0]
+    if not files:
+        raise MissingFileError("no export found", file=raw,
+                               hint="put the raw export (csv/xlsx/xls/sav/dta) in raw/")
+    if len(files) > 1:
+        from .draft import pair_exports
+
+        pair = pair_exports(files)
+        if pair is not None:
+            return pair[0]
+        raise FileFormatError(f"raw/ holds {len(files)} exports: "
+                              f"{', '.join(p.name for p in files)}", file=raw,
+                              hint="name the one to read with `raw: <file>` in survey.yaml")
+    return files[0]
+
+
+def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None,
+              platform: str = "auto", mode: str = "auto", encoding: str = "auto",
+              progress: bool = False) -> Wave:
+    """Read a wave: codebook, export, targets.
+
+    Parameters
+    ----------
+    path : str or Path
+        A wave folder (``survey.yaml``, optional ``targets.yaml``, ``raw/``),
+        a ``survey.yaml``, or a raw export file.  Without a codebook (bare
+        export, or a folder without ``survey.yaml``) one is drafted from the
+        export (:func:`analysis.ingest.draft_codebook`), pairing the two
+        问卷星 download modes when both are present.
+    codebook : Codebook or path, optional
+        Use this codebook instead of the folder's.
+    platform, mode, encoding, progress
+        As in :func:`read_export`.
+
+    Returns
+    -------
+    Wave
+    """
+    path = Path(path)
+    export, cb, folder = _locate(path, codebook)
+    if cb is None:
+        from .draft import draft_codebook
+
+        cb = draft_codebook(export, encoding=encoding)
+    frame, source = read_export(export, cb, platform=platform, mode=mode, encoding=encoding,
+                                wave_folder=folder if _is_wave_folder(folder) else None,
+                                progress=progress)
+    targets = None
+    if folder is not None:
+        tpath = folder / cb.weighting.targets
+        if tpath.is_file():
+            targets = load_targets(tpath)
+    return Wave(frame, cb, targets, source)
+
+
+def load_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None,
+              platform: str = "auto", mode: str = "auto", encoding: str = "auto",
+              progress: bool = False) -> pd.DataFrame:
+    """Load a wave as the tidy frame (see :func:`read_wave` for ``path``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per respondent: ``respondent_id``, ``source_row``,
+        ``duration_s``, ``submitted_at``, ``started_at`` (if present),
+        ``ip_hash``; question columns per ``Question.columns()``; derived
+        variables; ``<qid>__missing`` statuses.  ``attrs`` holds ``wave``,
+        ``codebook_json`` and ``source_json`` (strings).
+
+    Examples
+    --------
+    >>> data = load_wave("surveys/demo-2022")  # doctest: +SKIP
+    >>> data["q3"].value_counts()  # doctest: +SKIP
+    """
+    return read_wave(path, codebook=codebook, platform=platform, mode=mode, encoding=encoding,
+                     progress=progress).data
