@@ -24,6 +24,7 @@ from ..errors import UnknownLabelError
 from ._cells import (
     OptionMatcher,
     is_int_like,
+    map_unique,
     parse_int,
     special_status,
     strip_decoration,
@@ -218,18 +219,30 @@ def _joined(cells: pd.Series, header: str, q: Question, ctx: Context, sep: str,
     return matrix, status, other_text
 
 
+def _first(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Per row, the value of the first column where ``mask`` holds (None if none)."""
+    idx = mask.argmax(axis=1)
+    out = values[np.arange(len(values)), idx]
+    return np.where(mask.any(axis=1), out, None)
+
+
 def _combine(statuses: list[pd.Series], answered: np.ndarray) -> pd.Series:
     """One status per row from per-column statuses.
 
     An invalid cell wins; otherwise rows with no answer in any column take
     the first column's reason (``-3`` in every part -> skipped), else blank.
     """
-    frame = pd.concat(statuses, axis=1, ignore_index=True)
-    flags = frame.apply(lambda c: c.str.startswith("invalid:").fillna(False))
-    first_invalid = frame.where(flags).bfill(axis=1).iloc[:, 0]
-    first_any = frame.bfill(axis=1).iloc[:, 0].fillna("blank")
-    status = first_any.where(~answered)
-    return status.mask(first_invalid.notna(), first_invalid).astype("string")
+    index = statuses[0].index
+    values = np.column_stack([s.to_numpy(dtype=object, na_value=None) for s in statuses])
+    present = np.column_stack([s.notna().to_numpy() for s in statuses])
+    invalid = np.column_stack([map_unique(s, lambda v: str(v).startswith("invalid:"),
+                                          na=False).to_numpy(dtype=bool) for s in statuses])
+    first_any = _first(values, present)
+    first_any = np.where(first_any == None, "blank", first_any)  # noqa: E711
+    status = np.where(answered, None, first_any)
+    first_invalid = _first(values, invalid)
+    status = np.where(first_invalid != None, first_invalid, status)  # noqa: E711
+    return pd.Series(pd.array(status, dtype="string"), index=index)
 
 
 def _part_matrix(parts: Mapping[str, pd.Series], q: Question, ctx: Context,

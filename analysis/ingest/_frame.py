@@ -79,8 +79,8 @@ class SourceInfo:
     n_dropped: int = 0
 
     def to_json(self) -> str:
-        """Serialise for ``DataFrame.attrs["source_json"]``."""
-        return json.dumps(asdict(self), ensure_ascii=False)
+        """Serialise for ``DataFrame.attrs["source_json"]`` (``rows`` = ``n_rows``)."""
+        return json.dumps({**asdict(self), "rows": self.n_rows}, ensure_ascii=False)
 
 
 @dataclass

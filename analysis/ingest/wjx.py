@@ -414,7 +414,7 @@ def detect_mode(table: pd.DataFrame, layout: Layout | None = None,
                 labels += sum(matcher.match(str(u)) is not None for u in uniq)
                 codes += sum(str(u) in valid for u in uniq)
         if labels or codes:
-            return "code" if codes > labels else "text"
+            return "code" if codes >= labels else "text"
     numeric = [bool(len(c.dropna())) and bool(is_int_like(c.dropna()).mean() > 0.95)
                for c in columns.values()]
     filled = [len(c.dropna()) > 0 for c in columns.values()]
