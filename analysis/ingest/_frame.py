@@ -115,6 +115,7 @@ class Layout:
     source_rows: np.ndarray | None = None
     n_dropped: int = 0
     duration_unit: str = "seconds"
+    resolve: str | None = None  # how cells are parsed, if not ``mode`` ("auto": per cell)
 
 
 def close_headers(name: str, headers: Iterable[str], n: int = 3) -> list[str]:
@@ -238,7 +239,8 @@ def build_frame(table: pd.DataFrame, layout: Layout, codebook: Codebook, *,
             cache[pos] = cell_text(col.reset_index(drop=True))
         return cache[pos]
 
-    ctx = Context(codebook, layout.mode if layout.mode in ("text", "code") else "auto",  # type: ignore[arg-type]
+    resolve = layout.resolve or layout.mode
+    ctx = Context(codebook, resolve if resolve in ("text", "code") else "auto",  # type: ignore[arg-type]
                   file, source_rows, index)
     meta = layout.meta
     cols: dict[str, pd.Series] = {}

@@ -1,0 +1,199 @@
+"""Codebook drafts for Qualtrics, SPSS/Stata and plain tables (问卷星: :mod:`.draft`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from ._cells import cell_text, is_int_like, normalise_label, strip_decoration
+from .detect import qualtrics_header_rows
+from .generic import META_NAMES, joined_separator
+from .qualtrics import PERSONAL, _role, import_ids, question_texts
+
+__all__ = ["draft_other", "identifier"]
+
+_SPLIT = re.compile(r"^(.+?)[_.](\d+)$")
+
+
+def identifier(name: str, taken: set[str]) -> str:
+    """A unique Python identifier from a column name (``Q1.a`` -> ``q1_a``; CJK -> ``v<n>``)."""
+    base = re.sub(r"\W+", "_", name.strip(), flags=re.ASCII).strip("_").lower()
+    if not base or not re.match(r"[a-z_]", base):
+        base = f"v{base}" if base else f"v{len(taken) + 1}"
+    out, i = base, 2
+    while out in taken:
+        out, i = f"{base}_{i}", i + 1
+    taken.add(out)
+    return out
+
+
+def _labels_in_order(values: pd.Series) -> list[str]:
+    return [str(v) for v in pd.unique(values)]
+
+
+def _choice_or_text(values: pd.Series, label: str, qid: str, source: str,
+                    value_labels: dict[Any, str] | None = None) -> dict[str, Any]:
+    """Single choice, numeric or text, from the distinct answers."""
+    q: dict[str, Any] = {"id": qid, "label": label or source, "source": source}
+    if value_labels:
+        codes = sorted({int(float(k)) for k in value_labels})
+        labels = {int(float(k)): str(v) for k, v in value_labels.items()}
+        q.update(type="single", options=[{"code": c, "label": labels[c]} for c in codes
+                                         if c >= 0] or [{"code": 1, "label": "1"}])
+        missing = {c: "skipped" for c in codes if c < 0}
+        if missing:
+            q["missing"] = missing
+        return q
+    if len(values) == 0:
+        q["type"] = "text"
+    elif is_int_like(values).all():
+        distinct = sorted({int(float(v)) for v in values})
+        if len(distinct) <= 12:
+            q.update(type="single", options=[{"code": c, "label": str(c)} for c in distinct
+                                             if c >= 0])
+            if not q["options"]:
+                q.update(type="numeric", options=None)
+        else:
+            q["type"] = "numeric"
+    elif pd.to_numeric(values, errors="coerce").notna().all():
+        q["type"] = "numeric"
+    elif values.nunique() > 40 or (len(values) >= 20 and values.nunique() > 0.5 * len(values)):
+        q["type"] = "text"
+    else:
+        q.update(type="single", options=[{"code": i, "label": lb} for i, lb in
+                                         enumerate(_labels_in_order(values), start=1)])
+    return {k: v for k, v in q.items() if v is not None}
+
+
+def _multiple(base: str, qid: str, label: str, parts: list[tuple[int, str]],
+              others: set[int]) -> dict[str, Any]:
+    options = []
+    for code, lab in parts:
+        opt: dict[str, Any] = {"code": code, "label": lab or str(code)}
+        if code in others or (lab and strip_decoration(lab) != lab):
+            opt["other"] = True
+        options.append(opt)
+    return {"id": qid, "type": "multiple", "label": label or base, "source": base,
+            "options": options}
+
+
+def _draft_by_name(table: pd.DataFrame, labels: dict[str, str],
+                   value_labels: dict[str, dict[Any, str]]) -> tuple[list[dict[str, Any]],
+                                                                     dict[str, Any]]:
+    headers = [str(h) for h in table.columns]
+    cells = {h: cell_text(table.iloc[:, j]) for j, h in enumerate(headers)}
+    extra: dict[str, Any] = {"respondent": {}}
+    taken: set[str] = set()
+    questions: list[dict[str, Any]] = []
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for h in headers:
+        m = _SPLIT.match(h)
+        if m:
+            groups.setdefault(m.group(1), []).append((int(m.group(2)), h))
+    done: set[str] = set()
+    for h in headers:
+        if h in done:
+            continue
+        role = META_NAMES.get(normalise_label(h))
+        if role and role not in extra["respondent"]:
+            extra["respondent"][role] = h
+            continue
+        m = _SPLIT.match(h)
+        if m and len(groups.get(m.group(1), [])) >= 2 and m.group(1) not in headers:
+            base = m.group(1)
+            members = groups[base]
+            values = pd.concat([cells[c].dropna() for _, c in members])
+            if len(values) and values.isin(["0", "1"]).all():
+                # Each 0/1 variable's own label names the option.
+                parts = [(k, labels.get(c) or str(k)) for k, c in members]
+                questions.append(_multiple(base, identifier(base, taken), labels.get(h, base),
+                                           parts, set()))
+                done.update(c for _, c in members)
+                continue
+        values = cells[h].dropna()
+        if len(values) and values.str.contains("┋", regex=False).any():
+            sep = joined_separator(values)
+            opts = pd.unique(values.str.split(sep).explode().str.strip())
+            questions.append({"id": identifier(h, taken), "type": "multiple",
+                              "label": labels.get(h, h), "source": h,
+                              "options": [{"code": i, "label": o}
+                                          for i, o in enumerate(opts, start=1) if o]})
+            continue
+        questions.append(_choice_or_text(values, labels.get(h, ""), identifier(h, taken), h,
+                                         value_labels.get(h)))
+    return questions, extra
+
+
+def _draft_qualtrics(table: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    extra_rows = max(qualtrics_header_rows(table), 0)
+    tags = [str(h).strip() for h in table.columns]
+    ids = import_ids(table, extra_rows)
+    texts = question_texts(table, extra_rows)
+    body = table.iloc[extra_rows:].reset_index(drop=True)
+    extra: dict[str, Any] = {"respondent": {}, "personal": []}
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for pos, (iid, tag) in enumerate(zip(ids, tags, strict=True)):
+        role = _role(iid, tag)
+        if role in ("id", "duration", "submitted", "started", "ip"):
+            extra["respondent"].setdefault(role, tag)
+            continue
+        if role == "personal" or normalise_label(tag) in PERSONAL:
+            extra["personal"].append({"column": tag, "action": "drop"})
+            continue
+        if role == "meta":
+            continue
+        m = re.match(r"^(QID\d+)(?:_(.*))?$", iid)
+        base, suffix = (m.group(1), m.group(2) or "") if m else (iid, "")
+        groups.setdefault(base, []).append((suffix, pos))
+    taken: set[str] = set()
+    questions = []
+    for base, members in groups.items():
+        first = members[0][1]
+        tag = tags[first].split("_")[0] if len(members) > 1 else tags[first]
+        qid = identifier(tag, taken)
+        stem = texts[first].rsplit(" - ", 1)[0] if len(members) > 1 else texts[first]
+        parts = [(s, p) for s, p in members if s and s.isdigit()]
+        others = {int(s.split("_")[0]) for s, _ in members if s.endswith("TEXT") and s[:1].isdigit()}
+        if parts:
+            values = pd.concat([cell_text(body.iloc[:, p]).dropna() for _, p in parts])
+            labels = [(int(s), texts[p].rsplit(" - ", 1)[-1] if " - " in texts[p] else s)
+                      for s, p in parts]
+            if len(values) == 0 or values.isin(["1"]).all() or not is_int_like(values).all() \
+                    and values.isin([lb for _, lb in labels]).all():
+                questions.append(_multiple(base, qid, stem, labels, others))
+            elif is_int_like(values).all() and values.astype(int).max() <= len(parts):
+                q = _multiple(base, qid, stem, labels, others)
+                q["type"] = "ranking"
+                questions.append(q)
+            else:
+                opts = sorted({int(float(v)) for v in values[is_int_like(values)]})
+                items = [{"id": f"r{code}", "label": lab, "source": str(code)}
+                         for code, lab in labels]
+                questions.append({"id": qid, "type": "grid", "label": stem, "source": base,
+                                  "items": items,
+                                  "options": [{"code": c, "label": str(c)} for c in opts]})
+            continue
+        suffix, main = next(((s, p) for s, p in members if s in ("", "TEXT")), ("", first))
+        values = cell_text(body.iloc[:, main]).dropna()
+        if suffix == "TEXT":  # a text-entry question
+            numeric = len(values) and pd.to_numeric(values, errors="coerce").notna().all()
+            questions.append({"id": qid, "type": "numeric" if numeric else "text",
+                              "label": stem or base, "source": base})
+            continue
+        q = _choice_or_text(values, stem, qid, base)
+        if q.get("options") and others:
+            q["options"][-1]["other"] = True
+        questions.append(q)
+    return questions, extra
+
+
+def draft_other(table: pd.DataFrame, platform: str) -> tuple[list[dict[str, Any]],
+                                                             dict[str, Any]]:
+    """Questions and extra codebook fields for a non-问卷星 table."""
+    if platform == "qualtrics":
+        return _draft_qualtrics(table)
+    labels = {k: v for k, v in (table.attrs.get("column_labels") or {}).items() if v}
+    values = table.attrs.get("value_labels") or {}
+    return _draft_by_name(table, labels, values)
