@@ -369,3 +369,17 @@ def test_hundred_thousand_rows_load_in_seconds(tmp_path):
     assert len(d) == n
     assert d["barriers_other_text"].notna().sum() == (frame[TEXT_HEADERS[1]].str.contains("〖")).sum()
     assert elapsed < 12, f"10^5 rows took {elapsed:.1f} s"
+
+
+def test_string_source_names_one_sub_column(tmp_path):
+    frame = _frame(TEXT_HEADERS, TEXT_ROWS)
+    frame["第7题(城市)"] = ["上海", "北京", "(跳过)", "深圳", ""]
+    frame["第7题(区县)"] = ["浦东", "海淀", "(跳过)", "南山", ""]
+    survey = SURVEY.replace("derived:", """\
+  - {id: city, type: text, label: 城市, source: 第7题(城市)}
+  - {id: district, type: text, label: 区县, source: 第7题(区县)}
+derived:""")
+    folder, _ = _wave(tmp_path, frame, survey=survey)
+    d = load_wave(folder)
+    assert d["city"].tolist()[:2] == ["上海", "北京"]
+    assert d["district__missing"].tolist()[2:] == ["skipped", pd.NA, "blank"]

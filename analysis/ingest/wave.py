@@ -115,8 +115,7 @@ def _layout(table: pd.DataFrame, codebook: Codebook, platform: str, mode: str,
 
 def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
                 mode: str = "auto", encoding: str = "auto", salt: str | None = None,
-                wave_folder: str | Path | None = None, progress: bool = False,
-                ) -> tuple[pd.DataFrame, SourceInfo]:
+                wave_folder: str | Path | None = None) -> tuple[pd.DataFrame, SourceInfo]:
     """Read one raw export against a codebook into the tidy frame.
 
     Parameters
@@ -136,8 +135,6 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
         Secret for the IP hash; default :func:`resolve_salt`.
     wave_folder : str or Path, optional
         Where ``interim/.salt`` lives; defaults to the codebook's folder.
-    progress : bool, default False
-        Accepted for the CLI; progress bars are the CLI's business.
 
     Returns
     -------
@@ -156,7 +153,6 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
     DuplicateIdError
         Respondent ids repeat and ``screening.duplicates.ids`` is ``error``.
     """
-    del progress
     check_argument("platform", ("auto", *PLATFORMS), platform)
     check_argument("mode", ("auto", "text", "code"), mode)
     path = Path(path)
@@ -274,8 +270,7 @@ def _export_of(folder: Path, codebook: Codebook | None) -> Path:
 
 
 def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None,
-              platform: str = "auto", mode: str = "auto", encoding: str = "auto",
-              progress: bool = False) -> Wave:
+              platform: str = "auto", mode: str = "auto", encoding: str = "auto") -> Wave:
     """Read a wave: codebook, export, targets.
 
     Parameters
@@ -288,7 +283,7 @@ def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
         问卷星 download modes when both are present.
     codebook : Codebook or path, optional
         Use this codebook instead of the folder's.
-    platform, mode, encoding, progress
+    platform, mode, encoding
         As in :func:`read_export`.
 
     Returns
@@ -302,8 +297,7 @@ def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
 
         cb = draft_codebook(export, encoding=encoding)
     frame, source = read_export(export, cb, platform=platform, mode=mode, encoding=encoding,
-                                wave_folder=folder if _is_wave_folder(folder) else None,
-                                progress=progress)
+                                wave_folder=folder if _is_wave_folder(folder) else None)
     targets = None
     if folder is not None:
         tpath = folder / cb.weighting.targets
@@ -314,7 +308,7 @@ def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
 
 def load_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None,
               platform: str = "auto", mode: str = "auto", encoding: str = "auto",
-              progress: bool = False) -> pd.DataFrame:
+              ) -> pd.DataFrame:
     """Load a wave as the tidy frame (see :func:`read_wave` for ``path``).
 
     Returns
@@ -331,5 +325,5 @@ def load_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
     >>> data = load_wave("surveys/demo-2022")  # doctest: +SKIP
     >>> data["q3"].value_counts()  # doctest: +SKIP
     """
-    return read_wave(path, codebook=codebook, platform=platform, mode=mode, encoding=encoding,
-                     progress=progress).data
+    return read_wave(path, codebook=codebook, platform=platform, mode=mode,
+                     encoding=encoding).data

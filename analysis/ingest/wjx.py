@@ -161,6 +161,13 @@ def group_headers(headers: list[str], standalone: set[str] = frozenset()) -> tup
     previous: Group | None = None
     for pos, raw in enumerate(headers):
         h = parse_header(raw, pos)
+        if normalise_label(raw) in standalone and (h.number is None or h.sub is not None):
+            # A codebook source naming this exact column (e.g. one blank of a 多项填空题).
+            h.number, h.sub, h.meta = None, None, None
+            g = Group(None, head=h)
+            ordered.append(g)
+            previous = g
+            continue
         if h.meta and normalise_label(h.stem) not in standalone:
             meta.append(h)
             previous = None
