@@ -32,7 +32,12 @@ def qualtrics_header_rows(table: pd.DataFrame) -> int:
 
 
 def detect_platform(table: pd.DataFrame) -> str:
-    """Name the platform that wrote ``table`` (from :func:`read_table`).
+    """Name the platform that wrote ``table``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Raw table from :func:`analysis.ingest.read_table`.
 
     Returns
     -------

@@ -367,7 +367,20 @@ def draft_codebook(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
 
 
 def codebook_yaml(codebook: Codebook) -> str:
-    """A readable ``survey.yaml`` for ``codebook`` (loads back to an equal codebook)."""
+    """Render a codebook as a readable ``survey.yaml``.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        Typically from :func:`draft_codebook`.
+
+    Returns
+    -------
+    str
+        YAML with a review note on top; defaults are left out and labels
+        equal in both languages are written once.  Loading it with
+        :func:`analysis.load_codebook` gives back an equal codebook.
+    """
     data = codebook.model_dump(mode="json", exclude_defaults=True, exclude={"path"})
     data = _simplify(data)
     head = (f"# survey.yaml for wave {codebook.wave}: drafted from the export.\n"

@@ -145,7 +145,7 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
     Raises
     ------
     MissingFileError, EmptyFileError, EncodingError, FileFormatError
-        The file cannot be read.
+        The file cannot be read (nothing is written).
     ColumnMismatchError
         A codebook question is absent, or an export column is unknown.
     UnknownLabelError
@@ -309,7 +309,21 @@ def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
 def load_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None,
               platform: str = "auto", mode: str = "auto", encoding: str = "auto",
               ) -> pd.DataFrame:
-    """Load a wave as the tidy frame (see :func:`read_wave` for ``path``).
+    """Load a wave as the tidy frame.
+
+    Parameters
+    ----------
+    path : str or Path
+        A wave folder, a ``survey.yaml`` or a raw export (see :func:`read_wave`);
+        without a codebook one is drafted from the export.
+    codebook : Codebook or path, optional
+        Use this codebook instead of the folder's.
+    platform : {"auto", "wjx", "qualtrics", "spss", "stata", "generic"}
+        Reader; ``"auto"`` detects it.
+    mode : {"auto", "text", "code"}
+        Answers as labels or codes; ``"auto"`` detects it.
+    encoding : str, default "auto"
+        Text files: codec, or detect (BOM, UTF-8, GB18030).
 
     Returns
     -------

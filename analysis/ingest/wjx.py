@@ -393,9 +393,25 @@ def detect_mode(table: pd.DataFrame, layout: Layout | None = None,
                 codebook: Codebook | None = None, sample: int = 2000) -> str:
     """``"text"`` (按选项文本: labels) or ``"code"`` (按选项序号: codes).
 
-    Text-only marks (``┋``, ``→``, ``〖…〗``, ``(跳过)``) decide at once; else
-    with a codebook, whether single-answer cells match labels or codes
-    more often; else whether most question columns are all integers.
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Raw table from :func:`analysis.ingest.read_table`.
+    layout : Layout, optional
+        A reader's bindings; only the bound question columns are examined.
+        Without it, every numbered 问卷星 question column is.
+    codebook : Codebook, optional
+        With ``layout``, compare answers with the options' labels and codes.
+    sample : int, default 2000
+        Rows examined.
+
+    Returns
+    -------
+    str
+        Text-only marks (``┋``, ``→``, ``〖…〗``, ``(跳过)``) mean ``"text"``;
+        else, with a codebook, whichever of labels and codes the
+        single-answer cells match more often (codes on a tie); else
+        ``"code"`` when most question columns hold only integers.
     """
     head = table.iloc[:sample]
     if layout is not None:
