@@ -150,4 +150,78 @@ survreg_results <- list(
                "logitnormal")
 )
 
-write_reference(list(turnbull = turnbull_results, survreg = survreg_results), "pricing")
+# ---------------------------------------------------------------- svysurvreg (design-based)
+# survey::svysurvreg: survreg point fit + svyrecvar on the weighted dfbeta residuals, the
+# same sandwich as analysis.pricing.interval_regression on a Taylor design.
+suppressPackageStartupMessages(library(survey))
+n3 <- 300
+dd <- data.frame(st = rep(1:6, each = 50), psu = rep(1:60, each = 5))
+dd$w <- round(runif(n3, 0.5, 3) * c(1, 2, 1, 3, 1, 2)[dd$st], 3)
+dd$x1 <- rnorm(n3) + 0.3 * rnorm(60)[dd$psu]
+dd$x2 <- rbinom(n3, 1, 0.4)
+dd$grp <- sample(c("a", "b", "c"), n3, replace = TRUE)
+y3 <- exp(2 + 0.4 * dd$x1 - 0.5 * dd$x2 + 0.3 * rnorm(60)[dd$psu] + 0.6 * rnorm(n3))
+k3 <- findInterval(y3, cuts)
+dd$l <- ifelse(k3 == 0, NA, cuts[pmax(k3, 1)])
+dd$r <- ifelse(k3 < length(cuts), cuts[pmin(k3 + 1, length(cuts))], NA)
+b3 <- sample(bids, n3, replace = TRUE)
+a3 <- y3 >= b3
+c3 <- ifelse(a3, up[as.character(b3)], down[as.character(b3)])
+a4 <- y3 >= c3
+dd$dl <- ifelse(a3 & a4, c3, ifelse(a3, b3, ifelse(a4, c3, NA)))
+dd$dr <- ifelse(a3 & a4, NA, ifelse(a3, c3, ifelse(a4, b3, c3)))
+des_sp <- svydesign(id = ~psu, strata = ~st, weights = ~w, data = dd, nest = TRUE)
+des_s <- svydesign(id = ~1, strata = ~st, weights = ~w, data = dd)
+grp_pop <- data.frame(grp = c("a", "b", "c"), Freq = c(300, 250, 200))
+des_ps <- postStratify(des_sp, ~grp, grp_pop)
+# survival 3.5's residuals.survreg(type = "dfbeta") gets the sign of the log(scale) score
+# of interval-censored rows (status 3) wrong: it uses (z2 f(z2) - z1 f(z1)) / P where
+# d log P / d log(sigma) = (z1 f(z1) - z2 f(z2)) / P.  svysurvreg builds its variance from
+# these dfbetas, so "se_as_shipped" is off for interval data; "se"/"vcov" come from the same
+# code with the sign fixed (one expression changed), which tests compare against.
+fixed_residuals <- function() {
+  txt <- paste(deparse(survival:::residuals.survreg), collapse = "\n")
+  bad <- "tdenom * (z2 * \n            dmat2[, 3] - z * dmat[, 3]))"
+  stopifnot(grepl(bad, txt, fixed = TRUE))
+  txt <- sub(bad, "tdenom * (z * dmat[, 3] - z2 * dmat2[, 3]))", txt, fixed = TRUE)
+  f <- eval(parse(text = txt))
+  environment(f) <- asNamespace("survival")
+  f
+}
+shipped_residuals <- survival:::residuals.survreg
+svy_fit <- function(form, design, dist, subset) {
+  if (is.null(subset)) {
+    eval(bquote(svysurvreg(.(form), design = design, dist = .(dist))))
+  } else {
+    eval(bquote(svysurvreg(.(form), design = subset(design, .(subset)), dist = .(dist))))
+  }
+}
+svy_case <- function(name, design, design_name, lhs, rhs, dist, python_dist, subset = NULL) {
+  form <- as.formula(paste(lhs, "~", rhs))
+  shipped <- svy_fit(form, design, dist, subset)
+  assignInNamespace("residuals.survreg", fixed_residuals(), "survival")
+  on.exit(assignInNamespace("residuals.survreg", shipped_residuals, "survival"))
+  fit <- svy_fit(form, design, dist, subset)
+  stopifnot(isTRUE(all.equal(coef(fit), coef(shipped))))
+  list(name = name, design = design_name, lhs = lhs, rhs = rhs, dist = python_dist,
+       subset = if (is.null(subset)) NULL else deparse(subset),
+       names = names(coef(fit)), coef = unname(coef(fit)), log_scale = log(fit$scale),
+       vcov = unname(fit$var), se = unname(sqrt(diag(fit$var))),
+       se_as_shipped = unname(sqrt(diag(shipped$var))))
+}
+card <- "Surv(l, r, type = 'interval2')"
+dcs <- "Surv(dl, dr, type = 'interval2')"
+svy_results <- list(
+  svy_case("card_lognormal_stratpsu", des_sp, "strat_psu", card, "x1 + x2", "lognormal", "lognormal"),
+  svy_case("card_weibull_strat", des_s, "strat", card, "x1 + x2", "weibull", "weibull"),
+  svy_case("card_loglogistic_ps", des_ps, "strat_psu_ps", card, "x1", "loglogistic", "loglogistic"),
+  svy_case("dbdc_logistic_stratpsu", des_sp, "strat_psu", dcs, "x1", "logistic", "logistic"),
+  svy_case("dbdc_lognormal_domain", des_sp, "strat_psu", dcs, "1", "lognormal", "lognormal",
+           subset = quote(x2 == 1))
+)
+svy_data <- list(st = dd$st, psu = dd$psu, w = dd$w, x1 = dd$x1, x2 = dd$x2, grp = dd$grp,
+                 l = dd$l, r = dd$r, dl = dd$dl, dr = dd$dr,
+                 grp_pop = as.list(setNames(grp_pop$Freq, grp_pop$grp)))
+
+write_reference(list(turnbull = turnbull_results, survreg = survreg_results,
+                     svysurvreg = svy_results, svysurvreg_data = svy_data), "pricing")
