@@ -383,3 +383,17 @@ derived:""")
     d = load_wave(folder)
     assert d["city"].tolist()[:2] == ["上海", "北京"]
     assert d["district__missing"].tolist()[2:] == ["skipped", pd.NA, "blank"]
+
+
+def test_current_xlsx_download_with_datetime_cells_and_total_score(tmp_path):
+    frame = _frame(CODE_HEADERS, CODE_ROWS)
+    frame["提交答卷时间"] = pd.to_datetime(frame["提交答卷时间"], format="%Y/%m/%d %H:%M:%S")
+    frame.insert(6, "总分", 0)
+    frame = frame[["总分", *[c for c in frame.columns if c != "总分"]]]  # meta in any order
+    folder, _ = _wave(tmp_path, frame, name="1_按序号_测试_5_5.xlsx")
+    w = read_wave(folder)
+    assert w.source.mode == "code"
+    assert w.source.column_map["总分"] is None
+    assert w.data["submitted_at"].iloc[1] == pd.Timestamp("2022-11-01 10:05:00")
+    assert w.data["duration_s"].iloc[1] == 90.0
+    assert w.data["barriers_price"].tolist() == [True, False, pd.NA, True, False]
