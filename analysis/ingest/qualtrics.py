@@ -50,10 +50,14 @@ def import_ids(table: pd.DataFrame, extra_rows: int) -> list[str]:
     out = []
     for tag, cell in zip(tags, table.iloc[1].tolist(), strict=True):
         text = str(cell).strip()
-        try:
-            value = json.loads(text) if text.startswith("{") else None
-        except json.JSONDecodeError:
-            value = json.loads(text.replace("'", '"')) if "'" in text else None
+        value = None
+        # Legacy exports quote the JSON with single quotes.
+        for candidate in (text, text.replace("'", '"')):
+            try:
+                value = json.loads(candidate) if candidate.startswith("{") else None
+                break
+            except json.JSONDecodeError:
+                continue
         out.append(str(value.get("ImportId", tag)) if isinstance(value, dict) else tag)
     return out
 
