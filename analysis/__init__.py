@@ -17,6 +17,7 @@ from .clean import CleanResult, clean
 from .codebook import Codebook, Targets, load_codebook, load_targets
 from .design import SurveyDesign
 from .glm import svyglm
+from .ingest import load_wave, read_wave
 from .multiresponse import mr_compare, mr_shares, mr_test
 from .results import ContrastResult, SurveyResult
 from .tables import crosstab, svychisq
@@ -26,6 +27,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "load_wave",
+    "read_wave",
     "Codebook",
     "Targets",
     "load_codebook",

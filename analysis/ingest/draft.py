@@ -255,6 +255,9 @@ def _pair(text: pd.DataFrame, code: pd.DataFrame) -> tuple[list[dict[str, Any]],
         if t is None or rows is None:
             out.append(q)
             continue
+        if t.get("label") and t["label"] != t["id"]:
+            # Code-mode headers (第n题(选项)) carry no question stem; the text file does.
+            q["label"] = t["label"]
         if q["type"] in ("multiple", "ranking"):
             others = {normalise_label(strip_decoration(o["label"]))
                       for o in t.get("options", []) if o.get("other")}
