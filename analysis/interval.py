@@ -398,7 +398,8 @@ def dc_bid_data(data_or_design: Any, question_id: str | Question | None = None, 
     pattern = np.full(len(data), None, dtype=object)
     pattern[single & yes1], pattern[single & ~yes1] = "y", "n"
     pattern[has2 & yes1 & yes2], pattern[yn], pattern[ny], pattern[nn] = "yy", "yn", "ny", "nn"
-    return pd.DataFrame({"bid1": b1, "ans1": a1, "bid2": b2, "ans2": a2, "pattern": pattern,
+    return pd.DataFrame({"bid1": b1, "ans1": a1, "bid2": b2, "ans2": a2,
+                         "pattern": pd.array(pattern, dtype="string"),
                          "lower": lower, "upper": upper, "answered": answered}, index=index)
 
 
