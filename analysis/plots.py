@@ -330,7 +330,7 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
     ----------
     table : DataFrame
         :func:`analysis.diagnostics.margins_table` output (``variable, level,
-        sample_share, after_share, target_share``).
+        sample_share, target_share`` and, if present, ``after_share``).
     labels : mapping, optional
         ``{variable: {level: label}}`` or ``{level: label}``.
     variable_labels : mapping, optional
@@ -339,7 +339,7 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
     import matplotlib.pyplot as plt
 
     check_language(language)
-    need = {"variable", "level", "sample_share", "after_share", "target_share"}
+    need = {"variable", "level", "sample_share", "target_share"}
     if not need <= set(table.columns):
         raise ReportError("plot_margins needs a margins table",
                           hint=f"columns {sorted(need)} (analysis.diagnostics.margins_table)")
@@ -348,14 +348,16 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
     heights = [max(len(table[table["variable"] == v]), 1) for v in variables]
     fig, axes = plt.subplots(len(variables), 1, figsize=(7.0, 0.9 * len(variables) + 0.34 * sum(heights) * 1.6),
                              height_ratios=heights, layout="constrained", squeeze=False)
-    series = [("sample_share", "legend.before", PALETTE[1]), ("after_share", "legend.after", PALETTE[0]),
-              ("target_share", "legend.target", PALETTE[2])]
+    series = [(c, key, colour) for c, key, colour in (
+        ("sample_share", "legend.before", PALETTE[1]), ("after_share", "legend.after", PALETTE[0]),
+        ("target_share", "legend.target", PALETTE[2])) if c in table.columns]
+    bar = 0.78 / len(series)
     for ax, var in zip(axes[:, 0], variables):
         part = table[table["variable"] == var]
         y = np.arange(len(part), dtype=float)[::-1]
         for i, (col, key, colour) in enumerate(series):
-            ax.barh(y + (1 - i) * 0.26, part[col].to_numpy(float), height=0.26, color=colour,
-                    label=t(key, language))
+            ax.barh(y + ((len(series) - 1) / 2 - i) * bar, part[col].to_numpy(float), height=bar,
+                    color=colour, label=t(key, language))
         lab = labels.get(var, labels) if labels is not None else None
         ax.set_yticks(y, _labels(list(part["level"]), lab if isinstance(lab, Mapping) else None,
                                  language))

@@ -396,6 +396,132 @@ class Chapter:
         """The prepared wave (cleaned and weighted), computed on first use."""
         return prepare_wave(self.wave_path)
 
+    # -- recurring report blocks: each adds its table (and figure) and displays them ----
+    def _show(self, *objects: Any) -> None:
+        from IPython.display import display
+
+        for obj in objects:
+            if obj is not None:
+                display(obj)
+
+    def level_labels(self, variable: str) -> dict[str, str]:
+        """Labels of a question's options or a derived variable's levels."""
+        for d in self.codebook.derived:
+            if d.id == variable:
+                return {k: v.get(self.language) for k, v in d.labels.items()}
+        try:
+            return self.codebook.question(variable).labels(self.language)
+        except Exception:  # not a question: levels are shown as they are
+            return {}
+
+    def variable_label(self, variable: str) -> str:
+        """Label of a question or derived variable (the id if it has none)."""
+        try:
+            return self.codebook.question(variable).label.get(self.language)
+        except Exception:  # derived variables have no label of their own
+            return variable
+
+    def shares(self, table_id: str, question: str, *, title: Any = None,
+               headline: bool = False, figure: bool = True) -> None:
+        """Weighted and unweighted shares of every option of ``question``, side by side.
+
+        Select-all questions use :func:`analysis.multiresponse.mr_shares`
+        (base: respondents shown the question); single-choice questions
+        :meth:`SurveyDesign.proportion` (logit intervals).  Adds the table
+        (with unweighted and weighted bases) and a bar chart, and displays both.
+        """
+        from .multiresponse import mr_shares
+        from .plots import plot_shares
+
+        q = self.codebook.question(question)
+        w = self.wave
+        if q.type == "multiple":
+            weighted, unweighted = mr_shares(w.design, question), mr_shares(w.unweighted, question)
+        else:
+            weighted, unweighted = w.design.proportion(question), w.unweighted.proportion(question)
+        label = title if title is not None else q.label
+        labels = q.labels(self.language)
+        table = self.findings.add(table_id, {"weighted": weighted, "unweighted": unweighted},
+                                  title=label, row_labels=labels, headline=headline,
+                                  n_weighted=weighted_base(w.design, question))
+        fig = None
+        if figure:
+            fig = self.findings.figure(plot_shares(weighted, unweighted, labels=labels, title=label,
+                                                   language=self.language),
+                                       table_id.replace(".", "-"), title=label)
+        self._show(table, fig)
+
+    def funnel(self, table_id: str = "cleaning.funnel") -> None:
+        """The exclusion funnel of the cleaning audit: excluded and remaining per rule."""
+        from .plots import plot_funnel
+
+        f = self.wave.cleaned.funnel()
+        f = f[(f["action"] != "off") | (f["rule"] == "input")].set_index("rule")
+        labels = {r: t(f"rule.{r}", self.language) if f"rule.{r}" in TEXT else lab
+                  for r, lab in f["label"].items()}
+        title = {"zh": "样本清理漏斗", "en": "Exclusion funnel"}
+        table = self.findings.add(table_id, {"excluded": f["excluded"].rename("estimate"),
+                                             "remaining": f["remaining"].rename("estimate")},
+                                  title=title, unit="count", row_labels=labels,
+                                  column_labels={"excluded": {"zh": "剔除", "en": "Excluded"},
+                                                 "remaining": {"zh": "剩余", "en": "Remaining"}})
+        fig = self.findings.figure(plot_funnel(f.assign(label=[labels[r] for r in f.index]),
+                                               title=title, language=self.language),
+                                   table_id.replace(".", "-"), title=title)
+        self._show(table, fig)
+
+    def margins(self, table_id: str, *, weighted: bool = True, figure: bool = True) -> None:
+        """Sample (unweighted), weighted and population shares of every weighting variable.
+
+        ``weighted=False`` shows only sample vs population (the cleaning chapter).
+        """
+        from .diagnostics import margins_table
+        from .plots import plot_margins
+
+        w = self.wave
+        if w.targets is None:
+            self._show(self.text({"zh": "本批次没有总体目标（targets.yaml），未加权。",
+                                  "en": "This wave has no population targets (targets.yaml); "
+                                        "it is not weighted."}))
+            return
+        table = margins_table(w.data, w.targets.as_margins(), w.design.weights)
+        keys = [f"{v}|{lv}" for v, lv in zip(table["variable"], table["level"])]
+        frame = table.assign(key=keys).set_index("key")
+        labels = {k: f"{self.variable_label(v)}：{self.level_labels(v).get(lv, lv)}"
+                  for k, v, lv in zip(keys, table["variable"], table["level"])}
+        cols = {"sample": frame["sample_share"].rename("estimate")}
+        if weighted:
+            cols["weighted"] = frame["after_share"].rename("estimate")
+        cols["target"] = frame["target_share"].rename("estimate")
+        title = ({"zh": "加权前后的样本结构与总体目标", "en": "Margins before and after weighting"}
+                 if weighted else {"zh": "未加权样本与总体结构", "en": "Unweighted sample vs population"})
+        tab = self.findings.add(table_id, cols, title=title, row_labels=labels, column_labels={
+            "sample": t("legend.sample", self.language), "weighted": t("legend.after", self.language),
+            "target": t("legend.target", self.language)})
+        fig = None
+        if figure:
+            shown = table if weighted else table.drop(columns="after_share")
+            fig = self.findings.figure(plot_margins(
+                shown, labels={v: self.level_labels(v) for v in table["variable"].unique()},
+                variable_labels={v: self.variable_label(v) for v in table["variable"].unique()},
+                title=title, language=self.language), table_id.replace(".", "-"), title=title)
+        self._show(tab, fig)
+
+    def weight_diagnostics(self, table_id: str = "weighting.summary") -> None:
+        """Weight distribution, Kish design effect and effective sample size (table + histogram)."""
+        from .diagnostics import weight_summary
+        from .plots import plot_weights
+
+        s = weight_summary(self.wave.design.weights)
+        labels = {k: t(f"weights.{k}", self.language) for k in s.index}
+        title = {"zh": "权重分布与设计效应", "en": "Weights, design effect and effective sample size"}
+        table = self.findings.add(table_id, s.rename("estimate"), title=title, unit="number",
+                                  row_labels=labels, headline=False)
+        fig = self.findings.figure(plot_weights(self.wave.design.weights, title=title,
+                                                language=self.language),
+                                   table_id.replace(".", "-"), title=title)
+        self._show(table, fig)
+
 
 def open_chapter(chapter: str, *, wave: str | Path, language: str = "zh",
                  output_dir: str | Path | None = None) -> Chapter:
