@@ -19,6 +19,7 @@ function                           estimates
                                    Loomis & Kanninen 1991), then ``.wtp()`` for mean / median
 :func:`dc_turnbull`                nonparametric Turnbull curve of bid answers and its
                                    lower-bound mean WTP
+:func:`van_westendorp`             price sensitivity meter (see :mod:`analysis.vanwestendorp`)
 =================================  ===========================================================
 
 Variance: Taylor designs use linearisation (the sandwich for parametric
@@ -51,6 +52,7 @@ from .interval import (
 )
 from .turnbull import TurnbullResult, _interval, fit_turnbull, turnbull_influence
 from .valuation import IntervalRegressionResult, fit_interval_model, variance_design
+from .vanwestendorp import VanWestendorpResult, van_westendorp
 
 __all__ = [
     "turnbull",
@@ -59,6 +61,7 @@ __all__ = [
     "interval_regression",
     "dc_cv",
     "dc_turnbull",
+    "van_westendorp",
     "ladder_intervals",
     "payment_card_intervals",
     "dc_bid_data",
@@ -67,6 +70,7 @@ __all__ = [
     "HurdleResult",
     "TurnbullResult",
     "IntervalRegressionResult",
+    "VanWestendorpResult",
 ]
 
 
