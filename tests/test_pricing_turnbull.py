@@ -169,3 +169,28 @@ def test_em_flags_non_convergence():
     mass, ok, _ = turnbull_em(fit.alpha, np.bincount(fit.pattern).astype(float), maxit=3)
     assert not ok
     assert_allclose(mass.sum(), 1.0)
+
+
+def test_design_turnbull_delegates_and_groups(rng):
+    import pandas as pd
+
+    from analysis import SurveyDesign
+    from analysis.pricing import GroupedResult, turnbull
+
+    case = CASES["dbdc"]
+    lo = np.array([np.nan if v is None else v for v in case["lower"]], dtype=float)
+    hi = np.array([np.nan if v is None else v for v in case["upper"]], dtype=float)
+    df = pd.DataFrame({"l": lo, "u": hi, "w": case["weights"],
+                       "g": rng.choice(["a", "b"], lo.size)})
+    d = SurveyDesign(df, weights="w")
+    direct = turnbull(d, "l", "u", closed="right")
+    via = d.turnbull("l", "u", closed="right")
+    assert_allclose(via.curve()["estimate"], direct.curve()["estimate"])
+    assert_allclose(direct.curve(case["grid"])["estimate"], case["survival_tight"], atol=1e-8)
+    grouped = d.turnbull("l", "u", by="g")
+    assert isinstance(grouped, GroupedResult)
+    assert list(grouped) == ["a", "b"]
+    frame = grouped.summary_frame()
+    assert frame.index.names == ["g", "value"]
+    with pytest.raises(IntervalError, match="not in the data"):
+        d.turnbull("l", "nope")
