@@ -42,6 +42,7 @@ from .wtp import (
 __all__ = ["IntervalRegressionResult", "WTPResult", "fit_interval_model", "variance_design"]
 
 WTP_STATISTICS = ("mean", "median")
+_CHUNK = 2_000_000  # values per vectorised block of population statistics
 
 
 def variance_design(design: Any, variance: str, rep_type: str = "bootstrap",
@@ -256,17 +257,42 @@ class IntervalRegressionResult:
                ) -> np.ndarray:
         """A population statistic for each row of ``thetas`` (vectorised).
 
-        ``wx`` holds the weight of each covariate row, (g,) or one row per theta.
+        ``wx`` holds the weight of each covariate row, (g,) or one row per
+        theta.  Thetas are processed in chunks so memory stays near
+        ``_CHUNK`` values whatever the number of covariate rows.
         """
         thetas = np.atleast_2d(thetas)
-        eta = thetas[:, :-1] @ ux.T
-        ls = thetas[:, [-1]]
-        share = np.broadcast_to(wx / wx.sum(axis=-1, keepdims=True), eta.shape)
-        if name == "mean":
-            return np.sum(row_mean(self.dist, eta, ls, truncate) * share, axis=1)
-        if name == "survival":
-            return np.sum(row_survival(self.dist, eta, ls, value)[..., 0] * share, axis=1)
-        return _mixture_median(self.dist, eta, ls, share)
+        wx = np.asarray(wx, dtype=float)
+        step = max(1, _CHUNK // max(ux.shape[0], 1))
+        out = np.empty(thetas.shape[0])
+        for start in range(0, thetas.shape[0], step):  # chunks of parameter draws
+            sl = slice(start, start + step)
+            th = thetas[sl]
+            eta = th[:, :-1] @ ux.T
+            ls = th[:, [-1]]
+            wrow = wx if wx.ndim == 1 else wx[sl]
+            share = np.broadcast_to(wrow / wrow.sum(axis=-1, keepdims=True), eta.shape)
+            if name == "mean":
+                out[sl] = np.sum(row_mean(self.dist, eta, ls, truncate) * share, axis=1)
+            elif name == "survival":
+                out[sl] = np.sum(row_survival(self.dist, eta, ls, value)[..., 0] * share, axis=1)
+            else:
+                out[sl] = _mixture_median(self.dist, eta, ls, share)
+        return out
+
+    def _kr_rows(self, ux: np.ndarray, wx: np.ndarray, max_rows: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """At most ``max_rows`` covariate rows standing for the population in KR draws.
+
+        A systematic sample along the fitted linear predictor (equal weights),
+        so its spread of WTP matches the population's.
+        """
+        if ux.shape[0] <= max_rows:
+            return ux, wx
+        order = np.argsort(ux @ self.params.to_numpy()[:-1], kind="stable")
+        cum = np.cumsum(wx[order])
+        picks = np.searchsorted(cum, (np.arange(max_rows) + 0.5) * cum[-1] / max_rows)
+        return ux[order[np.minimum(picks, order.size - 1)]], np.full(max_rows, cum[-1] / max_rows)
 
     def _gradient(self, name: str, theta: np.ndarray, ux: np.ndarray, wx: np.ndarray,
                   truncate: tuple[float, float] | None, value: float | None) -> np.ndarray:
@@ -314,7 +340,7 @@ class IntervalRegressionResult:
 
     def wtp(self, statistics: tuple[str, ...] | str = WTP_STATISTICS, *, level: float = 0.95,
             truncate: tuple[float, float] | bool | None = None, krinsky_robb: bool = True,
-            n_draws: int = 2000, seed: Any = None) -> WTPResult:
+            n_draws: int = 2000, seed: Any = None, max_kr_rows: int = 2000) -> WTPResult:
         """Population mean and median willingness to pay.
 
         Parameters
@@ -335,6 +361,10 @@ class IntervalRegressionResult:
             Krinsky-Robb draws.
         seed : int or Generator, optional
             Seed of the draws (no global random state is used).
+        max_kr_rows : int
+            With more distinct covariate rows than this, Krinsky-Robb draws
+            average over a systematic subsample of them (re-centred on the
+            full-population estimate), keeping draws fast on large surveys.
 
         Returns
         -------
@@ -375,9 +405,15 @@ class IntervalRegressionResult:
             rng = as_rng(seed)
             draws = rng.multivariate_normal(theta, self.vcov.to_numpy(), size=int(n_draws),
                                             method="eigh")
+            # Many covariate rows: draws use a systematic subsample, re-centred on the
+            # full-population estimate so only the draw-to-draw variation comes from it.
+            uk, wk = self._kr_rows(ux, wx, max_kr_rows)
             lows, highs = [], []
-            for s in stats_:
-                vals = self._stats(s, draws, ux, wx, trunc if s == "mean" else None)
+            for s, label in zip(stats_, labels):
+                tr = trunc if s == "mean" else None
+                vals = self._stats(s, draws, uk, wk, tr)
+                if uk.shape[0] != ux.shape[0]:
+                    vals += frame.loc[label, "estimate"] - self._stats(s, theta, uk, wk, tr)[0]
                 lo, hi = np.quantile(vals, [0.5 - level / 2, 0.5 + level / 2])
                 lows.append(lo)
                 highs.append(hi)
@@ -444,7 +480,7 @@ def _mixture_median(dist: str, eta: np.ndarray, log_scale: np.ndarray, share: np
     med = row_quantile(dist, eta, log_scale, 0.5)
     lo, hi = med.min(axis=1), med.max(axis=1)
     s = np.exp(log_scale)
-    for _ in range(200):  # bisection iterations, all mixtures at once
+    for _ in range(80):  # bisection iterations, all mixtures at once
         mid = 0.5 * (lo + hi)
         surv = np.exp(_log_sf(law, (transform(kind, mid)[:, None] - eta) / s))
         above = np.sum(surv * share, axis=1) > 0.5

@@ -272,3 +272,20 @@ def test_loglogistic_mean_is_infinite_for_large_scale():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isfinite(row_mean("loglogistic", np.array([1.0]), np.log(0.5))[0])
+
+
+def test_krinsky_robb_on_many_covariate_rows_uses_a_recentred_subsample(rng):
+    n = 3000
+    x = rng.standard_normal(n)
+    y = np.exp(2.0 + 0.3 * x + 0.5 * rng.standard_normal(n))
+    cuts = np.array([2.0, 4, 6, 8, 10, 14, 20, 30])
+    k = np.searchsorted(cuts, y, side="right")
+    df = pd.DataFrame({"x": x, "w": rng.uniform(1, 2, n),
+                       "l": np.where(k == 0, np.nan, cuts[np.maximum(k - 1, 0)]),
+                       "r": np.where(k < cuts.size, cuts[np.minimum(k, cuts.size - 1)], np.nan)})
+    res = interval_regression(SurveyDesign(df, weights="w"), "~ x", "l", "r", dist="lognormal")
+    full = res.wtp(seed=3, n_draws=1000, max_kr_rows=n).summary_frame()
+    sub = res.wtp(seed=3, n_draws=1000, max_kr_rows=300).summary_frame()
+    assert_allclose(sub["estimate"], full["estimate"])
+    assert_allclose(sub[["kr_low", "kr_high"]].to_numpy(dtype=float),
+                    full[["kr_low", "kr_high"]].to_numpy(dtype=float), rtol=2e-3)
