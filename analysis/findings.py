@@ -293,6 +293,8 @@ def _as_frame(data: Any, table_id: str) -> pd.DataFrame:
     else:
         raise TypeError(f"table {table_id!r}: data must be a result with .summary_frame(), a "
                         f"DataFrame or a Series, not {type(data).__name__}")
+    if "estimate" not in frame.columns and "share" in frame.columns:
+        frame = frame.rename(columns={"share": "estimate"})  # demand curves name it 'share'
     if "estimate" not in frame.columns:
         raise ReportError(f"table {table_id!r} has no 'estimate' column",
                           hint=f"columns are {list(frame.columns)}; rename the value column "
@@ -376,7 +378,7 @@ class Findings:
             row_labels: Any = None, column_labels: Any = None, n_weighted: Any = None,
             n_unweighted: Any = None, sig: Any = None, notes: Any = None,
             headline: bool = False, decimals: int | None = None,
-            rows: Sequence[Any] | None = None) -> Table:
+            rows: Sequence[Any] | None = None, index: str | None = None) -> Table:
         """Add a table, applying disclosure control.
 
         Parameters
@@ -409,6 +411,9 @@ class Findings:
             Display decimals.
         rows : sequence, optional
             Keep and order only these rows.
+        index : str, optional
+            Column of ``data`` holding the row keys (e.g. ``"value"`` of a
+            demand curve); default: the index.
 
         Returns
         -------
@@ -433,8 +438,10 @@ class Findings:
             ckey = _key(col, "column", table_id)
             columns.append((ckey, _label(column_labels, col, lang, default_cols.get(ckey, ckey))))
             frame = _as_frame(part, table_id)
-            index = list(frame.index) if rows is None else [r for r in rows if r in frame.index]
-            for r in index:
+            if index is not None and index in frame.columns:
+                frame = frame.set_index(index)
+            keys = list(frame.index) if rows is None else [r for r in rows if r in frame.index]
+            for r in keys:
                 if r not in row_order:
                     row_order.append(r)
                 rec = frame.loc[r]

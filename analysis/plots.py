@@ -114,6 +114,8 @@ def _frame(data: Any, what: str) -> pd.DataFrame:
     frame = data.summary_frame() if hasattr(data, "summary_frame") else data
     if isinstance(frame, pd.Series):
         frame = frame.to_frame("estimate")
+    if isinstance(frame, pd.DataFrame) and "estimate" not in frame and "share" in frame:
+        frame = frame.rename(columns={"share": "estimate"})
     if not isinstance(frame, pd.DataFrame) or "estimate" not in frame.columns:
         raise ReportError(f"{what} needs estimates with an 'estimate' column",
                           hint="pass result.summary_frame() (estimate, ci_low, ci_high)")
@@ -241,7 +243,7 @@ def plot_importance(importance: Any, *, labels: Mapping[Any, Any] | None = None,
 
 def plot_curve(curve: Any, *, xlabel: Any, ylabel: Any, title: Any = None, language: str = "zh",
                step: bool = False, x_unit: str = "number", y_unit: str = "share",
-               marks: Mapping[float, Any] | None = None) -> Figure:
+               marks: Mapping[float, Any] | None = None, x: str | None = None) -> Figure:
     """A curve of estimates against a numeric index with a shaded 95% CI band.
 
     Parameters
@@ -255,20 +257,25 @@ def plot_curve(curve: Any, *, xlabel: Any, ylabel: Any, title: Any = None, langu
     x_unit, y_unit : {"share", "percent", "number", "ratio"}
     marks : mapping, optional
         ``{x: label}`` vertical reference lines (e.g. ``{0.4: "4折"}``).
+    x : str, optional
+        Column holding the x values (default: the index).
     """
     check_language(language)
-    frame = _frame(curve, "plot_curve").sort_index()
-    x = np.asarray(frame.index, dtype=float)
+    frame = _frame(curve, "plot_curve")
+    if x is not None:
+        frame = frame.set_index(x)
+    frame = frame.sort_index()
+    xs = np.asarray(frame.index, dtype=float)
     fig, ax = _new_figure(7.0, 4.2)
     where = {"step": "post"} if step else {}
     est = frame["estimate"].to_numpy(float)
     if step:
-        ax.step(x, est, where="post", color=PALETTE[0], lw=1.8, label=t("table.estimate", language))
+        ax.step(xs, est, where="post", color=PALETTE[0], lw=1.8, label=t("table.estimate", language))
     else:
-        ax.plot(x, est, color=PALETTE[0], lw=1.8, marker="o", ms=4,
+        ax.plot(xs, est, color=PALETTE[0], lw=1.8, marker="o", ms=4,
                 label=t("table.estimate", language))
     if {"ci_low", "ci_high"} <= set(frame.columns):
-        ax.fill_between(x, frame["ci_low"].to_numpy(float), frame["ci_high"].to_numpy(float),
+        ax.fill_between(xs, frame["ci_low"].to_numpy(float), frame["ci_high"].to_numpy(float),
                         color=PALETTE[0], alpha=0.2, lw=0, label=t("legend.ci", language),
                         **where)
     for xv, lab in (marks or {}).items():
@@ -286,7 +293,7 @@ def plot_curve(curve: Any, *, xlabel: Any, ylabel: Any, title: Any = None, langu
 
 
 def plot_acceptance_curve(curve: Any, *, threshold: float | None = 0.4, title: Any = None,
-                          language: str = "zh") -> Figure:
+                          language: str = "zh", x: str | None = None) -> Figure:
     """Share accepting a second-hand item at each price ratio, as a step curve with CI band.
 
     ``threshold`` draws a reference line (0.4 = 4折, the 2022 report's cut).
@@ -294,14 +301,18 @@ def plot_acceptance_curve(curve: Any, *, threshold: float | None = 0.4, title: A
     marks = None if threshold is None else {
         threshold: {"zh": f"{threshold * 10:g}折", "en": f"{threshold:.0%} of new price"}}
     return plot_curve(curve, xlabel=t("axis.price_ratio", language), ylabel=t("axis.accept", language),
-                      title=title, language=language, step=True, x_unit="share", marks=marks)
+                      title=title, language=language, step=True, x_unit="share", marks=marks, x=x)
 
 
 def plot_demand_curve(curve: Any, *, title: Any = None, language: str = "zh",
-                      x_unit: str = "percent") -> Figure:
-    """Share willing to pay at least each premium (a demand curve), with CI band."""
+                      x_unit: str = "number", x: str | None = None, step: bool = False) -> Figure:
+    """Share willing to pay at least each premium (a demand curve), with CI band.
+
+    Takes ``IntervalRegressionResult.demand_curve()`` (``x="value"``) or a
+    Turnbull curve; ``step=True`` for nonparametric (step) curves.
+    """
     return plot_curve(curve, xlabel=t("axis.premium", language), ylabel=t("axis.accept", language),
-                      title=title, language=language, step=True, x_unit=x_unit)
+                      title=title, language=language, step=step, x_unit=x_unit, x=x)
 
 
 def plot_weights(weights: Any, *, title: Any = None, language: str = "zh", bins: int = 30) -> Figure:

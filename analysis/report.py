@@ -48,7 +48,7 @@ __all__ = [
     "open_chapter",
     "PreparedWave",
     "prepare_wave",
-    "weighted_base",
+    "analysis_variables",
     "find_notebooks",
     "default_output_dir",
     "inject_parameters",
@@ -443,7 +443,7 @@ class Chapter:
         labels = q.labels(self.language)
         table = self.findings.add(table_id, {"weighted": weighted, "unweighted": unweighted},
                                   title=label, row_labels=labels, headline=headline,
-                                  n_weighted=weighted_base(w.design, question))
+                                  n_weighted=w.base(question)["n_weighted"])
         fig = None
         if figure:
             fig = self.findings.figure(plot_shares(weighted, unweighted, labels=labels, title=label,
@@ -570,8 +570,14 @@ class PreparedWave:
     design : SurveyDesign
         Weighted to the wave's targets (equal to ``unweighted`` without targets).
     targets : Targets or None
-    weighting : list of WeightingInfo
+    weighting : tuple of WeightingInfo
         Diagnostics of each weighting step (raking, trimming), in order.
+
+    Notes
+    -----
+    The designs' data add model-ready variables to the cleaned frame (see
+    :func:`analysis_variables`): select-all option columns as 0/1 floats,
+    ``<question>_yes`` for yes/no questions and ``<grid>_score`` for grids.
     """
 
     folder: Path
@@ -585,19 +591,100 @@ class PreparedWave:
 
     @property
     def data(self) -> Any:
-        """The cleaned respondent data."""
-        return self.cleaned.data
+        """The respondent data the designs use."""
+        return self.design.data
+
+    def replicates(self, replicates: int = 200, seed: int = 20221205,
+                   rep_type: str = "bootstrap") -> Any:
+        """A replicate design with the weighting repeated in every replicate.
+
+        For estimators that need replicates (key-driver importance): unlike
+        converting :attr:`design`, the raking is redone per replicate, so the
+        replicate SEs include the weighting's effect.
+        """
+        rep = self.unweighted.to_replicates(rep_type, replicates=replicates, seed=seed)
+        return _weight(rep, self.targets, self.codebook) if self.targets is not None else rep
+
+    def base(self, question: str, *, exclude: Sequence[str] = ()) -> dict[str, float]:
+        """Unweighted and weighted base of ``question``: respondents with an answer.
+
+        ``exclude`` drops answers with these option keys (e.g. ``("never",)``
+        for the buyers of a price ladder).  Returns ``{"n_unweighted": ...,
+        "n_weighted": ...}``, ready to pass to :meth:`Findings.add`.
+        """
+        data = self.data
+        cols = [question] if question in data.columns else [
+            c for c in self.codebook.question(question).columns() if not c.endswith("_other_text")]
+        answered = data[cols].notna().any(axis=1).to_numpy()
+        if exclude and question in data.columns:
+            answered &= ~data[question].isin(list(exclude)).to_numpy()
+        return {"n_unweighted": int(answered.sum()),
+                "n_weighted": float(self.design.weights[answered].sum())}
+
+
+def analysis_variables(data: Any, codebook: Codebook) -> Any:
+    """The cleaned frame plus model-ready variables (a new frame; ``attrs`` kept).
+
+    * select-all option columns (pandas nullable booleans, which patsy cannot
+      read) become 0/1 floats with NaN where the question was not shown;
+    * ``<question>_yes`` (0/1, NaN if unanswered) for single questions with a
+      ``yes`` option, so a purchase question can be a model outcome;
+    * ``<grid>_score``: mean of a grid's items coded 1..k in option order,
+      reverse-worded items flipped (``k + 1 - code``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    out = data.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.BooleanDtype):
+            out[col] = out[col].astype("float64")
+    for q in codebook.questions:
+        if q.type == "single" and "yes" in {o.key for o in q.options} and q.id in out.columns \
+                and f"{q.id}_yes" not in out.columns:
+            answer = out[q.id]
+            out[f"{q.id}_yes"] = (answer == "yes").astype("float64").where(answer.notna())
+        if q.type == "grid" and f"{q.id}_score" not in out.columns:
+            k = len(q.options)
+            items = []
+            for it in q.items:
+                col = out[f"{q.id}_{it.id}"]
+                codes = pd.Series(np.asarray(col.cat.codes, dtype=float) + 1, index=out.index)
+                codes = codes.where(col.notna())
+                items.append(k + 1 - codes if it.reverse else codes)
+            out[f"{q.id}_score"] = pd.concat(items, axis=1).mean(axis=1)
+    out.attrs = dict(data.attrs)
+    return out
+
+
+def _weight(design: Any, targets: Any, codebook: Codebook) -> Any:
+    """Apply the codebook's weighting method (and trimming) to ``design``."""
+    spec = codebook.weighting
+    if spec.variables:
+        targets = targets.model_copy(update={"margins": {
+            k: v for k, v in targets.margins.items() if k in spec.variables}})
+    margins = targets.as_margins()
+    if spec.method == "rake":
+        out = design.rake(margins)
+    elif spec.method == "poststratify":
+        out = design.poststratify(list(margins), margins)
+    else:
+        out = design.calibrate(margins)
+    if spec.trim is not None:
+        out = out.trim(spec.trim[0], spec.trim[1], relative=True)
+    return out
 
 
 def prepare_wave(wave: str | Path) -> PreparedWave:
     """Load, clean and weight a wave: the shared first step of every chapter.
 
     Reads the raw export against ``survey.yaml`` (:func:`analysis.ingest.read_wave`),
-    cleans it (:func:`analysis.clean.clean`) and weights the kept rows to
-    ``targets.yaml`` with the method in ``survey.yaml`` (``weighting:``),
-    trimming to ``weighting.trim`` (multiples of the mean weight) when given.
-    Everything is recomputed from the raw files, deterministically, so
-    notebooks share no hidden state.
+    cleans it (:func:`analysis.clean.clean`), adds model-ready variables
+    (:func:`analysis_variables`) and weights the kept rows to ``targets.yaml``
+    with the method in ``survey.yaml`` (``weighting:``), trimming to
+    ``weighting.trim`` (multiples of the mean weight) when given.  Everything
+    is recomputed from the raw files, deterministically, so notebooks share no
+    hidden state (about 2 s for the 4,000-row demo wave).
 
     Raises
     ------
@@ -613,44 +700,14 @@ def prepare_wave(wave: str | Path) -> PreparedWave:
     read = read_wave(folder)
     codebook = read.codebook
     cleaned = clean(read.data, codebook)
-    unweighted = SurveyDesign(cleaned.data)
-    spec = codebook.weighting
-    target_file = folder / spec.targets
+    unweighted = SurveyDesign(analysis_variables(cleaned.data, codebook))
+    target_file = folder / codebook.weighting.targets
     if not target_file.is_file():
         return PreparedWave(folder, codebook, read.source, cleaned, unweighted, unweighted)
     targets = load_targets(target_file)
-    if spec.variables:
-        targets = targets.model_copy(update={"margins": {
-            k: v for k, v in targets.margins.items() if k in spec.variables}})
-    margins = targets.as_margins()
-    if spec.method == "rake":
-        design = unweighted.rake(margins)
-    elif spec.method == "poststratify":
-        design = unweighted.poststratify(list(margins), margins)
-    else:
-        design = unweighted.calibrate(margins)
-    if spec.trim is not None:
-        design = design.trim(spec.trim[0], spec.trim[1], relative=True)
+    design = _weight(unweighted, targets, codebook)
     infos = tuple(c.info for c in design.calibrations if getattr(c, "info", None) is not None)
     return PreparedWave(folder, codebook, read.source, cleaned, unweighted, design, targets, infos)
-
-
-def weighted_base(design: Any, columns: str | Sequence[str]) -> float:
-    """Sum of weights of respondents who answered (any of) ``columns``.
-
-    A question id is expanded to its output columns when the data has no
-    column of that name (``channels`` -> ``channels_tv``, ...).
-    """
-    data = design.data
-    cols = [columns] if isinstance(columns, str) else list(columns)
-    if len(cols) == 1 and cols[0] not in data.columns:
-        cols = [c for c in data.columns if c.startswith(cols[0] + "_") and "__" not in c
-                and not c.endswith("_other_text")]
-    if not cols:
-        raise ReportError(f"no column for {columns!r} in the data",
-                          hint="pass a column name or a question id")
-    answered = data[cols].notna().any(axis=1).to_numpy()
-    return float(design.weights[answered].sum())
 
 
 # ------------------------------------------------------------------------- the build
