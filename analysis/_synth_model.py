@@ -403,39 +403,41 @@ def population_values(params: Params, cells: Demographics | None = None) -> dict
 
 
 def _purchase_share(cells: Demographics, x: np.ndarray, w: np.ndarray, mu: np.ndarray,
-                    params: Params, k: int = 20) -> float:
+                    params: Params, k: int = 12) -> float:
     """Exact P(purchased): sum-score distribution by convolution over the 8 items."""
     nu, nw = _nodes(k)
-    eta = mu[:, None] + nu[None, :]  # (c, k)
-    dist = np.zeros(eta.shape + (41,))
-    dist[..., 0] = 1.0
+    eta = (mu[:, None] + nu[None, :]).ravel()  # (c * k,)
+    # Sum-score axis first, so every convolution step works on contiguous rows.
+    dist = np.zeros((41, eta.size))
+    dist[0] = 1.0
     for spec in S.GRID_ITEMS.values():
-        cdf = _cuts_cdf(eta, spec[3], spec[4])
-        p = np.diff(np.concatenate([np.zeros(eta.shape + (1,)), cdf, np.ones(eta.shape + (1,))],
-                                   axis=-1), axis=-1)
+        cdf = _cuts_cdf(eta, spec[3], spec[4]).T  # (4, c * k)
+        p = np.diff(np.vstack([np.zeros(eta.size), cdf, np.ones(eta.size)]), axis=0)
         if spec[2]:
-            p = p[..., ::-1]  # reverse item: code c counts as 6 - c
+            p = p[::-1]  # reverse item: code c counts as 6 - c
         new = np.zeros_like(dist)
         for v in range(1, 6):
-            new[..., v:] += dist[..., :-v] * p[..., v - 1, None]
+            new[v:] += dist[:-v] * p[v - 1]
         dist = new
     score = np.arange(41) / 8.0 - 3.0
     pb = []
     for key in ("hard_to_identify", "price_too_high", "dont_know_where"):
         lin, lam = _multi_lin("barriers", key, x, mu)
-        pb.append(special.expit(params.multi["barriers"][key] + lin[:, None] + lam * nu[None, :]))
+        pb.append(special.expit(params.multi["barriers"][key] + lin[:, None]
+                                + lam * nu[None, :]).ravel())
     coef = S.PURCHASE
     base = (coef["intercept"] + coef["female"] * (cells.sex == 1) + coef["urban"] * cells.urban
             + coef["college"] * (cells.edu >= 2) + coef["high_income"] * (cells.income >= 3))
-    total = np.zeros(eta.shape)
+    base = np.repeat(base, k)
+    total = np.zeros(eta.size)
+    keys = ("barriers_hard_to_identify", "barriers_price_too_high", "barriers_dont_know_where")
     for combo in range(8):
         on = [(combo >> i) & 1 for i in range(3)]
-        prob = np.ones(eta.shape)
-        shift = np.zeros(len(w))
-        for i, key in enumerate(("barriers_hard_to_identify", "barriers_price_too_high",
-                                 "barriers_dont_know_where")):
+        prob = np.ones(eta.size)
+        shift = 0.0
+        for i, key in enumerate(keys):
             prob = prob * (pb[i] if on[i] else 1 - pb[i])
-            shift = shift + on[i] * coef[key]
-        lin = (base + shift)[:, None, None] + coef["att_score_c"] * score[None, None, :]
-        total += prob * (dist * special.expit(lin)).sum(axis=-1)
-    return float(w @ (total @ nw))
+            shift += on[i] * coef[key]
+        curve = special.expit(base[None, :] + shift + coef["att_score_c"] * score[:, None])
+        total += prob * np.einsum("sj,sj->j", dist, curve)
+    return float(w @ (total.reshape(len(w), k) @ nw))

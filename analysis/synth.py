@@ -61,7 +61,7 @@ __all__ = ["generate", "write_wave", "params_from_truth", "main", "DEFAULT_SEED"
 
 DEFAULT_SEED = S.SEED
 DEFAULT_N = S.N_ROWS
-_HEADER = ("SYNTHETIC DATA written by analysis.synth (python -m analysis.synth {folder}); "
+_HEADER = ("SYNTHETIC DATA written by analysis.synth (python -m analysis.synth surveys/demo-2022); "
            "do not edit by hand.")
 
 
@@ -305,7 +305,7 @@ def write_wave(folder: str | Path, seed: int = DEFAULT_SEED, n: int = DEFAULT_N)
     (folder / "raw").mkdir(parents=True, exist_ok=True)
     path = folder / "raw" / name
     path.write_bytes(to_csv_bytes(raw))
-    header = _HEADER.format(folder=folder.as_posix())
+    header = _HEADER
     files = {
         "survey.yaml": dump_yaml(codebook_dict(name), header + "\nCodebook of the synthetic "
                                  "demo wave; see SOURCE.md and analysis/synth.py."),
