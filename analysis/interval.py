@@ -272,6 +272,9 @@ def _answer(values: pd.Series, q: Question | None, name: str) -> np.ndarray:
     num = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     yes = (1,) if q is None else q.yes_codes
     no = (2, 0) if q is None else q.no_codes
+    seen = set(np.unique(num[~np.isnan(num)]).tolist())
+    if seen <= {0.0, 1.0} and 0 not in yes and 0 not in no:
+        return num  # booleans stored as 0/1 floats (e.g. model-ready frames)
     out = np.where(np.isin(num, yes), 1.0, np.where(np.isin(num, no), 0.0, np.nan))
     bad = ~np.isnan(num) & np.isnan(out)
     if bad.any():

@@ -232,8 +232,9 @@ class ThresholdResult:
         accept no ratio): ``(1 - never) x buyers`` at every rung.
     needs : DataFrame
         For each ``need_at_most`` ratio ``c``: the share who would buy only
-        at ``c`` or deeper, among buyers and in the population (where it
-        includes never-buyers).
+        at ``c`` or deeper, among buyers and among everyone who answered
+        (never-buyers count in the denominator, not the numerator, as in
+        the published "超过六成只接受4折及以下").
     """
 
     def __init__(self, question: str, convention: str, never: pd.DataFrame,
@@ -302,7 +303,8 @@ def second_hand_threshold(design: Any, question: str | Sequence[str], *,
         Ratios ``c`` for "share who need a price of ``c`` x new or less".
         Under ``highest_accepted`` that is the share choosing a rung at or
         below ``c`` (they refuse the next rung up); under ``upper_bound``
-        ``P(ratio <= c)``.
+        ``P(ratio <= c)``.  Never-buyers are kept apart (hurdle): they
+        count in the population denominator but not in the share.
     codebook : Codebook, optional
         Defaults to the frame's.
     variance, rep_type, replicates, seed, level, ci
@@ -330,7 +332,11 @@ def second_hand_threshold(design: Any, question: str | Sequence[str], *,
     never = table["never"].fillna(False).to_numpy(dtype=bool)
     closed = "left" if q.convention == "highest_accepted" else "right"
     vd = variance_design(design, variance, rep_type, replicates, seed)
-    lo, hi, _ = as_bounds(table["lower"].to_numpy(), table["upper"].to_numpy())
+    lower, upper = table["lower"].to_numpy(), table["upper"].to_numpy()
+    # Never-buyers accept no ratio at all: below 0, not in the lowest rung's interval.
+    lower = np.where(never, np.nan, lower)
+    upper = np.where(never, 0.0, upper)
+    lo, hi, _ = as_bounds(lower, upper)
     kw = dict(closed=closed, level=level, ci=ci, name="ratio", tol=1e-12, maxit=20000)
     points = _need_points(table[answered & ~never], q.convention, need_at_most)
 
@@ -348,10 +354,11 @@ def second_hand_threshold(design: Any, question: str | Sequence[str], *,
         population = _turnbull_one(vd, lo, hi, base, **kw)
         rows = []
         for c, t in zip(need_at_most, points):  # a few requested ratios
+            top = t if np.isfinite(t) else np.inf
             for label, res in (("buyers", buyers), ("population", population)):
-                r = (res.share_below([t]) if np.isfinite(t)
-                     else pd.DataFrame({"estimate": [1.0], "se": [0.0], "ci_low": [1.0],
-                                        "ci_high": [1.0]}))
+                # Buyers whose ratio lies in [0, t): never-buyers are in the population's
+                # denominator only (the published headline's definition).
+                r = res.share_between(0.0, top)
                 rows.append({"ratio": c, "base": label,
                              **{k: float(r[k].iloc[0]) for k in ("estimate", "se", "ci_low",
                                                                  "ci_high")}})

@@ -30,14 +30,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ._validation import check_argument
 from .errors import ConvergenceWarning, IntervalError
 
 __all__ = ["TurnbullFit", "innermost_intervals", "turnbull_em", "fit_turnbull",
-           "turnbull_influence", "curve_matrix"]
+           "turnbull_influence", "curve_matrix", "TurnbullResult"]
 
 
 @dataclass(frozen=True)
@@ -337,3 +339,167 @@ def turnbull_influence(fit: TurnbullFit, weights: np.ndarray, *, zero: float = 1
     out = np.zeros((w.shape[0], m))
     out[used] = pattern_infl[fit.pattern[used]] * w[used, None]
     return out
+
+
+# --------------------------------------------------------------------------- result
+def _interval(est: np.ndarray, se: np.ndarray, level: float, df: float, ci: str
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Wald interval for probabilities, on the logit scale unless ``ci="wald"``."""
+    from scipy import special
+
+    from .results import t_quantile
+
+    q = t_quantile(0.5 + level / 2, df if df > 0 else np.nan)
+    est = np.asarray(est, dtype=float)
+    se = np.asarray(se, dtype=float)
+    if ci == "wald":
+        return np.clip(est - q * se, 0, 1), np.clip(est + q * se, 0, 1)
+    inner = (est > 1e-12) & (est < 1 - 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lg = special.logit(np.where(inner, est, 0.5))
+        sl = np.where(inner, se / (est * (1 - est)), 0.0)
+    return (np.where(inner, special.expit(lg - q * sl), est),
+            np.where(inner, special.expit(lg + q * sl), est))
+
+
+class TurnbullResult:
+    """A design-based Turnbull acceptance curve.
+
+    ``S(t)`` is the population share whose value is at least ``t``
+    (``closed="left"``: a ladder's "would buy at ratio t", a bid's "would pay
+    t") or above ``t`` (``closed="right"``, R's convention).
+
+    Attributes
+    ----------
+    fit : TurnbullFit
+        The NPMLE (innermost intervals and masses).
+    variance : DesignVariance
+        Influence values (Taylor) or replicate masses behind every SE.
+    df : float
+        Design degrees of freedom of the answered rows (t intervals).
+    level : float
+        Default confidence level.
+    ci : str
+        ``"logit"`` (default) or ``"wald"`` intervals for probabilities.
+    n : int
+        Answered rows with positive weight.
+    grid : ndarray
+        Every finite bound in the data (where ``S`` is identified).
+    """
+
+    def __init__(self, fit: TurnbullFit, variance: Any, df: float, level: float, ci: str,
+                 n: int, grid: np.ndarray, name: str = "value") -> None:
+        self.fit = fit
+        self.variance = variance
+        self.df = float(df)
+        self.level = level
+        self.ci = ci
+        self.n = n
+        self.grid = grid
+        self.name = name
+
+    def __repr__(self) -> str:
+        return (f"<TurnbullResult: {self.fit.left.size} innermost intervals, n={self.n}, "
+                f"{self.variance.method} SEs>\n{self.summary_frame()}")
+
+    @property
+    def mass(self) -> np.ndarray:
+        """Masses of the innermost intervals."""
+        return np.asarray(self.fit.mass)
+
+    def _linear(self, G: np.ndarray, level: float | None, ci: str | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        est = self.mass @ G
+        se = np.sqrt(np.clip(np.diag(self.variance.vcov(G)), 0, None))
+        low, high = _interval(est, se, level or self.level, self.df, ci or self.ci)
+        return est, se, low, high
+
+    def intervals(self) -> pd.DataFrame:
+        """Innermost intervals with their masses and SEs."""
+        se = np.sqrt(np.clip(np.diag(self.variance.vcov()), 0, None))
+        return pd.DataFrame({"left": self.fit.left, "right": self.fit.right,
+                             "mass": self.mass, "se": se})
+
+    def curve(self, at: Any = None, *, level: float | None = None,
+              ci: str | None = None) -> pd.DataFrame:
+        """``S(t)`` with design SEs and confidence intervals.
+
+        Parameters
+        ----------
+        at : array-like, optional
+            Points (default: :attr:`grid`).  Inside an innermost interval the
+            NPMLE is not identified; the value assumes the mass lies below.
+        level : float, optional
+            Confidence level (default: the result's).
+        ci : {"logit", "wald"}, optional
+            Interval scale.
+
+        Returns
+        -------
+        DataFrame
+            ``<name>, estimate, se, ci_low, ci_high`` (plot-ready).
+        """
+        at = self.grid if at is None else np.atleast_1d(np.asarray(at, dtype=float))
+        est, se, low, high = self._linear(curve_matrix(self.fit, at), level, ci)
+        return pd.DataFrame({self.name: at, "estimate": est, "se": se, "ci_low": low,
+                             "ci_high": high})
+
+    def share_below(self, t: Any, *, level: float | None = None,
+                    ci: str | None = None) -> pd.DataFrame:
+        """``1 - S(t)``: the share whose value is below ``t`` (at most ``t`` if closed right).
+
+        For a ladder read as "highest accepted rung", the share who need a
+        price ratio of ``c`` or lower is ``share_below(next rung above c)``;
+        :func:`analysis.pricing.second_hand_threshold` does this lookup.
+        """
+        at = np.atleast_1d(np.asarray(t, dtype=float))
+        est, se, low, high = self._linear(1 - curve_matrix(self.fit, at), level, ci)
+        return pd.DataFrame({self.name: at, "estimate": est, "se": se, "ci_low": low,
+                             "ci_high": high})
+
+    def share_between(self, a: float, b: float, *, level: float | None = None,
+                      ci: str | None = None) -> pd.DataFrame:
+        """``S(a) - S(b)``: the share whose value lies in ``[a, b)`` (``(a, b]`` if closed right).
+
+        ``b = inf`` gives ``S(a)``.  Used for "share of everyone who would buy
+        only at ratio c or deeper" with never-buyers (placed below 0) left out
+        of the numerator.
+        """
+        G = curve_matrix(self.fit, [a]) - (curve_matrix(self.fit, [b]) if np.isfinite(b)
+                                           else 0.0)
+        est, se, low, high = self._linear(G, level, ci)
+        return pd.DataFrame({"lower": [a], "upper": [b], "estimate": est, "se": se,
+                             "ci_low": low, "ci_high": high})
+
+    def mean_lower_bound(self, floor: float = 0.0, *, level: float | None = None
+                         ) -> pd.DataFrame:
+        """Turnbull lower-bound mean: each mass placed at its interval's left end.
+
+        Parameters
+        ----------
+        floor : float
+            Value given to mass on an interval unbounded below (0 for WTP).
+        level : float, optional
+            Confidence level (Wald interval).
+
+        Returns
+        -------
+        DataFrame
+            One row: ``estimate, se, ci_low, ci_high``.
+        """
+        from .results import wald_interval
+
+        left = np.where(np.isfinite(self.fit.left), np.maximum(self.fit.left, floor), floor)
+        est = float(self.mass @ left)
+        se = float(np.sqrt(max(self.variance.vcov(left[:, None])[0, 0], 0.0)))
+        low, high = wald_interval(np.array(est), np.array(se), level or self.level, self.df)
+        return pd.DataFrame({"estimate": [est], "se": [se], "ci_low": [float(low)],
+                             "ci_high": [float(high)]}, index=["mean_lower_bound"])
+
+    def summary_frame(self, level: float | None = None) -> pd.DataFrame:
+        """The curve at every bound of the data, indexed by the bound."""
+        return self.curve(level=level).set_index(self.name)
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """Plot-ready step curve: ``<name>, estimate, se, ci_low, ci_high``."""
+        return self.curve(level=level)

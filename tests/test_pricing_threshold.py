@@ -194,8 +194,9 @@ def test_hurdle_threshold_never_share_and_needs(rng):
     low = key.isin(["r1", "r2", "r3", "r4"]).to_numpy()
     got = res.needs.loc[(0.4, "buyers"), "estimate"]
     assert_allclose(got, w[low].sum() / w[answered & ~never].sum(), rtol=1e-9)
+    # Everyone who answered is the base; never-buyers are not in the numerator.
     got = res.needs.loc[(0.4, "population"), "estimate"]
-    assert_allclose(got, w[low | never].sum() / w.sum(), rtol=1e-9)
+    assert_allclose(got, w[low].sum() / w.sum(), rtol=1e-9)
     assert res.needs.loc[(0.8, "buyers"), "estimate"] == 1.0
     table = res.summary_frame()
     assert ("never", ) == table.index[-1][:1]
