@@ -118,14 +118,28 @@ def _cmd_codebook(args: argparse.Namespace) -> int:
 def _cmd_weight(args: argparse.Namespace) -> int:
     from .codebook import load_targets
     from .design import SurveyDesign
-    from .diagnostics import weight_summary
 
     w, result = _read_and_clean(args.wave, args.quiet)
-    folder = Path(args.wave) if Path(args.wave).is_dir() else Path(args.wave).parent
-    targets = load_targets(folder / w.codebook.weighting.targets)
+    if w.targets is None:
+        folder = Path(args.wave) if Path(args.wave).is_dir() else Path(args.wave).parent
+        targets = load_targets(folder / w.codebook.weighting.targets)
+    else:
+        targets = w.targets
     with _step("raking", args.quiet):
         design = SurveyDesign(result.data).rake(targets)
-    print(weight_summary(design.weights).to_string())
+    info = design.calibrations[-1].info
+    state = "converged" if info.converged else "NOT converged"
+    print(f"raked {design.n} respondents to {', '.join(targets.margins)}: {state} after "
+          f"{info.iterations} iterations (largest relative margin error {info.max_margin_error:.2e})")
+    summary = info.after
+    print(f"weights: min {summary['min']:.4g}, max {summary['max']:.4g}, cv {summary['cv']:.3f}, "
+          f"max/min {summary['max_min_ratio']:.2f}; Kish deff {summary['deff']:.3f}, "
+          f"effective sample size {summary['ess']:.0f}")
+    table = info.margins[["variable", "level", "target_share", "sample_share", "after_share"]]
+    pct = table.assign(**{c: (table[c] * 100).map("{:.2f}%".format)
+                          for c in ("target_share", "sample_share", "after_share")})
+    print(pct.rename(columns={"target_share": "population", "sample_share": "sample (unweighted)",
+                              "after_share": "weighted"}).to_string(index=False))
     return 0
 
 

@@ -101,3 +101,20 @@ def test_drafted_codebook_round_trip(tmp_path, capsys):
     code, _, err = _run(capsys, "codebook", str(WJX_2018), "-o", str(wave / "survey.yaml"))
     assert code == 2
     assert "--force" in err
+
+
+
+
+def test_clean_and_weight_demo_wave(capsys):
+    from conftest import ROOT
+
+    wave = ROOT / "surveys" / "demo-2022"
+    code, out, _ = _run(capsys, "-q", "clean", str(wave))
+    assert code == 0
+    assert "kept for analysis" in out
+    code, out, _ = _run(capsys, "-q", "weight", str(wave))
+    assert code == 0
+    assert "converged after" in out
+    # the census margin is reached: the weighted share of urban equals the target
+    row = next(ln for ln in out.splitlines() if ln.split()[:2] == ["urban", "urban"])
+    assert row.split()[2] == row.split()[4] == "63.89%"
