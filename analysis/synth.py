@@ -212,12 +212,23 @@ def _truth(seed: Any, n: int, n_resp: int, params: Params, pop: dict[str, Any], 
         "purchase": {
             "model": "logit P(purchased == yes) = sum(coefficient * term)",
             "coefficients": S.PURCHASE,
-            "terms": {"att_score_c": "mean of the 8 attitude items coded 1..5, reverse items "
-                                     "(hassle, gimmick) as 6 - code, minus 3",
+            "terms": {"att_score_c": "attitudes_score - 3: mean of the 8 attitude items coded "
+                                     "1..5, reverse items (hassle, gimmick) as 6 - code",
                       "barriers_*": "the multiple-choice option selected",
                       "female": "sex == female", "urban": "urban == urban",
                       "college": "education in {junior_college, bachelor, postgraduate}",
                       "high_income": "income in {inc_8k_12k, inc_12k_plus}"},
+            "intercept_with_attitudes_score": S.PURCHASE["intercept"]
+            - 3 * S.PURCHASE["att_score_c"],
+            "by_level": {
+                "note": "the same model with categorical terms (first level = reference); "
+                        "attitudes_score = report.analysis_variables' grid score",
+                "sex": {"male": 0.0, "female": S.PURCHASE["female"]},
+                "urban": {"urban": S.PURCHASE["urban"], "rural": 0.0},
+                "education": {k: (S.PURCHASE["college"] if i >= 2 else 0.0) for i, (k, _, _)
+                              in enumerate(S.DEMOGRAPHIC_OPTIONS["education"])},
+                "income": {k: (S.PURCHASE["high_income"] if i >= 3 else 0.0) for i, (k, _, _)
+                           in enumerate(S.DEMOGRAPHIC_OPTIONS["income"])}},
             "population_share": pop["purchased"]},
         "purchase_count": {"model": "1 + Poisson(exp(log_mean + att_score_c * ... + inc_c * ...)"
                                     " * Gamma(shape, 1/shape)), capped at 100",
