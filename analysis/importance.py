@@ -164,7 +164,9 @@ def key_drivers(design: Any, outcome: str, drivers: Sequence[str], *, method: st
         driver subsets (k <= 15), or Johnson's relative weights.
     rep_type, replicates, seed
         Replicates made from a Taylor design (``design.to_replicates``); a
-        replicate design uses its own.
+        replicate design uses its own.  For a raked or calibrated design,
+        convert to replicates *before* weighting so every replicate repeats
+        the calibration (``SurveyDesign(df).to_replicates(...).rake(...)``).
     level : float
         Confidence level (Wald on the replicate SE, t on the replicate df).
 

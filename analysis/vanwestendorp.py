@@ -171,7 +171,8 @@ def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None 
         ``False`` returns the lowest observed price at which the curves have
         crossed.
     rep_type, replicates, seed
-        Replicates made from a Taylor design (``design.to_replicates``).
+        Replicates made from a Taylor design (``design.to_replicates``); for
+        a raked design convert before raking, so replicates repeat it.
     level : float
         Confidence level (Wald, t on the replicate df).
     n_grid : int
