@@ -67,7 +67,6 @@ class Dirt:
     out_of_range: np.ndarray
     count_with_unit: np.ndarray
     pii: dict[str, np.ndarray] = field(default_factory=dict)
-    pii_values: dict[str, list[str]] = field(default_factory=dict)
 
 
 def headers() -> list[str]:
@@ -227,10 +226,9 @@ def _pick_text(u: np.ndarray, choices: tuple[str, ...]) -> np.ndarray:
 
 
 def _pii_texts(rng: np.random.Generator, demo: Demographics, picks: dict[str, np.ndarray],
-               ) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
-    """Suggestion texts carrying a mobile, an ID number or a WeChat ID (and the raw values)."""
+               ) -> dict[str, np.ndarray]:
+    """Open-text answers carrying a mobile, an ID number or a WeChat ID."""
     texts: dict[str, np.ndarray] = {}
-    values: dict[str, list[str]] = {}
     m = len(picks["pii_mobile"])
     phones = _mobiles(rng, m)
     # People type numbers many ways: plain, spaced, dashed, full-width, with +86.
@@ -244,19 +242,15 @@ def _pii_texts(rng: np.random.Generator, demo: Demographics, picks: dict[str, np
     lead = np.array(["有相关活动可以联系我", "我的电话", "中奖请打", "欢迎回访，手机"],
                     dtype=object)[np.arange(m) % 4]
     texts["pii_mobile"] = lead + shown
-    values["pii_mobile"] = [str(p) for p in phones]
     ids = _ids(rng, demo, picks["pii_id_number"])
     lead = np.array(["身份证号", "", "参加抽奖用，身份证"], dtype=object)[
         np.arange(len(ids)) % 3]
     texts["pii_id_number"] = lead + np.array(ids, dtype=object)
-    values["pii_id_number"] = ids
     handles = ["green_life2022", "lvse_xiaozhu88", "tan_zhonghe01"][:len(picks["pii_wechat"])]
     texts["pii_wechat"] = np.array([f"可以加我微信 {h} 交流" for h in handles], dtype=object)
-    values["pii_wechat"] = handles
     other_phone = _mobiles(rng, len(picks["pii_other_text_mobile"]))
     texts["pii_other_text_mobile"] = "店员推销太烦，有事打" + other_phone
-    values["pii_other_text_mobile"] = [str(p) for p in other_phone]
-    return texts, values
+    return texts
 
 
 def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
@@ -307,7 +301,7 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
     sl = careless["straightliners"]
     level = np.array([4, 4, 4, 3, 5])[(u[sl, 3] * 5).astype(int)]
     codes["grid"][sl] = level[:, None]
-    texts, values = _pii_texts(rng, demo, picks)
+    texts = _pii_texts(rng, demo, picks)
     for kind in ("pii_mobile", "pii_id_number", "pii_wechat"):
         codes["suggestion"][picks[kind]] = texts[kind]
     po = picks["pii_other_text_mobile"]
@@ -385,8 +379,7 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
     dirt = Dirt(careless["speeders"], careless["attention_failures"], sl, dup, pairs,
                 counted["out_of_range"], cu,
                 pii={k: picks[k] for k in ("pii_mobile", "pii_id_number", "pii_wechat",
-                                           "pii_other_text_mobile")},
-                pii_values=values)
+                                           "pii_other_text_mobile")})
     return table, dirt, serial
 
 

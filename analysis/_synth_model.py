@@ -28,7 +28,7 @@ from . import _synth_spec as S
 
 __all__ = ["Demographics", "Params", "Answers", "population_cells", "calibrate",
            "draw_demographics", "draw_answers", "population_values", "features",
-           "eta_mean", "income_probs"]
+           "eta_mean", "income_probs", "attitude_score", "purchase_terms", "reduced_form"]
 
 _ROUND = 10  # calibrated values are rounded so regeneration is bit-stable across platforms
 _K = 40  # quadrature nodes for eta
@@ -181,8 +181,12 @@ def _solve(f: Any, lo: float = -15.0, hi: float = 15.0) -> float:
     return round(float(optimize.brentq(f, lo, hi, xtol=1e-14, rtol=1e-14, maxiter=200)), _ROUND)
 
 
-def _reduced(slopes: dict[str, float], eta_slope: float) -> tuple[np.ndarray, float]:
-    """Location slopes and eta variance share after integrating eta ~ N(alpha . x, 1)."""
+def reduced_form(slopes: dict[str, float], eta_slope: float) -> tuple[np.ndarray, float]:
+    """Location slopes and eta slope after integrating out eta ~ N(alpha . x, 1).
+
+    ``log WTP`` (or ``logit R``) ``= location + b . x + g * eta + sigma * e`` is, given
+    ``x``, normal with slopes ``b + g * alpha`` and scale ``hypot(g, sigma)``.
+    """
     return _slopes(slopes) + eta_slope * _slopes(S.ETA_MEAN), eta_slope
 
 
@@ -207,7 +211,7 @@ def calibrate(cells: Demographics | None = None) -> Params:
     params.wtp_zero_intercept = _solve(
         lambda a: float(w @ special.expit(a + zs)) - S.WTP["zero_share"])
     p0 = special.expit(params.wtp_zero_intercept + zs)
-    loc_s, lam = _reduced(S.WTP["slopes"], S.WTP["eta_slope"])
+    loc_s, lam = reduced_form(S.WTP["slopes"], S.WTP["eta_slope"])
     scale = float(np.hypot(lam, S.WTP["sigma"]))
     pay = w * (1 - p0)
     target = np.log(S.WTP["median_payers"])
@@ -217,7 +221,7 @@ def calibrate(cells: Demographics | None = None) -> Params:
     params.never_intercept = _solve(
         lambda a: float(w @ special.expit(a + ns)) - S.SECONDHAND["never_share"])
     pn = special.expit(params.never_intercept + ns)
-    loc_r, lam_r = _reduced(S.SECONDHAND["slopes"], S.SECONDHAND["eta_slope"])
+    loc_r, lam_r = reduced_form(S.SECONDHAND["slopes"], S.SECONDHAND["eta_slope"])
     scale_r = float(np.hypot(lam_r, S.SECONDHAND["sigma"]))
     buy = w * (1 - pn)
     params.ladder_location = _solve(lambda m: float(
@@ -363,7 +367,7 @@ def population_values(params: Params, cells: Demographics | None = None) -> dict
     out["purchased"] = _purchase_share(cells, x, w, mu, params)
     zs = x @ _slopes(S.WTP["zero_slopes"])
     p0 = special.expit(params.wtp_zero_intercept + zs)
-    loc_s, lam = _reduced(S.WTP["slopes"], S.WTP["eta_slope"])
+    loc_s, lam = reduced_form(S.WTP["slopes"], S.WTP["eta_slope"])
     scale = float(np.hypot(lam, S.WTP["sigma"]))
     loc = params.wtp_location + x @ loc_s
 
@@ -385,7 +389,7 @@ def population_values(params: Params, cells: Demographics | None = None) -> dict
     out["premium_dc_yes"] = {float(b): 1 - wtp_cdf(b) for b in sorted(S.DC_BIDS)}
     ns = x @ _slopes(S.SECONDHAND["never_slopes"])
     pn = special.expit(params.never_intercept + ns)
-    loc_r, lam_r = _reduced(S.SECONDHAND["slopes"], S.SECONDHAND["eta_slope"])
+    loc_r, lam_r = reduced_form(S.SECONDHAND["slopes"], S.SECONDHAND["eta_slope"])
     scale_r = float(np.hypot(lam_r, S.SECONDHAND["sigma"]))
     loc2 = params.ladder_location + x @ loc_r
     lows = [r[3] for r in S.LADDER[1:-1]]

@@ -53,6 +53,7 @@ from ._synth_model import (
     draw_demographics,
     population_cells,
     population_values,
+    reduced_form,
 )
 from ._synth_yaml import codebook_dict, dump_yaml, targets_dict
 from ._validation import as_rng
@@ -164,8 +165,6 @@ def _ids(serial: np.ndarray, rows: np.ndarray) -> list[int]:
 def _truth(seed: Any, n: int, n_resp: int, params: Params, pop: dict[str, Any], dirt: Any,
            serial: np.ndarray, counts: dict[str, int], raw: pd.DataFrame, ans: Any,
            ) -> dict[str, Any]:
-    from ._synth_model import _reduced
-
     mc: dict[str, Any] = {}
     for qid, options in S.MULTI.items():
         mc[qid] = {key: {"intercept": params.multi[qid][key], "slopes": dict(spec[3]),
@@ -173,8 +172,8 @@ def _truth(seed: Any, n: int, n_resp: int, params: Params, pop: dict[str, Any], 
                    for key, spec in options.items()}
         mc[qid]["none"] = {"population_share": pop[qid]["none"],
                            "rule": "chosen exactly when no other option is"}
-    wtp_loc, _ = _reduced(S.WTP["slopes"], S.WTP["eta_slope"])
-    sh_loc, _ = _reduced(S.SECONDHAND["slopes"], S.SECONDHAND["eta_slope"])
+    wtp_loc, _ = reduced_form(S.WTP["slopes"], S.WTP["eta_slope"])
+    sh_loc, _ = reduced_form(S.SECONDHAND["slopes"], S.SECONDHAND["eta_slope"])
     n_dup = len(dirt.duplicates)
     return {
         "synthetic": True,
