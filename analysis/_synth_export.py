@@ -66,6 +66,7 @@ class Dirt:
     shared_ip: np.ndarray  # (pairs, 2)
     out_of_range: np.ndarray
     count_with_unit: np.ndarray
+    count_not_a_number: np.ndarray
     pii: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -282,7 +283,8 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
     rest = genuine[taken:]
     buyers = rest[ans.purchased[rest]]
     counted = _slices(buyers, {"out_of_range": counts["out_of_range_counts"],
-                               "count_with_unit": counts["count_with_unit"]})
+                               "count_with_unit": counts["count_with_unit"],
+                               "count_not_a_number": counts["count_not_a_number"]})
 
     u = rng.random((n, 8))
     codes: dict[str, np.ndarray] = {q: ans.multi[q].copy() for q in S.MULTI}
@@ -328,6 +330,7 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
     count[cu] = count[cu] + "次"
     bad = np.array(["999", "0", "365", "999", "1000"], dtype=object)
     count[counted["out_of_range"]] = bad[np.arange(len(counted["out_of_range"])) % len(bad)]
+    count[counted["count_not_a_number"]] = "记不清了"
     cols["purchase_count"] = np.where(codes["purchased"], count, SKIP)
     cols["premium_card"] = np.array([c[1] for c in S.PAYMENT_CARD], dtype=object)[codes["card"]]
     bids = np.array(sorted(S.DC_BIDS))
@@ -377,7 +380,7 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
     table = table.iloc[sort].reset_index(drop=True)
     table.columns = headers()
     dirt = Dirt(careless["speeders"], careless["attention_failures"], sl, dup, pairs,
-                counted["out_of_range"], cu,
+                counted["out_of_range"], cu, counted["count_not_a_number"],
                 pii={k: picks[k] for k in ("pii_mobile", "pii_id_number", "pii_wechat",
                                            "pii_other_text_mobile")})
     return table, dirt, serial

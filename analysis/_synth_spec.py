@@ -362,6 +362,7 @@ SECONDHAND = {"never_share": 0.10, "never_slopes": {"age_c": 0.30, "urban": -0.2
 # Counts per 4,000 exported rows (scaled for other n).  Careless groups are disjoint.
 DIRT = {"speeders": 200, "attention_failures": 110, "straightliners": 60, "duplicates": 25,
         "shared_ip_pairs": 6, "out_of_range_counts": 10, "count_with_unit": 15,
+        "count_not_a_number": 3,
         "pii_mobile": 7, "pii_id_number": 4, "pii_wechat": 1, "pii_other_text_mobile": 1}
 # Completion time in seconds: genuine log-normal, truncated below at lower_fraction x median.
 DURATION = {"median": 380.0, "sigma": 0.40, "lower_fraction": 0.45, "slow_share": 0.02,

@@ -238,9 +238,12 @@ def test_load_wave_reads_every_question(wave):
         assert col in data.columns, col
     assert data["channels_tv_radio_print"].notna().all()
     assert data["premium_dc_bid1"].isin([5.0, 10.0, 20.0, 30.0]).all()
-    assert (data["purchase_count__missing"].dropna() == "skipped").all()
+    status = data["purchase_count__missing"]
     routed = data["purchased"] == "no"
+    assert (status[routed] == "skipped").all()
     assert data.loc[routed, "purchase_count"].isna().all()
+    assert status[~routed].dropna().tolist() == ["invalid:记不清了"] * 3
+    assert (data["purchase_count"] > 100).sum() == 8  # 999, 365, 1000: left for clean
 
 
 def test_screening_finds_exactly_the_injected_dirt(cleaned, truth):
@@ -259,6 +262,7 @@ def test_screening_finds_exactly_the_injected_dirt(cleaned, truth):
     assert by_rule["duplicate_answers"] == ids["repeat_submissions"]
     audit = cleaned.audit
     assert (audit["rule"] == "out_of_range").sum() == counts["out_of_range_counts"]
+    assert (audit["rule"] == "invalid_code").sum() == counts["counts_not_a_number"]
     pii = counts["pii_mobile"] + counts["pii_id_number"] + counts["pii_wechat"] + \
         counts["pii_other_text_mobile"]
     assert (audit["rule"] == "pii_text").sum() == pii
