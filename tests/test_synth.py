@@ -280,3 +280,22 @@ def test_dirt_groups_are_disjoint(truth):
         seen |= set(ids[g])
     assert len(seen) == sum(truth["dirt"]["counts"][k] for k in (
         "speeders", "attention_failures", "straightliners", "repeat_submissions"))
+
+
+def test_price_questions_match_their_population_distributions(raked, truth):
+    w = raked.weights
+    data = raked.data
+
+    def share(mask: np.ndarray) -> float:
+        return float(np.sum(w * mask) / w.sum())
+
+    for question, expected in (("premium_card", truth["premium_card"]["population_share"]),
+                               ("secondhand", truth["secondhand"]["population_share"])):
+        answers = data[question].astype("string").to_numpy()
+        for key, p in expected.items():
+            assert share(answers == key) == pytest.approx(p, abs=0.035), (question, key)
+    bid = data["premium_dc_bid1"].to_numpy()
+    yes = data["premium_dc_ans1"].astype("float64").to_numpy()
+    for b, p in truth["premium_dc"]["population_yes_at_initial_bid"].items():
+        at = bid == float(b)
+        assert np.sum(w[at] * yes[at]) / w[at].sum() == pytest.approx(p, abs=0.05), b
