@@ -38,6 +38,7 @@ import html
 import io
 import json
 import re
+import shutil
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,11 @@ __all__ = [
     "footer_html",
     "render_chapter",
     "index_html",
+    "git_commit",
+    "provenance",
+    "questions_table",
+    "targets_table",
+    "provenance_table",
 ]
 
 SCHEMA = "greensurvey.findings"
@@ -254,6 +260,7 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
     number_fmts = {
         "share": wb.add_format({"num_format": "0.0%"}),
         "percent": wb.add_format({"num_format": "0.0"}),
+        "points": wb.add_format({"num_format": "+0.0%;-0.0%;0.0%"}),
         "number": wb.add_format({"num_format": "#,##0.00"}),
         "ratio": wb.add_format({"num_format": "0.00"}),
         "count": wb.add_format({"num_format": "#,##0"}),
@@ -537,7 +544,8 @@ table.gs-table { border-collapse: collapse; margin: .8em 0 .3em; font-size: .92e
 table.gs-table caption { text-align: left; font-weight: bold; padding: .3em 0; }
 table.gs-table th, table.gs-table td { border-bottom: 1px solid #ddd; padding: .25em .6em;
   text-align: right; }
-table.gs-table th[scope=row] { text-align: left; font-weight: normal; }
+table.gs-table th[scope=row] { text-align: left; font-weight: normal; min-width: 10em; }
+table.gs-table td { white-space: nowrap; }
 table.gs-table thead th { background: #eef3f8; text-align: center; }
 td.gs-est { font-weight: bold; }
 p.gs-note { font-size: .85em; color: #555; margin-top: 0; }
@@ -634,3 +642,94 @@ def index_html(*, title: str, language: str, stems: Sequence[str], headlines: Se
             f"<h2>{esc(t('report.contents', language))}</h2><ol class=\"gs-contents\">{items}</ol>"
             f"{heads}<h2>{esc(t('report.downloads', language))}</h2><p>{files}</p>"
             f"<p>{esc(t('report.findings_files', language))}</p></main>{footer}</body>\n</html>\n")
+
+
+# ------------------------------------------------------------------ methods appendix
+
+def git_commit(folder: str | Path) -> str:
+    """Short commit of the repository holding ``folder`` (``+dirty`` if modified), or ``""``."""
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return ""
+    try:
+        head = subprocess.run([git, "-C", str(folder), "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True, timeout=20, check=False)
+        if head.returncode != 0:
+            return ""
+        dirty = subprocess.run([git, "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def provenance(wave: str | Path) -> dict[str, Any]:
+    """Software versions, input file hashes and git commit for the methods appendix.
+
+    Returns
+    -------
+    dict
+        ``{"software": {name: version}, "inputs": {relative path: sha256},
+        "git_commit": str}``; input files are every file of the wave folder
+        except ``interim/``.
+    """
+    import hashlib
+    import platform
+    from importlib import metadata
+
+    folder = Path(wave).resolve()
+    software = {"python": platform.python_version()}
+    for name in ("greensurvey", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
+                 "seaborn", "nbclient", "nbconvert", "jupytext", "xlsxwriter"):
+        try:
+            software[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            software[name] = "not installed"
+    inputs = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if p.is_file() and rel.parts[0] != "interim":
+            inputs[rel.as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return {"software": software, "inputs": inputs, "git_commit": git_commit(folder)}
+
+
+def questions_table(codebook: Any, language: str = "zh") -> Any:
+    """The questionnaire for the methods appendix: id, type, label, options, routing."""
+    import pandas as pd
+
+    rows = []
+    for q in codebook.questions:
+        options = "; ".join(o.label.get(language) for o in q.options)
+        items = "; ".join(it.label.get(language) for it in q.items)
+        routing = ", ".join(f"{k} in {list(v)}" for k, v in (q.show_if or {}).items())
+        rows.append({"id": q.id, "type": q.type, "label": q.label.get(language),
+                     "options": options or items, "shown if": routing})
+    for d in codebook.derived:
+        rows.append({"id": d.id, "type": "derived", "label": f"{d.source} →",
+                     "options": "; ".join(v.get(language) for v in d.labels.values()),
+                     "shown if": ""})
+    return pd.DataFrame(rows).set_index("id")
+
+
+def targets_table(targets: Any, language: str = "zh") -> Any:
+    """Weighting targets with their sources: variable, level, population share, source."""
+    import pandas as pd
+
+    del language  # sources are quoted as written in targets.yaml
+    rows = [{"variable": var, "level": level, "share": round(float(share), 4),
+             "source": m.source, "note": m.note or ""}
+            for var, m in targets.margins.items() for level, share in m.shares().items()]
+    return pd.DataFrame(rows).set_index(["variable", "level"])
+
+
+def provenance_table(wave: str | Path) -> Any:
+    """:func:`provenance` as one long table: kind (software / input / git), name, value."""
+    import pandas as pd
+
+    info = provenance(wave)
+    rows = [{"kind": "software", "name": k, "value": v} for k, v in info["software"].items()]
+    rows += [{"kind": "input sha256", "name": k, "value": v} for k, v in info["inputs"].items()]
+    rows.append({"kind": "git", "name": "commit", "value": info["git_commit"] or "(not a git checkout)"})
+    return pd.DataFrame(rows).set_index(["kind", "name"])

@@ -61,7 +61,7 @@ CELL_FIELDS: tuple[str, ...] = (
 )
 #: Flags set by disclosure control.
 FLAGS: tuple[str, ...] = ("suppressed", "low_base")
-UNITS: tuple[str, ...] = ("share", "percent", "number", "ratio", "count")
+UNITS: tuple[str, ...] = ("share", "percent", "points", "number", "ratio", "count")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _SIGNIFICANT = 10  # digits kept in outputs: well beyond any survey's precision, and stable
 
@@ -155,6 +155,7 @@ class Table:
     decimals: int | None = None
     language: str = "zh"
     disclosure: dict[str, int] = field(default_factory=dict)
+    show: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with a fixed key order."""
@@ -167,6 +168,7 @@ class Table:
             "headline": self.headline,
             "notes": {"zh": self.notes.get("zh", ""), "en": self.notes.get("en", "")},
             "disclosure": dict(self.disclosure),
+            "show": list(self.show) if self.show is not None else None,
             "rows": [{"key": k, "label": lab} for k, lab in self.rows],
             "columns": [{"key": k, "label": lab} for k, lab in self.columns],
             "cells": [c.to_dict() for c in self.cells],
@@ -192,28 +194,27 @@ class Table:
         """
         lang = check_language(language or self.language)
         by_key = {(c.row, c.column): c for c in self.cells}
-        multi = len(self.columns) > 1
-        has_sig = any(c.sig for c in self.cells)
+        fields = self._fields()
         esc = html.escape
+        heads = "".join(f"<th>{esc(t(f'table.{f}', lang))}</th>" for f in fields)
         out = [f'<table class="gs-table" data-table="{esc(self.id)}">',
                f'<caption>{esc(pick(self.title, lang))}</caption><thead>']
-        if multi:
-            out.append(f'<tr><th rowspan="2">{esc(t("table.row", lang))}</th>')
-            width = 4 if has_sig else 3
-            out += [f'<th colspan="{width}">{esc(lab)}</th>' for _, lab in self.columns]
-            out.append("</tr><tr>")
-            for _ in self.columns:
-                out.append(self._sub_headers(lang, has_sig))
+        if len(self.columns) > 1:
+            out.append(f'<tr><th rowspan="{2 if len(fields) > 1 else 1}">'
+                       f'{esc(t("table.row", lang))}</th>')
+            out += [f'<th colspan="{len(fields)}">{esc(lab)}</th>' for _, lab in self.columns]
             out.append("</tr>")
+            if len(fields) > 1:
+                out.append("<tr>" + heads * len(self.columns) + "</tr>")
         else:
-            out.append(f'<tr><th>{esc(t("table.row", lang))}</th>{self._sub_headers(lang, has_sig)}</tr>')
+            out.append(f'<tr><th>{esc(t("table.row", lang))}</th>{heads}</tr>')
         out.append("</thead><tbody>")
         for row, label in self.rows:
             out.append(f'<tr><th scope="row">{esc(label)}</th>')
             for col, _ in self.columns:
                 c = by_key.get((row, col))
-                out.append(self._cell_html(c, has_sig) if c is not None
-                           else "<td></td>" * (4 if has_sig else 3))
+                out.append(self._cell_html(c, fields) if c is not None
+                           else "<td></td>" * len(fields))
             out.append("</tr>")
         out.append("</tbody></table>")
         foot = self._footnotes(lang)
@@ -221,20 +222,27 @@ class Table:
             out.append(f'<p class="gs-note">{esc(foot)}</p>')
         return "".join(out)
 
-    def _sub_headers(self, lang: str, has_sig: bool) -> str:
-        heads = ["table.estimate", "table.ci", "table.n"] + (["table.sig"] if has_sig else [])
-        return "".join(f"<th>{html.escape(t(h, lang))}</th>" for h in heads)
+    def _fields(self) -> list[str]:
+        """Sub-columns shown: the estimate, plus CI, base and letters when any cell has them."""
+        fields = ["estimate"]
+        if any(c.ci_low is not None for c in self.cells):
+            fields.append("ci")
+        if any(c.n_unweighted is not None for c in self.cells):
+            fields.append("n")
+        if any(c.sig for c in self.cells):
+            fields.append("sig")
+        return [f for f in fields if self.show is None or f in self.show]
 
-    def _cell_html(self, c: Cell, has_sig: bool) -> str:
+    def _cell_html(self, c: Cell, fields: Sequence[str]) -> str:
         mark = "*" if "low_base" in c.flag.split(";") else ""
         value = format_value(c.estimate, self.unit, self.decimals)
         attr = html.escape(f"{self.id}/{c.row}/{c.column}")
-        parts = [f'<td class="gs-est"><span data-finding="{attr}">{value}</span>{mark}</td>',
-                 f"<td>{format_ci(c.ci_low, c.ci_high, self.unit, self.decimals)}</td>",
-                 f'<td class="gs-n">{format_count(c.n_unweighted)}</td>']
-        if has_sig:
-            parts.append(f"<td>{html.escape(c.sig)}</td>")
-        return "".join(parts)
+        parts = {"estimate": f'<td class="gs-est"><span data-finding="{attr}">{value}</span>'
+                             f"{mark}</td>",
+                 "ci": f"<td>{format_ci(c.ci_low, c.ci_high, self.unit, self.decimals)}</td>",
+                 "n": f'<td class="gs-n">{format_count(c.n_unweighted)}</td>',
+                 "sig": f"<td>{html.escape(c.sig)}</td>"}
+        return "".join(parts[f] for f in fields)
 
     def _footnotes(self, lang: str) -> str:
         flags = {f for c in self.cells for f in c.flag.split(";") if f}
@@ -258,7 +266,8 @@ def table_from_dict(d: Mapping[str, Any], language: str = "zh") -> Table:
         columns=[(c["key"], c["label"]) for c in d["columns"]],
         cells=[Cell(**c) for c in d["cells"]], notes=dict(d.get("notes") or {}),
         headline=bool(d.get("headline", False)), decimals=d.get("decimals"), language=language,
-        disclosure=dict(d.get("disclosure") or {}))
+        disclosure=dict(d.get("disclosure") or {}),
+        show=tuple(d["show"]) if d.get("show") is not None else None)
 
 
 # ------------------------------------------------------------------ input normalisation
@@ -278,7 +287,7 @@ def _key(value: Any, what: str, table_id: str) -> str:
     return key
 
 
-def _as_frame(data: Any, table_id: str) -> pd.DataFrame:
+def _as_frame(data: Any, table_id: str, value: str = "estimate") -> pd.DataFrame:
     """A frame with ``estimate`` (+ ``ci_low, ci_high, se, n_unweighted, n_weighted``)."""
     if hasattr(data, "summary_frame"):
         frame = data.summary_frame().copy()
@@ -293,8 +302,12 @@ def _as_frame(data: Any, table_id: str) -> pd.DataFrame:
     else:
         raise TypeError(f"table {table_id!r}: data must be a result with .summary_frame(), a "
                         f"DataFrame or a Series, not {type(data).__name__}")
+    if value != "estimate" and value in frame.columns:
+        frame = frame.drop(columns="estimate", errors="ignore").rename(columns={value: "estimate"})
     if "estimate" not in frame.columns and "share" in frame.columns:
         frame = frame.rename(columns={"share": "estimate"})  # demand curves name it 'share'
+    if "n_unweighted" not in frame.columns and "n" in frame.columns:
+        frame = frame.rename(columns={"n": "n_unweighted"})
     if "estimate" not in frame.columns:
         raise ReportError(f"table {table_id!r} has no 'estimate' column",
                           hint=f"columns are {list(frame.columns)}; rename the value column "
@@ -378,7 +391,9 @@ class Findings:
             row_labels: Any = None, column_labels: Any = None, n_weighted: Any = None,
             n_unweighted: Any = None, sig: Any = None, notes: Any = None,
             headline: bool = False, decimals: int | None = None,
-            rows: Sequence[Any] | None = None, index: str | None = None) -> Table:
+            rows: Sequence[Any] | None = None, index: str | None = None,
+            split: str | None = None, value: str = "estimate",
+            show: Sequence[str] | None = None) -> Table:
         """Add a table, applying disclosure control.
 
         Parameters
@@ -393,7 +408,8 @@ class Findings:
             A single object gives the one column ``"estimate"``.
         title : str, mapping or Label
             Bilingual title (``{"zh": ..., "en": ...}``).
-        unit : {"share", "percent", "number", "ratio", "count"}
+        unit : {"share", "percent", "points", "number", "ratio", "count"}
+            ``points``: a difference of proportions, shown in percentage points.
         row_labels, column_labels : mapping, optional
             Key -> label (str, ``{"zh","en"}`` or Label); default: the key.
             ``column_labels`` defaults to catalogue labels for ``weighted``,
@@ -414,6 +430,19 @@ class Findings:
         index : str, optional
             Column of ``data`` holding the row keys (e.g. ``"value"`` of a
             demand curve); default: the index.
+        split : str, optional
+            For a long DataFrame: the column whose values become the table's
+            columns (e.g. ``"group"`` of subgroup prevalence).
+        value : str
+            Column holding the estimate (e.g. ``"importance"``).
+        show : sequence of {"estimate", "ci", "n", "sig"}, optional
+            Sub-columns shown on the page (default: all that have values);
+            the exports always hold every field.
+
+        Notes
+        -----
+        ``sig`` may also name a column of ``data`` (e.g. ``"letters"``); a
+        column ``n`` is read as ``n_unweighted``.
 
         Returns
         -------
@@ -428,7 +457,10 @@ class Findings:
         if unit not in UNITS:
             raise ReportError(f"`unit` must be one of {list(UNITS)}, not {unit!r}",
                               hint="use 'share' for proportions in [0, 1]")
-        parts = dict(data) if isinstance(data, Mapping) else {"estimate": data}
+        if split is not None and isinstance(data, pd.DataFrame):
+            parts = {k: g.drop(columns=split) for k, g in data.groupby(split, sort=False)}
+        else:
+            parts = dict(data) if isinstance(data, Mapping) else {"estimate": data}
         lang = self.language
         default_cols = {k: t(f"table.{k}", lang) for k in ("weighted", "unweighted", "estimate")}
         columns: list[tuple[str, str]] = []
@@ -437,7 +469,7 @@ class Findings:
         for col, part in parts.items():
             ckey = _key(col, "column", table_id)
             columns.append((ckey, _label(column_labels, col, lang, default_cols.get(ckey, ckey))))
-            frame = _as_frame(part, table_id)
+            frame = _as_frame(part, table_id, value)
             if index is not None and index in frame.columns:
                 frame = frame.set_index(index)
             keys = list(frame.index) if rows is None else [r for r in rows if r in frame.index]
@@ -449,8 +481,9 @@ class Findings:
                 n = _lookup(n_unweighted, r, col) if n is None or pd.isna(n) else n
                 nw = rec.get("n_weighted")
                 nw = _lookup(n_weighted, r, col) if nw is None or pd.isna(nw) else nw
+                letters = rec.get(sig) if isinstance(sig, str) else _lookup(sig, r, col)
                 cells[(_key(r, "row", table_id), ckey)] = self._cell(
-                    table_id, r, ckey, rec, n, nw, _lookup(sig, r, col), row_labels, columns[-1][1])
+                    table_id, r, ckey, rec, n, nw, letters, row_labels, columns[-1][1])
         title_d = self._bilingual(title)
         table = Table(id=table_id, chapter=self.chapter, title=title_d, unit=unit,
                       rows=[(_key(r, "row", table_id), _label(row_labels, r, lang, str(r)))
@@ -460,7 +493,8 @@ class Findings:
                              for ck, _ in columns if (rk, ck) in cells],
                       notes=self._bilingual(notes) if notes is not None else {},
                       headline=headline, decimals=decimals, language=lang,
-                      disclosure=disclosure_dict(self.disclosure))
+                      disclosure=disclosure_dict(self.disclosure),
+                      show=tuple(show) if show is not None else None)
         n_sup = sum(c.suppressed for c in table.cells)
         if n_sup and self.warn:
             warnings.warn(f"table {table_id!r}: {n_sup} cell(s) suppressed (unweighted base below "

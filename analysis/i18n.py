@@ -26,6 +26,7 @@ __all__ = [
     "format_value",
     "format_ci",
     "format_count",
+    "ratio_label",
 ]
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
@@ -103,6 +104,8 @@ TEXT: dict[str, dict[str, str]] = {
     "weights.max_min_ratio": {"zh": "最大／最小权重之比", "en": "Largest / smallest weight"},
     "weights.deff": {"zh": "加权设计效应（Kish）", "en": "Design effect of weighting (Kish)"},
     "weights.ess": {"zh": "有效样本量", "en": "Effective sample size"},
+    # --- derived variables without a question label ---------------------------------
+    "variable.region": {"zh": "地区", "en": "Region"},
     # --- axis labels ---------------------------------------------------------------
     "axis.share": {"zh": "比例", "en": "Share"},
     "axis.ame": {"zh": "平均边际效应（百分点）", "en": "Average marginal effect (percentage points)"},
@@ -217,8 +220,9 @@ def format_value(value: float | None, unit: str = "share", decimals: int | None 
     ----------
     value : float or None
         ``None`` / NaN (suppressed or missing) gives ``"—"``.
-    unit : {"share", "percent", "number", "ratio", "count"}
-        ``share`` is a 0-1 proportion shown as a percentage; ``percent`` is
+    unit : {"share", "percent", "points", "number", "ratio", "count"}
+        ``share`` is a 0-1 proportion shown as a percentage; ``points`` a
+        difference of proportions shown in percentage points; ``percent`` is
         already on 0-100; ``ratio`` is a price ratio (0.4 = 4折) shown with 2
         decimals; ``count`` is an integer with thousands separators.
     decimals : int, optional
@@ -226,6 +230,8 @@ def format_value(value: float | None, unit: str = "share", decimals: int | None 
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
+    if unit == "points":
+        return f"{value * 100:+.{1 if decimals is None else decimals}f} pp"
     if unit in ("share", "percent"):
         d = 1 if decimals is None else decimals
         v = value * 100 if unit == "share" else value
@@ -241,6 +247,9 @@ def format_ci(low: float | None, high: float | None, unit: str = "share",
     """``"12.3–15.6%"``-style interval text (``""`` when either end is missing)."""
     if low is None or high is None or any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
         return ""
+    if unit == "points":
+        d = 1 if decimals is None else decimals
+        return f"[{low * 100:.{d}f}, {high * 100:.{d}f}]"
     lo, hi = format_value(low, unit, decimals), format_value(high, unit, decimals)
     if unit in ("share", "percent"):
         lo = lo.rstrip("%")
@@ -252,3 +261,11 @@ def format_count(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:,.0f}"
+
+
+def ratio_label(ratio: float, language: str) -> str:
+    """A price ratio as Chinese 折 (``0.4`` -> ``"4折"``) or as a percentage of the new price."""
+    check_language(language)
+    if language == "zh":
+        return f"{ratio * 10:g}折" if ratio < 1 else "原价"
+    return f"{ratio:.0%} of new price"

@@ -114,8 +114,9 @@ def _frame(data: Any, what: str) -> pd.DataFrame:
     frame = data.summary_frame() if hasattr(data, "summary_frame") else data
     if isinstance(frame, pd.Series):
         frame = frame.to_frame("estimate")
-    if isinstance(frame, pd.DataFrame) and "estimate" not in frame and "share" in frame:
-        frame = frame.rename(columns={"share": "estimate"})
+    for alias in ("importance", "share"):  # key-driver tables, demand curves
+        if isinstance(frame, pd.DataFrame) and "estimate" not in frame and alias in frame:
+            frame = frame.rename(columns={alias: "estimate"})
     if not isinstance(frame, pd.DataFrame) or "estimate" not in frame.columns:
         raise ReportError(f"{what} needs estimates with an 'estimate' column",
                           hint="pass result.summary_frame() (estimate, ci_low, ci_high)")
@@ -163,7 +164,8 @@ def plot_shares(weighted: Any, unweighted: Any = None, *, labels: Mapping[Any, A
     language : {"zh", "en"}
     unit : {"share", "percent", "number"}
     sort : bool
-        Largest weighted share on top.
+        Largest weighted share on top; ``False`` keeps the given order, top down
+        (ordered questions such as price ladders).
 
     Returns
     -------
@@ -174,10 +176,11 @@ def plot_shares(weighted: Any, unweighted: Any = None, *, labels: Mapping[Any, A
     check_language(language)
     w = _frame(weighted, "plot_shares")
     u = _frame(unweighted, "plot_shares").reindex(w.index) if unweighted is not None else None
-    if sort:
-        order = w["estimate"].fillna(-np.inf).sort_values(kind="stable").index
-        w = w.loc[order]
-        u = u.loc[order] if u is not None else None
+    # barh draws the first row at the bottom: sort ascending, or reverse to keep the given order
+    order = (w["estimate"].fillna(-np.inf).sort_values(kind="stable").index if sort
+             else w.index[::-1])
+    w = w.loc[order]
+    u = u.loc[order] if u is not None else None
     n = len(w)
     fig, ax = _new_figure(7.0, 0.9 + 0.42 * n * (1.6 if u is not None else 1.0))
     y = np.arange(n, dtype=float)
@@ -272,7 +275,7 @@ def plot_curve(curve: Any, *, xlabel: Any, ylabel: Any, title: Any = None, langu
     if step:
         ax.step(xs, est, where="post", color=PALETTE[0], lw=1.8, label=t("table.estimate", language))
     else:
-        ax.plot(xs, est, color=PALETTE[0], lw=1.8, marker="o", ms=4,
+        ax.plot(xs, est, color=PALETTE[0], lw=1.8, marker="o" if len(xs) <= 15 else None, ms=4,
                 label=t("table.estimate", language))
     if {"ci_low", "ci_high"} <= set(frame.columns):
         ax.fill_between(xs, frame["ci_low"].to_numpy(float), frame["ci_high"].to_numpy(float),
@@ -360,7 +363,8 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
     fig, axes = plt.subplots(len(variables), 1, figsize=(7.0, 0.9 * len(variables) + 0.34 * sum(heights) * 1.6),
                              height_ratios=heights, layout="constrained", squeeze=False)
     series = [(c, key, colour) for c, key, colour in (
-        ("sample_share", "legend.before", PALETTE[1]), ("after_share", "legend.after", PALETTE[0]),
+        ("sample_share", "legend.before" if "after_share" in table.columns else "legend.sample",
+         PALETTE[1]), ("after_share", "legend.after", PALETTE[0]),
         ("target_share", "legend.target", PALETTE[2])) if c in table.columns]
     bar = 0.78 / len(series)
     for ax, var in zip(axes[:, 0], variables):
@@ -374,7 +378,8 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
                                  language))
         _share_axis(ax, "share")
         ax.set_title(pick((variable_labels or {}).get(var, var), language), loc="left")
-    axes[0, 0].legend(loc="lower right", frameon=True)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=len(series), frameon=False)
     if title is not None:
         fig.suptitle(pick(title, language), x=0.01, ha="left", fontweight="bold")
     return fig

@@ -53,8 +53,6 @@ __all__ = [
     "default_output_dir",
     "inject_parameters",
     "execute_notebook",
-    "provenance",
-    "git_commit",
 ]
 
 _NOTEBOOK = re.compile(r"^\d{2}-[A-Za-z0-9_\-]+\.py$")
@@ -298,57 +296,6 @@ def execute_notebook(nb: nbformat.NotebookNode, path: str | Path, *, timeout: in
     return nb
 
 
-# ------------------------------------------------------------------------ provenance
-
-def git_commit(folder: str | Path) -> str:
-    """Short commit of the repository holding ``folder`` (``+dirty`` if modified), or ``""``."""
-    import subprocess
-
-    git = shutil.which("git")
-    if git is None:
-        return ""
-    try:
-        head = subprocess.run([git, "-C", str(folder), "rev-parse", "--short=12", "HEAD"],
-                              capture_output=True, text=True, timeout=20, check=False)
-        if head.returncode != 0:
-            return ""
-        dirty = subprocess.run([git, "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=20, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-
-
-def provenance(wave: str | Path) -> dict[str, Any]:
-    """Software versions, input file hashes and git commit for the methods appendix.
-
-    Returns
-    -------
-    dict
-        ``{"software": {name: version}, "inputs": {relative path: sha256},
-        "git_commit": str}``; input files are every file of the wave folder
-        except ``interim/``.
-    """
-    import hashlib
-    import platform
-    from importlib import metadata
-
-    folder = _wave_folder(wave)
-    software = {"python": platform.python_version()}
-    for name in ("greensurvey", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
-                 "seaborn", "nbclient", "nbconvert", "jupytext", "xlsxwriter"):
-        try:
-            software[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            software[name] = "not installed"
-    inputs = {}
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder)
-        if p.is_file() and rel.parts[0] != "interim":
-            inputs[rel.as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return {"software": software, "inputs": inputs, "git_commit": git_commit(folder)}
-
-
 # ---------------------------------------------------------------------- in notebooks
 
 @dataclass
@@ -416,10 +363,45 @@ class Chapter:
 
     def variable_label(self, variable: str) -> str:
         """Label of a question or derived variable (the id if it has none)."""
+        if f"variable.{variable}" in TEXT:
+            return t(f"variable.{variable}", self.language)
         try:
             return self.codebook.question(variable).label.get(self.language)
         except Exception:  # derived variables have no label of their own
             return variable
+
+    def term_label(self, variable: str, contrast: str = "") -> str:
+        """Readable label of a model term: an option, a grid score or a level contrast."""
+        lang = self.language
+        for q in self.codebook.questions:
+            if q.type == "multiple" and variable.startswith(q.id + "_"):
+                key = variable[len(q.id) + 1:]
+                if key in q.labels(lang):
+                    return q.labels(lang)[key]
+            if q.type == "grid" and variable == f"{q.id}_score":
+                return q.label.get(lang) + ("（平均得分）" if lang == "zh" else " (mean score)")
+            if variable == f"{q.id}_yes":
+                return q.label.get(lang)
+        levels = self.level_labels(variable)
+        name = self.variable_label(variable)
+        if " vs " in contrast and levels:
+            a, b = contrast.split(" vs ", 1)
+            return f"{name}：{levels.get(a, a)} vs {levels.get(b, b)}"
+        return name
+
+    def term_labels(self, result: Any) -> dict[Any, str]:
+        """Labels for the rows of a model result (AMEs, key drivers), keyed like its index.
+
+        Also takes a long frame with a ``variable`` column (subgroup prevalence)
+        or a list of variable names.
+        """
+        if hasattr(result, "summary_frame"):
+            keys = list(result.summary_frame().index)
+        elif hasattr(result, "columns") and "variable" in result.columns:
+            keys = list(dict.fromkeys(result["variable"]))
+        else:
+            keys = list(getattr(result, "index", result))
+        return {key: self.term_label(*(key if isinstance(key, tuple) else (key,))) for key in keys}
 
     def shares(self, table_id: str, question: str, *, title: Any = None,
                headline: bool = False, figure: bool = True) -> None:
@@ -447,7 +429,7 @@ class Chapter:
         fig = None
         if figure:
             fig = self.findings.figure(plot_shares(weighted, unweighted, labels=labels, title=label,
-                                                   language=self.language),
+                                                   language=self.language, sort=not q.ordered),
                                        table_id.replace(".", "-"), title=label)
         self._show(table, fig)
 
@@ -516,7 +498,8 @@ class Chapter:
         labels = {k: t(f"weights.{k}", self.language) for k in s.index}
         title = {"zh": "权重分布与设计效应", "en": "Weights, design effect and effective sample size"}
         table = self.findings.add(table_id, s.rename("estimate"), title=title, unit="number",
-                                  row_labels=labels, headline=False)
+                                  row_labels=labels, rows=["min", "max", "mean", "cv",
+                                                           "max_min_ratio", "deff", "ess"])
         fig = self.findings.figure(plot_weights(self.wave.design.weights, title=title,
                                                 language=self.language),
                                    table_id.replace(".", "-"), title=title)
@@ -594,6 +577,11 @@ class PreparedWave:
         """The respondent data the designs use."""
         return self.design.data
 
+    @property
+    def source_file(self) -> str:
+        """File name of the raw export (no folders, so no local paths reach the report)."""
+        return Path(str(getattr(self.source, "file", ""))).name
+
     def replicates(self, replicates: int = 200, seed: int = 20221205,
                    rep_type: str = "bootstrap") -> Any:
         """A replicate design with the weighting repeated in every replicate.
@@ -617,7 +605,7 @@ class PreparedWave:
             c for c in self.codebook.question(question).columns() if not c.endswith("_other_text")]
         answered = data[cols].notna().any(axis=1).to_numpy()
         if exclude and question in data.columns:
-            answered &= ~data[question].isin(list(exclude)).to_numpy()
+            answered = answered & ~data[question].isin(list(exclude)).to_numpy()
         return {"n_unweighted": int(answered.sum()),
                 "n_weighted": float(self.design.weights[answered].sum())}
 
@@ -768,6 +756,7 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
         chapter_title,
         export_findings,
         footer_html,
+        git_commit,
         index_html,
         merge_findings,
         nav_html,

@@ -100,7 +100,9 @@ def test_plot_shares_without_unweighted_has_one_series(shares):
     ax = plots.plot_shares(w, language="zh", sort=False).axes[0]
     assert len(_bars(ax)) == 1
     assert ax.get_legend() is None
-    np.testing.assert_allclose([b.get_width() for b in _bars(ax)[0]], w["estimate"])
+    # unsorted: the given order from the top, i.e. reversed from the bottom
+    np.testing.assert_allclose([b.get_width() for b in _bars(ax)[0]], w["estimate"][::-1])
+    assert ax.get_yticklabels()[-1].get_text() == "tv"
 
 
 def test_forest_points_and_error_bars_in_percentage_points():

@@ -19,13 +19,12 @@ import pytest
 from openpyxl import load_workbook
 
 from analysis.errors import ReportError
+from analysis.export import git_commit, provenance
 from analysis.report import (
     build_report,
     default_output_dir,
     find_notebooks,
-    git_commit,
     inject_parameters,
-    provenance,
 )
 
 SURVEY = """\
