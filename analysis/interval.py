@@ -47,6 +47,7 @@ __all__ = [
     "dc_bid_data",
     "question_intervals",
     "DesignVariance",
+    "domain_df",
 ]
 
 
@@ -407,6 +408,21 @@ def dc_bid_data(data_or_design: Any, question_id: str | Question | None = None, 
 
 
 # --------------------------------------------------------------------------- variance
+def domain_df(design: Any, rows: np.ndarray) -> float:
+    """Design degrees of freedom for estimates on ``rows``.
+
+    Taylor designs count the PSUs and strata of those rows (R's ``degf`` on
+    the subset); replicate designs use the rank of all replicate weights
+    minus one (computed once per design), as R's ``degf.svyrep.design``.
+    """
+    if design.is_replicate:
+        return float(design.degf())
+    try:
+        return float(design.degf(rows=rows))
+    except TypeError:  # a design without row selection
+        return float(design.degf())
+
+
 @dataclass(frozen=True)
 class DesignVariance:
     """Design covariance of estimates that are (locally) linear in their inputs.

@@ -46,6 +46,7 @@ from .interval import (
     DesignVariance,
     as_bounds,
     dc_bid_data,
+    domain_df,
     ladder_intervals,
     payment_card_intervals,
     question_intervals,
@@ -126,10 +127,7 @@ def _turnbull_one(vd: Any, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray, *, 
         variance = DesignVariance(vd, np.asarray(fit.mass),
                                   influence=turnbull_influence(fit, w))
     used = (w > 0) & (fit.pattern >= 0)
-    try:
-        df = float(vd.degf(rows=used))
-    except TypeError:
-        df = float(vd.degf())
+    df = domain_df(vd, used)
     bounds = np.concatenate([lo[used], hi[used]])
     grid = np.unique(bounds[np.isfinite(bounds)])
     return TurnbullResult(fit, variance, df, level, ci, int(used.sum()), grid, name=name)
@@ -343,10 +341,7 @@ def second_hand_threshold(design: Any, question: str | Sequence[str], *,
     def one(mask: np.ndarray) -> ThresholdResult:
         base = answered & mask
         est, se = _share(vd, never.astype(float), base)
-        try:
-            df = float(vd.degf(rows=base & (vd.weights > 0)))
-        except TypeError:
-            df = float(vd.degf())
+        df = domain_df(vd, base & (vd.weights > 0))
         low, high = _interval(np.array([est]), np.array([se]), level, df, ci)
         never_frame = pd.DataFrame({"estimate": [est], "se": [se], "ci_low": low,
                                     "ci_high": high}, index=["never"])

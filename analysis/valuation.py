@@ -27,7 +27,7 @@ from scipy import stats
 
 from ._validation import as_rng, check_argument, check_probability
 from .errors import ConvergenceWarning, ModelError
-from .interval import DesignVariance
+from .interval import DesignVariance, domain_df
 from .results import t_quantile
 from .wtp import (
     DISTRIBUTIONS,
@@ -551,10 +551,7 @@ def fit_interval_model(design: Any, X: np.ndarray, lower: np.ndarray, upper: np.
         variance = DesignVariance(design, theta, influence=influence)
     mask = np.zeros(w_all.size, dtype=bool)
     mask[rows[use]] = True
-    try:
-        degf = float(design.degf(rows=mask))
-    except TypeError:
-        degf = float(design.degf())
+    degf = domain_df(design, mask)
     index = pd.Index(list(names) + ["log(scale)"])
     finite = np.concatenate([lower[use][np.isfinite(lower[use])], upper[use][np.isfinite(upper[use])]])
     return IntervalRegressionResult(

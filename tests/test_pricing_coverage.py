@@ -71,12 +71,14 @@ def test_turnbull_curve_intervals_cover_at_nominal_rate():
 
 @pytest.mark.slow
 def test_turnbull_replicate_intervals_cover():
+    # Bootstrap replicates (the default for non-smooth statistics): one EM fits all 100.
     rng = np.random.default_rng(7)
     truth = _truth_survival(CHECK[1:3])
     hits = np.zeros((N_REP, 2), dtype=bool)
     for r in range(N_REP):
         df = _sample(rng)
-        d = SurveyDesign(df, weights="w", strata="st").to_replicates("JKn")
+        d = SurveyDesign(df, weights="w", strata="st").to_replicates(
+            "bootstrap", replicates=100, seed=r)
         curve = turnbull(d, "l", "u").curve(CHECK[1:3])
         hits[r] = (curve["ci_low"].to_numpy() <= truth) & (truth <= curve["ci_high"].to_numpy())
     cover = _coverage(hits)
