@@ -37,7 +37,7 @@ import pandas as pd
 
 from ._validation import format_rows
 from .codebook import Codebook, Question
-from .errors import CodebookError, DataQualityWarning, IntervalError
+from .errors import CodebookError, ConvergenceWarning, DataQualityWarning, IntervalError
 
 __all__ = [
     "as_bounds",
@@ -48,6 +48,7 @@ __all__ = [
     "question_intervals",
     "DesignVariance",
     "domain_df",
+    "convergence_warning",
 ]
 
 
@@ -405,6 +406,13 @@ def dc_bid_data(data_or_design: Any, question_id: str | Question | None = None, 
     return pd.DataFrame({"bid1": b1, "ans1": a1, "bid2": b2, "ans2": a2,
                          "pattern": pd.array(pattern, dtype="string"),
                          "lower": lower, "upper": upper, "answered": answered}, index=index)
+
+
+def convergence_warning(message: str, stacklevel: int = 3, **diagnostics: Any) -> None:
+    """Warn with a :class:`ConvergenceWarning` carrying ``.diagnostics`` (a dict)."""
+    warning = ConvergenceWarning(message)
+    warning.diagnostics = diagnostics  # type: ignore[attr-defined]
+    warnings.warn(warning, stacklevel=stacklevel)
 
 
 # --------------------------------------------------------------------------- variance

@@ -28,7 +28,6 @@ sits, and this (lower) curve assumes it sits below ``t``.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import check_argument
-from .errors import ConvergenceWarning, IntervalError
+from .errors import IntervalError
 
 __all__ = ["TurnbullFit", "innermost_intervals", "turnbull_em", "fit_turnbull",
            "turnbull_influence", "curve_matrix", "TurnbullResult"]
@@ -268,9 +267,12 @@ def fit_turnbull(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray, *,
     mass, converged, n_iter = turnbull_em(alpha, counts[:, 0] if w.ndim == 1 else counts,
                                           tol=tol, maxit=maxit)
     if not converged and warn:
-        warnings.warn(f"Turnbull EM stopped after {n_iter} iterations without reaching "
-                      f"tol={tol:g} ({alpha.shape[1]} innermost intervals, {k} patterns)",
-                      ConvergenceWarning, stacklevel=2)
+        from .interval import convergence_warning
+
+        convergence_warning(f"Turnbull EM stopped after {n_iter} iterations without reaching "
+                            f"tol={tol:g} ({alpha.shape[1]} innermost intervals, {k} patterns); "
+                            "raise maxit= or loosen tol=", iterations=n_iter, tol=tol,
+                            intervals=alpha.shape[1], patterns=k)
     pattern = np.full(lower.shape[0], -1, dtype=np.int64)
     pattern[use] = pat
     return TurnbullFit(left=left, right=right, mass=mass, alpha=alpha, pattern=pattern,

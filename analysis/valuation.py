@@ -18,7 +18,6 @@ textbook formulas (e.g. ``exp(mu + sigma^2/2)`` for the log-normal mean).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -26,8 +25,8 @@ import pandas as pd
 from scipy import stats
 
 from ._validation import as_rng, check_argument, check_probability
-from .errors import ConvergenceWarning, ModelError
-from .interval import DesignVariance, domain_df
+from .errors import ModelError
+from .interval import DesignVariance, convergence_warning, domain_df
 from .results import t_quantile
 from .wtp import (
     DISTRIBUTIONS,
@@ -526,9 +525,11 @@ def fit_interval_model(design: Any, X: np.ndarray, lower: np.ndarray, upper: np.
     _check_rank(X[use], names, formula)
     fit = fit_interval(X[use], lower[use], upper[use], w[use], dist, tol=tol, maxit=maxit)
     if not fit.converged:
-        warnings.warn(f"interval regression ({dist}, {formula!r}) did not converge in "
-                      f"{fit.n_iter} Newton steps (largest score {fit.gradient_norm:.3g})",
-                      ConvergenceWarning, stacklevel=3)
+        convergence_warning(f"interval regression ({dist}, {formula!r}) did not converge in "
+                            f"{fit.n_iter} Newton steps (largest score {fit.gradient_norm:.3g}); "
+                            "raise maxit= or check for near-empty brackets",
+                            iterations=fit.n_iter, gradient_norm=fit.gradient_norm,
+                            theta=fit.theta.tolist(), loglik=fit.loglik)
     theta = fit.theta
     influence = np.zeros((w_all.size, theta.size))
     influence[rows[use]] = fit.influence
@@ -541,8 +542,9 @@ def fit_interval_model(design: Any, X: np.ndarray, lower: np.ndarray, upper: np.
             rf = fit_interval(X[k], lower[k], upper[k], reps[k, r], dist, start=theta,
                               tol=tol, maxit=maxit)
             if not rf.converged:
-                warnings.warn(f"replicate {r + 1} of the interval regression did not converge",
-                              ConvergenceWarning, stacklevel=3)
+                convergence_warning(f"replicate {r + 1} of the interval regression did not "
+                                    "converge", replicate=r + 1, iterations=rf.n_iter,
+                                    gradient_norm=rf.gradient_norm)
             replicates[r] = rf.theta
         vc = np.asarray(design.replicate_vcov(replicates, theta), dtype=float)
         variance = DesignVariance(design, theta, replicates=replicates)

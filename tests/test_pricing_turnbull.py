@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import optimize
 
-from analysis.errors import IntervalError
+from analysis.errors import ConvergenceWarning, IntervalError
 from analysis.interval import as_bounds
 from analysis.turnbull import (
     curve_matrix,
@@ -163,8 +163,9 @@ def test_empty_interval_names_rows():
 def test_em_flags_non_convergence():
     case = CASES["random_inspection"]
     lo, hi = _bounds(case)
-    with pytest.warns(Warning, match="Turnbull EM stopped"):
+    with pytest.warns(ConvergenceWarning, match="Turnbull EM stopped") as record:
         fit = fit_turnbull(lo, hi, np.ones(lo.size), maxit=3)
+    assert record[0].message.diagnostics["iterations"] == 3
     assert not fit.converged
     mass, ok, _ = turnbull_em(fit.alpha, np.bincount(fit.pattern).astype(float), maxit=3)
     assert not ok

@@ -263,8 +263,11 @@ def test_errors_and_warnings(rng):
         interval_regression(d.data.assign(z=1.0).pipe(SurveyDesign, weights="w"), "~ z",
                             np.where(df.q_ans1, df.q_bid1, np.nan),
                             np.where(df.q_ans1, np.nan, df.q_bid1))
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
+    with pytest.warns(ConvergenceWarning, match="did not converge") as record:
         dc_cv(d, bid1="q_bid1", ans1="q_ans1", bid2="q_bid2", ans2="q_ans2", maxit=1)
+    diagnostics = record[0].message.diagnostics
+    assert diagnostics["iterations"] == 1
+    assert diagnostics["gradient_norm"] > 0
 
 
 def test_loglogistic_mean_is_infinite_for_large_scale():
