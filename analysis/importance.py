@@ -319,8 +319,10 @@ class SubgroupResult:
             lambda v: f"{v:.{digits}f}") + " " + self.prevalence["letters"]
         table = self.prevalence.assign(cell=cell).pivot(index="variable", columns="group",
                                                           values="cell")
+        table = table.loc[self.prevalence["variable"].unique(),
+                          list(dict.fromkeys(self.prevalence["group"]))]
         table.columns.name = self.by
-        return table.loc[self.prevalence["variable"].unique()]
+        return table
 
     def tidy(self) -> pd.DataFrame:
         """Plot-ready prevalence: ``variable, group, estimate, ci_low, ci_high, letters``."""

@@ -201,6 +201,7 @@ def test_subgroup_differences_tests_and_letters(design):
     buy = res.pairwise[res.pairwise["variable"] == "buy"]
     assert_allclose(buy["p_adjusted"], multipletests(buy["p"], method="holm")[1])
     table = res.summary_frame()
+    assert list(table.columns) == ["t1", "t2", "t3"]
     assert table.loc["buy", "t1"].endswith("a")
     assert table.loc["buy", "t2"].endswith("b")
     assert table.loc["hard"].str.endswith(" a").all()
