@@ -9,6 +9,7 @@ string and may take ``str.format`` fields.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -198,19 +199,27 @@ def heading(key: str, language: str, level: int = 2, **fields: Any) -> Any:
 
 
 def prose(text: Mapping[str, str] | str, language: str, **fields: Any) -> Any:
-    """A Markdown paragraph: a catalogue key or a ``{"zh", "en"}`` mapping, formatted.
+    """An HTML paragraph: a catalogue key or a ``{"zh", "en"}`` mapping, formatted.
+
+    HTML rather than Markdown, so numbers passed in as ``data-finding`` spans
+    (:meth:`analysis.findings.Findings.value`) reach the page intact; plain
+    field values are HTML-escaped.
 
     Examples
     --------
     >>> prose({"zh": "样本量为 {n} 人。", "en": "The sample has {n} respondents."},
     ...       "en", n=1000).data
-    'The sample has 1000 respondents.'
+    '<p>The sample has 1000 respondents.</p>'
     """
+    from IPython.display import HTML
+
+    safe = {k: v if isinstance(v, str) and v.startswith("<span data-finding=")
+            else (html.escape(v) if isinstance(v, str) else v) for k, v in fields.items()}
     if isinstance(text, str) and text in TEXT:
-        body = t(text, language, **fields)
+        body = t(text, language, **safe)
     else:
-        body = pick(text, language).format(**fields)
-    return _markdown(body)
+        body = pick(text, language).format(**safe)
+    return HTML(f"<p>{body}</p>")
 
 
 def format_value(value: float | None, unit: str = "share", decimals: int | None = None) -> str:
