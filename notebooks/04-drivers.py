@@ -58,10 +58,10 @@ display(ch.findings.figure(analysis.plots.plot_forest(ame, labels=labels, title=
 
 # %%
 display(ch.text(
-    {"zh": "在控制态度和人口特征后，难以辨别是不是低碳产品的人购买概率低 {hard}，"
-           "认为价格高太多的人低 {price}。",
-     "en": "Other things equal, people who find low-carbon products hard to identify are {hard} "
-           "less likely to have bought one, and those who find them too expensive {price}."},
+    {"zh": "在控制态度和人口特征后，难以辨别是不是低碳产品使购买概率变化 {hard}，"
+           "认为价格高太多使购买概率变化 {price}。",
+     "en": "Other things equal, finding low-carbon products hard to identify changes the probability "
+           "of having bought one by {hard}, and finding them too expensive by {price}."},
     hard=ch.findings.value("drivers.ame", ("barriers_hard_to_identify", "1 vs 0")),
     price=ch.findings.value("drivers.ame", ("barriers_price_too_high", "1 vs 0"))))
 
