@@ -380,6 +380,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
 # digit runs can look like phone numbers to a regex; real PII never mixes in hex letters.
 _NOT_PII = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*[0-9])"
                       r"[0-9a-fA-F]{12,}(?![0-9A-Za-z])|\d*\.\d{4,}")
+# Columns only a respondent-level table has (ARCHITECTURE.md, the tidy frame).
+_RESPONDENT_COLUMNS = {"respondent_id", "source_row", "ip_hash", "submitted_at", "started_at"}
 _TEXT_SUFFIXES = {".html", ".htm", ".md", ".txt", ".log"}
 
 
@@ -519,8 +521,14 @@ def scan_outputs(folder: str | Path, *, respondent_ids: Iterable[Any] = (),
                     f"{len(hits)} match(es))", file=path,
                     hint="find which table or label carries free text and drop it or scrub it "
                          "with analysis.pii.scrub_text before it reaches the report")
+            tokens = set(_TOKEN.findall(text))
+            columns = sorted(tokens & _RESPONDENT_COLUMNS)
+            if columns and path.suffix.lower() in (".csv", ".json", ".xlsx"):
+                raise ReportError(
+                    f"report output names respondent-level column(s) {columns}", file=path,
+                    hint="publish aggregates only; respondent-level rows must not be exported")
             if ids:
-                found = sorted(set(_TOKEN.findall(text)) & ids)
+                found = sorted(tokens & ids)
                 if found:
                     raise ReportError(
                         f"report output contains {len(found)} respondent id(s), e.g. {found[0]!r}",

@@ -300,3 +300,9 @@ def test_scan_finds_respondent_ids(clean_report):
 def test_scan_skips_fragments_folder(clean_report):
     (clean_report / "findings" / "x.json").write_text('{"a": "13812345678"}', encoding="utf-8")
     scan_outputs(clean_report)
+
+
+def test_scan_rejects_respondent_level_tables(clean_report):
+    (clean_report / "rows.csv").write_text("respondent_id,sex\nA1,m\n", encoding="utf-8")
+    with pytest.raises(ReportError, match="respondent-level column"):
+        scan_outputs(clean_report)
