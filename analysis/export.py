@@ -312,7 +312,8 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
 
     cols = ["row", "column", "estimate", "ci_low", "ci_high", "se", "n_unweighted", "n_weighted",
             "flag", "sig"]
-    labels = [t("table.row", lang), "", t("table.estimate", lang), "CI low", "CI high",
+    labels = [t("table.row", lang), t("table.column", lang), t("table.estimate", lang),
+              t("table.ci_low", lang), t("table.ci_high", lang),
               t("table.se", lang), t("table.n", lang), t("table.n_weighted", lang),
               t("table.flag", lang), t("table.sig", lang)]
     for name, tab in zip(names, fs.tables):
