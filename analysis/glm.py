@@ -27,6 +27,7 @@ from scipy import linalg, optimize, special, stats
 
 from ._formula import ModelFrame, build_model_frame, new_design_matrix
 from ._validation import check_argument
+from ._wald import WaldInference
 from .errors import ConvergenceWarning, ModelError, SeparationError
 
 __all__ = ["GLMResult", "Family", "FAMILIES", "svyglm", "irls", "find_separation"]
@@ -276,7 +277,7 @@ def _separation_error(X: np.ndarray, y: np.ndarray, frame: ModelFrame) -> None:
     )
 
 
-class GLMResult:
+class GLMResult(WaldInference):
     """Result of :func:`svyglm`.
 
     Attributes
@@ -327,57 +328,6 @@ class GLMResult:
     def nobs(self) -> int:
         """Number of rows used in the fit (complete cases, any weight)."""
         return int(self.model_frame.rows.size)
-
-    @property
-    def bse(self) -> pd.Series:
-        """Design-based standard errors."""
-        return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.params.index,
-                         name="se")
-
-    @property
-    def tvalues(self) -> pd.Series:
-        """Wald t statistics."""
-        return (self.params / self.bse).rename("t")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided p-values from t with ``df_resid`` (NaN if df <= 0, as R)."""
-        if self.df_resid <= 0:
-            return pd.Series(np.nan, index=self.params.index, name="p")
-        p = 2 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df_resid)
-        return pd.Series(p, index=self.params.index, name="p")
-
-    def cov_params(self) -> pd.DataFrame:
-        """Design-based covariance matrix of the coefficients."""
-        return self.vcov.copy()
-
-    def conf_int(self, level: float = 0.95, *, alpha: float | None = None) -> pd.DataFrame:
-        """Wald confidence intervals, ``estimate +- t(df_resid) * se``.
-
-        Parameters
-        ----------
-        level : float
-            Confidence level.
-        alpha : float, optional
-            Alternatively ``1 - level``.
-
-        Returns
-        -------
-        DataFrame
-            Columns ``lower`` and ``upper`` (NaN when ``df_resid <= 0``).
-
-        Notes
-        -----
-        Same numbers as R's ``confint.svyglm(method="Wald")``, which maps the
-        t quantile on ``df.residual`` to a normal level.
-        """
-        if alpha is not None:
-            level = 1 - alpha
-        if not 0 < level < 1:
-            raise ModelError(f"`level` must lie in (0, 1), not {level!r}", hint="e.g. level=0.95")
-        q = stats.t.ppf(0.5 + level / 2, self.df_resid) if self.df_resid > 0 else np.nan
-        se = self.bse
-        return pd.DataFrame({"lower": self.params - q * se, "upper": self.params + q * se})
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy coefficient table: estimate, se, t, p, ci_low, ci_high."""

@@ -24,6 +24,7 @@ from scipy import linalg, special, stats
 
 from ._formula import build_model_frame, build_response_factor, new_design_matrix
 from ._validation import check_argument
+from ._wald import WaldInference
 from .errors import ConvergenceWarning, ModelError
 from .glm import _check_rank, _degf
 
@@ -170,7 +171,7 @@ def fit_olr(X: np.ndarray, y: np.ndarray, w: np.ndarray, link: str, *,
     return params, pieces, False, maxit
 
 
-class OrdinalResult:
+class OrdinalResult(WaldInference):
     """Result of :func:`svyolr`.
 
     Attributes
@@ -226,39 +227,6 @@ class OrdinalResult:
     def cutpoints(self) -> pd.Series:
         """Cut-points ``zeta``."""
         return self.params.iloc[self._n_coef:]
-
-    @property
-    def bse(self) -> pd.Series:
-        """Design-based standard errors (slopes and cut-points)."""
-        return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.params.index,
-                         name="se")
-
-    @property
-    def tvalues(self) -> pd.Series:
-        """Wald t statistics."""
-        return (self.params / self.bse).rename("t")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided p-values from t with ``df_resid`` (R prints t values only)."""
-        if self.df_resid <= 0:
-            return pd.Series(np.nan, index=self.params.index, name="p")
-        p = 2 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df_resid)
-        return pd.Series(p, index=self.params.index, name="p")
-
-    def cov_params(self) -> pd.DataFrame:
-        """Design-based covariance matrix of ``params``."""
-        return self.vcov.copy()
-
-    def conf_int(self, level: float = 0.95, *, alpha: float | None = None) -> pd.DataFrame:
-        """Wald intervals ``estimate +- t(df_resid) * se`` (columns lower, upper)."""
-        if alpha is not None:
-            level = 1 - alpha
-        if not 0 < level < 1:
-            raise ModelError(f"`level` must lie in (0, 1), not {level!r}", hint="e.g. level=0.95")
-        q = stats.t.ppf(0.5 + level / 2, self.df_resid) if self.df_resid > 0 else np.nan
-        return pd.DataFrame({"lower": self.params - q * self.bse,
-                             "upper": self.params + q * self.bse})
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy table: estimate, se, t, p, ci_low, ci_high and ``kind`` (slope/cut)."""
