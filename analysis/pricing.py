@@ -15,6 +15,8 @@ function                           estimates
                                    interval model (logit-normal, ...) for buyers' thresholds
 :func:`interval_regression`        payment cards / ladders / any bounds: log-normal,
                                    log-logistic, Weibull, ... with covariates (``survreg``)
+:func:`wtp_hurdle`                 payment card with "would not pay more" kept apart: zero
+                                   share, payers' model, mean / median over everyone
 :func:`dc_cv`                      single- / double-bounded dichotomous choice (Hanemann,
                                    Loomis & Kanninen 1991), then ``.wtp()`` for mean / median
 :func:`dc_turnbull`                nonparametric Turnbull curve of bid answers and its
@@ -42,6 +44,7 @@ from ._formula import build_model_frame
 from ._validation import check_argument, check_columns
 from .codebook import Codebook
 from .errors import IntervalError, ModelError
+from .hurdle import WTPHurdleResult, wtp_hurdle
 from .interval import (
     DesignVariance,
     as_bounds,
@@ -61,6 +64,7 @@ __all__ = [
     "threshold_model",
     "interval_regression",
     "dc_cv",
+    "wtp_hurdle",
     "dc_turnbull",
     "van_westendorp",
     "ladder_intervals",
@@ -72,6 +76,7 @@ __all__ = [
     "TurnbullResult",
     "IntervalRegressionResult",
     "VanWestendorpResult",
+    "WTPHurdleResult",
 ]
 
 

@@ -31,7 +31,9 @@ from .results import t_quantile
 from .wtp import (
     DISTRIBUTIONS,
     _log_sf,
+    error_quantile,
     fit_interval,
+    inverse_transform,
     row_mean,
     row_quantile,
     row_survival,
@@ -257,8 +259,10 @@ class IntervalRegressionResult:
         """A population statistic for each row of ``thetas`` (vectorised).
 
         ``wx`` holds the weight of each covariate row, (g,) or one row per
-        theta.  Thetas are processed in chunks so memory stays near
-        ``_CHUNK`` values whatever the number of covariate rows.
+        theta.  ``name`` is ``"mean"``, ``"median"``, ``"survival"`` (share
+        with a value >= ``value``) or ``"quantile"`` (the value whose
+        survival is ``value``).  Thetas are processed in chunks so memory
+        stays near ``_CHUNK`` values whatever the number of covariate rows.
         """
         thetas = np.atleast_2d(thetas)
         wx = np.asarray(wx, dtype=float)
@@ -276,7 +280,10 @@ class IntervalRegressionResult:
             elif name == "survival":
                 out[sl] = np.sum(row_survival(self.dist, eta, ls, value)[..., 0] * share, axis=1)
             else:
-                out[sl] = _mixture_median(self.dist, eta, ls, share)
+                # "median", or "quantile" at survival level `value` (scalar or one per theta)
+                target = 0.5 if name == "median" else np.broadcast_to(
+                    np.asarray(value, dtype=float), (thetas.shape[0],))[sl]
+                out[sl] = _mixture_quantile(self.dist, eta, ls, share, target)
         return out
 
     def _kr_rows(self, ux: np.ndarray, wx: np.ndarray, max_rows: int
@@ -302,11 +309,9 @@ class IntervalRegressionResult:
         vals = self._stats(name, steps, ux, wx, truncate, value)
         return (vals[:k] - vals[k:]) / (2 * h)
 
-    def _se(self, name: str, est: float, truncate: tuple[float, float] | None = None,
-            value: float | None = None) -> float:
-        """Design SE of a population statistic (linearisation or replicates)."""
-        if not np.isfinite(est):
-            return np.nan
+    def _linearize(self, name: str, est: float, truncate: tuple[float, float] | None = None,
+                   value: float | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Weighted influence (n_design,) on a Taylor design, or replicate values (R,)."""
         theta = self.params.to_numpy()
         ux, inv, wx = self._groups()
         var = self.variance
@@ -315,18 +320,15 @@ class IntervalRegressionResult:
             # Weight of each covariate row in each replicate (R x g).
             wr = np.zeros((reps.shape[1], ux.shape[0]))
             np.add.at(wr.T, inv, reps)
-            out = self._stats(name, var.replicates, ux, wr, truncate, value)
-            return float(np.sqrt(var.design.replicate_vcov(out[:, None], np.array([est]))[0, 0]))
+            return None, self._stats(name, var.replicates, ux, wr, truncate, value)
         W = wx.sum()
         eta = ux @ theta[:-1]
-        if name == "median":
-            # Implicit function of Sbar(m) = 1/2: dm = -dSbar / (dSbar/dm).
-            h = row_survival(self.dist, eta, theta[-1], est)[:, 0] - 0.5
+        if name in ("median", "quantile"):
+            # Implicit function of Sbar(m) = p: dm = -dSbar / (dSbar/dm).
+            p = 0.5 if name == "median" else float(value)  # type: ignore[arg-type]
+            h = row_survival(self.dist, eta, theta[-1], est)[:, 0] - p
             grad = self._gradient("survival", theta, ux, wx, None, est)
-            dm = 1e-6 * max(1.0, abs(est))
-            sl = self._stats("survival", theta, ux, wx, None, est + dm)[0]
-            sr = self._stats("survival", theta, ux, wx, None, est - dm)[0]
-            scale = -1.0 / ((sl - sr) / (2 * dm))
+            scale = -1.0 / self.survival_slope(est)
         else:
             h = (row_mean(self.dist, eta, theta[-1], truncate) if name == "mean"
                  else row_survival(self.dist, eta, theta[-1], value)[:, 0]) - est
@@ -334,8 +336,27 @@ class IntervalRegressionResult:
             scale = 1.0
         z = np.zeros(var.influence.shape[0])
         z[self._rows] = self._w * h[inv] / W
-        z = (z + var.influence @ grad) * scale
-        return float(np.sqrt(max(var.design.vcov_scores(z[:, None])[0, 0], 0.0)))
+        return (z + var.influence @ grad) * scale, None
+
+    def survival_slope(self, value: float) -> float:
+        """``d/dv`` of the population share with a value >= v, at ``value``."""
+        theta = self.params.to_numpy()
+        ux, _, wx = self._groups()
+        dm = 1e-6 * max(1.0, abs(value))
+        up = self._stats("survival", theta, ux, wx, None, value + dm)[0]
+        down = self._stats("survival", theta, ux, wx, None, value - dm)[0]
+        return (up - down) / (2 * dm)
+
+    def _se(self, name: str, est: float, truncate: tuple[float, float] | None = None,
+            value: float | None = None) -> float:
+        """Design SE of a population statistic (linearisation or replicates)."""
+        if not np.isfinite(est):
+            return np.nan
+        z, reps = self._linearize(name, est, truncate, value)
+        design = self.variance.design
+        if reps is not None:
+            return float(np.sqrt(design.replicate_vcov(reps[:, None], np.array([est]))[0, 0]))
+        return float(np.sqrt(max(design.vcov_scores(z[:, None])[0, 0], 0.0)))
 
     def wtp(self, statistics: tuple[str, ...] | str = WTP_STATISTICS, *, level: float = 0.95,
             truncate: tuple[float, float] | bool | None = None, krinsky_robb: bool = True,
@@ -469,20 +490,23 @@ def _logit_interval(p: np.ndarray, se: np.ndarray, level: float, df: float
     return low, high
 
 
-def _mixture_median(dist: str, eta: np.ndarray, log_scale: np.ndarray, share: np.ndarray
-                    ) -> np.ndarray:
-    """Median of each row's weighted mixture of distributions (vectorised bisection).
+def _mixture_quantile(dist: str, eta: np.ndarray, log_scale: np.ndarray, share: np.ndarray,
+                      surv: Any = 0.5) -> np.ndarray:
+    """Value whose mixture survival is ``surv`` (0.5: the median), by vectorised bisection.
 
-    ``eta`` and ``share`` are (D, g): D mixtures of g components; ``log_scale`` is (D, 1).
+    ``eta`` and ``share`` are (D, g): D mixtures of g components; ``log_scale``
+    is (D, 1); ``surv`` is a scalar or one level per mixture.
     """
     kind, law = DISTRIBUTIONS[dist]
-    med = row_quantile(dist, eta, log_scale, 0.5)
-    lo, hi = med.min(axis=1), med.max(axis=1)
+    surv = np.broadcast_to(np.asarray(surv, dtype=float), (eta.shape[0],))
+    # The mixture's solution lies between its components' own solutions.
+    comp = inverse_transform(kind, eta + np.exp(log_scale) * error_quantile(law, 1 - surv[:, None]))
+    lo, hi = comp.min(axis=1), comp.max(axis=1)
     s = np.exp(log_scale)
     for _ in range(80):  # bisection iterations, all mixtures at once
         mid = 0.5 * (lo + hi)
-        surv = np.exp(_log_sf(law, (transform(kind, mid)[:, None] - eta) / s))
-        above = np.sum(surv * share, axis=1) > 0.5
+        above = np.sum(np.exp(_log_sf(law, (transform(kind, mid)[:, None] - eta) / s)) * share,
+                       axis=1) > surv
         lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
         if np.all(hi - lo <= 1e-13 * np.maximum(1.0, np.abs(hi))):
             break

@@ -29,6 +29,7 @@ from analysis.pricing import (
     interval_regression,
     second_hand_threshold,
     threshold_model,
+    wtp_hurdle,
 )
 
 WAVE = Path(__file__).resolve().parents[1] / "surveys" / "demo-2022"
@@ -119,6 +120,18 @@ def test_payment_card_wtp(design, truth):
     assert summary.loc["median", "kr_low"] < median < summary.loc["median", "kr_high"]
     mean_payers = wtp["population"]["mean_all"] / (1 - wtp["population"]["zero_share"])
     _within(summary.loc["mean", "estimate"], mean_payers, summary.loc["mean", "se"], "mean")
+
+
+def test_premium_over_everyone_with_the_zero_hurdle(design, truth):
+    pop = truth["wtp"]["population"]
+    res = wtp_hurdle(design, "premium_card", "~ " + FEATURES)
+    zero = res.zero.iloc[0]
+    _within(zero["estimate"], pop["zero_share"], zero["se"], "zero share")
+    table = res.wtp()
+    for stat in ("mean_all", "median_all", "median_payers"):
+        _within(table.loc[stat, "estimate"], pop[stat], table.loc[stat, "se"], stat)
+    most = res.share_at_most([10.0]).iloc[0]
+    _within(most["share"], pop["share_at_most_10"], most["se"], "share paying <= 10%")
 
 
 def test_double_bounded_wtp_and_turnbull(design, truth):
