@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
-import numpy as np
-import pytest
+# One BLAS thread per test worker: the suite runs on 2 cores with 2 xdist workers,
+# and oversubscribed BLAS made small QRs 100x slower.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import matplotlib  # noqa: E402 - after the BLAS thread settings above
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 matplotlib.use("Agg")
 
