@@ -64,11 +64,11 @@ display(ch.findings.add("secondhand.never", sh.never, title={
 
 # %%
 display(ch.text(
-    {"zh": "加权后，{need} 的受访者只有在二手价格不高于新品四折时才会购买（这一比例包括任何价格都不买的 "
-           "{never}）；在愿意购买二手商品的人中，这一比例为 {need_buyers}。",
-     "en": "Weighted, {need} of respondents would buy second-hand only at 40% of the new price or "
-           "less (including the {never} who would never buy); among those who would buy at some "
-           "price the share is {need_buyers}."},
+    {"zh": "加权后，{need} 的受访者只有在二手价格不高于新品四折时才会购买（分母为全体受访者，"
+           "其中 {never} 任何价格都不买，不计入分子）；在愿意购买二手商品的人中，这一比例为 {need_buyers}。",
+     "en": "Weighted, {need} of all respondents would buy second-hand only at 40% of the new price "
+           "or less (the base is everyone; the {never} who would never buy count in the base, not "
+           "in the share); among those who would buy at some price the share is {need_buyers}."},
     need=ch.findings.value("secondhand.need40", (0.4, "population")),
     never=ch.findings.value("secondhand.never", "never"),
     need_buyers=ch.findings.value("secondhand.need40", (0.4, "buyers"))))
