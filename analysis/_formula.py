@@ -142,6 +142,20 @@ def _restore(name: str, rename: dict[str, str]) -> str:
     return name
 
 
+def _patsy_safe(frame: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """Nullable numeric/boolean columns named in ``formula`` as float64 with NaN.
+
+    patsy cannot read pandas' nullable dtypes (``boolean``, ``Int64``,
+    ``Float64``), which is how select-all options and counts are stored.
+    """
+    names = set(re.findall(r"[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*", formula))
+    convert = {c: frame[c].astype("float64") for c in frame.columns
+               if c in names and isinstance(frame[c].dtype, pd.api.extensions.ExtensionDtype)
+               and (pd.api.types.is_bool_dtype(frame[c].dtype)
+                    or pd.api.types.is_numeric_dtype(frame[c].dtype))}
+    return frame.assign(**convert) if convert else frame
+
+
 def _prepare(formula: str, data: pd.DataFrame) -> tuple[str, dict[str, str], pd.DataFrame]:
     if not isinstance(formula, str):
         raise TypeError(f"`formula` must be a str such as 'y ~ x1 + x2', not {formula!r}")
@@ -153,7 +167,7 @@ def _prepare(formula: str, data: pd.DataFrame) -> tuple[str, dict[str, str], pd.
         # Add aliases beside the originals so Q("a.b") keeps working too.
         aliases = pd.DataFrame({v: frame[k] for k, v in rename.items()}, index=frame.index)
         frame = pd.concat([frame, aliases], axis=1)
-    return rewritten, rename, frame
+    return rewritten, rename, _patsy_safe(frame, rewritten + " " + formula)
 
 
 def _column_variables(info: Any, rename: dict[str, str]) -> dict[str, list[str]]:
@@ -297,6 +311,7 @@ def new_design_matrix(frame: ModelFrame, newdata: pd.DataFrame) -> tuple[np.ndar
     if present:
         aliases = pd.DataFrame({v: renamed[k] for k, v in present.items()}, index=renamed.index)
         renamed = pd.concat([renamed, aliases], axis=1)
+    renamed = _patsy_safe(renamed, " ".join(renamed.columns))
     try:
         (xmat,) = patsy.build_design_matrices([frame.rhs_info], renamed,
                                               return_type="dataframe", NA_action="drop")

@@ -322,6 +322,39 @@ class SurveyDesign:
             raise TypeError("`repweights` is only meaningful for a replicate design")
         return self._evolve(weights=w, calibrations=cals, replicate=rep)
 
+    def update(self, **columns: Any) -> SurveyDesign:
+        """A new design with columns added or replaced (R's ``update(design, ...)``).
+
+        Weights, calibrations, domain and replicate weights are kept, so a
+        variable derived after weighting still gets calibrated SEs.
+
+        Parameters
+        ----------
+        **columns
+            ``name=values``: array-likes of length ``n``, or callables taking
+            the data frame (as ``DataFrame.assign``).
+
+        Raises
+        ------
+        DesignError
+            If a design column (weights, strata, PSU, fpc) would be replaced,
+            or a value has the wrong length.
+        """
+        protected = set(self._strata_columns) | set(self._psu_columns) | set(self._fpc_columns)
+        if self._weight_column:
+            protected.add(self._weight_column)
+        clash = sorted(protected & set(columns))
+        if clash:
+            raise DesignError(f"update() cannot replace design column(s) {clash}", column=clash[0],
+                              hint="build a new SurveyDesign to change the design itself")
+        for name, value in columns.items():
+            if not callable(value) and np.ndim(value) > 0 and len(value) != self.n:
+                raise DesignError(f"column {name!r} has {len(value)} values; the design has {self.n} rows",
+                                  column=name)
+            if isinstance(value, pd.Series) and not value.index.equals(self._data.index):
+                columns[name] = value.to_numpy()  # align by position, as the rows are the design's
+        return self._evolve(data=self._data.assign(**columns))
+
     def subset(self, mask: np.ndarray | pd.Series | Sequence[bool]) -> SurveyDesign:
         """A domain: rows outside ``mask`` get zero weight, the design is kept.
 

@@ -257,3 +257,22 @@ def test_predict_scales(glm_fits):
     assert_allclose(res.predict(new, type="link"), eta, rtol=1e-12)
     with pytest.raises(SurveyError, match="`type` must be one of"):
         res.predict(type="probability")
+
+
+def test_nullable_boolean_and_integer_columns_in_formulas():
+    """Select-all options are stored as pandas 'boolean'; formulas take them as 0/1."""
+    rng = np.random.default_rng(7)
+    n = 300
+    df = pd.DataFrame({
+        "y": pd.array(rng.random(n) < 0.4, dtype="boolean"),
+        "b": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+        "k": pd.array(rng.integers(0, 5, n), dtype="Int64"),
+        "w": rng.uniform(1, 2, n),
+    })
+    df.loc[3, "b"] = pd.NA
+    plain = df.assign(y=df["y"].astype(float), b=df["b"].astype(float), k=df["k"].astype(float))
+    got = SurveyDesign(df, weights="w").glm("y ~ b + k", family="binomial")
+    want = SurveyDesign(plain, weights="w").glm("y ~ b + k", family="binomial")
+    pd.testing.assert_series_equal(got.params, want.params)
+    pd.testing.assert_series_equal(got.bse, want.bse)
+    assert got.nobs == n - 1
