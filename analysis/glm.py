@@ -152,10 +152,31 @@ class _Fit:
     n_iter: int
 
 
+_BLOCK = 1 << 16
+
+
+def _r_factor(A: np.ndarray) -> np.ndarray:
+    """R of a thin QR of ``A``, block by block (TSQR: stable as QR, cache-friendly)."""
+    if A.shape[0] <= 2 * _BLOCK:
+        return np.linalg.qr(A, mode="r")
+    rs = [np.linalg.qr(A[i:i + _BLOCK], mode="r") for i in range(0, A.shape[0], _BLOCK)]
+    return np.linalg.qr(np.vstack(rs), mode="r")
+
+
 def _wls(X: np.ndarray, z: np.ndarray, ww: np.ndarray) -> np.ndarray:
-    sw = np.sqrt(ww)
-    beta, *_ = linalg.lstsq(X * sw[:, None], z * sw, lapack_driver="gelsy")
-    return beta
+    # QR of [sqrt(w) X | sqrt(w) z] block by block: R's last column holds Q'z, so
+    # no Q and no full-size weighted copy of X is formed.
+    n, p = X.shape
+    rs = []
+    for start in range(0, n, _BLOCK):
+        rows = slice(start, start + _BLOCK)
+        sw = np.sqrt(ww[rows])
+        block = np.empty((sw.size, p + 1))
+        np.multiply(X[rows], sw[:, None], out=block[:, :p])
+        np.multiply(z[rows], sw, out=block[:, p])
+        rs.append(np.linalg.qr(block, mode="r"))
+    R = rs[0] if len(rs) == 1 else np.linalg.qr(np.vstack(rs), mode="r")
+    return linalg.solve_triangular(R[:p, :p], R[:p, p])
 
 
 def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, *,
@@ -209,7 +230,8 @@ def _check_rank(X: np.ndarray, columns: list[str], formula: str) -> None:
         )
     scale = np.abs(X).max(axis=0)
     scale[scale == 0] = 1.0
-    _, r, piv = linalg.qr(X / scale, mode="economic", pivoting=True)
+    # Pivoting the small R factor gives the same column order as pivoting X itself.
+    _, r, piv = linalg.qr(_r_factor(X / scale), pivoting=True)
     d = np.abs(np.diag(r))
     rank = int(np.sum(d > d[0] * max(X.shape) * _EPS * 10)) if d.size else 0
     if rank < X.shape[1]:
@@ -482,13 +504,15 @@ def svyglm(design: Any, formula: str, family: str = "gaussian", *, link: str | N
     rows, X, y = frame.rows, frame.X, frame.y
     w = w_all[rows]
     use = w > 0
-    fam.check_response(y[use], formula)
-    _check_rank(X[use], frame.columns, formula)
-    fit = irls(X[use], y[use], w[use], fam, tol=tol, maxit=maxit)
+    # Domains zero some weights; copy the fitting rows once, and not at all if all are used.
+    Xu, yu, wu = (X, y, w) if use.all() else (X[use], y[use], w[use])
+    fam.check_response(yu, formula)
+    _check_rank(Xu, frame.columns, formula)
+    fit = irls(Xu, yu, wu, fam, tol=tol, maxit=maxit)
     if fam.name == "binomial":
         extreme = (fit.mu < 1e-8) | (fit.mu > 1 - 1e-8)
         if not fit.converged or extreme.any():
-            _separation_error(X[use], y[use], frame)
+            _separation_error(Xu, yu, frame)
     if not fit.converged:
         warnings.warn(f"svyglm({formula!r}) did not converge in {maxit} iterations",
                       ConvergenceWarning, stacklevel=2)
