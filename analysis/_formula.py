@@ -217,41 +217,56 @@ def build_model_frame(formula: str, data: pd.DataFrame, *,
         If the formula does not evaluate or the response is not numeric.
     """
     rewritten, rename, frame = _prepare(formula, data)
+    na_action = _RecordingDrop()
     try:
+        # Plain matrices (no DataFrame copies); the NA action records the rows kept.
         if "~" in rewritten and rewritten.split("~", 1)[0].strip():
-            ymat, xmat = patsy.dmatrices(rewritten, frame, return_type="dataframe",
-                                         NA_action="drop")
+            ymat, xmat = patsy.dmatrices(rewritten, frame, NA_action=na_action)
         else:
             ymat, xmat = None, patsy.dmatrix(rewritten.split("~", 1)[-1], frame,
-                                             return_type="dataframe", NA_action="drop")
+                                             NA_action=na_action)
     except patsy.PatsyError as err:
         raise _patsy_error(err, formula, data) from None
     except NameError as err:  # patsy re-raises evaluation errors of bare names
         raise _patsy_error(err, formula, data) from None
-    rows = xmat.index.to_numpy(dtype=np.int64)
+    rows = na_action.kept if na_action.kept is not None else np.arange(len(frame), dtype=np.int64)
     y = None
     levels = None
     if ymat is not None:
         y, levels = _response(ymat, formula, rename, binary_response)
     info = xmat.design_info
     columns = [_restore(c, rename) for c in info.column_names]
-    return ModelFrame(formula=formula, rows=rows, X=xmat.to_numpy(dtype=float),
+    return ModelFrame(formula=formula, rows=rows, X=np.asarray(xmat, dtype=float),
                       columns=columns, y=y, rhs_info=info, rename=rename,
                       column_variables=_column_variables(info, rename),
                       response_levels=levels)
 
 
-def _response(ymat: pd.DataFrame, formula: str, rename: dict[str, str],
+class _RecordingDrop(patsy.NAAction):
+    """patsy's complete-case drop that remembers which row positions it kept."""
+
+    def __init__(self) -> None:
+        super().__init__(on_NA="drop")
+        self.kept: np.ndarray | None = None
+
+    def handle_NA(self, values: Any, is_NAs: Any, origins: Any) -> Any:
+        if is_NAs:
+            self.kept = np.flatnonzero(~np.logical_or.reduce(is_NAs)).astype(np.int64)
+        return super().handle_NA(values, is_NAs, origins)
+
+
+def _response(ymat: Any, formula: str, rename: dict[str, str],
               binary: bool) -> tuple[np.ndarray, list[Any] | None]:
-    if ymat.shape[1] == 1:
-        return ymat.iloc[:, 0].to_numpy(dtype=float), None
-    names = [_restore(c, rename) for c in ymat.columns]
-    if binary and ymat.shape[1] == 2:
+    arr = np.asarray(ymat, dtype=float)
+    if arr.shape[1] == 1:
+        return arr[:, 0].copy(), None
+    names = [_restore(c, rename) for c in ymat.design_info.column_names]
+    if binary and arr.shape[1] == 2:
         # Patsy codes a categorical response with one indicator per level.
         levels = [re.sub(r"^.*\[(.*)\]$", r"\1", n) for n in names]
-        return 1.0 - ymat.iloc[:, 0].to_numpy(dtype=float), levels
+        return 1.0 - arr[:, 0], levels
     raise ModelError(
-        f"the response of {formula!r} expands to {ymat.shape[1]} columns {names}",
+        f"the response of {formula!r} expands to {arr.shape[1]} columns {names}",
         hint="use a numeric response, or a two-level factor for family='binomial'",
     )
 

@@ -99,6 +99,9 @@ class Family:
         if self.name == "gaussian":
             return float(np.sum(w * (y - mu) ** 2))
         if self.name == "binomial":
+            if np.all((y == 0) | (y == 1)):
+                # 0/1 outcomes: the unit deviance is -2 log of the fitted probability of y.
+                return float(-2 * np.dot(w, np.log(np.where(y == 1, mu, 1 - mu))))
             d = special.xlogy(y, y / mu) + special.xlogy(1 - y, (1 - y) / (1 - mu))
         else:
             d = special.xlogy(y, y / mu) - (y - mu)
@@ -179,6 +182,16 @@ def _wls(X: np.ndarray, z: np.ndarray, ww: np.ndarray) -> np.ndarray:
     return linalg.solve_triangular(R[:p, :p], R[:p, p])
 
 
+def _wls_normal(X: np.ndarray, z: np.ndarray, ww: np.ndarray) -> np.ndarray:
+    """Normal-equation WLS (Cholesky of the p x p X'WX): cheap steps for IRLS."""
+    xtw = X.T * ww
+    try:
+        factor = linalg.cho_factor(xtw @ X)
+    except linalg.LinAlgError:
+        return _wls(X, z, ww)
+    return linalg.cho_solve(factor, xtw @ z)
+
+
 def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, *,
          start: np.ndarray | None = None, tol: float = 1e-10, maxit: int = 100) -> _Fit:
     """Fit a weighted GLM by Fisher scoring, as ``stats::glm.fit``.
@@ -199,11 +212,15 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, *,
         mu = family.linkinv(eta)
     dev_old = family.deviance(y, mu, w)
     beta = start
+    # Cheap normal-equation steps while converging, then one QR step from the
+    # converged point so the answer has QR accuracy (as R's glm.fit).
+    solve = _wls_normal if X.shape[0] > 20 * X.shape[1] else _wls
+    polished = solve is _wls
     for it in range(1, maxit + 1):
         mu_eta = family.mu_eta(eta)
         z = eta + (y - mu) / mu_eta
         ww = w * mu_eta**2 / family.variance(mu)
-        new = _wls(X, z, ww)
+        new = solve(X, z, ww)
         eta_new = X @ new
         mu_new = family.linkinv(eta_new)
         dev = family.deviance(y, mu_new, w)
@@ -217,7 +234,9 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, *,
             halvings += 1
         beta, eta, mu = new, eta_new, mu_new
         if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
-            return _Fit(beta, eta, mu, dev, True, it)
+            if polished:
+                return _Fit(beta, eta, mu, dev, True, it)
+            solve, polished = _wls, True
         dev_old = dev
     return _Fit(beta, eta, mu, dev_old, False, maxit)
 
@@ -521,11 +540,19 @@ def svyglm(design: Any, formula: str, family: str = "gaussian", *, link: str | N
     mu = fam.linkinv(eta)
     mu_eta = fam.mu_eta(eta)
     var = fam.variance(mu)
-    ww = np.where(use, w * mu_eta**2 / var, 0.0)
-    ainv = linalg.inv((X * ww[:, None]).T @ X)
-    estfun = X * np.where(use, w * mu_eta * (y - mu) / var, 0.0)[:, None]
-    influence = np.zeros((len(w_all), X.shape[1]))
-    influence[rows] = estfun @ ainv
+    all_used = bool(use.all())
+    ww = w * mu_eta**2 / var
+    resid = w * mu_eta * (y - mu) / var
+    if not all_used:
+        ww[~use] = 0.0
+        resid[~use] = 0.0
+    ainv = linalg.inv(X.T @ (X * ww[:, None]))
+    scores = (X * resid[:, None]) @ ainv
+    if len(rows) == len(w_all):  # no incomplete rows: skip the scatter into design rows
+        influence = scores
+    else:
+        influence = np.zeros((len(w_all), X.shape[1]))
+        influence[rows] = scores
     replicates = None
     if getattr(design, "is_replicate", False):
         replicates = _replicate_fits(design, X, y, rows, fam, beta, frame)
