@@ -278,18 +278,28 @@ def _part_matrix(parts: Mapping[str, pd.Series], q: Question, ctx: Context,
     return matrix, _combine(statuses, (matrix > 0).any(axis=1))
 
 
+def _option_matrix(cells: pd.Series | None, parts: Mapping[str, pd.Series] | None,
+                   header: str, q: Question, ctx: Context, sep: str,
+                   other_cells: pd.Series | None, *, ranking: bool
+                   ) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Option matrix, status and other-text from one joined cell or per-option columns."""
+    if parts:
+        matrix, status = _part_matrix(parts, q, ctx, ranking=ranking)
+        other = pd.Series(pd.NA, index=ctx.index, dtype="string")
+    else:
+        assert cells is not None
+        matrix, status, other = _joined(cells, header, q, ctx, sep, ranking=ranking)
+    if other_cells is not None:
+        other = other.fillna(other_cells.where(~is_int_like(other_cells)))
+    return matrix, status, other
+
+
 def convert_multiple(cells: pd.Series | None, parts: Mapping[str, pd.Series] | None,
                      header: str, q: Question, ctx: Context, *, sep: str = "┋",
                      other_cells: pd.Series | None = None) -> Converted:
     """Multiple choice: a joined cell (``a┋b``) or one 0/1 column per option."""
-    if parts:
-        matrix, status = _part_matrix(parts, q, ctx, ranking=False)
-        other = pd.Series(pd.NA, index=ctx.index, dtype="string")
-    else:
-        assert cells is not None
-        matrix, status, other = _joined(cells, header, q, ctx, sep, ranking=False)
-    if other_cells is not None:
-        other = other.fillna(other_cells.where(~is_int_like(other_cells)))
+    matrix, status, other = _option_matrix(cells, parts, header, q, ctx, sep, other_cells,
+                                           ranking=False)
     answered = status.isna().to_numpy() | status.str.startswith("invalid:").fillna(False).to_numpy()
     cols: dict[str, pd.Series] = {}
     for i, o in enumerate(q.options):
@@ -305,14 +315,8 @@ def convert_ranking(cells: pd.Series | None, parts: Mapping[str, pd.Series] | No
                     header: str, q: Question, ctx: Context, *, sep: str = "→",
                     other_cells: pd.Series | None = None) -> Converted:
     """Ranking: ``a→b→c`` (text) or one rank column per option (-2 = not ranked)."""
-    if parts:
-        matrix, status = _part_matrix(parts, q, ctx, ranking=True)
-        other = pd.Series(pd.NA, index=ctx.index, dtype="string")
-    else:
-        assert cells is not None
-        matrix, status, other = _joined(cells, header, q, ctx, sep, ranking=True)
-    if other_cells is not None:
-        other = other.fillna(other_cells.where(~is_int_like(other_cells)))
+    matrix, status, other = _option_matrix(cells, parts, header, q, ctx, sep, other_cells,
+                                           ranking=True)
     cols: dict[str, pd.Series] = {}
     for i, o in enumerate(q.options):
         ranks = pd.array(matrix[:, i], dtype="Int64")
