@@ -51,7 +51,8 @@ CJK_FONT_PATHS: tuple[str, ...] = (
     "/System/Library/Fonts/PingFang.ttc",
 )
 
-_INSTALL_HINT = ("install a CJK font: `apt-get install fonts-noto-cjk` (Debian/Ubuntu, as root), "
+_INSTALL_HINT = ("install a CJK font: `pip install noto-cjk-sans-otc` (a dependency of this "
+                 "package), `apt-get install fonts-noto-cjk` (Debian/Ubuntu, as root), "
                  "or run `make sysdeps`; or point GREENSURVEY_CJK_FONT at a .ttf/.otf/.ttc file")
 _PROBE = "低碳消费绿色二手"  # common simplified characters every chart label uses
 
@@ -114,11 +115,34 @@ def _register(path: str) -> None:
         font_manager.fontManager.addfont(path)
 
 
+def _packaged_font() -> str | None:
+    """The Noto Sans CJK file shipped by the ``noto-cjk-sans-otc`` wheel, if installed."""
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+    except ImportError:
+        return None
+    path = str(FONT_PATH)
+    return path if Path(path).is_file() else None
+
+
+def _first_usable(candidates: list[str]) -> CjkFont | None:
+    """Register and return the first candidate file that has Chinese glyphs."""
+    for path in candidates:
+        if not Path(path).is_file() or not _covers_chinese(path):
+            continue
+        _register(path)
+        names = [name for name, f in _families().items() if f == path]
+        preferred = [fam for fam in CJK_FAMILIES if fam in names]
+        if preferred or names:
+            return CjkFont((preferred or sorted(names))[0], path)
+    return None
+
+
 def find_cjk_font() -> CjkFont | None:
     """Locate an installed CJK font, registering its file with matplotlib if needed.
 
-    The search order is: the file named by ``GREENSURVEY_CJK_FONT``; a
-    preferred family already in matplotlib's font cache; well-known install
+    The search order is: the file named by ``GREENSURVEY_CJK_FONT``; the
+    font shipped by the ``noto-cjk-sans-otc`` dependency; a preferred family already in matplotlib's font cache; well-known install
     paths; files that ``fc-list :lang=zh`` reports (the cache may predate the
     font's install, so files are added to the font manager).
 
@@ -128,22 +152,20 @@ def find_cjk_font() -> CjkFont | None:
         ``None`` when no font with Chinese glyphs is installed.
     """
     env = os.environ.get("GREENSURVEY_CJK_FONT")
-    candidates: list[str] = [env] if env else []
-    families = _families()
-    if not env:
-        for fam in CJK_FAMILIES:
-            if fam in families and _covers_chinese(families[fam]):
-                return CjkFont(fam, families[fam])
-        candidates += [p for p in CJK_FONT_PATHS if Path(p).is_file()]
-        candidates += _fc_list_paths()
-    for path in candidates:
-        if not Path(path).is_file() or not _covers_chinese(path):
-            continue
-        _register(path)
-        names = [name for name, f in _families().items() if f == path]
-        preferred = [fam for fam in CJK_FAMILIES if fam in names]
-        if preferred or names:
-            return CjkFont((preferred or sorted(names))[0], path)
+    if env:
+        found = _first_usable([env])
+    else:
+        # The font wheel this package depends on: Chinese renders even without system fonts.
+        found = _first_usable([p for p in (_packaged_font(),) if p])
+        if found is None:
+            families = _families()
+            for fam in CJK_FAMILIES:
+                if fam in families and _covers_chinese(families[fam]):
+                    return CjkFont(fam, families[fam])
+            found = _first_usable([p for p in CJK_FONT_PATHS if Path(p).is_file()]
+                                  + _fc_list_paths())
+    if found is not None:
+        return found
     if env:
         raise ReportError("GREENSURVEY_CJK_FONT does not name a font file with Chinese glyphs",
                           file=env, hint=_INSTALL_HINT)

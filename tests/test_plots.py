@@ -69,8 +69,17 @@ def test_setup_fails_with_install_hint_when_no_cjk_font(monkeypatch):
     monkeypatch.setattr(_fonts, "_families", lambda: {"DejaVu Sans": "/x/DejaVuSans.ttf"})
     monkeypatch.setattr(_fonts, "CJK_FONT_PATHS", ())
     monkeypatch.setattr(_fonts, "_fc_list_paths", lambda: [])
+    monkeypatch.setattr(_fonts, "_packaged_font", lambda: None)
     with pytest.raises(ReportError, match="fonts-noto-cjk"):
         _fonts.setup_cjk_fonts()
+
+
+def test_packaged_font_covers_chinese():
+    """The pip dependency ships a CJK font, so a machine without system fonts still works."""
+    path = _fonts._packaged_font()
+    assert path is not None
+    assert path.endswith(".ttc")
+    assert _fonts._covers_chinese(path)
 
 
 def test_env_font_that_is_not_cjk_is_rejected(monkeypatch):
