@@ -49,7 +49,7 @@ reference:
 
 bench: $(STAMP) sysdeps
 	@sh .ci/sysdeps.sh r
-	$(BIN)/python -m tests.bench.run --out reports/bench
+	$(BIN)/python -m tests.bench.run --out reports/bench --repeat 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
