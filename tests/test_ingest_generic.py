@@ -192,3 +192,21 @@ def test_spss_and_stata_with_value_labels(tmp_path, kind):
     again = load_codebook(tmp_path / "draft.yaml")
     d2, _ = read_export(path, again, salt="s")
     assert len(d2) == 4
+
+
+@pytest.mark.parametrize("ext", ["sav", "dta"])
+def test_bare_spss_stata_unlabelled_numbers_stay_numeric(tmp_path, ext):
+    """Without a codebook, labelled variables become choices and unlabelled ones numbers."""
+
+    writer = pyreadstat.write_sav if ext == "sav" else pyreadstat.write_dta
+    frame = pd.DataFrame({"id": [1, 2, 3], "sex": [1, 2, 1], "age": [23, 45, 37.0],
+                          "kids": [0, 2, 1]})
+    path = tmp_path / f"bare.{ext}"
+    writer(frame, str(path), variable_value_labels={"sex": {1: "男", 2: "女"}},
+           column_labels=["编号", "性别", "年龄", "子女数"])
+    from analysis import load_wave
+
+    data = load_wave(path)
+    assert isinstance(data["sex"].dtype, pd.CategoricalDtype)
+    assert data["age"].tolist() == [23.0, 45.0, 37.0]
+    assert data["kids"].tolist() == [0.0, 2.0, 1.0]

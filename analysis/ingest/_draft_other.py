@@ -34,8 +34,13 @@ def _labels_in_order(values: pd.Series) -> list[str]:
 
 
 def _choice_or_text(values: pd.Series, label: str, qid: str, source: str,
-                    value_labels: dict[Any, str] | None = None) -> dict[str, Any]:
-    """Single choice, numeric or text, from the distinct answers."""
+                    value_labels: dict[Any, str] | None = None, *,
+                    labelled_format: bool = False) -> dict[str, Any]:
+    """Single choice, numeric or text, from the distinct answers.
+
+    In SPSS/Stata files (``labelled_format``) choices carry value labels, so
+    an unlabelled numeric variable is a number, never a guessed choice.
+    """
     q: dict[str, Any] = {"id": qid, "label": label or source, "source": source}
     if value_labels:
         codes = sorted({int(float(k)) for k in value_labels})
@@ -48,6 +53,8 @@ def _choice_or_text(values: pd.Series, label: str, qid: str, source: str,
         return q
     if len(values) == 0:
         q["type"] = "text"
+    elif labelled_format and pd.to_numeric(values, errors="coerce").notna().all():
+        q["type"] = "numeric"
     elif is_int_like(values).all():
         distinct = sorted({int(float(v)) for v in values})
         if len(distinct) <= 12:
@@ -80,8 +87,8 @@ def _multiple(base: str, qid: str, label: str, parts: list[tuple[int, str]],
 
 
 def _draft_by_name(table: pd.DataFrame, labels: dict[str, str],
-                   value_labels: dict[str, dict[Any, str]]) -> tuple[list[dict[str, Any]],
-                                                                     dict[str, Any]]:
+                   value_labels: dict[str, dict[Any, str]], *,
+                   labelled_format: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     headers = [str(h) for h in table.columns]
     cells = {h: cell_text(table.iloc[:, j]) for j, h in enumerate(headers)}
     extra: dict[str, Any] = {"respondent": {}}
@@ -122,7 +129,7 @@ def _draft_by_name(table: pd.DataFrame, labels: dict[str, str],
                                           for i, o in enumerate(opts, start=1) if o]})
             continue
         questions.append(_choice_or_text(values, labels.get(h, ""), identifier(h, taken), h,
-                                         value_labels.get(h)))
+                                         value_labels.get(h), labelled_format=labelled_format))
     return questions, extra
 
 
@@ -196,4 +203,4 @@ def draft_other(table: pd.DataFrame, platform: str) -> tuple[list[dict[str, Any]
         return _draft_qualtrics(table)
     labels = {k: v for k, v in (table.attrs.get("column_labels") or {}).items() if v}
     values = table.attrs.get("value_labels") or {}
-    return _draft_by_name(table, labels, values)
+    return _draft_by_name(table, labels, values, labelled_format=platform in ("spss", "stata"))
