@@ -684,9 +684,10 @@ def provenance(wave: str | Path) -> dict[str, Any]:
         "git_commit": str}``; input files are every file of the wave folder
         except ``interim/``.
     """
-    import hashlib
     import platform
     from importlib import metadata
+
+    from .ingest.wave import file_sha256
 
     folder = Path(wave).resolve()
     software = {"python": platform.python_version()}
@@ -700,7 +701,7 @@ def provenance(wave: str | Path) -> dict[str, Any]:
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
         if p.is_file() and rel.parts[0] != "interim":
-            inputs[rel.as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+            inputs[rel.as_posix()] = file_sha256(p)
     return {"software": software, "inputs": inputs, "git_commit": git_commit(folder)}
 
 

@@ -30,7 +30,7 @@ from ._frame import Layout, SourceInfo, as_attrs, build_frame
 from .detect import PLATFORMS, detect_platform
 from .table import SUFFIXES, read_table
 
-__all__ = ["Wave", "read_export", "read_wave", "load_wave", "resolve_salt", "SALT_ENV"]
+__all__ = ["Wave", "read_export", "read_wave", "load_wave", "resolve_salt", "SALT_ENV", "file_sha256"]
 
 SALT_ENV = "GREENSURVEY_SALT"
 _PROCESS_SALT: list[str] = []
@@ -98,7 +98,8 @@ def _is_wave_folder(folder: Path | None) -> bool:
     return folder is not None and ((folder / "survey.yaml").is_file() or (folder / "raw").is_dir())
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB chunks (raw exports can be large)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -173,7 +174,7 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
     frame = build_frame(table, layout, codebook, file=str(path), salt=salt)
     headers = [str(h) for h in table.columns]
     source = SourceInfo(
-        file=str(path), sha256=_sha256(path), platform=platform, mode=layout.mode,
+        file=str(path), sha256=file_sha256(path), platform=platform, mode=layout.mode,
         encoding=used, n_rows=len(frame), n_columns=len(headers),
         column_map=_column_map(headers, layout), n_dropped=layout.n_dropped)
     frame.attrs = as_attrs(codebook, source)
