@@ -23,13 +23,18 @@ kind             tag               what is matched
 ``landline``     ``[landline]``    ``0`` + 2-3 digit area code + 7-8 digits, or
                                    7-8 digits after a cue (电话/座机/tel)
 ``wechat``       ``[wechat]``      a WeChat ID (letter + 5-19 of ``[-_A-Za-z0-9]``)
-                                   only after a cue (微信/wechat/vx/wx/…)
+                                   only after a cue (微信/wechat/vx/wx/…);
+                                   ``wxid_`` default ids without a cue
 ``qq``           ``[qq]``          5-11 digits after a cue (QQ/扣扣)
 ``postcode``     ``[postcode]``    6 digits after a cue (邮编/邮政编码)
 ===============  ================  ==============================================
 
 Cue-based kinds keep the cue and replace only the identifier, so
-``"微信 abc_123456"`` becomes ``"微信 [wechat]"``.  Numbers that merely look
+``"微信 abc_123456"`` becomes ``"微信 [wechat]"``.  A Latin cue (``vx``,
+``wx``, ``wechat``, ``qq``, ``tel``) counts only as a word of its own: it must
+not be preceded by a letter, digit or ``_``, nor followed by a letter (or, for
+WeChat, by a digit), so platform respondent ids such as the Qualtrics
+``R_b7vxWfK9YNpnXTN`` are never read as "vx" + an ID.  Numbers that merely look
 long (prices such as ``1999元``, year-months such as ``202301``) are left
 alone: identity and card numbers must pass their checksums.
 """
@@ -143,6 +148,11 @@ def _valid_ipv6(value: str) -> bool:
 
 # ---------------------------------------------------------------- patterns
 _CUE_TAIL = r"\s*(?:号码?|id|ID)?\s*(?:[:=是为]|is)?\s*"
+# Latin cues (vx, qq, tel, ...) must stand as words: inside a token such as the
+# Qualtrics response id "R_b7vxWfK9YNpnXTN" two letters are no cue.  \b will not
+# do: in Python regexes CJK characters are word characters too.
+_START = r"(?<![A-Za-z0-9_])"
+_END = r"(?![A-Za-z0-9_])"
 _PATTERNS: dict[str, list[str]] = {
     "email": [r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"],
     "ip": [
@@ -157,13 +167,19 @@ _PATTERNS: dict[str, list[str]] = {
     "mobile": [r"(?<![\d+])(?:(?:\+|00)?86[ \-]?)?1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}(?!\d)"],
     "landline": [
         r"(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}(?!\d)",
-        r"(?i)(?:电话|座机|固话|tel)" + _CUE_TAIL + r"(?P<pii>[2-9]\d{6,7})(?!\d)",
+        r"(?i)(?:电话|座机|固话|" + _START + r"tel(?![A-Za-z_]))" + _CUE_TAIL
+        + r"(?P<pii>[2-9]\d{6,7})(?!\d)",
     ],
     "wechat": [
-        r"(?i)(?<![A-Za-z])(?:微信号?|weixin|wechat|vx|wx|v信|威信|薇信)" + _CUE_TAIL
-        + r"(?P<pii>[A-Za-z][\-_A-Za-z0-9]{5,19})(?![\-_A-Za-z0-9])",
+        r"(?i)(?:微信号?|威信|薇信|" + _START + r"(?:v信|(?:weixin|wechat|vx|wx)(?:\s?id)?" + _END
+        + r"))" + _CUE_TAIL + r"(?P<pii>[A-Za-z][\-_A-Za-z0-9]{5,19})(?![\-_A-Za-z0-9])",
+        # WeChat's own default ids ("wxid_" + letters/digits) need no cue.
+        r"(?i)" + _START + r"(?P<pii>wxid_[A-Za-z0-9]{4,30})" + _END,
     ],
-    "qq": [r"(?i)(?<![A-Za-z])(?:qq|扣扣)" + _CUE_TAIL + r"(?P<pii>[1-9]\d{4,10})(?!\d)"],
+    # "QQ123456789" (cue glued to the number) is common, so digits may follow the
+    # cue directly, but cue and number must make up the whole token.
+    "qq": [r"(?i)(?:扣扣|" + _START + r"qq(?![A-Za-z_]))" + _CUE_TAIL
+           + r"(?P<pii>[1-9]\d{4,10})" + _END],
     "postcode": [r"(?:邮编|邮政编码)" + _CUE_TAIL + r"(?P<pii>\d{6})(?!\d)"],
 }
 _VALIDATORS: dict[str, Callable[[str], bool]] = {
