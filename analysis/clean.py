@@ -227,9 +227,10 @@ def _personal(work: pd.DataFrame, codebook: Codebook, salt: str | None,
         is_ip = col == codebook.respondent.ip
         wanted = "hash" if is_ip else actions.get(col, "drop")
         if wanted == "hash" and salt is None:
-            warnings.warn(f"personal column {col!r} is dropped instead of hashed: no salt given",
-                          DataQualityWarning, stacklevel=3)
-            wanted, why = "drop", "personal column dropped (hashing needs clean(salt=...))"
+            warnings.warn(f"personal column {col!r} is dropped instead of hashed: no salt given "
+                          "(pass clean(salt=...) to hash it)", DataQualityWarning, stacklevel=3)
+            # The audit is read outside Python too (greensurvey clean --audit): no API syntax.
+            wanted, why = "drop", "personal column dropped (hashing needs a salt)"
         elif wanted == "hash":
             why = "personal column replaced by a salted hash"
         else:
@@ -357,6 +358,11 @@ def clean(data: pd.DataFrame, codebook: Codebook | None = None, *,
     salt : str, optional
         Secret for salted hashes of personal columns marked ``hash``; without
         it such columns are dropped (with a :class:`DataQualityWarning`).
+        Also needed when respondent ids look like personal data (they are
+        then replaced by salted hashes).  Platform-generated ids (Qualtrics
+        ``R_...``, 问卷星 序号) never do.  The ``greensurvey`` command passes
+        ``--salt`` or the ``GREENSURVEY_SALT`` environment variable here;
+        :func:`clean` itself reads no environment.
     scrub_text : bool, optional
         Scan free text for personal data; default ``codebook.scan_free_text``.
 

@@ -10,12 +10,23 @@ Subcommands::
     greensurvey synth surveys/<wave>        regenerate the synthetic demo wave
 
 Bad input prints one line (``greensurvey: error: ...``) and exits with 2;
-``--debug`` shows the traceback instead.
+``--debug`` shows the traceback instead.  Hints written for Python callers
+(``pass clean(salt=...)``) are reworded to the command's own options before
+they are printed (:data:`CLI_WORDING`), so every hint can be acted on here.
+
+The salt for pseudonymising respondent ids, IP addresses and personal columns
+comes from ``--salt`` or, preferably (a command-line value is visible in the
+process list and the shell history), the ``GREENSURVEY_SALT`` environment
+variable; ``--salt`` sets that variable for the run, so the ingest, the
+cleaning and the report's notebook kernels all use the same salt.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import os
+import re
 import sys
 import time
 import warnings
@@ -26,8 +37,57 @@ from typing import Any
 
 from . import __version__
 from .errors import SurveyError
+from .ingest.wave import SALT_ENV
 
-__all__ = ["main", "build_parser"]
+__all__ = ["CLI_WORDING", "main", "build_parser"]
+
+#: Python-API wording in hints and warnings -> what a command-line user does
+#: instead, applied in order to every error and warning line the CLI prints.
+CLI_WORDING: tuple[tuple[str, str], ...] = (
+    (r"pass clean\(salt=\.\.\.\)",
+     f"set the {SALT_ENV} environment variable (or pass --salt SECRET)"),
+    (r"clean\(salt=\.\.\.\)", f"a salt ({SALT_ENV} or --salt)"),
+    (r"\s*\(clean\(duplicates=\.\.\.\)\)", ""),
+    # SurveyError drops a hint's final dots, so "encoding=..." may reach us as "encoding=.".
+    (r"pass the right encoding=(?:\.\.\.)?",
+     "pass the right --encoding (or set `encoding:` in survey.yaml)"),
+    (r"or encoding='auto'", "or set `encoding: auto` in survey.yaml"),
+    (r"raise max_iter, loosen tol", "raise --max-iter, loosen --tol"),
+    (r"raise max_iter or loosen tol", "raise --max-iter or loosen --tol"),
+    (r"pass a larger timeout", "pass a larger --timeout"),
+)
+_CLI_WORDING = tuple((re.compile(pattern), text) for pattern, text in CLI_WORDING)
+
+
+def for_cli(text: str) -> str:
+    """``text`` with Python-only advice replaced by the command's options (:data:`CLI_WORDING`)."""
+    for pattern, replacement in _CLI_WORDING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@contextmanager
+def _salt_env(salt: str | None) -> Iterator[None]:
+    """Put ``--salt`` into ``GREENSURVEY_SALT`` for the run (notebook kernels inherit it)."""
+    if salt is None:
+        yield
+        return
+    if not salt.strip():
+        raise SurveyError("--salt is empty", hint=f"pass a non-empty secret, or set {SALT_ENV}")
+    before = os.environ.get(SALT_ENV)
+    os.environ[SALT_ENV] = salt
+    try:
+        yield
+    finally:
+        # main() may run inside a longer-lived process (tests, notebooks): leave no trace.
+        if before is None:
+            os.environ.pop(SALT_ENV, None)
+        else:
+            os.environ[SALT_ENV] = before
+
+
+def _env_salt() -> str | None:
+    return os.environ.get(SALT_ENV) or None
 
 
 @contextmanager
@@ -51,19 +111,19 @@ def _step(label: str, quiet: bool) -> Iterator[None]:
             print(f"  {label}: {elapsed:.1f} s", file=sys.stderr)
 
 
-def _read_and_clean(wave: str, quiet: bool) -> tuple[Any, Any]:
+def _read_and_clean(args: argparse.Namespace) -> tuple[Any, Any]:
     from .clean import clean
     from .ingest import read_wave
 
-    with _step("reading export", quiet):
-        w = read_wave(wave)
-    with _step("cleaning", quiet):
-        result = clean(w.data, w.codebook)
+    with _step("reading export", args.quiet):
+        w = read_wave(args.wave, encoding=args.encoding)
+    with _step("cleaning", args.quiet):
+        result = clean(w.data, w.codebook, salt=_env_salt())
     return w, result
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    w, result = _read_and_clean(args.wave, args.quiet)
+    w, result = _read_and_clean(args)
     src = w.source
     print(f"wave {w.codebook.wave}: {src.n_rows} rows read from {Path(src.file).name} "
           f"({src.platform}, {src.mode} mode, {src.encoding})")
@@ -90,7 +150,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     from .ingest import read_wave
 
     with _step("reading export", args.quiet):
-        w = read_wave(args.path)
+        w = read_wave(args.path, encoding=args.encoding)
     src = w.source
     print(f"file      {src.file}\nplatform  {src.platform}\nmode      {src.mode}\n"
           f"encoding  {src.encoding}\nrows      {src.n_rows}\nsha256    {src.sha256}")
@@ -103,7 +163,7 @@ def _cmd_codebook(args: argparse.Namespace) -> int:
     from .ingest import codebook_yaml, draft_codebook
 
     with _step("drafting codebook", args.quiet):
-        text = codebook_yaml(draft_codebook(args.export))
+        text = codebook_yaml(draft_codebook(args.export, encoding=args.encoding))
     if args.output:
         out = Path(args.output)
         if out.exists() and not args.force:
@@ -119,14 +179,14 @@ def _cmd_weight(args: argparse.Namespace) -> int:
     from .codebook import load_targets
     from .design import SurveyDesign
 
-    w, result = _read_and_clean(args.wave, args.quiet)
+    w, result = _read_and_clean(args)
     if w.targets is None:
         folder = Path(args.wave) if Path(args.wave).is_dir() else Path(args.wave).parent
         targets = load_targets(folder / w.codebook.weighting.targets)
     else:
         targets = w.targets
     with _step("raking", args.quiet):
-        design = SurveyDesign(result.data).rake(targets)
+        design = SurveyDesign(result.data).rake(targets, max_iter=args.max_iter, tol=args.tol)
     info = design.calibrations[-1].info
     state = "converged" if info.converged else "NOT converged"
     print(f"raked {design.n} respondents to {', '.join(targets.margins)}: {state} after "
@@ -154,14 +214,49 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: Any = None, line: str | None = None) -> None:
-    print(f"greensurvey: warning: {message}", file=sys.stderr)
+    print(f"greensurvey: warning: {for_cli(str(message))}", file=sys.stderr)
+
+
+def _encoding(value: str) -> str:
+    if value != "auto":
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise argparse.ArgumentTypeError(
+                f"unknown encoding {value!r}: use a Python codec name such as utf-8 or "
+                "gb18030, or auto") from None
+    return value
+
+
+def _add_encoding(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", type=_encoding, default="auto", metavar="CODEC",
+                   help="text encoding of a CSV/TSV export (e.g. gb18030); default: "
+                        "survey.yaml's `encoding:`, else detected")
+
+
+def _add_salt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--salt", metavar="SECRET",
+                   help=f"secret for the salted hashes of respondent ids, IP addresses and "
+                        f"personal columns; prefer the {SALT_ENV} environment variable (a "
+                        f"command-line value shows in the process list and shell history)")
+
+
+_EPILOG = f"""\
+environment:
+  {SALT_ENV}    secret for salted hashes (respondent ids that look like personal
+                      data, IP addresses, personal columns marked `hash`); --salt
+                      overrides it for one run. Without it the IP hash uses a salt
+                      kept in <wave>/interim/.salt, and cleaning stops when
+                      respondent ids look like personal data.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for docs and tests)."""
     p = argparse.ArgumentParser(
         prog="greensurvey",
-        description="Reproducible, design-based analysis of green-consumption surveys.")
+        description="Reproducible, design-based analysis of green-consumption surveys.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"greensurvey {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -170,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clean", help="ingest and clean a wave, print the exclusion funnel")
     c.add_argument("wave", help="wave folder (with survey.yaml and raw/), survey.yaml, or export")
     c.add_argument("--audit", metavar="CSV", help="also write the audit table to this CSV")
+    _add_salt(c)
+    _add_encoding(c)
     c.set_defaults(func=_cmd_clean)
 
     r = sub.add_parser("report", help="execute the notebooks and render the HTML report")
@@ -177,21 +274,29 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--language", choices=["zh", "en"], default="zh")
     r.add_argument("--output", metavar="DIR", help="default: reports/<wave>/")
     r.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    _add_salt(r)
     r.set_defaults(func=_cmd_report)
 
     i = sub.add_parser("inspect", help="detect platform, mode and encoding of an export")
     i.add_argument("path")
     i.add_argument("--language", choices=["zh", "en"], default="zh")
+    _add_encoding(i)
     i.set_defaults(func=_cmd_inspect)
 
     d = sub.add_parser("codebook", help="draft a survey.yaml from a raw export")
     d.add_argument("export")
     d.add_argument("-o", "--output", metavar="YAML")
     d.add_argument("--force", action="store_true")
+    _add_encoding(d)
     d.set_defaults(func=_cmd_codebook)
 
     w = sub.add_parser("weight", help="clean and rake a wave to its targets, print diagnostics")
     w.add_argument("wave")
+    w.add_argument("--max-iter", type=int, default=50, help="raking iterations (default 50)")
+    w.add_argument("--tol", type=float, default=1e-7,
+                   help="raking tolerance: largest relative margin error (default 1e-7)")
+    _add_salt(w)
+    _add_encoding(w)
     w.set_defaults(func=_cmd_weight)
 
     s = sub.add_parser("synth", help="regenerate the synthetic demo wave")
@@ -209,11 +314,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One line per warning, like errors; the source line is noise for users.
         warnings.showwarning = _show_warning
     try:
-        return func(args)
+        with _salt_env(getattr(args, "salt", None)):
+            return func(args)
     except SurveyError as exc:
         if args.debug:
             raise
-        print(f"greensurvey: error: {exc}", file=sys.stderr)
+        print(f"greensurvey: error: {for_cli(str(exc))}", file=sys.stderr)
         return 2
     except (OSError, UnicodeError) as exc:
         if args.debug:
