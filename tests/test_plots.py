@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import random
 import warnings
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib import font_manager, ft2font
 from matplotlib.container import BarContainer
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.ticker import PercentFormatter
@@ -42,15 +46,145 @@ def _render_strict(fig) -> None:
             fig.savefig(io.BytesIO(), format=fmt)
 
 
-def test_cjk_font_is_found_and_is_a_cjk_file():
+def _clear_font_caches() -> None:
+    """Forget findfont's answers and open font files, as a fresh process would."""
+    font_manager.fontManager._findfont_cached.cache_clear()
+    font_manager._get_font.cache_clear()
+
+
+@pytest.fixture
+def fresh_fonts():
+    """Font look-ups start and end with empty caches (reordering the list is not seen by them)."""
+    _clear_font_caches()
+    yield
+    _clear_font_caches()
+
+
+def _face_of(font: _fonts.CjkFont):
+    """The font-manager entry of the face the package reports."""
+    hits = [e for e in font_manager.fontManager.ttflist
+            if e.name == font.family and os.path.realpath(e.fname) == font.path
+            and getattr(e, "index", 0) == font.index]
+    assert hits, f"{font} is not a face matplotlib knows"
+    return hits[0]
+
+
+def _assert_regular_and_used(font: _fonts.CjkFont) -> None:
+    """The reported face is the family's regular face, covers Chinese, and is what matplotlib uses."""
+    face = _face_of(font)
+    family = [e for e in font_manager.fontManager.ttflist if e.name == font.family]
+    assert _fonts._face_score(face) == min(_fonts._face_score(e) for e in family)
+    if any(e.style == "normal" and e.weight in (400, "normal", "regular") for e in family):
+        assert face.style == "normal"
+        assert face.weight in (400, "normal", "regular")
+    # what a normal-weight label asks for, with the family named and through rcParams
+    for props in (FontProperties(family=[font.family]), FontProperties(family=["sans-serif"])):
+        used = findfont(props, fallback_to_default=False)
+        assert used == font.path, props
+        assert getattr(used, "face_index", font.index) == font.index, props
+    assert _fonts._covers_chinese(font.path, font.index)
+
+
+def test_cjk_font_is_the_regular_face_matplotlib_uses(fresh_fonts):
     font = _fonts.setup_cjk_fonts()
-    assert "CJK" in font.family or "Hei" in font.family or "SC" in font.family
-    used = findfont(FontProperties(family=["sans-serif"]))
-    assert used == font.path
-    assert _fonts._covers_chinese(str(used))
+    assert font.family in _fonts.CJK_FAMILIES
+    _assert_regular_and_used(font)
 
 
-def test_chinese_labels_render_without_missing_glyph_warnings(shares):
+def _bold_first(entries: list) -> list:
+    return sorted(entries, key=lambda e: -font_manager._normalize_weight(e.weight))
+
+
+ORDERS = {"as-is": list, "reversed": lambda x: x[::-1], "bold-first": _bold_first,
+          **{f"shuffled-{seed}": (lambda x, seed=seed: random.Random(seed).sample(x, len(x)))
+             for seed in range(10)}}
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_reported_face_does_not_depend_on_registration_order(order, monkeypatch, fresh_fonts):
+    """A fresh machine listed NotoSansCJK-Bold.ttc first: the face must still be the regular one.
+
+    Same family, file and face on every order (not merely a consistent one).
+    """
+    reference = _fonts.setup_cjk_fonts()
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        ORDERS[order](list(font_manager.fontManager.ttflist)))
+    _clear_font_caches()
+    font = _fonts.setup_cjk_fonts()
+    assert font == reference
+    _assert_regular_and_used(font)
+    assert _fonts.setup_cjk_fonts() == font  # idempotent
+
+
+def test_twin_files_of_the_family_do_not_change_the_reported_face(tmp_path, monkeypatch,
+                                                                  fresh_fonts):
+    """A bold and an italic copy and a second regular file listed ahead of the real one.
+
+    The regular twin scores the same as the reported face, so only the
+    package moving its face ahead makes ``findfont`` agree with it.
+    """
+    import dataclasses
+    import shutil
+
+    font = _fonts.setup_cjk_fonts()
+    face = _face_of(font)
+    twins = []
+    for name, change in [("Twin-Bold", {"weight": 700}), ("Twin-Italic", {"style": "italic"}),
+                         ("Twin-Regular", {})]:
+        path = tmp_path / f"{name}{Path(font.path).suffix}"
+        shutil.copyfile(font.path, path)
+        twins.append(dataclasses.replace(face, fname=str(path), **change))
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [*twins, *font_manager.fontManager.ttflist])
+    _clear_font_caches()
+    again = _fonts.setup_cjk_fonts()
+    assert again == font
+    _assert_regular_and_used(again)
+
+
+@pytest.mark.parametrize("hash_seed", ["0", "1", "2"])
+def test_fresh_process_with_empty_matplotlib_cache(hash_seed, tmp_path, fresh_fonts):
+    """What a new machine sees: matplotlib rebuilds its font list from an unordered set of files.
+
+    The order of that list follows the string-hash seed (on the machine
+    this was written on, seeds 0 and 1 listed NotoSansCJK-Bold.ttc first and
+    seed 2 the regular file), so a few seeds cover both orders; every one
+    must report this process's face.
+    """
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, os\n"
+        "from matplotlib.font_manager import FontProperties, findfont, fontManager\n"
+        "from analysis import _fonts\n"
+        "f = _fonts.setup_cjk_fonts()\n"
+        "used = findfont(FontProperties(family=[f.family]), fallback_to_default=False)\n"
+        "face = [e for e in fontManager.ttflist if e.name == f.family\n"
+        "        and os.path.realpath(e.fname) == f.path\n"
+        "        and getattr(e, 'index', 0) == f.index][0]\n"
+        "print(json.dumps({'family': f.family, 'path': f.path, 'index': f.index,\n"
+        "                  'used': [str(used), getattr(used, 'face_index', f.index)],\n"
+        "                  'style': face.style, 'weight': face.weight}))\n")
+    root = Path(_fonts.__file__).resolve().parents[1]
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "PYTHONHASHSEED": hash_seed,
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    env.pop("GREENSURVEY_CJK_FONT", None)
+    # cwd outside the checkout: `python -c` imports from the cwd first
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.splitlines()[-1])
+    assert got["used"] == [got["path"], got["index"]]
+    assert (got["style"], got["weight"]) == ("normal", 400)
+    assert _fonts._covers_chinese(got["path"], got["index"])
+    if "GREENSURVEY_CJK_FONT" not in os.environ:
+        here = _fonts.setup_cjk_fonts()
+        assert (got["family"], got["path"], got["index"]) == (here.family, here.path, here.index)
+
+
+def test_chinese_labels_render_without_missing_glyph_warnings(shares, fresh_fonts):
     w, u = shares
     fig = plots.plot_shares(w, u, labels=CHINESE, title={"zh": "信息渠道（加权 vs 未加权）"},
                             language="zh")
@@ -58,15 +192,19 @@ def test_chinese_labels_render_without_missing_glyph_warnings(shares):
     ax = fig.axes[0]
     labels = [tick.get_text() for tick in ax.get_yticklabels()]
     assert set(labels) == set(CHINESE.values())
-    # Every Chinese label resolves to the CJK font file, not DejaVu Sans.
+    # Every Chinese label is drawn with the reported face, which has its glyphs.
+    font = _fonts.setup_cjk_fonts()
     for tick in ax.get_yticklabels():
-        assert "CJK" in findfont(tick.get_fontproperties()) or \
-            findfont(tick.get_fontproperties()) == _fonts.setup_cjk_fonts().path
+        used = findfont(tick.get_fontproperties(), fallback_to_default=False)
+        assert (used, getattr(used, "face_index", font.index)) == (font.path, font.index)
+        face = ft2font.FT2Font(used, face_index=font.index)
+        assert all(face.get_char_index(ord(ch)) for ch in tick.get_text() if ord(ch) > 127)
 
 
-def test_setup_fails_with_install_hint_when_no_cjk_font(monkeypatch):
+def test_setup_fails_with_install_hint_when_no_cjk_font(monkeypatch, fresh_fonts):
     monkeypatch.delenv("GREENSURVEY_CJK_FONT", raising=False)
-    monkeypatch.setattr(_fonts, "_families", lambda: {"DejaVu Sans": "/x/DejaVuSans.ttf"})
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [e for e in font_manager.fontManager.ttflist if e.name == "DejaVu Sans"])
     monkeypatch.setattr(_fonts, "CJK_FONT_PATHS", ())
     monkeypatch.setattr(_fonts, "_fc_list_paths", lambda: [])
     monkeypatch.setattr(_fonts, "_packaged_font", lambda: None)
