@@ -44,6 +44,8 @@ _STRING = re.compile(r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')")
 # An R-style name: starts like an identifier and may contain dots.
 _TOKEN = re.compile(r"(?<![\w.])([^\W\d][\w.]*)")
 _QUOTED = re.compile(r"""Q\((["'])(.*?)\1\)""")
+# Any token that may name a column (CJK names included), for dtype conversion.
+_NAME = re.compile(r"[^\W\d][\w.]*")
 
 
 @dataclass(frozen=True)
@@ -142,17 +144,55 @@ def _restore(name: str, rename: dict[str, str]) -> str:
     return name
 
 
-def _patsy_safe(frame: pd.DataFrame, formula: str) -> pd.DataFrame:
-    """Nullable numeric/boolean columns named in ``formula`` as float64 with NaN.
+def _formula_names(formula: str) -> set[str]:
+    """Every name-like token of ``formula``, plus the contents of ``Q("...")``."""
+    tokens = _NAME.findall(formula)
+    # "x.astype(int)" names column x; "api.stu" may be a column itself.
+    names = set(tokens) | {part for t in tokens for part in t.split(".")}
+    names.update(m.group(2) for m in _QUOTED.finditer(formula))
+    return names
 
-    patsy cannot read pandas' nullable dtypes (``boolean``, ``Int64``,
-    ``Float64``), which is how select-all options and counts are stored.
+
+def _patsy_column(col: pd.Series) -> np.ndarray | None:
+    """``col`` in a dtype patsy reads with the same meaning, or None if it reads it as is.
+
+    Nullable ``boolean``/``Int64``/``Float64`` become float64 (``<NA>`` -> NaN, a
+    missing value, so the row is dropped as for NaN, never read as False); the
+    ``string`` dtypes and object columns holding ``pd.NA`` become object arrays
+    with NaN, which patsy treats as missing (``pd.NA`` makes it raise).
+    Categoricals are left alone: patsy keeps their level order.
     """
-    names = set(re.findall(r"[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*", formula))
-    convert = {c: frame[c].astype("float64") for c in frame.columns
-               if c in names and isinstance(frame[c].dtype, pd.api.extensions.ExtensionDtype)
-               and (pd.api.types.is_bool_dtype(frame[c].dtype)
-                    or pd.api.types.is_numeric_dtype(frame[c].dtype))}
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return None
+    if isinstance(dtype, pd.StringDtype):
+        return col.to_numpy(dtype=object, na_value=np.nan)
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            return col.to_numpy(dtype="float64", na_value=np.nan)
+        return None
+    if pd.api.types.is_object_dtype(dtype):
+        missing = col.isna().to_numpy()
+        if missing.any():
+            values = col.to_numpy(dtype=object, copy=True)
+            values[missing] = np.nan
+            return values
+    return None
+
+
+def _patsy_safe(frame: pd.DataFrame, names: set[str]) -> pd.DataFrame:
+    """``frame`` with the columns in ``names`` converted by :func:`_patsy_column`.
+
+    Only the formula's columns are touched, so wide survey frames cost nothing
+    extra; the result is a new frame (the caller's data is never modified).
+    """
+    convert = {}
+    for c in frame.columns:
+        if c in names:
+            new = _patsy_column(frame[c])
+            if new is not None:
+                # An explicit dtype: pandas would re-infer "str" from object strings.
+                convert[c] = pd.Series(new, index=frame.index, dtype=new.dtype)
     return frame.assign(**convert) if convert else frame
 
 
@@ -167,7 +207,7 @@ def _prepare(formula: str, data: pd.DataFrame) -> tuple[str, dict[str, str], pd.
         # Add aliases beside the originals so Q("a.b") keeps working too.
         aliases = pd.DataFrame({v: frame[k] for k, v in rename.items()}, index=frame.index)
         frame = pd.concat([frame, aliases], axis=1)
-    return rewritten, rename, _patsy_safe(frame, rewritten + " " + formula)
+    return rewritten, rename, _patsy_safe(frame, _formula_names(rewritten + " " + formula))
 
 
 def _column_variables(info: Any, rename: dict[str, str]) -> dict[str, list[str]]:
@@ -326,7 +366,7 @@ def new_design_matrix(frame: ModelFrame, newdata: pd.DataFrame) -> tuple[np.ndar
     if present:
         aliases = pd.DataFrame({v: renamed[k] for k, v in present.items()}, index=renamed.index)
         renamed = pd.concat([renamed, aliases], axis=1)
-    renamed = _patsy_safe(renamed, " ".join(renamed.columns))
+    renamed = _patsy_safe(renamed, _formula_names(frame.formula) | set(present.values()))
     try:
         (xmat,) = patsy.build_design_matrices([frame.rhs_info], renamed,
                                               return_type="dataframe", NA_action="drop")

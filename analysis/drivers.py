@@ -73,15 +73,41 @@ def _effects(data: pd.DataFrame, variable: str) -> list[_Effect]:
 
 
 def _set(frame: pd.DataFrame, variable: str, value: Any) -> pd.DataFrame:
+    """``frame`` with every row of ``variable`` set to ``value``, in the column's own dtype.
+
+    Keeping the dtype (nullable boolean stays ``boolean``, a categorical keeps its
+    categories) makes the counterfactual read exactly as the fitted column did.
+    """
     col = frame[variable]
+    n = len(frame)
     if isinstance(col.dtype, pd.CategoricalDtype):
-        new = pd.Categorical([value] * len(frame), categories=col.cat.categories,
-                             ordered=col.cat.ordered)
-    elif pd.api.types.is_bool_dtype(col):
-        new = np.full(len(frame), bool(value))
+        categories = col.cat.categories
+        if value not in categories:
+            raise ModelError(f"{value!r} is not a level of {variable!r}", column=variable,
+                             hint=f"use one of {list(categories)}")
+        code = categories.get_loc(value)
+        new: Any = pd.Categorical.from_codes(np.full(n, code), dtype=col.dtype)
     else:
-        new = pd.Series([value] * len(frame), index=frame.index, dtype=col.dtype)
+        # numpy would read any non-empty string ("no" too) as True: accept bools and 0/1.
+        binary = pd.api.types.is_bool_dtype(col.dtype)
+        ok = not binary or (isinstance(value, (bool, np.bool_, int, float, np.number))
+                            and value in (0, 1))
+        try:
+            if not ok:
+                raise ValueError
+            new = pd.array(np.full(n, value), dtype=col.dtype)
+        except (TypeError, ValueError):
+            raise ModelError(f"cannot set {variable!r} ({col.dtype}) to {value!r}",
+                             column=variable,
+                             hint="give a value of the column's type, e.g. True/False for "
+                                  "a yes/no option") from None
     return frame.assign(**{variable: new})
+
+
+def _group_indicators(col: pd.Series, labels: list[Any]) -> np.ndarray:
+    """n x len(labels) membership matrix; missing values belong to no group."""
+    return np.column_stack([col.eq(lev).to_numpy(dtype=bool, na_value=False)
+                            for lev in labels])
 
 
 class _Model:
@@ -357,7 +383,7 @@ def predicted_probabilities(result: Any, by: str | None = None,
         col = model.design.data[by].iloc[model.rows].reset_index(drop=True)
         labels = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
                   else sorted(col.dropna().unique().tolist()))
-        groups = np.column_stack([(col == lev).to_numpy() for lev in labels])
+        groups = _group_indicators(col, labels)
     wg = model.w[:, None] * groups
     W = wg.sum(axis=0)
     if np.any(W <= 0):
