@@ -55,6 +55,7 @@ CLI_WORDING: tuple[tuple[str, str], ...] = (
     (r"raise max_iter, loosen tol", "raise --max-iter, loosen --tol"),
     (r"raise max_iter or loosen tol", "raise --max-iter or loosen --tol"),
     (r"pass a larger timeout", "pass a larger --timeout"),
+    (r"pass notebooks_dir= or set", "pass --notebooks DIR or set"),
 )
 _CLI_WORDING = tuple((re.compile(pattern), text) for pattern, text in CLI_WORDING)
 
@@ -141,7 +142,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     with _step("building report", args.quiet):
         res = build_report(args.wave, output_dir=args.output, language=args.language,
-                           timeout=args.timeout)
+                           timeout=args.timeout, notebooks_dir=args.notebooks)
     print(res.summary() if hasattr(res, "summary") else res)
     return 0
 
@@ -274,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--language", choices=["zh", "en"], default="zh")
     r.add_argument("--output", metavar="DIR", help="default: reports/<wave>/")
     r.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    r.add_argument("--notebooks", metavar="DIR",
+                   help="folder of the NN-*.py notebooks; default: $GREENSURVEY_NOTEBOOKS, "
+                        "else notebooks/ beside surveys/, else ./notebooks")
     _add_salt(r)
     r.set_defaults(func=_cmd_report)
 

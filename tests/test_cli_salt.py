@@ -185,3 +185,37 @@ def test_cli_wording_leaves_no_python_argument(text):
     out = for_cli(text)
     assert not re.search(r"\w+\([a-z_]+=|\b(max_iter|tol|encoding)=", out), out
     assert out != text
+
+
+def test_report_notebooks_folder_can_be_named_on_the_command_line(tmp_path, capsys, monkeypatch):
+    wave = _wave(tmp_path, IDS)
+    monkeypatch.delenv("GREENSURVEY_NOTEBOOKS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "report", str(wave), "--output", str(tmp_path / "out"))
+    assert code == 2
+    assert "notebooks folder not found" in err
+    assert "--notebooks DIR" in err
+    assert "notebooks_dir=" not in err
+    empty = tmp_path / "nb"
+    empty.mkdir()
+    code, _, err = _run(capsys, "report", str(wave), "--notebooks", str(empty))
+    assert code == 2
+    assert "no notebooks named NN-<topic>.py" in err
+    assert str(empty) in err
+
+
+def test_report_salt_reaches_the_notebook_kernels_environment(capsys, monkeypatch):
+    """Kernels inherit os.environ, so --salt must be in it while build_report runs."""
+    import analysis.report
+
+    seen = []
+
+    def fake_build_report(wave, **kw):
+        seen.append(os.environ.get("GREENSURVEY_SALT"))
+        return "report written"
+
+    monkeypatch.setattr(analysis.report, "build_report", fake_build_report)
+    code, out, _ = _run(capsys, "report", "surveys/x", "--salt", "pepper")
+    assert (code, out.strip()) == (0, "report written")
+    assert seen == ["pepper"]
+    assert "GREENSURVEY_SALT" not in os.environ
