@@ -75,6 +75,10 @@ class Stage:
         Product of the sampling fractions of the enclosing units.
     first_row : ndarray of int64, shape (n_strata,)
         First row of each stratum, used to name it in messages.
+    units : ndarray of float, shape (n_clusters,), optional
+        Frequency weights of a stage whose rows are its units: row ``c``
+        stands for ``units[c]`` identical units, so ``n_psu`` counts units and
+        the variance sums over them (``None``: one unit per cluster).
     """
 
     cluster: np.ndarray
@@ -86,6 +90,7 @@ class Stage:
     multiplier: np.ndarray
     first_row: np.ndarray
     stratum_code: np.ndarray = field(repr=False)
+    units: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_clusters(self) -> int:
@@ -102,6 +107,12 @@ class Stage:
             f = np.where(np.isinf(self.popsize), 1.0,
                          (self.popsize - self.n_psu) / self.popsize)
         return f
+
+    def count_clusters(self, rows: np.ndarray) -> int:
+        """Sampled clusters (units, with frequency weights) holding any of ``rows``."""
+        if self.units is not None:  # each row is a cluster of units[row] units
+            return int(round(float(self.units[rows].sum())))
+        return int(np.count_nonzero(np.bincount(self.cluster[rows], minlength=self.n_clusters)))
 
     @property
     def lonely(self) -> np.ndarray:
@@ -196,6 +207,7 @@ def build_structure(
     fpc: Sequence[str],
     nest: bool,
     lonely_psu: str,
+    freq: np.ndarray | None = None,
 ) -> DesignStructure:
     """Factorise strata/PSU/fpc columns into per-stage codes (R's ``svydesign``).
 
@@ -210,6 +222,11 @@ def build_structure(
     lonely_psu : str
         One of :data:`LONELY_PSU_RULES`; ``"fail"`` raises on a lonely PSU and
         the other rules warn once.
+    freq : ndarray, shape (n,), optional
+        Frequency weights (whole numbers >= 1): row ``i`` stands for
+        ``freq[i]`` identical respondents.  Without ``psu`` they are the units
+        of the single stage (``n_psu`` per stratum is ``sum(freq)``); with
+        ``psu`` the copies stay in their row's cluster and change nothing here.
 
     Returns
     -------
@@ -272,7 +289,9 @@ def build_structure(
                 hint="pass nest=True if PSU ids repeat across strata" if i == 0
                 else "make stage ids unique within their stratum",
             )
-        n_psu = np.bincount(cluster_stratum, minlength=n_strata).astype(np.int64)
+        units = freq if (identity and freq is not None) else None
+        n_psu = np.bincount(cluster_stratum, weights=units, minlength=n_strata)
+        n_psu = np.rint(n_psu).astype(np.int64)
         first_h = _first_rows(stratum, n_strata)
         popsize = np.full(n_strata, np.inf)
         if fpcm is not None and np.isfinite(fpcm[:, i]).any():
@@ -301,7 +320,8 @@ def build_structure(
         multiplier = prev_mult_row[first_h]
         stages.append(Stage(cluster=cluster, identity=identity, cluster_stratum=cluster_stratum,
                             n_psu=n_psu, popsize=popsize, parent=parent, multiplier=multiplier,
-                            first_row=first_h, stratum_code=stratum))
+                            first_row=first_h, stratum_code=stratum,
+                            units=None if units is None else np.asarray(units, dtype="float64")))
         with np.errstate(divide="ignore", invalid="ignore"):
             frac = np.where(np.isinf(popsize), 0.0, n_psu / popsize)
         prev_mult_row = prev_mult_row * frac[stratum]
@@ -429,12 +449,18 @@ def _stage_weights(st: Stage, rule: str, present: np.ndarray | None) -> tuple[np
 
 def _stage_vcov(st: Stage, totals: np.ndarray | sparse.csr_matrix, rule: str,
                 present: np.ndarray | None) -> np.ndarray:
-    """One stage's contribution from its cluster totals (C x K)."""
+    """One stage's contribution from its cluster totals (C x K).
+
+    With frequency weights a row's total ``T_c`` is ``units_c`` equal unit
+    totals ``T_c / units_c``, so the sum over units of squared deviations is
+    ``sum_c units_c (T_c / units_c - mean_h)^2`` with ``n_h = sum units``.
+    """
     scale, centred = _stage_weights(st, rule, present)
     h = st.cluster_stratum
+    units = st.units
     if sparse.issparse(totals):
-        # sum_c s_c T_c T_c' - sum_h s_h/n_h S_h S_h' (no dense C x K matrix)
-        s_c = scale[h]
+        # sum_c s_c T_c T_c' / u_c - sum_h s_h/n_h S_h S_h' (no dense C x K matrix)
+        s_c = scale[h] if units is None else scale[h] / units
         ind = sparse.csr_matrix((np.ones(st.n_clusters), (h, np.arange(st.n_clusters))),
                                 shape=(st.n_strata, st.n_clusters))
         strat_tot = ind @ totals
@@ -448,8 +474,12 @@ def _stage_vcov(st: Stage, totals: np.ndarray | sparse.csr_matrix, rule: str,
     for j in range(k):
         means[:, j] = np.bincount(h, weights=totals[:, j], minlength=st.n_strata) / st.n_psu
     means[~centred] = 0.0
-    dev = totals - means[h]
-    dev *= np.sqrt(scale)[h][:, None]
+    if units is None:
+        dev = totals - means[h]
+        dev *= np.sqrt(scale)[h][:, None]
+    else:
+        dev = totals / units[:, None] - means[h]
+        dev *= np.sqrt(scale[h] * units)[:, None]
     return dev.T @ dev
 
 

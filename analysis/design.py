@@ -15,6 +15,7 @@ use R's ``svrVar``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,8 +24,14 @@ import pandas as pd
 
 from . import _variance
 from ._docstrings import fill_doc
-from ._validation import as_column_list, check_argument, check_columns, check_weights
-from .errors import DesignError, WeightError
+from ._validation import (
+    as_column_list,
+    check_argument,
+    check_columns,
+    check_weights,
+    format_rows,
+)
+from .errors import DataQualityWarning, DesignError, WeightError
 from .results import ContrastResult, SurveyResult
 
 __all__ = ["SurveyDesign"]
@@ -59,6 +66,16 @@ class SurveyDesign:
         ``options(survey.lonely.psu=)``): raise, drop its contribution, centre
         it at the grand mean, replace it by the average of the other strata,
         or treat it as sampled with certainty.
+    freq_weights : str, optional
+        Frequency-weight column (Stata's ``fweight``): row ``i`` stands for
+        ``f_i`` identical respondents, e.g. a table of counts.  Every estimate
+        and standard error equals the one on the expanded rows (each row
+        repeated ``f_i`` times) with the same design: the variance sums over
+        the ``sum(f)`` units (per stratum), and :meth:`degf` counts them.
+        With ``weights`` as well, each of the ``f_i`` units carries the
+        sampling weight ``w_i``, so :attr:`weights` holds ``w_i * f_i``.  With
+        ``psu`` the copies stay in their row's cluster (cluster totals, and so
+        the variance and df, are those of the expanded rows).
 
     Raises
     ------
@@ -66,14 +83,25 @@ class SurveyDesign:
         Unknown columns, missing strata/PSU/fpc values, PSUs not nested in
         strata (hint: ``nest=True``), fpc inconsistent with the sample.
     WeightError
-        Missing, infinite, zero or negative weights (the rows are listed).
+        Missing, infinite, zero or negative weights (the rows are listed);
+        frequency weights that are not whole numbers >= 1.
     LonelyPSUError
         A stratum with one PSU under ``lonely_psu="fail"`` (the stratum is named).
+
+    Warns
+    -----
+    DataQualityWarning
+        ``weights`` look like cell counts of a small table (whole numbers, not
+        all equal, at least 5 on average, at most 1000 rows): sampling weights give
+        standard errors for only ``n`` rows.  Pass them as ``freq_weights``.
 
     Examples
     --------
     >>> d = SurveyDesign(apistrat, weights="pw", strata="stype", fpc="fpc")  # doctest: +SKIP
     >>> d.mean("api00").summary_frame()                                    # doctest: +SKIP
+    >>> table = pd.DataFrame({"buy": [1, 1, 0, 0], "city": ["a", "b", "a", "b"],
+    ...                       "n": [120, 80, 300, 500]})                   # doctest: +SKIP
+    >>> SurveyDesign(table, freq_weights="n").proportion("buy")            # doctest: +SKIP
     """
 
     # ------------------------------------------------------------------ construction
@@ -86,16 +114,25 @@ class SurveyDesign:
         fpc: str | Sequence[str] | None = None,
         nest: bool = False,
         lonely_psu: str = "fail",
+        freq_weights: str | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise TypeError(f"`data` must be a pandas DataFrame, not {type(data).__name__}")
         check_argument("lonely_psu", _variance.LONELY_PSU_RULES, lonely_psu)
         if weights is not None and not isinstance(weights, str):
             raise TypeError(f"`weights` must be a column name or None, not {weights!r}")
+        if freq_weights is not None and not isinstance(freq_weights, str):
+            raise TypeError(f"`freq_weights` must be a column name or None, not {freq_weights!r}")
+        if freq_weights is not None and freq_weights == weights:
+            raise DesignError(f"column {freq_weights!r} is given as both `weights` and "
+                              "`freq_weights`", column=freq_weights,
+                              hint="counts of identical rows go in freq_weights only; weights= "
+                                   "is for sampling weights per respondent")
         strata_cols = as_column_list("strata", strata)
         psu_cols = as_column_list("psu", psu)
         fpc_cols = as_column_list("fpc", fpc)
         check_columns(data, [weights] if weights else [], "weights")
+        check_columns(data, [freq_weights] if freq_weights else [], "freq_weights")
         check_columns(data, strata_cols, "strata")
         check_columns(data, psu_cols, "psu")
         check_columns(data, fpc_cols, "fpc")
@@ -110,17 +147,23 @@ class SurveyDesign:
                                   column=weights, hint="convert the weights to float")
             w = check_weights(col.to_numpy(dtype="float64", na_value=np.nan), data.index,
                               name=weights)
+            if freq_weights is None:
+                _warn_if_counts(w, weights)
+        freq = None if freq_weights is None else _freq_counts(data, freq_weights)
         if psu_cols and data[psu_cols[0]].nunique() == 1 and not (nest and strata_cols):
             raise DesignError("the design has only one primary sampling unit",
                               column=psu_cols[0], hint="check the psu column, or pass psu=None")
         structure = _variance.build_structure(data, strata=strata_cols, psu=psu_cols,
-                                              fpc=fpc_cols, nest=bool(nest), lonely_psu=lonely_psu)
+                                              fpc=fpc_cols, nest=bool(nest), lonely_psu=lonely_psu,
+                                              freq=freq)
         if weights is None and fpc_cols:
             w = _variance.fpc_weights(structure)
+        if freq is not None:
+            w = w * freq  # the row's f units each carry the sampling weight
         self._init(data=data, weights=w, weight_column=weights, strata_columns=strata_cols,
                    psu_columns=psu_cols, fpc_columns=fpc_cols, nest=bool(nest),
                    lonely_psu=lonely_psu, structure=structure, calibrations=(), domain=None,
-                   replicate=None)
+                   replicate=None, freq_weight_column=freq_weights, freq=freq)
 
     def _init(self, **state: Any) -> None:
         for key, value in state.items():
@@ -132,7 +175,7 @@ class SurveyDesign:
         """A new design with some state replaced (structure shared, nothing copied)."""
         keys = ("data", "weights", "weight_column", "strata_columns", "psu_columns",
                 "fpc_columns", "nest", "lonely_psu", "structure", "calibrations", "domain",
-                "replicate")
+                "replicate", "freq_weight_column", "freq")
         state = {k: getattr(self, "_" + k) for k in keys}
         state.update(changes)
         new = object.__new__(type(self))
@@ -155,7 +198,11 @@ class SurveyDesign:
 
     @property
     def weights(self) -> np.ndarray:
-        """Analysis weights (float64; zero outside a subset's domain)."""
+        """Analysis weights of the rows (float64; zero outside a subset's domain).
+
+        With frequency weights a row's weight is the total of its units:
+        sampling weight (1 without ``weights``) times the count.
+        """
         return self._weights
 
     @property
@@ -167,6 +214,21 @@ class SurveyDesign:
     def weight_column(self) -> str | None:
         """Name of the weight column the design was built from (None: all 1)."""
         return self._weight_column
+
+    @property
+    def freq_weight_column(self) -> str | None:
+        """Name of the frequency-weight (count) column, or None."""
+        return self._freq_weight_column
+
+    @property
+    def freq_weights(self) -> np.ndarray:
+        """Respondents each row stands for (float64; all 1 without ``freq_weights``)."""
+        return np.ones(self.n) if self._freq is None else self._freq
+
+    @property
+    def n_units(self) -> int:
+        """Number of respondents, ``sum(freq_weights)`` (:attr:`n` without them)."""
+        return self.n if self._freq is None else int(round(float(self._freq.sum())))
 
     @property
     def strata_columns(self) -> list[str]:
@@ -190,7 +252,7 @@ class SurveyDesign:
 
     @property
     def n(self) -> int:
-        """Number of rows (respondents), including rows outside a subset."""
+        """Number of rows, including rows outside a subset (respondents: :attr:`n_units`)."""
         return len(self._data)
 
     @property
@@ -269,6 +331,8 @@ class SurveyDesign:
                 parts.append(f"fpc={self._fpc_columns}")
             parts.append(f"lonely_psu={self._lonely_psu!r}")
         parts.append(f"weights={self._weight_column!r}")
+        if self._freq_weight_column is not None:
+            parts.append(f"freq_weights={self._freq_weight_column!r} ({self.n_units} units)")
         if self._domain is not None:
             parts.append(f"domain of {int(self._domain.sum())} rows")
         if self._calibrations:
@@ -341,8 +405,7 @@ class SurveyDesign:
             or a value has the wrong length.
         """
         protected = set(self._strata_columns) | set(self._psu_columns) | set(self._fpc_columns)
-        if self._weight_column:
-            protected.add(self._weight_column)
+        protected |= {c for c in (self._weight_column, self._freq_weight_column) if c}
         clash = sorted(protected & set(columns))
         if clash:
             raise DesignError(f"update() cannot replace design column(s) {clash}", column=clash[0],
@@ -499,7 +562,9 @@ class SurveyDesign:
         """Design degrees of freedom (R's ``degf``).
 
         Taylor designs: number of first-stage PSUs minus number of strata,
-        counting only rows with non-zero weight (and in ``rows`` if given).
+        counting only rows with non-zero weight (and in ``rows`` if given);
+        with frequency weights and no ``psu`` every unit is a PSU, so the
+        count is ``sum(freq_weights)`` over those rows.
         Replicate designs: rank of the replicate weights minus 1.
 
         Parameters
@@ -519,9 +584,8 @@ class SurveyDesign:
             value = _variance.replicate_degf(self.repweights, inset)
         else:
             st = self._structure.first
-            clusters = np.count_nonzero(np.bincount(st.cluster[inset], minlength=st.n_clusters))
             strata = np.count_nonzero(np.bincount(st.stratum_code[inset], minlength=st.n_strata))
-            value = int(clusters - strata)
+            value = int(st.count_clusters(inset) - strata)
         self._cache[key] = value
         return value
 
@@ -769,3 +833,47 @@ class SurveyDesign:
         from .pricing import turnbull
 
         return turnbull(self, lower, upper, **kw)
+
+
+# ------------------------------------------------------------------ frequency weights
+# Count-like sampling weights: whole numbers, not all equal, averaging >= 5 on a frame
+# of at most 1000 rows (raked or design weights are rarely all integers on a small
+# frame; a constant weight is an SRS expansion factor, not a table of counts).
+_COUNT_MEAN = 5.0
+_COUNT_ROWS = 1000
+
+
+def _freq_counts(data: pd.DataFrame, column: str) -> np.ndarray:
+    """Validated frequency weights: whole numbers >= 1 (float64)."""
+    col = data[column]
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        raise WeightError(f"frequency-weight column {column!r} is not numeric ({col.dtype})",
+                          column=column, hint="freq_weights holds counts of identical rows")
+    f = col.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(f) | (f < 1) | (f != np.round(f))
+    if bad.any():
+        zero = bool(np.any(f[bad] == 0))
+        raise WeightError(
+            f"frequency weights in {column!r} must be whole numbers >= 1; "
+            f"{int(bad.sum())} row(s) are not", column=column,
+            row=format_rows(data.index[bad]),
+            hint=("drop the rows with count 0 (they hold no respondents)" if zero else
+                  "freq_weights counts identical respondents; put non-integer weights "
+                  "in weights="))
+    return f
+
+
+def _warn_if_counts(w: np.ndarray, column: str) -> None:
+    """Warn when sampling weights look like the cell counts of a table."""
+    n = w.shape[0]
+    if (n > _COUNT_ROWS or not np.all(w == np.round(w)) or w.sum() < _COUNT_MEAN * n
+            or np.all(w == w[0])):
+        return
+    warnings.warn(
+        f"weights {column!r} look like counts of a table (whole numbers; {n} rows stand "
+        f"for {w.sum():.0f}): as sampling weights the standard errors are those of {n} "
+        f"respondents, not {w.sum():.0f}. If each row stands for that many identical "
+        f"respondents, pass freq_weights={column!r} instead of weights=; if they are "
+        "sampling weights, ignore this DataQualityWarning",
+        DataQualityWarning, stacklevel=3)

@@ -44,12 +44,13 @@ CONVERSION_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap")
 
 def _replicate_design(cls: type, data: pd.DataFrame, weights: np.ndarray,
                       weight_column: str | None, repweights: np.ndarray, rep_type: str,
-                      scale: float, rscales: np.ndarray, mse: bool, rho: float | None
+                      scale: float, rscales: np.ndarray, mse: bool, rho: float | None,
+                      freq_weight_column: str | None = None, freq: np.ndarray | None = None
                       ) -> SurveyDesign:
     new = object.__new__(cls)
     new._init(data=data, weights=weights, weight_column=weight_column, strata_columns=[],
               psu_columns=[], fpc_columns=[], nest=False, lonely_psu="fail", structure=None,
-              calibrations=(), domain=None,
+              calibrations=(), domain=None, freq_weight_column=freq_weight_column, freq=freq,
               replicate={"repweights": repweights, "type": rep_type, "scale": float(scale),
                          "rscales": np.asarray(rscales, dtype="float64"), "mse": bool(mse),
                          "rho": rho})
@@ -180,7 +181,10 @@ def to_replicates(design: SurveyDesign, *, type: str = "JK1", replicates: int = 
     ------
     DesignError
         JK1 on a stratified design, JKn/BRR on an unstratified one, BRR with
-        strata not holding exactly 2 PSUs.
+        strata not holding exactly 2 PSUs; frequency weights without ``psu``
+        (each respondent, not each row, would be a replicate unit: use the
+        Taylor design, whose SEs equal the expanded rows', or expand the rows).
+        With ``psu`` the replicates work on the clusters as usual.
     LonelyPSUError
         JKn with a one-PSU stratum under ``lonely_psu="fail"``.
 
@@ -199,6 +203,14 @@ def to_replicates(design: SurveyDesign, *, type: str = "JK1", replicates: int = 
     if not 0 <= fay_rho < 1:
         raise DesignError(f"fay_rho must lie in [0, 1), not {fay_rho!r}")
     st = design.structure.first
+    if st.units is not None:
+        raise DesignError(
+            f"cannot build {type} replicates on frequency weights "
+            f"({design.freq_weight_column!r}) without psu: the replicates would have to "
+            f"delete or resample each of the {design.n_units} respondents, not the "
+            f"{design.n} rows", column=design.freq_weight_column,
+            hint="use the Taylor design (its SEs equal those of the expanded rows), or "
+                 "expand the rows first: data.loc[data.index.repeat(data[count])]")
     has_strata = design.structure.has_strata
     if type == "JK1" and has_strata:
         raise DesignError("JK1 needs an unstratified design", column=design.strata_columns[0],
@@ -236,7 +248,10 @@ def to_replicates(design: SurveyDesign, *, type: str = "JK1", replicates: int = 
     if design.domain is not None:
         full = full * design.domain[:, None]
     return _replicate_design(design.__class__, design.data, w, design.weight_column, full,
-                             rep_type, scale, rscales, mse, rho)
+                             rep_type, scale, rscales, mse, rho,
+                             freq_weight_column=design.freq_weight_column,
+                             freq=None if design.freq_weight_column is None
+                             else design.freq_weights)
 
 
 def _jk1(st: Any, finite: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
