@@ -49,6 +49,7 @@ from pydantic import (
     model_validator,
 )
 
+from ._shares import check_margin_sums
 from ._yaml import LineMap, line_of, load_yaml_with_lines
 from .errors import CodebookError, TargetsError, UnknownQuestionTypeError
 
@@ -604,11 +605,19 @@ def load_codebook(path: str | Path) -> Codebook:
 
 
 class Margin(_Model):
-    """Population distribution of one weighting variable."""
+    """Population distribution of one weighting variable.
+
+    ``levels`` are shares adding to 1 or 100 (within
+    :data:`analysis._shares.SHARE_SUM_TOLERANCE`) or population counts.
+    ``normalize: true`` is the explicit opt-in to rescale a margin whose
+    shares do not add up (e.g. to 95 because a level was left out); the
+    weighting diagnostics report it.
+    """
 
     levels: dict[str, float]
     source: str
     note: str | None = None
+    normalize: bool = False
 
     @field_validator("levels", mode="before")
     @classmethod
@@ -632,12 +641,32 @@ class Margin(_Model):
 
 
 class Targets(_Model):
-    """Population margins for weighting (``surveys/<wave>/targets.yaml``)."""
+    """Population margins for weighting (``surveys/<wave>/targets.yaml``).
+
+    Checked when built (:func:`analysis._shares.check_margin_sums`): the
+    margins are shares adding to 1 or 100 within the tolerance, or counts;
+    a level that looks typed on the other scale (``male: 0.512`` among
+    percentages) or a share margin adding to, say, 95 is an error unless the
+    margin sets ``normalize: true``.
+    """
 
     population: str
     total: float | None = None
     margins: dict[str, Margin]
     path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _check_sums(self) -> Targets:
+        check_margin_sums({k: m.levels for k, m in self.margins.items()}, self._normalized())
+        return self
+
+    def _normalized(self) -> set[str]:
+        return {k for k, m in self.margins.items() if m.normalize}
+
+    def scaling_notes(self) -> list[str]:
+        """Margins rescaled by ``normalize`` or within the tolerance, for the diagnostics."""
+        return check_margin_sums({k: m.levels for k, m in self.margins.items()},
+                                 self._normalized())[1]
 
     def as_margins(self, scale: float | None = None) -> dict[str, pd.Series]:
         """``{column: Series(level -> share or count)}`` for :meth:`SurveyDesign.rake`.
@@ -679,5 +708,13 @@ def load_targets(path: str | Path) -> Targets:
     try:
         return Targets.model_validate({**data, "path": path.resolve()})
     except ValidationError as exc:
+        cause = (exc.errors()[0].get("ctx") or {}).get("error")
+        if isinstance(cause, TargetsError):  # a sum check: cite the margin's (or level's) line
+            loc: tuple[Any, ...] = ("margins", cause.column, "levels")
+            if cause.level is not None and (*loc, cause.level) in lines:
+                loc = (*loc, cause.level)
+            raise TargetsError(cause.message, file=path, line=line_of(lines, loc),
+                               column=cause.column, level=cause.level,
+                               hint=cause.hint) from None
         _raise_validation(exc, lines, path, error=TargetsError)  # type: ignore[arg-type]
     raise AssertionError("unreachable")

@@ -158,7 +158,7 @@ def _margins_table(resolved: Sequence[ResolvedMargin], before: np.ndarray,
 
 
 def margins_table(data: pd.DataFrame, margins: Any, weights: Any,
-                  before: Any = None) -> pd.DataFrame:
+                  before: Any = None, *, normalize: Any = False) -> pd.DataFrame:
     """Achieved versus target margins, one row per variable and level.
 
     Parameters
@@ -171,6 +171,9 @@ def margins_table(data: pd.DataFrame, margins: Any, weights: Any,
         Weights after weighting.
     before : array-like, optional
         Weights before weighting (defaults to equal weights).
+    normalize : bool or list of str
+        Margins whose shares do not add to 1 or 100 but were rescaled on
+        purpose (as for :func:`analysis.weighting.rake`).
 
     Returns
     -------
@@ -186,7 +189,7 @@ def margins_table(data: pd.DataFrame, margins: Any, weights: Any,
     after = check_weights(weights, data.index, allow_zero=True)
     before_w = np.ones(len(data)) if before is None else check_weights(
         before, data.index, allow_zero=True, name="before")
-    resolved, _, _ = resolve_margins(data, margins, after)
+    resolved, _, _ = resolve_margins(data, margins, after, normalize=normalize)
     return _margins_table(resolved, before_w, after)
 
 
@@ -215,7 +218,11 @@ class WeightingInfo:
     options : dict
         The options used (tolerance, bounds, calibration function, ...).
     notes : tuple of str
-        Decisions taken on the user's behalf (e.g. shares scaled to a total).
+        Decisions taken on the user's behalf: shares scaled to a total, a
+        share margin within :data:`analysis.weighting.SHARE_SUM_TOLERANCE`
+        of 1 or 100 put on its scale, a margin rescaled because it asked to
+        be (``normalize``), with its sum.  Reporting code (the CLI, the
+        methods appendix) should show them.
     """
 
     method: str

@@ -14,21 +14,32 @@ Two layers share one implementation:
 
 Margins are ``{column: {level: target}}`` (or ``{column: pandas.Series}``, or
 an :class:`analysis.codebook.Targets`).  Levels are compared as strings with
-the column's values.  Targets that are all shares (each margin sums to 1) are
-scaled to the sample's weight total; counts must agree on the population
-total.  The diagnostics of each step (:class:`~analysis.diagnostics.WeightingInfo`)
-are on ``design.calibrations[-1].info``.
+the column's values.  The diagnostics of each step
+(:class:`~analysis.diagnostics.WeightingInfo`) are on
+``design.calibrations[-1].info``.
+
+Shares and counts
+-----------------
+Targets adding to 1 or 100 within :data:`SHARE_SUM_TOLERANCE` of that scale
+are shares, scaled to the sample weight total (or ``total=``); others are
+counts, which must agree on the population total.  A level typed on the
+other scale (``female: 0.488`` beside ``male: 51.2``) or a share margin adding
+to, say, 95 is a :class:`~analysis.errors.TargetsError`
+(:func:`check_margin_sums`); rescaling it is the explicit opt-in
+``normalize=[column, ...]`` (``normalize: true`` in ``targets.yaml``),
+reported in the diagnostics' ``notes``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from ._shares import SHARE_SUM_TOLERANCE, Normalize, check_margin_sums, normalize_set
 from ._validation import check_argument, check_columns, check_weights, format_rows
 from .calibration import (
     CALFUNS,
@@ -59,10 +70,12 @@ __all__ = [
     "design_poststratify",
     "design_calibrate",
     "design_trim",
+    "SHARE_SUM_TOLERANCE",
+    "check_margin_sums",
 ]
 
 Total = float | Literal["sample"] | None
-_SHARE_TOL = 1e-6
+
 _TOTAL_TOL = 1e-6
 
 
@@ -154,16 +167,28 @@ def _margin_dict(column: str, spec: Any) -> dict[str, float]:
     return out
 
 
-def _normalise_margins(margins: Any, total: Total) -> tuple[dict[str, Any], Total]:
-    """Accept Targets, a mapping of margins; return (mapping, total)."""
+def _normalise_margins(margins: Any, total: Total
+                       ) -> tuple[dict[str, Any], Total, set[str], list[str]]:
+    """Accept Targets or a mapping of margins; return (mapping, total, normalize, notes).
+
+    A :class:`~analysis.codebook.Targets` was checked when built; its margins
+    come as shares, with the notes of its ``normalize`` margins.  Margin
+    objects in a mapping bring their ``normalize`` flag.
+    """
+    notes: list[str] = []
+    flagged: set[str] = set()
     if hasattr(margins, "as_margins") and hasattr(margins, "margins"):
         if total is None and getattr(margins, "total", None) is not None:
             total = float(margins.total)
+        if hasattr(margins, "scaling_notes"):
+            notes = list(margins.scaling_notes())
         margins = margins.as_margins()
     if not isinstance(margins, Mapping) or not margins:
         raise TypeError("`margins` must be a non-empty mapping {column: {level: target}} "
                         f"or a Targets object, not {type(margins).__name__}")
-    return dict(margins), total
+    flagged = {col for col, spec in margins.items() if getattr(spec, "normalize", False) is True}
+    return dict(margins), total, flagged, notes
+
 
 
 def _match_levels(column: str, codes: np.ndarray, names: list[str], target: dict[str, float]
@@ -201,38 +226,47 @@ def _match_levels(column: str, codes: np.ndarray, names: list[str], target: dict
     return mapped, levels, np.array([target[lv] for lv in levels])
 
 
-def _scale_totals(sums: dict[str, float], sample_total: float, total: Total,
-                  what: str = "margins") -> tuple[dict[str, float], float, list[str]]:
-    """Per-margin multipliers that bring every margin to the common population total."""
-    notes: list[str] = []
-    if total == "sample" or (total is None and all(abs(s - 1) <= _SHARE_TOL for s in sums.values())):
+def _scale_totals(targets: Mapping[str, Mapping[str, float]], sample_total: float,
+                  total: Total, what: str = "margins", normalize: Collection[str] = ()
+                  ) -> tuple[dict[str, float], float, list[str]]:
+    """Per-margin multipliers that bring every margin to the common population total.
+
+    Shares (see :func:`check_margin_sums`) go to the sample weight total,
+    counts keep their common total, and ``total`` overrides both; margins in
+    ``normalize`` are rescaled to whichever applies.
+    """
+    if total is not None and total != "sample" and (
+            isinstance(total, str) or not float(total) > 0):
+        raise TargetsError(f"`total` must be a positive number or 'sample', not {total!r}",
+                           hint="pass total='sample' or the population size")
+    kind, notes = check_margin_sums(targets, normalize)
+    sums = {k: float(sum(t.values())) for k, t in targets.items()}
+    if total == "sample" or (total is None and kind == "shares"):
         if total is None:
-            notes.append(f"{what} given as shares; scaled to the sample weight total "
-                         f"{sample_total:.6g}")
+            notes.insert(0, f"{what} given as shares; scaled to the sample weight total "
+                            f"{sample_total:.6g}")
         else:
-            notes.append(f"{what} normalised to the sample weight total {sample_total:.6g}")
+            notes.insert(0, f"{what} normalised to the sample weight total {sample_total:.6g}")
         return {k: sample_total / s for k, s in sums.items()}, sample_total, notes
     if total is not None:
-        if isinstance(total, str) or not float(total) > 0:
-            raise TargetsError(f"`total` must be a positive number or 'sample', not {total!r}",
-                               hint="pass total='sample' or the population size")
-        notes.append(f"{what} normalised to the population total {float(total):.6g}")
+        notes.insert(0, f"{what} normalised to the population total {float(total):.6g}")
         return {k: float(total) / s for k, s in sums.items()}, float(total), notes
-    names = list(sums)
+    names = [k for k in sums if k not in normalize]  # counts: the margins that fix the total
     lo = min(names, key=lambda k: sums[k])
     hi = max(names, key=lambda k: sums[k])
     if sums[hi] - sums[lo] > _TOTAL_TOL * sums[hi]:
         raise TargetsError(
             f"margins disagree on the population total: {lo!r} sums to {sums[lo]:.10g} but "
             f"{hi!r} sums to {sums[hi]:.10g}", column=hi,
-            hint="give every margin the same total, or shares (each summing to 1), or pass "
-                 "total='sample' to normalise each margin")
-    common = float(np.mean(list(sums.values())))
+            hint="give every margin the same total, or shares (each adding to 1 or 100), or "
+                 "pass total='sample' to normalise each margin")
+    common = float(np.mean([sums[k] for k in names]))
     return {k: common / s for k, s in sums.items()}, common, notes
 
 
 def resolve_margins(data: pd.DataFrame, margins: Any, weights: Any = None, *,
-                    total: Total = None) -> tuple[list[ResolvedMargin], float, list[str]]:
+                    total: Total = None, normalize: Normalize = False
+                    ) -> tuple[list[ResolvedMargin], float, list[str]]:
     """Match margins to the data: level codes per row and targets on a common total.
 
     Parameters
@@ -247,6 +281,12 @@ def resolve_margins(data: pd.DataFrame, margins: Any, weights: Any = None, *,
         Population total to scale every margin to; ``"sample"`` uses the
         sample weight total.  By default shares are scaled to the sample
         weight total and counts must agree.
+    normalize : bool or list of str
+        Margins to rescale as given although their targets do not add to 1
+        or 100 (``True``: every margin); see the module docstring.  Each is
+        reported in ``notes``.  A :class:`~analysis.codebook.Margin` with
+        ``normalize=True`` (``normalize: true`` in ``targets.yaml``) needs
+        no entry here.
 
     Returns
     -------
@@ -259,13 +299,15 @@ def resolve_margins(data: pd.DataFrame, margins: Any, weights: Any = None, *,
     Raises
     ------
     TargetsError
-        Unknown or missing levels, missing values, or disagreeing totals.
+        Unknown or missing levels, missing values, disagreeing totals, shares
+        that do not add to 1 or 100 (naming a level that looks mistyped).
     """
-    margins, total = _normalise_margins(margins, total)
+    margins, total, flagged, notes = _normalise_margins(margins, total)
     w = _weights_array(data, weights)
     parsed = {col: _margin_dict(col, spec) for col, spec in margins.items()}
-    mult, common, notes = _scale_totals({c: sum(t.values()) for c, t in parsed.items()},
-                                        float(w.sum()), total)
+    flagged |= normalize_set(normalize, parsed)
+    mult, common, more = _scale_totals(parsed, float(w.sum()), total, normalize=flagged)
+    notes = more + notes
     out = []
     for col, target in parsed.items():
         codes, names = _column_codes(data, col)
@@ -317,8 +359,8 @@ def _population_cells(columns: list[str], population: Any) -> dict[tuple[str, ..
 
 
 def _poststratify(data: pd.DataFrame, columns: Any, population: Any, w0: np.ndarray,
-                  repw: np.ndarray | None, *, partial: bool = False, total: Total = None
-                  ) -> tuple[np.ndarray, np.ndarray | None, Any]:
+                  repw: np.ndarray | None, *, partial: bool = False, total: Total = None,
+                  normalize: bool = False) -> tuple[np.ndarray, np.ndarray | None, Any]:
     if columns is None:
         names = getattr(getattr(population, "index", None), "names", None)
         if isinstance(population, pd.Series) and names and all(names):
@@ -349,13 +391,14 @@ def _poststratify(data: pd.DataFrame, columns: Any, population: Any, w0: np.ndar
             column=columns[0], level="/".join(empty[0]),
             hint="collapse levels, or pass partial=True to ignore these cells")
     target = np.array([pop[lab] for lab in labels])
-    mult, _, notes = _scale_totals({"population": float(target.sum()) + sum(pop[e] for e in empty)},
-                                   float(w0.sum()), total, what="population counts")
+    name = " x ".join(columns)
+    mult, _, notes = _scale_totals({name: {"/".join(k): v for k, v in pop.items()}},
+                                   float(w0.sum()), total, what="population counts",
+                                   normalize={name} if normalize else ())
     if empty:
         notes.append(f"population cells without respondents ignored: {empty}")
     return poststratify_weights(cell, ["/".join(lab) for lab in labels],
-                                target * mult["population"], w0, repw,
-                                name=" x ".join(columns),
+                                target * mult[name], w0, repw, name=name,
                                 options={"columns": columns, "partial": partial}, notes=notes)
 
 
@@ -397,9 +440,10 @@ def _formula_matrix(data: pd.DataFrame, formula: str, population: Any
     return frame.X, np.array(values), names
 
 
-def _margins_matrix(data: pd.DataFrame, population: Any, w0: np.ndarray, total: Total
+def _margins_matrix(data: pd.DataFrame, population: Any, w0: np.ndarray, total: Total,
+                    normalize: Normalize = False
                     ) -> tuple[np.ndarray, np.ndarray, list[str], list[ResolvedMargin], list[str]]:
-    margins, total = _normalise_margins(population, total)
+    margins, total, flagged, target_notes = _normalise_margins(population, total)
     cat = {c: v for c, v in margins.items() if not np.isscalar(v)}
     num = {c: float(v) for c, v in margins.items() if np.isscalar(v)}
     resolved: list[ResolvedMargin] = []
@@ -408,8 +452,10 @@ def _margins_matrix(data: pd.DataFrame, population: Any, w0: np.ndarray, total: 
     pop: list[float] = []
     names: list[str] = []
     if cat:
-        resolved, _, notes = resolve_margins(data, cat, w0, total=total)
-        if num and total is None and any("shares" in nt for nt in notes):
+        flagged |= normalize_set(normalize, cat)
+        resolved, _, notes = resolve_margins(data, cat, w0, total=total, normalize=flagged)
+        notes += target_notes
+        if num and total is None and any("given as shares" in nt for nt in notes):
             raise TargetsError("numeric totals need categorical margins given as counts, "
                                "not shares", column=next(iter(num)),
                                hint="give the margins as population counts or pass total=N")
@@ -437,8 +483,8 @@ def _margins_matrix(data: pd.DataFrame, population: Any, w0: np.ndarray, total: 
 def _calibrate(data: pd.DataFrame, population: Any, w0: np.ndarray, repw: np.ndarray | None, *,
                formula: str | None = None, method: str = "linear",
                bounds: tuple[float | None, float | None] | None = None, max_iter: int = 50,
-               tol: float = 1e-7, strict: bool = False, total: Total = None
-               ) -> tuple[np.ndarray, np.ndarray | None, Any]:
+               tol: float = 1e-7, strict: bool = False, total: Total = None,
+               normalize: Normalize = False) -> tuple[np.ndarray, np.ndarray | None, Any]:
     check_argument("method", list(CALFUNS), method)
     lo = -np.inf if bounds is None or bounds[0] is None else float(bounds[0])
     hi = np.inf if bounds is None or bounds[1] is None else float(bounds[1])
@@ -453,7 +499,8 @@ def _calibrate(data: pd.DataFrame, population: Any, w0: np.ndarray, repw: np.nda
     if formula is not None:
         mm, pop, names = _formula_matrix(data, formula, population)
     else:
-        mm, pop, names, resolved, notes = _margins_matrix(data, population, w0, total)
+        mm, pop, names, resolved, notes = _margins_matrix(data, population, w0, total,
+                                                          normalize)
     return calibrate_weights(mm, pop, names, w0, repw, method=method, bounds=(lo, hi),
                              max_iter=max_iter, tol=tol, strict=strict, resolved=resolved,
                              options={"formula": formula}, notes=notes)
@@ -502,7 +549,8 @@ def _series(data: pd.DataFrame, w: np.ndarray, cal: Any, return_info: bool) -> A
 
 def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int = 50,
          tol: float = 1e-7, cap: tuple[float | None, float | None] | None = None,
-         strict: bool = False, total: Total = None, return_info: bool = False) -> Any:
+         strict: bool = False, total: Total = None, normalize: Normalize = False,
+         return_info: bool = False) -> Any:
     """Rake weights to population margins (iterative proportional fitting).
 
     Parameters
@@ -511,6 +559,8 @@ def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int
         Respondent data holding the margin columns.
     margins : mapping or Targets
         ``{column: {level: count_or_share}}`` or ``{column: pandas.Series}``.
+        Shares add to 1 or 100 within :data:`SHARE_SUM_TOLERANCE`; other
+        margins are counts, which must agree on the population total.
     weights : array-like or str, optional
         Base (design) weights or the name of their column; default ones.
     max_iter : int
@@ -526,6 +576,10 @@ def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int
         Raise :class:`ConvergenceError` instead of warning on non-convergence.
     total : float or "sample", optional
         Population total for every margin (see :func:`resolve_margins`).
+    normalize : bool or list of str
+        The explicit opt-in to rescale margins whose shares do not add to 1
+        or 100, e.g. ``normalize=["tier"]`` (``True``: all margins); each is
+        reported in the diagnostics' ``notes``.
     return_info : bool
         Also return the :class:`~analysis.diagnostics.WeightingInfo`.
 
@@ -537,7 +591,9 @@ def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int
     Raises
     ------
     TargetsError
-        Levels that do not match, missing values, totals that disagree.
+        Levels that do not match, missing values, totals that disagree,
+        shares that do not add to 1 or 100 (naming a level that looks typed
+        on the other scale, e.g. ``female: 0.488`` beside ``male: 51.2``).
     WeightError
         Missing, zero or negative base weights (rows listed).
     CalibrationError
@@ -555,7 +611,7 @@ def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int
     [2.0, 0.4, 0.8, 0.8]
     """
     w0 = _weights_array(data, weights)
-    resolved, _, notes = resolve_margins(data, margins, w0, total=total)
+    resolved, _, notes = resolve_margins(data, margins, w0, total=total, normalize=normalize)
     w, _, cal = rake_weights(resolved, w0, None, max_iter=max_iter, tol=tol, cap=cap,
                              strict=strict, notes=notes)
     return _series(data, w, cal, return_info)
@@ -563,7 +619,8 @@ def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int
 
 def poststratify(data: pd.DataFrame, population: Any, weights: Any = None, *,
                  columns: str | list[str] | None = None, partial: bool = False,
-                 total: Total = None, return_info: bool = False) -> Any:
+                 total: Total = None, normalize: bool = False,
+                 return_info: bool = False) -> Any:
     """Post-stratify weights to population cell counts.
 
     Parameters
@@ -583,6 +640,9 @@ def poststratify(data: pd.DataFrame, population: Any, weights: Any = None, *,
         Ignore population cells without respondents instead of raising.
     total : float or "sample", optional
         Scale the population to this total.
+    normalize : bool
+        Rescale cell shares that do not add to 1 or 100 (reported in the
+        diagnostics' ``notes``); without it they are an error.
     return_info : bool
         Also return the diagnostics.
 
@@ -591,7 +651,8 @@ def poststratify(data: pd.DataFrame, population: Any, weights: Any = None, *,
     pandas.Series or (pandas.Series, WeightingInfo)
     """
     w0 = _weights_array(data, weights)
-    w, _, cal = _poststratify(data, columns, population, w0, None, partial=partial, total=total)
+    w, _, cal = _poststratify(data, columns, population, w0, None, partial=partial, total=total,
+                              normalize=normalize)
     return _series(data, w, cal, return_info)
 
 
@@ -599,7 +660,7 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
               formula: str | None = None, method: str = "linear",
               bounds: tuple[float | None, float | None] | None = None, max_iter: int = 50,
               tol: float = 1e-7, strict: bool = False, total: Total = None,
-              return_info: bool = False) -> Any:
+              normalize: Normalize = False, return_info: bool = False) -> Any:
     """Calibrate weights to population totals (GREG, raking or logit distance).
 
     Parameters
@@ -627,6 +688,9 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
         Raise instead of warning when unbounded calibration fails to converge.
     total : float or "sample", optional
         Population total for share margins.
+    normalize : bool or list of str
+        Categorical margins to rescale although their shares do not add to
+        1 or 100 (as for :func:`rake`).
     return_info : bool
         Also return the diagnostics.
 
@@ -642,7 +706,8 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
     """
     w0 = _weights_array(data, weights)
     w, _, cal = _calibrate(data, population, w0, None, formula=formula, method=method,
-                           bounds=bounds, max_iter=max_iter, tol=tol, strict=strict, total=total)
+                           bounds=bounds, max_iter=max_iter, tol=tol, strict=strict, total=total,
+                           normalize=normalize)
     return _series(data, w, cal, return_info)
 
 
@@ -712,7 +777,9 @@ def design_rake(design: SurveyDesign, margins: Any, max_iter: int = 50, tol: flo
     """
     w0 = _design_weights(design)
     total = kw.pop("total", None)
-    resolved, _, notes = resolve_margins(design.data, margins, w0, total=total)
+    normalize = kw.pop("normalize", False)
+    resolved, _, notes = resolve_margins(design.data, margins, w0, total=total,
+                                         normalize=normalize)
     w, reps, cal = rake_weights(resolved, w0, _replicate_weights(design), max_iter=max_iter,
                                 tol=tol, notes=notes, **kw)
     return design.with_weights(w, calibration=cal, repweights=reps)

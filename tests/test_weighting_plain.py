@@ -278,7 +278,7 @@ def test_weights_of_wrong_length(sample):
 
 def test_poststratify_two_way_cells(sample):
     pop = (pd.crosstab(sample["sex"], sample["urban"]).stack() * 0 + 1).astype(float)
-    pop[:] = [10.0, 20.0, 30.0, 40.0]
+    pop[:] = [1000.0, 2000.0, 3000.0, 4000.0]  # counts (cells adding to 100 are percentages)
     w, info = poststratify(sample, pop, weights="dw", return_info=True)
     got = pd.Series(w.to_numpy()).groupby(
         [sample["sex"].astype(str).to_numpy(), sample["urban"].to_numpy()]).sum()
