@@ -15,6 +15,10 @@ survey.adjust.domain.lonely=FALSE)``, the package defaults:
 * a later stage is added inside each sampled unit of the previous stage and
   multiplied by the product of the sampling fractions ``n/N`` above it, so it
   vanishes without fpc (R's ultimate-cluster variance);
+* frequency weights without PSUs make each row ``f`` identical units of the
+  single stage: ``n_h`` counts units and the sum of squares runs over them
+  (``sum_i f_i (T_i / f_i - mean_h T)^2``), which is the variance of the
+  expanded rows;
 * strata with a single PSU follow the ``lonely_psu`` rule (``"adjust"`` centres
   at zero, ``"average"`` rescales by ``#strata/#strata with >1 PSU``,
   ``"certainty"``/``"remove"`` contribute nothing, ``"fail"`` raises).
@@ -32,7 +36,13 @@ import pandas as pd
 from scipy import sparse
 
 from ._validation import format_rows
-from .errors import DesignError, LonelyPSUError, LonelyPSUWarning
+from .errors import (
+    DataQualityWarning,
+    DesignError,
+    LonelyPSUError,
+    LonelyPSUWarning,
+    WeightError,
+)
 
 __all__ = [
     "LONELY_PSU_RULES",
@@ -40,6 +50,8 @@ __all__ = [
     "DesignStructure",
     "build_structure",
     "fpc_weights",
+    "freq_counts",
+    "warn_if_counts",
     "taylor_vcov",
     "svr_vcov",
     "replicate_degf",
@@ -376,6 +388,50 @@ def fpc_weights(structure: DesignStructure) -> np.ndarray:
         ratio = np.where(np.isinf(st.popsize), 1.0, st.popsize / st.n_psu)
         w = w * ratio[st.stratum_code]
     return w
+
+
+# --------------------------------------------------------------------------- frequency weights
+# Count-like sampling weights: whole numbers, not all equal, averaging >= 5 on a frame
+# of at most 1000 rows (raked or design weights are rarely all integers on a small
+# frame; a constant weight is an SRS expansion factor, not a table of counts).
+_COUNT_MEAN = 5.0
+_COUNT_ROWS = 1000
+
+
+def freq_counts(data: pd.DataFrame, column: str) -> np.ndarray:
+    """Validated frequency weights: whole numbers >= 1 (float64)."""
+    col = data[column]
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        raise WeightError(f"frequency-weight column {column!r} is not numeric ({col.dtype})",
+                          column=column, hint="freq_weights holds counts of identical rows")
+    f = col.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(f) | (f < 1) | (f != np.round(f))
+    if bad.any():
+        zero = bool(np.any(f[bad] == 0))
+        raise WeightError(
+            f"frequency weights in {column!r} must be whole numbers >= 1; "
+            f"{int(bad.sum())} row(s) are not", column=column,
+            row=format_rows(data.index[bad]),
+            hint=("drop the rows with count 0 (they hold no respondents)" if zero else
+                  "freq_weights counts identical respondents; put non-integer weights "
+                  "in weights="))
+    return f
+
+
+def warn_if_counts(w: np.ndarray, column: str) -> None:
+    """Warn when sampling weights look like the cell counts of a table."""
+    n = w.shape[0]
+    if (n > _COUNT_ROWS or not np.all(w == np.round(w)) or w.sum() < _COUNT_MEAN * n
+            or np.all(w == w[0])):
+        return
+    warnings.warn(
+        f"weights {column!r} look like counts of a table (whole numbers; {n} rows stand "
+        f"for {w.sum():.0f}): as sampling weights the standard errors are those of {n} "
+        f"respondents, not {w.sum():.0f}. If each row stands for that many identical "
+        f"respondents, pass freq_weights={column!r} instead of weights=; if they are "
+        "sampling weights, ignore this DataQualityWarning",
+        DataQualityWarning, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- Taylor variance

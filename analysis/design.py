@@ -15,7 +15,6 @@ use R's ``svrVar``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,14 +23,8 @@ import pandas as pd
 
 from . import _variance
 from ._docstrings import fill_doc
-from ._validation import (
-    as_column_list,
-    check_argument,
-    check_columns,
-    check_weights,
-    format_rows,
-)
-from .errors import DataQualityWarning, DesignError, WeightError
+from ._validation import as_column_list, check_argument, check_columns, check_weights
+from .errors import DesignError, WeightError
 from .results import ContrastResult, SurveyResult
 
 __all__ = ["SurveyDesign"]
@@ -148,8 +141,8 @@ class SurveyDesign:
             w = check_weights(col.to_numpy(dtype="float64", na_value=np.nan), data.index,
                               name=weights)
             if freq_weights is None:
-                _warn_if_counts(w, weights)
-        freq = None if freq_weights is None else _freq_counts(data, freq_weights)
+                _variance.warn_if_counts(w, weights)
+        freq = None if freq_weights is None else _variance.freq_counts(data, freq_weights)
         if psu_cols and data[psu_cols[0]].nunique() == 1 and not (nest and strata_cols):
             raise DesignError("the design has only one primary sampling unit",
                               column=psu_cols[0], hint="check the psu column, or pass psu=None")
@@ -834,46 +827,3 @@ class SurveyDesign:
 
         return turnbull(self, lower, upper, **kw)
 
-
-# ------------------------------------------------------------------ frequency weights
-# Count-like sampling weights: whole numbers, not all equal, averaging >= 5 on a frame
-# of at most 1000 rows (raked or design weights are rarely all integers on a small
-# frame; a constant weight is an SRS expansion factor, not a table of counts).
-_COUNT_MEAN = 5.0
-_COUNT_ROWS = 1000
-
-
-def _freq_counts(data: pd.DataFrame, column: str) -> np.ndarray:
-    """Validated frequency weights: whole numbers >= 1 (float64)."""
-    col = data[column]
-    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-        raise WeightError(f"frequency-weight column {column!r} is not numeric ({col.dtype})",
-                          column=column, hint="freq_weights holds counts of identical rows")
-    f = col.to_numpy(dtype="float64", na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(f) | (f < 1) | (f != np.round(f))
-    if bad.any():
-        zero = bool(np.any(f[bad] == 0))
-        raise WeightError(
-            f"frequency weights in {column!r} must be whole numbers >= 1; "
-            f"{int(bad.sum())} row(s) are not", column=column,
-            row=format_rows(data.index[bad]),
-            hint=("drop the rows with count 0 (they hold no respondents)" if zero else
-                  "freq_weights counts identical respondents; put non-integer weights "
-                  "in weights="))
-    return f
-
-
-def _warn_if_counts(w: np.ndarray, column: str) -> None:
-    """Warn when sampling weights look like the cell counts of a table."""
-    n = w.shape[0]
-    if (n > _COUNT_ROWS or not np.all(w == np.round(w)) or w.sum() < _COUNT_MEAN * n
-            or np.all(w == w[0])):
-        return
-    warnings.warn(
-        f"weights {column!r} look like counts of a table (whole numbers; {n} rows stand "
-        f"for {w.sum():.0f}): as sampling weights the standard errors are those of {n} "
-        f"respondents, not {w.sum():.0f}. If each row stands for that many identical "
-        f"respondents, pass freq_weights={column!r} instead of weights=; if they are "
-        "sampling weights, ignore this DataQualityWarning",
-        DataQualityWarning, stacklevel=3)

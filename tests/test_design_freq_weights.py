@@ -258,6 +258,7 @@ def test_counts_passed_as_sampling_weights_warn(table2x2):
     with pytest.warns(DataQualityWarning, match="freq_weights='n'") as rec:
         d = SurveyDesign(table2x2, weights="n")
     assert "look like counts" in str(rec[0].message)
+    assert rec[0].filename == __file__  # points at the caller's line
     # what the warning is about: SEs of 4 respondents, not 1000
     assert d.mean("buy").se.iloc[0] > 10 * SurveyDesign(table2x2, freq_weights="n") \
         .mean("buy").se.iloc[0]
