@@ -5,14 +5,17 @@
 into a :class:`FindingsSet`; :func:`export_findings` writes
 
 ``findings.json``
-    ``{"schema": "greensurvey.findings", "schema_version": 1, "wave", "title",
+    ``{"schema": "greensurvey.findings", "schema_version": 2, "wave", "title",
     "synthetic", "language", "disclosure", "fields", "tables", "figures"}``;
     each table has ``id, chapter, title{zh,en}, unit, decimals, headline,
-    notes{zh,en}, disclosure, rows[{key,label}], columns[{key,label}], cells``.
+    notes{zh,en}, disclosure, rows[{key,label}], columns[{key,label,letter}],
+    cells``.  ``letter`` is the column's significance letter (shown in its
+    header as ``"label (A)"``) and a cell's ``sig`` lists the letters of the
+    columns it is significantly higher than.
 ``findings.csv``
     The cells of every table in the long format :data:`analysis.findings.CELL_FIELDS`:
     ``table_id, row, column, row_label, column_label, estimate, ci_low, ci_high,
-    se, n_unweighted, n_weighted, flag, sig`` (UTF-8 with BOM so Excel shows
+    se, n_unweighted, n_weighted, flag, column_letter, sig`` (UTF-8 with BOM so Excel shows
     Chinese; empty = missing or suppressed).
 ``findings.xlsx``
     A contents sheet, a notes sheet (disclosure rules, flags, schema) and one
@@ -48,7 +51,13 @@ from typing import TYPE_CHECKING, Any
 
 from .codebook import Disclosure
 from .errors import ReportError
-from .findings import CELL_FIELDS, Table, disclosure_dict, table_from_dict
+from .findings import (
+    CELL_FIELDS,
+    Table,
+    column_header,
+    disclosure_dict,
+    table_from_dict,
+)
 from .i18n import TEXT, check_language, pick, t
 
 if TYPE_CHECKING:
@@ -80,7 +89,7 @@ __all__ = [
 ]
 
 SCHEMA = "greensurvey.findings"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: column_letter field, sig in the column-letter convention
 #: Meaning of each long-format field, written into findings.json and the notes sheet.
 FIELD_DOCS: dict[str, str] = {
     "table_id": "stable id of the table (e.g. shares.channels)",
@@ -96,7 +105,12 @@ FIELD_DOCS: dict[str, str] = {
     "n_weighted": "weighted base (sum of weights)",
     "flag": "';'-separated flags: suppressed (base below suppress_below), "
             "low_base (base below flag_below)",
-    "sig": "significance letters (groups this cell is significantly higher than)",
+    "column_letter": "the column's significance letter (A, B, C, ... in column order), shown "
+                     "in its header as 'label (A)'; empty when the table has no significance "
+                     "tests",
+    "sig": "column letters of the columns this cell is significantly higher than, in the same "
+           "row (pairwise design-based tests adjusted for multiple comparisons); empty: "
+           "significantly higher than none, or suppressed",
 }
 _FIXED_DATE = datetime(2000, 1, 1)  # workbook 'created' metadata: fixed so files do not differ
 
@@ -239,8 +253,10 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
     """Write findings.xlsx: contents, notes and one formatted sheet per table.
 
     Each table sheet has the title, then one line per cell with the row and
-    column labels, estimate, 95% CI, SE, unweighted and weighted base, flag
-    and significance letters; shares are formatted as percentages.  Workbook
+    column labels, estimate, 95% CI, SE, unweighted and weighted base, flag,
+    column letter and significance letters; shares are formatted as
+    percentages.  A table with significance letters shows each column as
+    ``"label (A)"`` and a legend line under its title.  Workbook
     metadata is fixed, so repeated runs give identical cell values.
     """
     import xlsxwriter
@@ -311,11 +327,11 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
     notes.set_column(1, 1, 100)
 
     cols = ["row", "column", "estimate", "ci_low", "ci_high", "se", "n_unweighted", "n_weighted",
-            "flag", "sig"]
+            "flag", "column_letter", "sig"]
     labels = [t("table.row", lang), t("table.column", lang), t("table.estimate", lang),
               t("table.ci_low", lang), t("table.ci_high", lang),
               t("table.se", lang), t("table.n", lang), t("table.n_weighted", lang),
-              t("table.flag", lang), t("table.sig", lang)]
+              t("table.flag", lang), t("table.column_letter", lang), t("table.sig", lang)]
     for name, tab in zip(names, fs.tables):
         ws = wb.add_worksheet(name)
         ws.write(0, 0, pick(tab.title, lang), title_fmt)
@@ -327,6 +343,9 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
         if pick(tab.notes, lang):
             ws.write(r, 0, pick(tab.notes, lang), wrap)
             r += 1
+        if tab.column_letters:
+            ws.write(r, 0, t("flag.sig", lang))
+            r += 1
         r += 1
         ws.write_row(r, 0, labels, head)
         ws.write_row(r + 1, 0, cols, head)
@@ -334,7 +353,7 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
         value_fmt = number_fmts[tab.unit]
         for cell in tab.cells:
             ws.write(r, 0, cell.row_label)
-            ws.write(r, 1, cell.column_label)
+            ws.write(r, 1, column_header(cell.column_label, cell.column_letter))
             for j, key in enumerate(("estimate", "ci_low", "ci_high"), start=2):
                 value = getattr(cell, key)
                 if value is None:
@@ -349,11 +368,12 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
                 else:
                     ws.write_number(r, j, value, fmt)
             ws.write_string(r, 8, cell.flag)
-            ws.write_string(r, 9, cell.sig)
+            ws.write_string(r, 9, cell.column_letter)
+            ws.write_string(r, 10, cell.sig)
             r += 1
         ws.set_column(0, 1, 24)
         ws.set_column(2, 7, 13)
-        ws.set_column(8, 9, 12)
+        ws.set_column(8, 10, 12)
         ws.freeze_panes(r - len(tab.cells), 1)
     wb.close()
     return path

@@ -11,7 +11,11 @@ because every notebook runs in its own kernel.  After the last notebook,
 Every published number is one :class:`Cell` of a :class:`Table`: a row
 (an option, a group, a model term) by a column (``"estimate"``, or
 ``"weighted"`` / ``"unweighted"``, or a subgroup), with its CI, SE,
-unweighted and weighted base and flags.  Disclosure control runs in
+unweighted and weighted base and flags.  Tables of subgroups may carry
+significance letters in the column-letter convention of Q / Displayr and SPSS
+Custom Tables: each column has a letter, shown in its header (``"一线城市 (A)"``),
+and a cell's ``sig`` lists the letters of the columns it is significantly
+higher than.  Disclosure control runs in
 :meth:`Findings.add`, so no suppressed value ever reaches a writer or a page:
 
 * ``n_unweighted < suppress_below`` (default 30): estimate, CI and SE become
@@ -45,6 +49,7 @@ from .i18n import check_language, format_ci, format_count, format_value, pick, t
 __all__ = [
     "CELL_FIELDS",
     "FLAGS",
+    "column_header",
     "UNITS",
     "Cell",
     "Table",
@@ -57,13 +62,19 @@ __all__ = [
 #: Columns of the long format (findings.csv, the cells of findings.json), in order.
 CELL_FIELDS: tuple[str, ...] = (
     "table_id", "row", "column", "row_label", "column_label", "estimate", "ci_low",
-    "ci_high", "se", "n_unweighted", "n_weighted", "flag", "sig",
+    "ci_high", "se", "n_unweighted", "n_weighted", "flag", "column_letter", "sig",
 )
 #: Flags set by disclosure control.
 FLAGS: tuple[str, ...] = ("suppressed", "low_base")
 UNITS: tuple[str, ...] = ("share", "percent", "points", "number", "ratio", "count")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _SIGNIFICANT = 10  # digits kept in outputs: well beyond any survey's precision, and stable
+_LETTER = re.compile(r"^[A-Z]$")
+
+
+def column_header(label: str, letter: str) -> str:
+    """A column's header: its label followed by its significance letter, ``"一线城市 (A)"``."""
+    return f"{label} ({letter})" if letter else label
 
 
 def round_value(value: Any) -> float | None:
@@ -106,6 +117,7 @@ class Cell:
     n_unweighted: int | float | None
     n_weighted: float | None
     flag: str = ""
+    column_letter: str = ""
     sig: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,13 +182,19 @@ class Table:
             "disclosure": dict(self.disclosure),
             "show": list(self.show) if self.show is not None else None,
             "rows": [{"key": k, "label": lab} for k, lab in self.rows],
-            "columns": [{"key": k, "label": lab} for k, lab in self.columns],
+            "columns": [{"key": k, "label": lab, "letter": self.column_letters.get(k, "")}
+                        for k, lab in self.columns],
             "cells": [c.to_dict() for c in self.cells],
         }
 
     def frame(self) -> pd.DataFrame:
         """The cells as a long DataFrame with :data:`CELL_FIELDS` columns."""
         return pd.DataFrame([c.to_dict() for c in self.cells], columns=list(CELL_FIELDS))
+
+    @property
+    def column_letters(self) -> dict[str, str]:
+        """Column key -> significance letter, for columns that have one."""
+        return {c.column: c.column_letter for c in self.cells if c.column_letter}
 
     def cell(self, row: str, column: str = "estimate") -> Cell:
         """The cell at ``(row, column)``."""
@@ -195,6 +213,7 @@ class Table:
         lang = check_language(language or self.language)
         by_key = {(c.row, c.column): c for c in self.cells}
         fields = self._fields()
+        letters = self.column_letters
         esc = html.escape
         heads = "".join(f"<th>{esc(t(f'table.{f}', lang))}</th>" for f in fields)
         out = [f'<table class="gs-table" data-table="{esc(self.id)}">',
@@ -202,7 +221,8 @@ class Table:
         if len(self.columns) > 1:
             out.append(f'<tr><th rowspan="{2 if len(fields) > 1 else 1}">'
                        f'{esc(t("table.row", lang))}</th>')
-            out += [f'<th colspan="{len(fields)}">{esc(lab)}</th>' for _, lab in self.columns]
+            out += [f'<th colspan="{len(fields)}">{esc(column_header(lab, letters.get(k, "")))}'
+                    "</th>" for k, lab in self.columns]
             out.append("</tr>")
             if len(fields) > 1:
                 out.append("<tr>" + heads * len(self.columns) + "</tr>")
@@ -229,7 +249,7 @@ class Table:
             fields.append("ci")
         if any(c.n_unweighted is not None for c in self.cells):
             fields.append("n")
-        if any(c.sig for c in self.cells):
+        if any(c.sig or c.column_letter for c in self.cells):
             fields.append("sig")
         return [f for f in fields if self.show is None or f in self.show]
 
@@ -241,7 +261,7 @@ class Table:
                              f"{mark}</td>",
                  "ci": f"<td>{format_ci(c.ci_low, c.ci_high, self.unit, self.decimals)}</td>",
                  "n": f'<td class="gs-n">{format_count(c.n_unweighted)}</td>',
-                 "sig": f"<td>{html.escape(c.sig)}</td>"}
+                 "sig": f'<td class="gs-sig">{html.escape(c.sig)}</td>'}
         return "".join(parts[f] for f in fields)
 
     def _footnotes(self, lang: str) -> str:
@@ -250,7 +270,7 @@ class Table:
         limits = {"suppress": self.disclosure.get("suppress_below", 30),
                   "flag": self.disclosure.get("flag_below", 50)}
         notes += [t(f"flag.{f}", lang, **limits) for f in FLAGS if f in flags]
-        if any(c.sig for c in self.cells):
+        if self.column_letters:
             notes.append(t("flag.sig", lang))
         return "  ".join(notes)
 
@@ -330,6 +350,59 @@ def _lookup(spec: Any, row: Any, column: str) -> Any:
     return spec
 
 
+def _column_letter(spec: Any, frame: pd.DataFrame, column: Any, table_id: str) -> str:
+    """The significance letter of one table column (``""`` when the table has none)."""
+    if spec is None:
+        return ""
+    if isinstance(spec, str):
+        if spec not in frame.columns:
+            raise ReportError(f"table {table_id!r}: column_letters names {spec!r}, which is not a "
+                              f"column of the data", hint=f"columns are {list(frame.columns)}")
+        values = frame[spec].dropna().unique()
+        if len(values) != 1:
+            raise ReportError(f"table {table_id!r}: column {column!r} has letters "
+                              f"{sorted(map(str, values))} in {spec!r}; each column needs one",
+                              hint="give every row of a column the same column letter")
+        value = values[0]
+    elif isinstance(spec, Mapping):
+        value = spec.get(column)
+        if value is None:
+            raise ReportError(f"table {table_id!r}: column_letters has no letter for column "
+                              f"{column!r}", hint="give every column of the table a letter")
+    else:
+        raise TypeError(f"table {table_id!r}: column_letters must be a column name or a mapping, "
+                        f"not {type(spec).__name__}")
+    return str(value)
+
+
+def _check_letters(table: Table) -> None:
+    """Column letters are single distinct capitals; each cell's letters name other columns."""
+    letters = {c.column: c.column_letter for c in table.cells}
+    given = [x for x in dict.fromkeys(letters.values()) if x]
+    if not given:
+        bad = next((c for c in table.cells if c.sig), None)
+        if bad is not None:
+            raise ReportError(f"table {table.id!r} has significance letters ({bad.sig!r} at "
+                              f"{bad.row!r}/{bad.column!r}) but its columns have no letters",
+                              hint="pass column_letters= (e.g. 'column_letter' for the prevalence "
+                                   "of subgroup_differences)")
+        return
+    wrong = [x for x in given if not _LETTER.match(x)]
+    if wrong:
+        raise ReportError(f"table {table.id!r}: column letters must be one capital A-Z, got {wrong}",
+                          hint="letter the columns A, B, C, ... in order")
+    if "" in letters.values() or len(set(letters.values())) != len(letters):
+        raise ReportError(f"table {table.id!r}: every column needs its own letter, got {letters}",
+                          hint="letter the columns A, B, C, ... in order")
+    for c in table.cells:
+        unknown = [x for x in c.sig if x not in given or x == c.column_letter]
+        if unknown:
+            raise ReportError(f"table {table.id!r}, cell {c.row!r}/{c.column!r}: sig {c.sig!r} "
+                              f"names {unknown}, not another column's letter ({letters})",
+                              hint="sig lists the letters of the columns the cell is "
+                                   "significantly higher than")
+
+
 def _label(labels: Any, key: Any, language: str, default: str) -> str:
     if labels is None:
         return default
@@ -389,7 +462,8 @@ class Findings:
 
     def add(self, table_id: str, data: Any, *, title: Any, unit: str = "share",
             row_labels: Any = None, column_labels: Any = None, n_weighted: Any = None,
-            n_unweighted: Any = None, sig: Any = None, notes: Any = None,
+            n_unweighted: Any = None, sig: Any = None, column_letters: Any = None,
+            notes: Any = None,
             headline: bool = False, decimals: int | None = None,
             rows: Sequence[Any] | None = None, index: str | None = None,
             split: str | None = None, value: str = "estimate",
@@ -417,8 +491,15 @@ class Findings:
         n_weighted, n_unweighted : scalar, Series, DataFrame or mapping, optional
             Bases, when not columns of ``data`` (Series by row; a mapping by
             column key; a DataFrame rows x columns).
-        sig : Series, DataFrame or mapping, optional
-            Significance letters per cell.
+        sig : str, Series, DataFrame or mapping, optional
+            Significance letters per cell: the ``column_letters`` of the
+            columns in the same row that the cell is significantly higher
+            than (``""``: none).  A string names a column of ``data``.
+        column_letters : str or mapping, optional
+            Each column's letter (one of ``A``-``Z``), shown in its header as
+            ``"label (A)"``: a mapping column key -> letter, or the name of a
+            column of ``data`` constant within each column (with ``split``).
+            Required when ``sig`` is given.
         notes : str or mapping, optional
             Footnote.
         headline : bool
@@ -441,8 +522,17 @@ class Findings:
 
         Notes
         -----
-        ``sig`` may also name a column of ``data`` (e.g. ``"letters"``); a
-        column ``n`` is read as ``n_unweighted``.
+        For :func:`analysis.models.subgroup_differences` pass its
+        ``prevalence`` with ``split="group", sig="sig",
+        column_letters="column_letter"``.  A column ``n`` is read as
+        ``n_unweighted``.  A suppressed cell shows no letters.
+
+        Raises
+        ------
+        ReportError
+            Bad id or unit; ``sig`` without ``column_letters``; letters that
+            are not single capitals, repeat across columns, or name no other
+            column of the table.
 
         Returns
         -------
@@ -470,6 +560,7 @@ class Findings:
             ckey = _key(col, "column", table_id)
             columns.append((ckey, _label(column_labels, col, lang, default_cols.get(ckey, ckey))))
             frame = _as_frame(part, table_id, value)
+            letter = _column_letter(column_letters, frame, col, table_id)
             if index is not None and index in frame.columns:
                 frame = frame.set_index(index)
             keys = list(frame.index) if rows is None else [r for r in rows if r in frame.index]
@@ -483,7 +574,8 @@ class Findings:
                 nw = _lookup(n_weighted, r, col) if nw is None or pd.isna(nw) else nw
                 letters = rec.get(sig) if isinstance(sig, str) else _lookup(sig, r, col)
                 cells[(_key(r, "row", table_id), ckey)] = self._cell(
-                    table_id, r, ckey, rec, n, nw, letters, row_labels, columns[-1][1])
+                    table_id, r, ckey, rec, n, nw, letter, letters, row_labels,
+                    columns[-1][1])
         title_d = self._bilingual(title)
         table = Table(id=table_id, chapter=self.chapter, title=title_d, unit=unit,
                       rows=[(_key(r, "row", table_id), _label(row_labels, r, lang, str(r)))
@@ -495,6 +587,7 @@ class Findings:
                       headline=headline, decimals=decimals, language=lang,
                       disclosure=disclosure_dict(self.disclosure),
                       show=tuple(show) if show is not None else None)
+        _check_letters(table)
         n_sup = sum(c.suppressed for c in table.cells)
         if n_sup and self.warn:
             warnings.warn(f"table {table_id!r}: {n_sup} cell(s) suppressed (unweighted base below "
@@ -505,19 +598,20 @@ class Findings:
         return table
 
     def _cell(self, table_id: str, row: Any, column: str, rec: pd.Series, n: Any, nw: Any,
-              sig: Any, row_labels: Any, column_label: str) -> Cell:
+              letter: str, sig: Any, row_labels: Any, column_label: str) -> Cell:
         n_val = _count(n)
         flags = []
         values = {k: round_value(rec.get(k)) for k in ("estimate", "ci_low", "ci_high", "se")}
         if n_val is not None and n_val < self.disclosure.suppress_below:
             flags.append("suppressed")
             values = dict.fromkeys(values)
+            sig = None  # no claim about a value that is not shown
         elif n_val is not None and n_val < self.disclosure.flag_below:
             flags.append("low_base")
         return Cell(table_id=table_id, row=_key(row, "row", table_id), column=column,
                     row_label=_label(row_labels, row, self.language, str(row)),
                     column_label=column_label, **values, n_unweighted=n_val,
-                    n_weighted=round_value(nw), flag=";".join(flags),
+                    n_weighted=round_value(nw), flag=";".join(flags), column_letter=letter,
                     sig="" if sig is None or (isinstance(sig, float) and math.isnan(sig))
                     else str(sig))
 

@@ -70,7 +70,8 @@ TEXT: dict[str, dict[str, str]] = {
     "table.n": {"zh": "未加权样本量", "en": "Unweighted base"},
     "table.n_weighted": {"zh": "加权样本量", "en": "Weighted base"},
     "table.flag": {"zh": "标记", "en": "Flag"},
-    "table.sig": {"zh": "显著性字母", "en": "Sig."},
+    "table.sig": {"zh": "显著高于", "en": "Sig. higher than"},
+    "table.column_letter": {"zh": "列字母", "en": "Column letter"},
     "table.row": {"zh": "项目", "en": "Item"},
     "table.weighted": {"zh": "加权", "en": "Weighted"},
     "table.unweighted": {"zh": "未加权", "en": "Unweighted"},
@@ -83,9 +84,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "*: unweighted base below {flag}, treat as indicative",
     },
     "flag.sig": {
-        "zh": "字母表示该组显著高于对应字母的组（p < 0.05，已校正多重比较）",
-        "en": "Letters mark groups significantly higher than the lettered group "
-              "(p < 0.05, adjusted for multiple comparisons)",
+        "zh": "每列标题中的字母（A、B、C…）代表该列；格子中的字母表示该格显著高于带该字母的列"
+              "（两两设计检验，已校正多重比较）；无字母表示不显著高于任何一列。",
+        "en": "Each column has a letter in its header (A, B, C, ...); letters in a cell name the "
+              "columns this cell is significantly higher than (pairwise design-based tests, "
+              "adjusted for multiple comparisons); no letter: not significantly higher than any "
+              "column.",
     },
     # --- screening rules (analysis.screening.RULES ids) ------------------------------
     "rule.input": {"zh": "收到的答卷", "en": "Responses received"},

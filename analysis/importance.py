@@ -5,7 +5,9 @@
   one driver), or Johnson's relative weights, with replicate-weight CIs.
 * :func:`subgroup_differences` -- barrier prevalence by city tier / age band
   / income with design-based pairwise tests, Holm or Benjamini-Hochberg
-  adjustment and compact significance letters for tables.
+  adjustment and column significance letters for tables (each group a column
+  letter; a cell lists the letters of the groups it is significantly higher
+  than, as in Q / Displayr and SPSS Custom Tables).
 
 Importance decomposes the R-squared of the survey-weighted *linear
 probability* model, the usual key-driver measure (Grömping 2007): it splits
@@ -254,35 +256,69 @@ def p_adjust(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarra
     return out
 
 
-def significance_letters(groups: Sequence[Any], pairs: Sequence[tuple[Any, Any]],
-                         significant: Sequence[bool]) -> dict[Any, str]:
-    """Compact letter display: groups sharing a letter do not differ significantly.
+#: Column letters, in the groups' own order (Q / Displayr, SPSS Custom Tables).
+_COLUMN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-    Insert-absorb algorithm of Piepho (2004): start with one letter for all
-    groups; every significant pair splits each letter holding both; letters
-    contained in others are dropped.  Letters follow the order of ``groups``.
+
+def significance_letters(groups: Sequence[Any], pairs: Sequence[tuple[Any, Any]],
+                         significant: Sequence[bool],
+                         differences: Sequence[float]) -> pd.DataFrame:
+    """Column letters and, per group, the letters of the groups it is significantly higher than.
+
+    The column-letter convention of Q / Displayr and SPSS Custom Tables: each
+    group (a table column) gets a letter, ``A, B, C, ...`` in the order of
+    ``groups``, shown in its column header; a cell lists the letters of the
+    columns it is significantly *higher* than.  A group higher than no other
+    gets an empty string.
+
+    Parameters
+    ----------
+    groups : sequence
+        The groups, in column order (at most 26).
+    pairs : sequence of (group_a, group_b)
+        The pairs tested.
+    significant : sequence of bool
+        Whether each pair differs significantly (after any p-value adjustment).
+    differences : sequence of float
+        Estimate of ``group_a`` minus estimate of ``group_b`` for each pair;
+        its sign says which group of a significant pair is higher.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by group, columns ``column_letter`` and ``sig`` (the column
+        letters of the groups it is significantly higher than, in column order).
+
+    Raises
+    ------
+    ModelError
+        More than 26 groups, duplicate groups, a pair naming an unknown group,
+        or ``pairs``, ``significant`` and ``differences`` of unequal length.
     """
     groups = list(groups)
-    sets: list[set[Any]] = [set(groups)]
-    for (a, b), sig in zip(pairs, significant):  # loop over pairs of a few groups
-        if not sig:
+    if len(groups) > len(_COLUMN_LETTERS):
+        raise ModelError(f"significance letters need at most {len(_COLUMN_LETTERS)} groups, "
+                         f"got {len(groups)}", hint="combine small groups before testing")
+    if len(set(groups)) != len(groups):
+        raise ModelError(f"groups must be distinct, got {groups}")
+    pairs, significant, differences = list(pairs), list(significant), list(differences)
+    if not len(pairs) == len(significant) == len(differences):
+        raise ModelError(f"pairs ({len(pairs)}), significant ({len(significant)}) and "
+                         f"differences ({len(differences)}) must have the same length")
+    letter = dict(zip(groups, _COLUMN_LETTERS))
+    higher: dict[Any, set[Any]] = {g: set() for g in groups}
+    for (a, b), sig, diff in zip(pairs, significant, differences):  # a few groups' pairs
+        unknown = [g for g in (a, b) if g not in letter]
+        if unknown:
+            raise ModelError(f"pair ({a!r}, {b!r}) names group(s) {unknown} not in {groups}")
+        if not sig or not np.isfinite(diff) or diff == 0:
             continue
-        new: list[set[Any]] = []
-        for s in sets:
-            if a in s and b in s:
-                new.extend([s - {a}, s - {b}])
-            else:
-                new.append(s)
-        # absorb: drop duplicates and sets inside another set
-        uniq = []
-        for s in new:
-            if s and not any(s < t for t in new) and s not in uniq:
-                uniq.append(s)
-        sets = uniq
-    position = {g: i for i, g in enumerate(groups)}
-    sets.sort(key=lambda s: min(position[g] for g in s))
-    alphabet = "abcdefghijklmnopqrstuvwxyz"
-    return {g: "".join(alphabet[i] for i, s in enumerate(sets) if g in s) for g in groups}
+        hi, lo = (a, b) if diff > 0 else (b, a)
+        higher[hi].add(lo)
+    return pd.DataFrame(
+        {"column_letter": [letter[g] for g in groups],
+         "sig": ["".join(letter[h] for h in groups if h in higher[g]) for g in groups]},
+        index=pd.Index(groups, name="group"))
 
 
 class SubgroupResult:
@@ -291,7 +327,11 @@ class SubgroupResult:
     Attributes
     ----------
     prevalence : DataFrame
-        ``variable, group, estimate, se, ci_low, ci_high, n, letters``.
+        ``variable, group, estimate, se, ci_low, ci_high, n, column_letter,
+        sig``: ``column_letter`` is the group's letter (``A, B, ...`` in
+        the groups' order, the same for every variable) and ``sig`` the
+        letters of the groups this group is significantly higher than on
+        the variable (empty if none).
     pairwise : DataFrame
         ``variable, group_a, group_b, difference, se, t, df, p, p_adjusted,
         significant``.
@@ -301,7 +341,7 @@ class SubgroupResult:
     adjust : str
         Multiple-comparison method.
     alpha : float
-        Significance level of the letters.
+        Significance level of ``sig``.
     """
 
     def __init__(self, prevalence: pd.DataFrame, pairwise: pd.DataFrame, overall: pd.DataFrame,
@@ -314,18 +354,23 @@ class SubgroupResult:
         self.alpha = alpha
 
     def summary_frame(self, digits: int = 1) -> pd.DataFrame:
-        """Table for reports: variables x groups, cells like ``"45.3 ab"`` (percent)."""
-        cell = (self.prevalence["estimate"] * 100).round(digits).map(
-            lambda v: f"{v:.{digits}f}") + " " + self.prevalence["letters"]
-        table = self.prevalence.assign(cell=cell).pivot(index="variable", columns="group",
-                                                          values="cell")
-        table = table.loc[self.prevalence["variable"].unique(),
-                          list(dict.fromkeys(self.prevalence["group"]))]
-        table.columns.name = self.by
+        """Table for reports: variables x groups, headers like ``"t1 (A)"``, cells ``"45.3 BC"``.
+
+        Cells are percentages followed by the letters of the columns they are
+        significantly higher than (nothing when none).
+        """
+        prev = self.prevalence
+        cell = ((prev["estimate"] * 100).round(digits).map(lambda v: f"{v:.{digits}f}")
+                + (" " + prev["sig"]).where(prev["sig"] != "", ""))
+        table = prev.assign(cell=cell).pivot(index="variable", columns="group", values="cell")
+        letters = dict(zip(prev["group"], prev["column_letter"]))
+        order = sorted(letters, key=letters.__getitem__)
+        table = table.loc[prev["variable"].unique(), order]
+        table.columns = pd.Index([f"{g} ({letters[g]})" for g in order], name=self.by)
         return table
 
     def tidy(self) -> pd.DataFrame:
-        """Plot-ready prevalence: ``variable, group, estimate, ci_low, ci_high, letters``."""
+        """Plot-ready prevalence: ``variable, group, estimate, ci_low, ci_high, column_letter, sig``."""
         return self.prevalence.copy()
 
     def __repr__(self) -> str:
@@ -354,10 +399,26 @@ def _expand(design: Any, variables: str | Sequence[str]) -> list[str]:
     return out
 
 
+def _group_order(column: pd.Series, groups: Sequence[Any]) -> list[Any]:
+    """Groups in the ``by`` column's order (categories, else sorted), as ``design.mean`` gives them.
+
+    One letter per group for the whole table, so a column keeps its letter on
+    every row even when a variable lacks a group.
+    """
+    present = list(dict.fromkeys(groups))
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        order = [g for g in column.cat.categories if g in present]
+        return order + [g for g in present if g not in order]
+    try:
+        return sorted(present)
+    except TypeError:  # mixed types: keep the order of appearance
+        return present
+
+
 def subgroup_differences(design: Any, variables: str | Sequence[str], by: str, *,
                          adjust: str = "holm", family: str = "variable", alpha: float = 0.05,
                          level: float = 0.95) -> SubgroupResult:
-    """Barrier prevalence by subgroup with pairwise tests and significance letters.
+    """Barrier prevalence by subgroup with pairwise tests and column significance letters.
 
     Parameters
     ----------
@@ -373,7 +434,7 @@ def subgroup_differences(design: Any, variables: str | Sequence[str], by: str, *
     family : {"variable", "all"}
         Adjust within each variable's comparisons or across all of them.
     alpha : float
-        Significance level for ``significant`` and the letters.
+        Significance level for ``significant`` and ``sig``.
     level : float
         Confidence level of the prevalence intervals.
 
@@ -386,7 +447,10 @@ def subgroup_differences(design: Any, variables: str | Sequence[str], by: str, *
     Prevalences are domain means (``design.mean(var, by=by)``); differences
     use their joint design covariance, t tests on the design df of the rows
     used.  The overall test per variable is the Rao-Scott F test
-    (``design.chisq``).
+    (``design.chisq``).  Significance letters follow the column-letter
+    convention (:func:`significance_letters`): a group's ``sig`` lists the
+    ``column_letter`` of every group it is significantly higher than after
+    the ``adjust`` correction at ``alpha``.
     """
     check_argument("family", ["variable", "all"], family)
     check_probability("alpha", alpha)
@@ -429,16 +493,18 @@ def subgroup_differences(design: Any, variables: str | Sequence[str], by: str, *
                 lambda s: p_adjust(s.to_numpy(), adjust))
         pairwise["significant"] = pairwise["p_adjusted"] < alpha
     prevalence = pd.DataFrame(prev_rows)
-    letters = []
+    all_groups = _group_order(design.data[by], prevalence["group"] if len(prevalence) else [])
+    column_letter, sig = [], []
     for var in names:
         sub = pairwise[pairwise["variable"] == var] if len(pairwise) else pairwise
         groups = prevalence.loc[prevalence["variable"] == var, "group"].tolist()
-        est = prevalence.loc[prevalence["variable"] == var].set_index("group")["estimate"]
-        order = sorted(groups, key=lambda g: -est[g])  # 'a' for the highest prevalence
-        cld = significance_letters(order, list(zip(sub["group_a"], sub["group_b"])),
-                                   sub["significant"].tolist() if len(sub) else [])
-        letters.extend(cld[g] for g in groups)
-    prevalence["letters"] = letters
+        letters = significance_letters(all_groups, list(zip(sub["group_a"], sub["group_b"])),
+                                       sub["significant"].tolist() if len(sub) else [],
+                                       sub["difference"].tolist() if len(sub) else [])
+        column_letter.extend(letters.loc[groups, "column_letter"])
+        sig.extend(letters.loc[groups, "sig"])
+    prevalence["column_letter"] = column_letter
+    prevalence["sig"] = sig
     overall = pd.DataFrame(overall_rows).set_index("variable")
     overall["p_adjusted"] = p_adjust(overall["p"].to_numpy(), adjust)
     return SubgroupResult(prevalence, pairwise, overall, by, adjust, alpha)

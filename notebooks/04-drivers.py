@@ -86,16 +86,20 @@ display(ch.findings.figure(analysis.plots.plot_importance(kd.summary_frame(), la
                            "drivers-importance"))
 
 # %% [markdown] tags=["lang-zh"]
-# **分城市级别的障碍。** 下表比较不同城市级别受访者遇到各障碍的比例。字母表示显著性：
-# 带有某组字母的格子显著高于该组（两两检验，Holm 校正，p < 0.05）。
+# **分城市级别的障碍。** 下表比较不同城市级别受访者遇到各障碍的比例。每列标题中的字母
+# （A、B、C…）代表该城市级别；格子中的字母表示该格的比例显著高于带该字母的列（两两设计检验，
+# Holm 校正，p < 0.05），没有字母表示不显著高于任何一列。
 
 # %% [markdown] tags=["lang-en"]
-# **Barriers by city tier.** The share facing each barrier by city tier. A cell carrying another
-# group's letter is significantly higher than that group (pairwise tests, Holm-adjusted, p < 0.05).
+# **Barriers by city tier.** The share facing each barrier by city tier. Each column has a letter
+# in its header (A, B, C, ...); letters in a cell name the columns whose share it is significantly
+# higher than (pairwise design-based tests, Holm-adjusted, p < 0.05); no letter means it is not
+# significantly higher than any column.
 
 # %%
 sg = analysis.models.subgroup_differences(w.design, "barriers", by="city_tier", adjust="holm")
 title = {"zh": "不同城市级别遇到的障碍", "en": "Barriers by city tier"}
 display(ch.findings.add("drivers.barriers_by_tier", sg.prevalence, title=title, index="variable",
-                        split="group", sig="letters", row_labels=ch.term_labels(sg.prevalence),
+                        split="group", sig="sig", column_letters="column_letter",
+                        row_labels=ch.term_labels(sg.prevalence),
                         column_labels=ch.level_labels("city_tier"), show=("estimate", "n", "sig")))

@@ -66,7 +66,8 @@ display(analysis.export.targets_table(w.targets, language))
 #   自助法重复权重，每个重复样本都重新加权。
 # - 愿付溢价用加权区间回归（对数正态分布）估计，平均数与中位数给出 delta 方法区间和
 #   Krinsky–Robb 区间；接受曲线与双界二分选择曲线用加权 Turnbull 非参数估计，标准误来自影响函数。
-# - 显著性字母来自两两设计检验，Holm 方法校正多重比较。
+# - 显著性字母：每列标题带一个字母（A、B、C…），格子中的字母表示该格显著高于带该字母的列；
+#   来自两两设计检验，Holm 方法校正多重比较（与 Q/Displayr、SPSS 自定义表格的列字母标注相同）。
 
 # %% [markdown] tags=["lang-en"]
 # ## Variance and confidence intervals
@@ -80,7 +81,9 @@ display(analysis.export.targets_table(w.targets, language))
 # - Premiums come from weighted interval regression (log-normal) with delta-method and
 #   Krinsky-Robb intervals; acceptance and bid curves are weighted Turnbull estimates with
 #   influence-function SEs.
-# - Significance letters come from pairwise design-based tests with Holm adjustment.
+# - Significance letters: each column has a letter in its header (A, B, C, ...) and a cell lists
+#   the letters of the columns it is significantly higher than, from pairwise design-based tests
+#   with Holm adjustment (the column-letter convention of Q/Displayr and SPSS Custom Tables).
 
 # %%
 display(ch.heading({"zh": "披露控制与个人信息", "en": "Disclosure control and personal data"}))

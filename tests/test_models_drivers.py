@@ -173,21 +173,16 @@ def test_p_adjust_matches_statsmodels(ours, theirs, rng):
 
 
 def test_significance_letters():
+    # Column-letter convention: a group lists the letters of the groups it is above.
     groups = ["A", "B", "C"]
     pairs = [("A", "B"), ("A", "C"), ("B", "C")]
-    assert significance_letters(groups, pairs, [False, True, False]) == {
-        "A": "a", "B": "ab", "C": "b"}
-    assert significance_letters(groups, pairs, [True, True, True]) == {
-        "A": "a", "B": "b", "C": "c"}
-    assert significance_letters(groups, pairs, [False, False, False]) == {
-        "A": "a", "B": "a", "C": "a"}
-    letters = significance_letters(list("ABCD"), [("A", "D"), ("B", "D"), ("A", "C"),
-                                                  ("A", "B"), ("B", "C"), ("C", "D")],
-                                   [True, True, False, False, False, False])
-    # D differs from A and B only: D shares a letter with C, C with A and B.
-    assert set(letters["A"]) & set(letters["B"])
-    assert not set(letters["A"]) & set(letters["D"])
-    assert set(letters["C"]) & set(letters["D"])
+    out = significance_letters(groups, pairs, [False, True, False], [0.1, 0.3, 0.2])
+    assert out["column_letter"].tolist() == ["A", "B", "C"]
+    assert out["sig"].tolist() == ["C", "", ""]
+    out = significance_letters(groups, pairs, [True, True, True], [-0.1, -0.3, -0.2])
+    assert out["sig"].tolist() == ["", "A", "AB"]
+    out = significance_letters(groups, pairs, [False, False, False], [0.1, 0.3, 0.2])
+    assert out["sig"].tolist() == ["", "", ""]
 
 
 def test_subgroup_differences_tests_and_letters(design):
@@ -201,13 +196,23 @@ def test_subgroup_differences_tests_and_letters(design):
     buy = res.pairwise[res.pairwise["variable"] == "buy"]
     assert_allclose(buy["p_adjusted"], multipletests(buy["p"], method="holm")[1])
     table = res.summary_frame()
-    assert list(table.columns) == ["t1", "t2", "t3"]
-    assert table.loc["buy", "t1"].endswith("a")
-    assert table.loc["buy", "t2"].endswith("b")
-    assert table.loc["hard"].str.endswith(" a").all()
+    assert list(table.columns) == ["t1 (A)", "t2 (B)", "t3 (C)"]
+    # t1 buys more (planted +0.5 on the logit): its cells list the columns it beats.
+    prev = res.prevalence.set_index(["variable", "group"])
+    sig_pairs = buy[buy["significant"]]
+    expected = {g: "".join(letter for h, letter in zip(["t1", "t2", "t3"], "ABC")
+                           if ((sig_pairs["group_a"] == g) & (sig_pairs["group_b"] == h)
+                               & (sig_pairs["difference"] > 0)).any()
+                           or ((sig_pairs["group_a"] == h) & (sig_pairs["group_b"] == g)
+                               & (sig_pairs["difference"] < 0)).any())
+                for g in ["t1", "t2", "t3"]}
+    assert {g: prev.loc[("buy", g), "sig"] for g in expected} == expected
+    assert expected["t1"] == "BC"
+    assert table.loc["buy", "t1 (A)"].endswith(" BC")
+    assert (prev.loc["hard", "sig"] == "").all()  # no planted tier effect on 'hard'
     assert res.overall.loc["buy", "p"] < 0.001
     assert set(res.tidy().columns) >= {"variable", "group", "estimate", "ci_low", "ci_high",
-                                      "letters"}
+                                      "column_letter", "sig"}
     bh = subgroup_differences(design, ["hard", "buy"], "tier", adjust="BH", family="all")
     assert_allclose(bh.pairwise["p_adjusted"], multipletests(bh.pairwise["p"],
                                                              method="fdr_bh")[1])

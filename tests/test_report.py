@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from analysis.errors import ReportError
 from analysis.export import git_commit, provenance
+from analysis.i18n import t
 from analysis.report import (
     build_report,
     default_output_dir,
@@ -203,6 +204,47 @@ def test_english_report(tmp_path):
     assert "SYNTHETIC DATA" in html
     assert '<html lang="en">' in html
     assert [p.name for p in res.pages] == ["01-data-cleaning.html"]
+
+
+SIG = '''\
+# %% tags=["parameters"]
+wave = ""
+language = "zh"
+output_dir = None
+
+# %%
+import pandas as pd
+from IPython.display import display
+
+import analysis.report
+
+ch = analysis.report.open_chapter("03-sig", wave=wave, language=language, output_dir=output_dir)
+prev = pd.DataFrame({"variable": "q1", "group": ["north", "south"], "estimate": [0.2, 0.8],
+                     "n": [200, 200], "column_letter": ["A", "B"], "sig": ["", "A"]})
+display(ch.findings.add("sig.one", prev, title="x", index="variable", split="group", sig="sig",
+                        column_letters="column_letter", show=("estimate", "n", "sig"),
+                        column_labels={"north": {"zh": "北方", "en": "North"},
+                                       "south": {"zh": "南方", "en": "South"}}))
+'''
+
+
+@pytest.mark.parametrize(("language", "headers"), [("zh", ["北方 (A)", "南方 (B)"]),
+                                                    ("en", ["North (A)", "South (B)"])])
+def test_page_shows_column_letters_and_the_sig_of_findings_json(tmp_path, language, headers):
+    wave = make_project(tmp_path, extra={"03-sig.py": SIG})
+    res = build_report(wave, language=language, chapters=["03"], timeout=120)
+    page = res.pages[0].read_text(encoding="utf-8")
+    assert re.findall(r'<th colspan="\d+">([^<]*)</th>', page) == headers
+    assert t("flag.sig", language) in page  # the legend under the table
+    doc = json.loads(res.findings["json"].read_text(encoding="utf-8"))
+    cells = doc["tables"][0]["cells"]
+    assert [c["sig"] for c in cells] == ["", "A"]
+    for c in cells:
+        key = f"{c['table_id']}/{c['row']}/{c['column']}"
+        shown = re.search(rf'data-finding="{re.escape(key)}">.*?<td class="gs-sig">([^<]*)</td>',
+                          page)
+        assert shown is not None, key
+        assert shown.group(1) == c["sig"], key
 
 
 FAILING = '''\
