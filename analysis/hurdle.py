@@ -29,7 +29,12 @@ from .codebook import Codebook
 from .errors import ModelError
 from .interval import domain_df, question_intervals
 from .results import t_quantile
-from .valuation import IntervalRegressionResult, _logit_interval, variance_design
+from .valuation import (
+    IntervalRegressionResult,
+    _logit_interval,
+    infinite_mean_warning,
+    variance_design,
+)
 
 __all__ = ["WTPHurdleResult", "wtp_hurdle"]
 
@@ -100,6 +105,12 @@ class WTPHurdleResult:
         DataFrame
             Rows ``mean_all, median_all, mean_payers, median_payers`` with
             ``estimate, se, ci_low, ci_high`` (delta method / replicates).
+
+        Warns
+        -----
+        SurveyWarning
+            The payers' mean is infinite (log-logistic with ``scale >= 1``);
+            the median rows stay finite.
         """
         level = level or self.level
         check_probability("level", level)
@@ -107,6 +118,8 @@ class WTPHurdleResult:
         theta = pay.params.to_numpy()
         ux, _, wx = pay._groups()
         mean_p = float(pay._stats("mean", theta, ux, wx)[0])
+        if np.isinf(mean_p):
+            infinite_mean_warning(pay.dist, pay.scale, "the payers' mean premium")
         med_p = float(pay._stats("median", theta, ux, wx)[0])
         rows = {"mean_all": self._row((1 - self._pi) * mean_p, *self._combine(mean_p, "mean"),
                                       level)}

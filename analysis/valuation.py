@@ -18,6 +18,7 @@ textbook formulas (e.g. ``exp(mu + sigma^2/2)`` for the log-normal mean).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -25,11 +26,12 @@ import pandas as pd
 from scipy import stats
 
 from ._validation import as_rng, check_argument, check_probability
-from .errors import ModelError
+from .errors import ModelError, SurveyWarning
 from .interval import DesignVariance, convergence_warning, domain_df
 from .results import t_quantile
 from .wtp import (
     DISTRIBUTIONS,
+    _check_truncate,
     _log_sf,
     error_quantile,
     fit_interval,
@@ -43,6 +45,15 @@ from .wtp import (
 __all__ = ["IntervalRegressionResult", "WTPResult", "fit_interval_model", "variance_design"]
 
 WTP_STATISTICS = ("mean", "median")
+
+
+def infinite_mean_warning(dist: str, scale: float, what: str, stacklevel: int = 3) -> None:
+    """Warn that a mean WTP is infinite (a heavy-tailed fit) and how to get a finite summary."""
+    why = (f" (log-logistic scale {scale:.3g} >= 1: its mean diverges)"
+           if dist == "loglogistic" else "")
+    warnings.warn(f"{what} is infinite for dist={dist!r}{why}; report the median, or a "
+                  "truncated mean with truncate=True / truncate=(0, hi)", SurveyWarning,
+                  stacklevel=stacklevel)
 _CHUNK = 2_000_000  # values per vectorised block of population statistics
 
 
@@ -243,6 +254,9 @@ class IntervalRegressionResult:
             out = eta
         elif type == "mean":
             out = row_mean(self.dist, eta, theta[-1])
+            if np.isinf(out).any():
+                infinite_mean_warning(self.dist, self.scale,
+                                      f"the mean of {int(np.isinf(out).sum())} row(s)")
         else:
             out = row_quantile(self.dist, eta, theta[-1], 0.5 if type == "median" else q)
         return pd.Series(out, index=index, name=type)
@@ -370,10 +384,15 @@ class IntervalRegressionResult:
         level : float
             Confidence level.
         truncate : (lo, hi), True or None
-            Report the mean of ``Y`` truncated to ``[lo, hi]`` (``True``:
-            ``[0, bid_max]``, DCchoice's "truncated mean"), useful when the
-            untruncated mean is infinite (log-logistic with ``scale >= 1``)
-            or driven by the tail.
+            Report the truncated mean ``E[min(max(Y, lo), hi)]``, which is
+            ``lo + integral_lo^hi P(Y >= t) dt`` (``True``: ``[0, bid_max]``,
+            DCchoice's "truncated mean" ``integral_0^bid_max (1 - F(t)) dt``),
+            useful when the untruncated mean is infinite (log-logistic with
+            ``scale >= 1``) or driven by the tail.  Either bound may be
+            infinite: ``(0, inf)`` is the mean of ``max(Y, 0)``, ``(-inf,
+            inf)`` the ordinary mean.  Computed in closed form or by adaptive
+            integration (see :func:`analysis.wtp.row_mean`), accurate for any
+            bounds.
         krinsky_robb : bool
             Add Krinsky-Robb percentile intervals: the statistic recomputed
             for ``n_draws`` parameter draws from ``N(theta, vcov)``.
@@ -390,6 +409,18 @@ class IntervalRegressionResult:
         -------
         WTPResult
 
+        Raises
+        ------
+        ModelError
+            ``truncate`` is not an interval ``lo <= hi``.
+
+        Warns
+        -----
+        SurveyWarning
+            The (truncated) mean is infinite -- a log-logistic fit with
+            ``scale >= 1`` and ``hi = inf`` -- or some Krinsky-Robb draws have
+            an infinite mean.  The estimate is ``inf`` and its SE ``NaN``.
+
         Notes
         -----
         Delta-method SEs include the variability of the population weights
@@ -405,7 +436,7 @@ class IntervalRegressionResult:
                 raise ModelError("truncate=True needs finite bounds in the data",
                                  hint="pass truncate=(lo, hi)")
             truncate = (0.0, float(self.bid_max))
-        trunc = None if truncate is None or truncate is False else tuple(map(float, truncate))
+        trunc = None if truncate is None or truncate is False else _check_truncate(truncate)
         theta = self.params.to_numpy()
         ux, _, wx = self._groups()
         q = t_quantile(0.5 + level / 2, self.df_resid if self.df_resid > 0 else np.nan)
@@ -414,8 +445,10 @@ class IntervalRegressionResult:
         for s in stats_:
             tr = trunc if s == "mean" else None
             est = float(self._stats(s, theta, ux, wx, tr)[0])
-            se = self._se(s, est, tr)
             label = "mean_truncated" if tr else s
+            if np.isinf(est):
+                infinite_mean_warning(self.dist, self.scale, f"the {label.replace('_', ' ')}")
+            se = self._se(s, est, tr)
             labels.append(label)
             rows[label] = {"estimate": est, "se": se, "ci_low": est - q * se,
                            "ci_high": est + q * se}
@@ -434,7 +467,16 @@ class IntervalRegressionResult:
                 vals = self._stats(s, draws, uk, wk, tr)
                 if uk.shape[0] != ux.shape[0]:
                     vals += frame.loc[label, "estimate"] - self._stats(s, theta, uk, wk, tr)[0]
-                lo, hi = np.quantile(vals, [0.5 - level / 2, 0.5 + level / 2])
+                probs = [0.5 - level / 2, 0.5 + level / 2]
+                if np.isinf(vals).any():
+                    # Interpolating between infinite draws gives NaN: take order statistics.
+                    lo, hi = np.quantile(vals, probs, method="inverted_cdf")
+                    if np.isfinite(frame.loc[label, "estimate"]):
+                        infinite_mean_warning(
+                            self.dist, self.scale, f"the {label.replace('_', ' ')} of "
+                            f"{int(np.isinf(vals).sum())} of {vals.size} Krinsky-Robb draws")
+                else:
+                    lo, hi = np.quantile(vals, probs)
                 lows.append(lo)
                 highs.append(hi)
             frame["kr_low"] = lows
