@@ -14,9 +14,23 @@ IPP, indifference price point            "cheap" and "expensive"
 PME, point of marginal expensiveness     "too expensive" and "not expensive"
 =======================================  ======================================
 
-The acceptable price range is ``[PMC, PME]``.  Respondents whose four
-answers are not ordered (too cheap <= cheap <= expensive <= too expensive)
-are excluded and counted in :attr:`VanWestendorpResult.audit`, as R's
+The acceptable price range is ``[PMC, PME]``.
+
+Counting conventions.  "Expensive" and "too expensive" at price ``p`` count
+respondents whose answer is at or below ``p``.  "Cheap" and "too cheap" count,
+by default (``cheap_counting="at_or_above"``), answers at or above ``p`` -- a
+respondent who calls 10 too cheap finds 10 too cheap -- so each curve
+includes its own answers.  ``cheap_counting="above"`` counts answers strictly
+above ``p`` (``1 - ecdf(answers)(p)``), the convention of R's
+``pricesensitivitymeter::psm_analysis``; at each observed price it leaves out
+the respondents who gave exactly that price, so its cheap curves are the
+default ones moved one observed price to the left and price points can differ
+by up to one price step.  Curves meet when they differ by less than
+rounding (see :func:`_crossing`), so exact ties are crossings.
+
+Respondents whose four answers are not ordered (too cheap <= cheap <=
+expensive <= too expensive) are excluded and counted in
+:attr:`VanWestendorpResult.audit`, as R's
 ``pricesensitivitymeter::psm_analysis(validate=TRUE)``.  Price points are
 not smooth functions of the data, so their design-based SEs come from
 replicate weights (a Taylor design is converted, by default with the
@@ -43,19 +57,25 @@ _POINTS = {"pmc": ("too_cheap", "not_cheap"), "opp": ("too_cheap", "too_expensiv
            "ipp": ("cheap", "expensive"), "pme": ("not_expensive", "too_expensive")}
 
 
-def _curves(prices: np.ndarray, W: np.ndarray, grid: np.ndarray) -> dict[str, np.ndarray]:
+CHEAP_COUNTING = ("at_or_above", "above")
+
+
+def _curves(prices: np.ndarray, W: np.ndarray, grid: np.ndarray,
+            cheap_counting: str = "at_or_above") -> dict[str, np.ndarray]:
     """Weighted curves at ``grid`` for each weight column: dict of (R, G) arrays.
 
     Weighted ECDFs by sorting and cumulative sums (no respondent x price matrix).
+    ``cheap_counting`` is ``"at_or_above"`` or ``"above"`` (see the module notes).
     """
     tot = W.sum(axis=0)
+    side = "left" if cheap_counting == "at_or_above" else "right"
     share = {}
     for j, role in enumerate(PSM_ROLES):
         order = np.argsort(prices[:, j], kind="stable")
         x = prices[order, j]
         cum = np.vstack([np.zeros((1, W.shape[1])), np.cumsum(W[order], axis=0)])
-        if j < 2:  # "too cheap"/"cheap" at p: the respondent's threshold is at or above p
-            at = tot - cum[np.searchsorted(x, grid, side="left")]
+        if j < 2:  # "too cheap"/"cheap" at p: threshold at or above p (or strictly above)
+            at = tot - cum[np.searchsorted(x, grid, side=side)]
         else:  # "expensive"/"too expensive" at p: threshold at or below p
             at = cum[np.searchsorted(x, grid, side="right")]
         share[role] = (at / tot).T
@@ -64,10 +84,19 @@ def _curves(prices: np.ndarray, W: np.ndarray, grid: np.ndarray) -> dict[str, np
     return share
 
 
-def _crossing(fall: np.ndarray, rise: np.ndarray, grid: np.ndarray, interpolate: bool
-              ) -> np.ndarray:
-    """First price where the falling curve meets the rising one (per row)."""
+def _crossing(fall: np.ndarray, rise: np.ndarray, grid: np.ndarray, interpolate: bool,
+              n: int = 1) -> np.ndarray:
+    """First price where the falling curve meets the rising one (per row).
+
+    Curves are shares of the total weight, built from cumulative sums, so an
+    exact tie can come out a few ulps apart (1 - 43/46 and 3/46 differ by
+    4e-17); differences within ``max(1e-12, 4 n eps)`` -- rounding in sums of
+    ``n`` respondents' weights, far below one respondent's share -- count as
+    ties.
+    """
     d = fall - rise
+    tol = max(1e-12, 4 * n * np.finfo(float).eps)
+    d = np.where(np.abs(d) <= tol, 0.0, d)
     below = d <= 0
     has = below.any(axis=1)
     i = np.where(has, below.argmax(axis=1), grid.size - 1)
@@ -98,15 +127,18 @@ class VanWestendorpResult:
         four, inconsistent (excluded), used.
     excluded : Index
         Row labels of the inconsistent respondents.
+    cheap_counting : str
+        How the cheap curves counted answers (``"at_or_above"`` or ``"above"``).
     """
 
     def __init__(self, price_points: pd.DataFrame, curves: pd.DataFrame, audit: pd.DataFrame,
-                 excluded: pd.Index, level: float) -> None:
+                 excluded: pd.Index, level: float, cheap_counting: str = "at_or_above") -> None:
         self.price_points = price_points
         self.curves = curves
         self.audit = audit
         self.excluded = excluded
         self.level = level
+        self.cheap_counting = cheap_counting
 
     @property
     def acceptable_range(self) -> tuple[float, float]:
@@ -149,6 +181,7 @@ def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None 
                    expensive: str | None = None, too_expensive: str | None = None, *,
                    psm_set: str = "psm", codebook: Codebook | None = None,
                    strict: bool = False, interpolate: bool = True,
+                   cheap_counting: str = "at_or_above",
                    rep_type: str = "bootstrap", replicates: int = 200, seed: Any = None,
                    level: float = 0.95, n_grid: int = 200) -> VanWestendorpResult:
     """Weighted Van Westendorp price sensitivity meter with replicate CIs.
@@ -170,6 +203,12 @@ def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None 
         Locate crossings by linear interpolation between observed prices;
         ``False`` returns the lowest observed price at which the curves have
         crossed.
+    cheap_counting : {"at_or_above", "above"}
+        Whether the "too cheap" and "cheap" curves at price ``p`` count
+        answers at or above ``p`` (default: each respondent's own answer
+        counts) or strictly above ``p`` (R ``pricesensitivitymeter``'s
+        ``1 - ecdf``); see the module notes.  "Expensive" curves always count
+        answers at or below ``p``.
     rep_type, replicates, seed
         Replicates made from a Taylor design (``design.to_replicates``); for
         a raked design convert before raking, so replicates repeat it.
@@ -192,6 +231,7 @@ def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None 
     """
     check_probability("level", level)
     check_argument("interpolate", [True, False], interpolate)
+    check_argument("cheap_counting", list(CHEAP_COUNTING), cheap_counting)
     cols = _columns(design, {"too_cheap": too_cheap, "cheap": cheap, "expensive": expensive,
                              "too_expensive": too_expensive}, psm_set, codebook)
     check_columns(design.data, cols, "price columns")
@@ -212,9 +252,9 @@ def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None 
     W = np.column_stack([rep.weights, np.asarray(rep.repweights, dtype=float)])[use]
     p = prices[use]
     grid = np.unique(p)
-    curves = _curves(p, W, grid)
-    points = {k: _crossing(curves[a], curves[b], grid, interpolate) for k, (a, b) in
-              _POINTS.items()}
+    curves = _curves(p, W, grid, cheap_counting)
+    points = {k: _crossing(curves[a], curves[b], grid, interpolate, p.shape[0])
+              for k, (a, b) in _POINTS.items()}
     df = float(rep.degf())
     q = t_quantile(0.5 + level / 2, df if df > 0 else np.inf)
     pp_rows = []
@@ -229,7 +269,7 @@ def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None 
     # Plot curves on at most `n_grid` prices: the covariance is quadratic in the grid size.
     show = grid if grid.size <= n_grid else np.unique(np.quantile(p, np.linspace(0, 1, n_grid),
                                                                   method="inverted_cdf"))
-    shown = _curves(p, W, show) if show.size != grid.size else curves
+    shown = _curves(p, W, show, cheap_counting) if show.size != grid.size else curves
     long = []
     for name, c in shown.items():  # six curves
         est, reps = c[0], c[1:]
@@ -246,4 +286,4 @@ def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None 
     if inconsistent.any():
         audit.attrs["excluded_rows"] = format_rows(excluded)
     return VanWestendorpResult(price_points, pd.concat(long, ignore_index=True), audit,
-                               excluded, level)
+                               excluded, level, cheap_counting)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from numpy.testing import assert_allclose
 
 from analysis import SurveyDesign
 from analysis.codebook import Codebook
-from analysis.errors import CodebookError, ModelError
+from analysis.errors import CodebookError, ModelError, SurveyError
 from analysis.pricing import van_westendorp
 
 ROLES = ("too_cheap", "cheap", "expensive", "too_expensive")
@@ -107,3 +109,68 @@ def test_replicate_design_uses_its_own_replicates(rng):
     rep = SurveyDesign(df, weights="w", strata="st").to_replicates("JKn")
     res = van_westendorp(rep, "tc", "c", "e", "te")
     assert res.price_points["se"].gt(0).all()
+
+
+def _first_crossing(fall: dict, rise: dict) -> Fraction:
+    return min(p for p in fall if fall[p] <= rise[p])
+
+
+def test_an_exact_tie_is_a_crossing():
+    # 46 respondents; at 10, 3 find it too cheap and 3 find it not cheap (1 - 43/46 in floats,
+    # 4e-17 below 3/46), so the point of marginal cheapness is 10, not the next price (12).
+    rows = [(10, 12, 20, 25)] * 3 + [(5, 8, 20, 25)] * 3 + [(4, 15, 20, 25)] * 40
+    df = pd.DataFrame(rows, columns=["tc", "c", "e", "te"], dtype=float).assign(w=1.0)
+    assert 3 / 46 != 1 - 43 / 46  # the rounding the crossing test must absorb
+    # Exact fractions: too cheap = share answering >= p, not cheap = share with cheap < p.
+    prices = sorted({Fraction(int(v)) for v in df[["tc", "c", "e", "te"]].to_numpy().ravel()})
+    tc = {p: Fraction(int((df["tc"] >= p).sum()), 46) for p in prices}
+    nc = {p: 1 - Fraction(int((df["c"] >= p).sum()), 46) for p in prices}
+    assert _first_crossing(tc, nc) == 10
+    assert tc[Fraction(10)] == nc[Fraction(10)]
+    d = SurveyDesign(df, weights="w")
+    for interpolate in (False, True):
+        res = van_westendorp(d, "tc", "c", "e", "te", interpolate=interpolate, replicates=20,
+                             seed=1)
+        assert res.price_points.loc["pmc", "estimate"] == 10.0
+
+
+def _hand_example() -> SurveyDesign:
+    df = pd.DataFrame({"tc": [1, 2, 3, 4.0], "c": [2, 3, 4, 5.0], "e": [3, 4, 5, 6.0],
+                       "te": [4, 5, 6, 7.0], "w": 1.0})
+    return SurveyDesign(df, weights="w")
+
+
+# Counts out of 4 at prices 1..7 (worked by hand):
+#   at_or_above: too cheap #{tc >= p} = 4 3 2 1 0 0 0   cheap #{c >= p} = 4 4 3 2 1 0 0
+#   above:       too cheap #{tc >  p} = 3 2 1 0 0 0 0   cheap #{c >  p} = 4 3 2 1 0 0 0
+#   both:        expensive #{e <= p}  = 0 0 1 2 3 4 4   too exp. #{te <= p} = 0 0 0 1 2 3 4
+# PMC (too cheap vs 1 - cheap), at_or_above: d = 4 3 1 -1 -> 4 (interpolated 3 + 1/2);
+#     above: d = 3 1 -1 -> 3 (2.5).  OPP (too cheap vs too expensive), at_or_above: tie at 4;
+#     above: d(3) = 1, d(4) = -1 -> 4 (3.5).  IPP (cheap vs expensive), at_or_above: tie at 4;
+#     above: d(3) = 1, d(4) = -1 -> 4 (3.5).  PME (1 - expensive vs too expensive): d(4) = 1,
+#     d(5) = -1 -> 5 (4.5) in both.
+HAND = {("at_or_above", False): {"pmc": 4, "opp": 4, "ipp": 4, "pme": 5},
+        ("at_or_above", True): {"pmc": 3.5, "opp": 4, "ipp": 4, "pme": 4.5},
+        ("above", False): {"pmc": 3, "opp": 4, "ipp": 4, "pme": 5},
+        ("above", True): {"pmc": 2.5, "opp": 3.5, "ipp": 3.5, "pme": 4.5}}
+
+
+@pytest.mark.parametrize(("counting", "interpolate"), list(HAND))
+def test_both_counting_conventions_on_a_hand_example(counting, interpolate):
+    res = van_westendorp(_hand_example(), "tc", "c", "e", "te", interpolate=interpolate,
+                         cheap_counting=counting, replicates=10, seed=1)
+    assert res.cheap_counting == counting
+    assert res.price_points["estimate"].to_dict() == pytest.approx(HAND[counting, interpolate],
+                                                                   abs=1e-12)
+    curves = res.tidy().pivot(index="price", columns="curve", values="estimate")
+    counts = {"at_or_above": ([4, 3, 2, 1, 0, 0, 0], [4, 4, 3, 2, 1, 0, 0]),
+              "above": ([3, 2, 1, 0, 0, 0, 0], [4, 3, 2, 1, 0, 0, 0])}[counting]
+    assert_allclose(curves["too_cheap"], np.array(counts[0]) / 4)
+    assert_allclose(curves["cheap"], np.array(counts[1]) / 4)
+    assert_allclose(curves["expensive"], np.array([0, 0, 1, 2, 3, 4, 4]) / 4)
+    assert_allclose(curves["too_expensive"], np.array([0, 0, 0, 1, 2, 3, 4]) / 4)
+
+
+def test_unknown_counting_convention_is_rejected():
+    with pytest.raises(SurveyError, match="cheap_counting"):
+        van_westendorp(_hand_example(), "tc", "c", "e", "te", cheap_counting="strict")
