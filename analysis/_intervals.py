@@ -124,20 +124,23 @@ class LogitFit:
     naive: float  # summary.glm()$cov.unscaled
 
 
-def logit_fit(y: np.ndarray, big_w: np.ndarray, eps: float = 1e-8, maxit: int = 25
-               ) -> LogitFit:
+def logit_fit(y: np.ndarray, big_w: np.ndarray, eps: float = 1e-8, maxit: int = 25,
+              freq: np.ndarray | None = None) -> LogitFit:
     """IRLS for an intercept-only logistic model with prior weights ``big_w``.
 
     Follows ``glm.fit``: start at ``mustart = (W y + 0.5)/(W + 1)``, stop when the
     relative deviance change is below ``eps``; the covariance uses the working
-    weights of the last step, as ``summary.glm`` does.
+    weights of the last step, as ``summary.glm`` does.  ``freq``: row ``i`` holds
+    ``freq[i]`` respondents of weight ``big_w[i] / freq[i]`` each (R's start is
+    per respondent).
     """
     sw, sy = float(big_w.sum()), float((big_w * y).sum())
 
     def dev(mu: float) -> float:
         return -2 * (sy * np.log(mu) + (sw - sy) * np.log(1 - mu))
 
-    mu_rows = (big_w * y + 0.5) / (big_w + 1)
+    unit_w = big_w if freq is None else big_w / freq
+    mu_rows = (unit_w * y + 0.5) / (unit_w + 1)
     eta_rows = np.log(mu_rows / (1 - mu_rows))
     devold = float(-2 * (big_w * (y * np.log(mu_rows) + (1 - y) * np.log(1 - mu_rows))).sum())
     working = big_w * mu_rows * (1 - mu_rows)
@@ -182,19 +185,21 @@ def logit_reps(p_reps: np.ndarray, beta0: np.ndarray, eps: float = 1e-8, maxit: 
 
 
 def likelihood_interval(fit: LogitFit, y: np.ndarray, w: np.ndarray, var_coef: float,
-                         df: float, level: float) -> tuple[float, float]:
+                         df: float, level: float, n: float | None = None
+                         ) -> tuple[float, float]:
     """R's ``svyciprop(method="likelihood")``: Rao-Scott scaled profile likelihood.
 
     Mirrors ``confint.svyglm(method="likelihood")``: the MASS profile grid
     (steps of ``zmax/5`` design SEs), an fmm spline through it and linear
-    inversion at the design-effect-adjusted cut-offs.
+    inversion at the design-effect-adjusted cut-offs.  ``n`` is the number of
+    respondents (``len(y)``; the sum of frequency weights when rows are counts).
     """
     p = fit.mu
     if not (0 < p < 1) or not var_coef > 0 or df <= 0:
         return np.nan, np.nan
-    n = y.shape[0]
+    n = y.shape[0] if n is None else float(n)
     # residuals.svyglm: sqrt(prior / normalised sampling weight), constant per domain
-    pearson = (y - p) * np.sqrt(fit.sw / w.sum() * w.mean()) / np.sqrt(p * (1 - p))
+    pearson = (y - p) * np.sqrt(fit.sw / n) / np.sqrt(p * (1 - p))
     rbar = (w * pearson).sum() / w.sum()
     dispersion = n / (n - 1) * (w * (pearson - rbar) ** 2).sum() / w.sum()
     lam = var_coef / fit.naive

@@ -151,13 +151,17 @@ class RakingCalibration:
         x, flat = _as_matrix(x)
         x = x.copy()
         psw = self.step_weights()
-        counts = [np.bincount(c, minlength=k)[:k] for c, k in zip(self.codes, self.sizes,
-                                                                  strict=True)]
+        # R's ave() is a mean over respondents: a row of frequency weight f counts f times
+        freq = getattr(design, "freq_weights", None)
+        f = None if freq is None else np.asarray(freq, dtype="float64")[:, None]
+        counts = [np.bincount(c, weights=None if f is None else f[:, 0], minlength=k)[:k]
+                  for c, k in zip(self.codes, self.sizes, strict=True)]
         for _ in range(_RAKING_SWEEPS):
             for m, codes in enumerate(self.codes):
                 w = psw[m][:, None]
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    means = group_sums(codes, self.sizes[m], x / w) / counts[m][:, None]
+                    unit = x / w if f is None else x / w * f
+                    means = group_sums(codes, self.sizes[m], unit) / counts[m][:, None]
                 x -= w * means[codes]
         return x[:, 0] if flat else x
 

@@ -308,6 +308,13 @@ def result_index(mat_index: pd.Index, labels: pd.Index | None, scalar: bool) -> 
     return pd.MultiIndex.from_tuples(tuples, names=names)
 
 
+def unit_counts(design: SurveyDesign, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Respondents per group: rows, or the sum of their frequency weights."""
+    keep = group >= 0
+    n = np.bincount(group[keep], weights=design.freq_weights[keep], minlength=n_groups)
+    return np.rint(n).astype(np.int64)
+
+
 def group_df(design: SurveyDesign, dom: Domains) -> np.ndarray:
     """Design df of each group's domain (R's ``degf`` on the ``svyby`` subset)."""
     bg = dom.base_group
@@ -320,7 +327,11 @@ def group_df(design: SurveyDesign, dom: Domains) -> np.ndarray:
     rows = (bg >= 0) & (design.weights != 0)
     st = design.structure.first
     out = np.zeros(G)
+    if st.units is not None:  # frequency weights without psu: every unit is a PSU
+        out += np.bincount(bg[rows], weights=st.units[rows], minlength=G)
     for codes, sign in ((st.cluster, 1.0), (st.stratum_code, -1.0)):
+        if sign > 0 and st.units is not None:
+            continue
         pairs = pd.unique(codes[rows] * G + bg[rows])
         out += sign * np.bincount(pairs % G, minlength=G)
     return out
@@ -370,14 +381,17 @@ def package(statistic: str, estimate: np.ndarray, vcov: np.ndarray, index: pd.In
 
 
 def srs_variance(x: np.ndarray, w: np.ndarray, group: np.ndarray, n_groups: int,
-                 centre: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 centre: np.ndarray, freq: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted element variance ``n/(n-1) sum w (x - centre)^2 / sum w`` per group (R's ``svyvar``).
 
+    ``n`` counts respondents (``freq``: frequency weights of the rows).
     Returns (variance (G, k), n (G,), N (G,)).
     """
     keep = group >= 0
     g = group[keep]
-    n = np.bincount(g, minlength=n_groups).astype(float)
+    n = np.bincount(g, weights=None if freq is None else freq[keep],
+                    minlength=n_groups).astype(float)
     big_n = np.bincount(g, weights=w[keep], minlength=n_groups)
     dev = x[keep] - centre[g]
     var = np.empty((n_groups, x.shape[1]))
@@ -459,11 +473,12 @@ def _linear(design: SurveyDesign, var: str | Sequence[str], by: Any, na_rm: bool
     k = x.shape[1]
     est, vcov, wsum = mean_core(design, x, dom, kind)
     g = dom.group
-    n_unw = np.bincount(g[g >= 0], minlength=dom.n_groups)
+    n_unw = unit_counts(design, g, dom.n_groups)
     deffs = None
     if deff:
         centre = est if kind == "mean" else est / wsum[:, None]
-        var, n, big_n = srs_variance(x, design.weights, g, dom.n_groups, centre)
+        var, n, big_n = srs_variance(x, design.weights, g, dom.n_groups, centre,
+                                     design.freq_weights)
         vsrs = var * deff_factor(kind, deff, n, big_n)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             deffs = np.diag(vcov) / vsrs.ravel()
@@ -528,13 +543,13 @@ def svy_ratio(design: SurveyDesign, numerator: str | Sequence[str],
         d = x[:, [nn + j for _, j in pairs]]
         with np.errstate(divide="ignore", invalid="ignore"):
             r = (y - est[gi] * d) / den_t[gi]
-        var, n, big_n = srs_variance(r, w, g, G, np.zeros((G, k)))
+        var, n, big_n = srs_variance(r, w, g, G, np.zeros((G, k)), design.freq_weights)
         vsrs = var * deff_factor("total", deff, n, big_n)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             deffs = np.diag(vcov) / vsrs.ravel()
     labels = pd.Index([f"{num_cols[i]}/{den_cols[j]}" for i, j in pairs])
     index = result_index(labels, dom.labels, k == 1)
-    n_unw = np.bincount(g[in_dom], minlength=G)
+    n_unw = unit_counts(design, g, G)
     return package("ratio", est, vcov, index, dom, k, group_df(design, dom), n_unw, deffs,
                    overall_df=union_df(design, dom))
 
@@ -587,7 +602,7 @@ def svy_proportion(design: SurveyDesign, var: str, *, level: Any = None, method:
     est, vcov, _ = mean_core(design, x, dom, "mean")
     g, w = dom.group, design.weights
     bg = dom.base_group
-    base_rows = np.bincount(bg[bg >= 0], minlength=G)
+    base_rows = unit_counts(design, bg, G)  # respondents, as on expanded rows
     design_df = group_df(design, dom)
     use_df = design_df if df is None else np.full(G, float(df))
     p = est.ravel().copy()
@@ -606,7 +621,8 @@ def svy_proportion(design: SurveyDesign, var: str, *, level: Any = None, method:
             for j in range(k):
                 if dom.failed[gg] or not rows.any():
                     continue
-                fit = _iv.logit_fit(x[rows, j], w[rows] / base_mean[gg])
+                fit = _iv.logit_fit(x[rows, j], w[rows] / base_mean[gg],
+                                    freq=design.freq_weights[rows])
                 fits[gg * k + j] = fit
                 values[rows, j] = fit.working * fit.naive * (x[rows, j] - fit.mu) \
                     / (fit.mu * (1 - fit.mu))
@@ -630,10 +646,11 @@ def svy_proportion(design: SurveyDesign, var: str, *, level: Any = None, method:
         for i, fit in fits.items():
             rows = g == i // k
             lo[i], hi[i] = _iv.likelihood_interval(fit, x[rows, i % k], w[rows], coef_var[i],
-                                                rep_df[i], lev)
+                                                rep_df[i], lev,
+                                                n=design.freq_weights[rows].sum())
         return lo, hi
 
-    n_unw = np.bincount(g[g >= 0], minlength=G)
+    n_unw = unit_counts(design, g, G)
     index = result_index(mat.index, dom.labels, mat.scalar)
     res = package("proportion", p, vcov, index, dom, k, design_df, n_unw, ci_df=use_df,
                   method=method, overall_df=union_df(design, dom))
@@ -732,7 +749,7 @@ def _quantile_one(design: SurveyDesign, mat: VariableMatrix, probs: np.ndarray, 
     ind = (x[:, None] <= qhat[np.maximum(g, 0)]).astype(float)
     pm, pv, _ = mean_core(design, ind, dom, "mean")
     p_hat, p_var = pm.ravel(), np.diag(pv)
-    base_rows = np.bincount(dom.base_group[dom.base_group >= 0], minlength=G).astype(float)
+    base_rows = unit_counts(design, dom.base_group, G).astype(float)
     rep_df, rep_dd = np.repeat(use_df, m), np.repeat(design_df, m)
 
     def ci(lev: float) -> tuple[np.ndarray, np.ndarray]:
@@ -753,7 +770,7 @@ def _quantile_one(design: SurveyDesign, mat: VariableMatrix, probs: np.ndarray, 
         se = (hi - lo) / (2 * t_quantile(0.5 + conf_level / 2, rep_df))
     labels = pd.Index(probs, name="q")
     index = result_index(labels, dom.labels, False)
-    n_unw = np.bincount(g[g >= 0], minlength=G)
+    n_unw = unit_counts(design, g, G)
     res = package("quantile", qhat, np.diag(se**2), index, dom, m, design_df, n_unw,
                   ci_df=use_df, method=qrule)
     se_s = pd.Series(np.where(np.repeat(dom.failed, m), np.nan, se), index=index, name="se")
