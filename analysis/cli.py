@@ -196,6 +196,8 @@ def _cmd_weight(args: argparse.Namespace) -> int:
     print(f"weights: min {summary['min']:.4g}, max {summary['max']:.4g}, cv {summary['cv']:.3f}, "
           f"max/min {summary['max_min_ratio']:.2f}; Kish deff {summary['deff']:.3f}, "
           f"effective sample size {summary['ess']:.0f}")
+    for note in info.notes:
+        print(f"note: {note}")
     table = info.margins[["variable", "level", "target_share", "sample_share", "after_share"]]
     pct = table.assign(**{c: (table[c] * 100).map("{:.2f}%".format)
                           for c in ("target_share", "sample_share", "after_share")})
