@@ -18,6 +18,15 @@ Categorical predictors use treatment contrasts with the *first* level as the
 reference, as R does: pandas categoricals keep their category order, other
 columns are sorted (R's ``factor()``).  Coefficients are named the patsy way,
 ``stype[T.H]`` for R's ``stypeH``.
+
+Column types, as ``load_wave`` produces them, read the same as their plain
+versions: nullable ``boolean`` (select-all options), ``Int64`` and ``Float64``
+are 0/1 or numeric columns named after the column (``barriers_price``), with
+``<NA>`` missing (the row is dropped, as for NaN; never read as False);
+``string``/``str`` text is a factor with sorted levels, like object strings.
+A numpy ``bool`` column stays a patsy factor (``hard[T.True]``), as before.
+Text that is a bare factor is handed to patsy as a Categorical, so it is
+read without patsy's per-value loop over object arrays.
 """
 
 from __future__ import annotations
@@ -153,18 +162,60 @@ def _formula_names(formula: str) -> set[str]:
     return names
 
 
-def _patsy_column(col: pd.Series) -> np.ndarray | None:
+def _bare_factors(formula: str) -> set[str]:
+    """Codes of the factors that are bare names (``g`` in ``y ~ g + x:g``, not ``C(g)``)."""
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError:
+        return set()  # dmatrices reports the error with its context
+    return {f.code for t in (*desc.lhs_termlist, *desc.rhs_termlist) for f in t.factors}
+
+
+def _is_text(col: pd.Series) -> bool:
+    if isinstance(col.dtype, pd.StringDtype):
+        return True
+    return pd.api.types.is_object_dtype(col.dtype) and \
+        pd.api.types.infer_dtype(col, skipna=True) == "string"
+
+
+def _text_factor(col: pd.Series, name: str, levels: tuple[Any, ...] | None) -> pd.Categorical:
+    """A text column as a Categorical: patsy reads it with no per-row Python loop.
+
+    ``levels`` None: the sorted observed values, the levels patsy would give the
+    text itself.  Otherwise the fitted levels; a value outside them is an error
+    (patsy's own check, with the column named).
+    """
+    values = col.to_numpy(dtype=object, na_value=np.nan)
+    present = col.notna().to_numpy()
+    if levels is None:
+        levels = tuple(sorted(pd.unique(values[present]).tolist()))
+    # Object categories: patsy reads a "string"-dtype Index's missing values as <NA>.
+    codes = pd.Index(levels, dtype=object).get_indexer(values)
+    unseen = (codes < 0) & present
+    if unseen.any():
+        new = sorted(map(str, pd.unique(values[unseen])))[:5]
+        raise ModelError(f"{name!r} has value(s) {new} that the model was not fitted on",
+                         column=name, hint=f"use the fitted levels {list(levels)}")
+    return pd.Categorical.from_codes(codes, categories=pd.Index(levels, dtype=object))
+
+
+def _patsy_column(col: pd.Series) -> np.ndarray | pd.Categorical | None:
     """``col`` in a dtype patsy reads with the same meaning, or None if it reads it as is.
 
     Nullable ``boolean``/``Int64``/``Float64`` become float64 (``<NA>`` -> NaN, a
     missing value, so the row is dropped as for NaN, never read as False); the
     ``string`` dtypes and object columns holding ``pd.NA`` become object arrays
     with NaN, which patsy treats as missing (``pd.NA`` makes it raise).
-    Categoricals are left alone: patsy keeps their level order.
+    Categoricals keep their level order; only "string" categories become object
+    (patsy's ``C()`` reads their missing values as ``<NA>`` and raises).
     """
     dtype = col.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return None
+        if not isinstance(dtype.categories.dtype, pd.StringDtype):
+            return None
+        return pd.Categorical.from_codes(
+            col.cat.codes.to_numpy(), ordered=dtype.ordered,
+            categories=pd.Index(dtype.categories.to_numpy(dtype=object), dtype=object))
     if isinstance(dtype, pd.StringDtype):
         return col.to_numpy(dtype=object, na_value=np.nan)
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):
@@ -180,19 +231,35 @@ def _patsy_column(col: pd.Series) -> np.ndarray | None:
     return None
 
 
-def _patsy_safe(frame: pd.DataFrame, names: set[str]) -> pd.DataFrame:
-    """``frame`` with the columns in ``names`` converted by :func:`_patsy_column`.
+def _patsy_safe(frame: pd.DataFrame, names: set[str],
+                factors: dict[str, tuple[Any, ...] | None]) -> pd.DataFrame:
+    """``frame`` with the formula's columns in dtypes patsy reads correctly and fast.
 
-    Only the formula's columns are touched, so wide survey frames cost nothing
-    extra; the result is a new frame (the caller's data is never modified).
+    Parameters
+    ----------
+    frame : DataFrame
+        The data (with any aliases), not modified.
+    names : set of str
+        Names in the formula; only these columns are converted, so wide survey
+        frames cost nothing extra.
+    factors : dict
+        Columns that are bare categorical factors -> their levels (None: from
+        the data).  Text columns among them become Categoricals.
     """
-    convert = {}
+    convert: dict[str, Any] = {}
     for c in frame.columns:
-        if c in names:
-            new = _patsy_column(frame[c])
-            if new is not None:
-                # An explicit dtype: pandas would re-infer "str" from object strings.
-                convert[c] = pd.Series(new, index=frame.index, dtype=new.dtype)
+        if c not in names:
+            continue
+        col = frame[c]
+        if c in factors and _is_text(col):
+            convert[c] = _text_factor(col, c, factors[c])
+            continue
+        new = _patsy_column(col)
+        if isinstance(new, pd.Categorical):
+            convert[c] = new
+        elif new is not None:
+            # An explicit dtype: pandas would re-infer "str" from object strings.
+            convert[c] = pd.Series(new, index=frame.index, dtype=new.dtype)
     return frame.assign(**convert) if convert else frame
 
 
@@ -207,7 +274,9 @@ def _prepare(formula: str, data: pd.DataFrame) -> tuple[str, dict[str, str], pd.
         # Add aliases beside the originals so Q("a.b") keeps working too.
         aliases = pd.DataFrame({v: frame[k] for k, v in rename.items()}, index=frame.index)
         frame = pd.concat([frame, aliases], axis=1)
-    return rewritten, rename, _patsy_safe(frame, _formula_names(rewritten + " " + formula))
+    factors = dict.fromkeys(_bare_factors(rewritten))
+    return rewritten, rename, _patsy_safe(frame, _formula_names(rewritten + " " + formula),
+                                          factors)
 
 
 def _column_variables(info: Any, rename: dict[str, str]) -> dict[str, list[str]]:
@@ -366,7 +435,12 @@ def new_design_matrix(frame: ModelFrame, newdata: pd.DataFrame) -> tuple[np.ndar
     if present:
         aliases = pd.DataFrame({v: renamed[k] for k, v in present.items()}, index=renamed.index)
         renamed = pd.concat([renamed, aliases], axis=1)
-    renamed = _patsy_safe(renamed, _formula_names(frame.formula) | set(present.values()))
+    # Text columns take the fitted levels, so a subset of them still lines up.
+    factors = {f.code: tuple(info.categories)
+               for f, info in frame.rhs_info.factor_infos.items()
+               if info.type == "categorical" and f.code in renamed.columns}
+    renamed = _patsy_safe(renamed, _formula_names(frame.formula) | set(present.values()),
+                          factors)
     try:
         (xmat,) = patsy.build_design_matrices([frame.rhs_info], renamed,
                                               return_type="dataframe", NA_action="drop")
