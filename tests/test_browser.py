@@ -3,32 +3,93 @@
 Checks: no console or page errors, no requests leave the report folder, no
 broken images, every chapter reachable from the index and through the
 chapter navigation, and every number marked ``data-finding`` equals the value
-in findings.json.  Saves ``reports/<wave>/screenshot.png``.
+in findings.json.  Saves ``screenshot-<wave>.png`` in the run's temporary
+folder (``conftest.run_dir``), next to the report, never in the checkout.
 
 Uses the demo report when the demo wave and notebooks exist, else a tiny
 report built from the fixtures of ``test_report.py``.
+
+Chromium comes from ``.ci/sysdeps.sh`` (``make test`` runs it first).  When it
+or Playwright is missing the test skips, with the reason, only where nothing
+could have installed it (not root or no apt-get); in CI (``CI`` set) and on a
+machine that could install it, a missing browser is a failure, not a skip.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import run_dir
 
 from analysis.i18n import format_value
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+INSTALL = "run `make sysdeps` (.ci/sysdeps.sh: apt-get install chromium, as root)"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium not installed (apt-get install chromium, or make sysdeps)"),
-]
+pytestmark = pytest.mark.browser
+
+
+def find_chromium() -> Path | None:
+    """The system Chromium: ``GREENSURVEY_CHROMIUM``, else ``chromium``/``chromium-browser`` on PATH."""
+    env = os.environ.get("GREENSURVEY_CHROMIUM")
+    if env:
+        return Path(env) if Path(env).is_file() else None
+    for name in ("chromium", "chromium-browser"):
+        exe = shutil.which(name)
+        if exe:
+            return Path(exe)
+    return None
+
+
+def in_ci() -> bool:
+    """Whether this is a CI run (``CI`` set to anything but empty/0/false/no)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def can_install_sysdeps() -> bool:
+    """Whether ``.ci/sysdeps.sh`` can install packages here (root with apt-get)."""
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def require(what: str, how: str, *, system: bool = True) -> None:
+    """Skip for a missing machine need only where it cannot be installed; else fail.
+
+    Parameters
+    ----------
+    what : str
+        What is missing (named in the message).
+    how : str
+        How to install it.
+    system : bool
+        A system package (installable by ``.ci/sysdeps.sh`` as root with
+        apt-get) rather than a Python one.
+    """
+    if in_ci():
+        pytest.fail(f"{what} is missing in CI (CI={os.environ['CI']!r}); {how}", pytrace=False)
+    if system and can_install_sysdeps():
+        pytest.fail(f"{what} is missing though this machine can install it (root, apt-get); "
+                    f"{how}", pytrace=False)
+    pytest.skip(f"{what} is missing" + (" and this machine cannot install it (needs root and "
+                                         "apt-get)" if system else "") + f"; {how}")
+
+
+def chromium_or_skip() -> Path:
+    """The Chromium executable, or skip/fail by :func:`require`."""
+    exe = find_chromium()
+    if exe is None:
+        require("Chromium (chromium on PATH or GREENSURVEY_CHROMIUM)", INSTALL)
+    return exe
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +97,7 @@ def report(tmp_path_factory) -> Path:
     from test_report_demo import build_demo_once, demo_missing
 
     if demo_missing() is None:
-        return build_demo_once()
+        return build_demo_once(tmp_path_factory)
     from test_report import make_project
 
     from analysis.report import build_report
@@ -46,12 +107,21 @@ def report(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser_context():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+def screenshot(report, tmp_path_factory) -> Path:
+    """Where the screenshot goes: beside the report, so the report's own checks never see it."""
+    return run_dir(tmp_path_factory) / f"screenshot-{report.name}.png"
+
+
+@pytest.fixture(scope="module")
+def browser_context(chromium):
+    try:
+        from playwright import sync_api
+    except ImportError:
+        require("Playwright", "pip install -e '.[dev]' (or make venv)", system=False)
     profile = tempfile.mkdtemp(prefix="gs-chromium-")
     with sync_api.sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=ARGS,
+            profile, executable_path=str(chromium), headless=True, args=ARGS,
             viewport={"width": 1280, "height": 900})
         ctx.outside: list[str] = []  # type: ignore[attr-defined]
 
@@ -96,7 +166,7 @@ def _check_page(page, findings: dict[str, dict], name: str) -> int:
     return len(marks)
 
 
-def test_report_in_headless_chromium(report, browser_context):
+def test_report_in_headless_chromium(report, browser_context, screenshot):
     doc = json.loads((report / "findings.json").read_text(encoding="utf-8"))
     findings = {t["id"]: t for t in doc["tables"]}
     page, errors = _open(browser_context, (report / "index.html").as_uri())
@@ -104,7 +174,7 @@ def test_report_in_headless_chromium(report, browser_context):
         assert page.locator(".gs-banner").is_visible()
     headline_marks = _check_page(page, findings, "index.html")
     assert headline_marks > 0, "the index shows no headline numbers"
-    page.screenshot(path=str(report / "screenshot.png"), full_page=True)
+    page.screenshot(path=str(screenshot), full_page=True)
     chapters = page.eval_on_selector_all("a[data-chapter]", "els => els.map(e => e.getAttribute('href'))")
     assert chapters, "index links no chapter"
     total = 0
@@ -127,4 +197,26 @@ def test_report_in_headless_chromium(report, browser_context):
     assert total > 0, "no chapter shows a marked finding"
     assert errors == [], f"console errors: {errors}"
     assert browser_context.outside == [], f"report fetched outside resources: {browser_context.outside}"
-    assert (report / "screenshot.png").stat().st_size > 10_000
+    assert screenshot.stat().st_size > 10_000
+
+
+# --- the policy above: a missing browser never passes silently in CI ----------------------
+
+@pytest.mark.parametrize(("ci", "root", "apt", "outcome"), [
+    ("true", False, False, "fail"), ("1", True, True, "fail"),
+    (None, True, True, "fail"), (None, False, True, "skip"), (None, True, False, "skip"),
+    ("false", False, False, "skip"),
+])
+def test_missing_chromium_fails_in_ci_and_where_installable(ci, root, apt, outcome, monkeypatch):
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    monkeypatch.setattr(os, "geteuid", lambda: 0 if root else 1000)
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/apt-get" if apt and name == "apt-get"
+                        else None)
+    monkeypatch.delenv("GREENSURVEY_CHROMIUM", raising=False)
+    assert find_chromium() is None
+    expected = pytest.fail.Exception if outcome == "fail" else pytest.skip.Exception
+    with pytest.raises(expected, match="Chromium"):
+        chromium_or_skip()

@@ -1,21 +1,22 @@
 """The full demo report (surveys/demo-2022): every chapter builds, findings are complete.
 
 The build runs once per test run even under pytest-xdist: workers share a
-lock file and a marker with the run's id, so the second worker reuses the
-first one's output in ``reports/demo-2022/`` (which is what ``make test``
-and ``.ci/run`` regenerate).
+lock file in the run's temporary folder (``conftest.run_dir``), so the second
+worker waits for and reuses the first one's output.  Nothing is written to the
+checkout's ``reports/`` (``make report`` owns that folder).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
-import os
 import re
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+from conftest import run_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "surveys" / "demo-2022"
@@ -35,26 +36,28 @@ def demo_missing() -> str | None:
     return None
 
 
-def build_demo_once(language: str = "zh") -> Path:
-    """Build reports/demo-2022 once per test run (shared across xdist workers)."""
+def build_demo_once(tmp_path_factory: pytest.TempPathFactory, language: str = "zh") -> Path:
+    """Build the demo report into the run's temporary folder, once per run.
+
+    Returns ``<run_dir>/demo-report-<language>/demo-2022``; the build time is
+    written next to it (``demo-2022.<language>.build-time.txt``), not inside.
+    """
     from analysis.report import build_report
 
-    out = ROOT / "reports" / DEMO.name
     if language in _BUILT:
         return _BUILT[language]
-    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
-    marker = ROOT / "reports" / f".{DEMO.name}.{language}.testrun"
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    with open(ROOT / "reports" / f".{DEMO.name}.lock", "w") as lock:
+    shared = run_dir(tmp_path_factory)
+    out = shared / f"demo-report-{language}" / DEMO.name
+    done = shared / f"{DEMO.name}.{language}.build-time.txt"
+    with open(shared / f"{DEMO.name}.{language}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one worker builds, the other waits and reuses
         try:
-            if not (marker.is_file() and marker.read_text() == run_id):
-                marker.unlink(missing_ok=True)
+            if not done.is_file():
+                shutil.rmtree(out, ignore_errors=True)  # a build that failed half-way
                 start = time.perf_counter()
                 res = build_report(DEMO, output_dir=out, language=language, timeout=600)
-                (out / "build-time.txt").write_text(
-                    f"{time.perf_counter() - start:.1f} s\n{res.summary()}\n", encoding="utf-8")
-                marker.write_text(run_id)
+                done.write_text(f"{time.perf_counter() - start:.1f} s\n{res.summary()}\n",
+                                encoding="utf-8")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     _BUILT[language] = out
@@ -66,8 +69,8 @@ pytestmark = [pytest.mark.slow,
 
 
 @pytest.fixture(scope="module")
-def demo() -> Path:
-    return build_demo_once()
+def demo(tmp_path_factory) -> Path:
+    return build_demo_once(tmp_path_factory)
 
 
 def test_every_chapter_page_exists(demo):
