@@ -47,9 +47,10 @@ def _driver_columns(data: pd.DataFrame, drivers: Sequence[str]) -> tuple[np.ndar
         else:
             levels = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
                       else sorted(col.dropna().unique().tolist()))
-            values = col.to_numpy()
-            dummies = np.column_stack([(values == lev).astype(float) for lev in levels[1:]])
-            dummies[col.isna().to_numpy()] = np.nan
+            # Codes on the levels, not per-cell comparisons: works for pd.NA in string columns.
+            codes = pd.Categorical(col, categories=levels).codes
+            dummies = (codes[:, None] == np.arange(1, len(levels))[None, :]).astype(float)
+            dummies[codes < 0] = np.nan
             blocks.append(dummies)
             owner.extend([j] * dummies.shape[1])
     return np.hstack(blocks), owner

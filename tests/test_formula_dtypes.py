@@ -195,14 +195,7 @@ FUNCTIONS: dict[str, tuple[Callable[[SurveyDesign], dict[str, Any]], set[str]]] 
     "key_drivers": (_run_key_drivers, {"y", "b", "k", "g"}),
     "subgroups": (_run_subgroups, {"y", "b", "g"}),
 }
-# analysis/importance.py::_driver_columns compares `col.to_numpy()` with each level,
-# and the <NA> of a "string" column (or of "string" categories) cannot be compared.
-# That module is owned elsewhere (issue 9); strict, so the fix removes these marks.
-_NA_DRIVER = "importance._driver_columns: <NA> in a 'string' driver"
-KNOWN = {("key_drivers", "g-string"): _NA_DRIVER,
-         ("key_drivers", "g-string-category"): _NA_DRIVER}
-CASES = [pytest.param(f, v, id=f"{f}-{v}", marks=[pytest.mark.xfail(
-    reason=KNOWN[f, v], raises=TypeError, strict=True)] if (f, v) in KNOWN else [])
+CASES = [pytest.param(f, v, id=f"{f}-{v}")
     for f, (_, cols) in FUNCTIONS.items() for v, (col, _) in VARIANTS.items() if col in cols]
 
 
