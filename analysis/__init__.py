@@ -7,23 +7,22 @@ The user verbs, in pipeline order (see ``ARCHITECTURE.md``)::
     d = SurveyDesign(result.data).rake(targets)    # weight (SEs account for it)
     d.mean("barriers")                             # estimate, with design-based SEs
 
-Everything else lives in the submodules (``analysis.weighting``,
+Everything else lives in the submodules (``analysis.weight``,
 ``analysis.models``, ``analysis.pricing``, ``analysis.report``, ...).
 """
 
 from __future__ import annotations
 
-from .clean import CleanResult, clean
+from ._version import __version__
+from .cleaning import CleanResult, clean
 from .codebook import Codebook, Targets, load_codebook, load_targets
-from .design import SurveyDesign
-from .glm import svyglm
+from .design.results import ContrastResult, SurveyResult
+from .estimate.multiresponse import mr_compare, mr_shares, mr_test
+from .estimate.tables import crosstab, svychisq
 from .ingest import load_wave, read_wave
-from .multiresponse import mr_compare, mr_shares, mr_test
-from .results import ContrastResult, SurveyResult
-from .tables import crosstab, svychisq
-from .weighting import calibrate, poststratify, rake, trim
-
-__version__ = "0.1.0"
+from .models.glm import svyglm
+from .survey import SurveyDesign
+from .weight.methods import calibrate, poststratify, rake, trim
 
 __all__ = [
     "__version__",

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .errors import SurveyError
 from .ingest.wave import SALT_ENV
 
@@ -113,7 +113,7 @@ def _step(label: str, quiet: bool) -> Iterator[None]:
 
 
 def _read_and_clean(args: argparse.Namespace) -> tuple[Any, Any]:
-    from .clean import clean
+    from .cleaning.cleaner import clean
     from .ingest import read_wave
 
     with _step("reading export", args.quiet):
@@ -138,7 +138,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from .report.build import build_report
 
     with _step("building report", args.quiet):
         res = build_report(args.wave, output_dir=args.output, language=args.language,
@@ -178,7 +178,7 @@ def _cmd_codebook(args: argparse.Namespace) -> int:
 
 def _cmd_weight(args: argparse.Namespace) -> int:
     from .codebook import load_targets
-    from .design import SurveyDesign
+    from .survey import SurveyDesign
 
     w, result = _read_and_clean(args)
     if w.targets is None:
@@ -207,7 +207,7 @@ def _cmd_weight(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from .synth import write_wave
+    from .synth.demo import write_wave
 
     with _step("generating", args.quiet):
         paths = write_wave(args.wave)

@@ -20,8 +20,8 @@ output_dir = None
 from IPython.display import display
 
 import analysis.models
-import analysis.plots
 import analysis.report
+import analysis.report.plots
 
 ch = analysis.report.open_chapter("04-drivers", wave=wave, language=language,
                                   output_dir=output_dir)
@@ -53,7 +53,7 @@ display(ch.heading({"zh": "平均边际效应", "en": "Average marginal effects"
 title = {"zh": "各因素对购买概率的平均边际效应", "en": "Average marginal effects on the purchase probability"}
 display(ch.findings.add("drivers.ame", ame, title=title, unit="points", row_labels=labels,
                         n_unweighted=fit.nobs, headline=True))
-display(ch.findings.figure(analysis.plots.plot_forest(ame, labels=labels, title=title,
+display(ch.findings.figure(analysis.report.plots.plot_forest(ame, labels=labels, title=title,
                                                       language=language), "drivers-ame"))
 
 # %%
@@ -81,7 +81,7 @@ title = {"zh": "购买低碳产品的关键驱动因素（Shapley 分解）",
          "en": "Key drivers of buying low-carbon products (Shapley decomposition)"}
 display(ch.findings.add("drivers.importance", kd, title=title, unit="share", value="importance",
                         row_labels=kd_labels, decimals=2))
-display(ch.findings.figure(analysis.plots.plot_importance(kd.summary_frame(), labels=kd_labels,
+display(ch.findings.figure(analysis.report.plots.plot_importance(kd.summary_frame(), labels=kd_labels,
                                                           title=title, language=language),
                            "drivers-importance"))
 

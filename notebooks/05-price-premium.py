@@ -19,9 +19,9 @@ output_dir = None
 # %%
 from IPython.display import display
 
-import analysis.plots
 import analysis.pricing
 import analysis.report
+import analysis.report.plots
 
 ch = analysis.report.open_chapter("05-price-premium", wave=wave, language=language,
                                   output_dir=output_dir)
@@ -96,7 +96,7 @@ curve = card.demand_curve([0, 2.5, 5, 7.5, 10, 15, 20, 25, 30, 40, 50])
 title = {"zh": "愿意支付至少某一溢价的人群比例", "en": "Share willing to pay at least each premium"}
 display(ch.findings.add("premium.demand", curve, title=title, index="value",
                         row_labels={v: f"{v:g}%" for v in curve["value"]}))
-display(ch.findings.figure(analysis.plots.plot_demand_curve(
+display(ch.findings.figure(analysis.report.plots.plot_demand_curve(
     card.demand_curve(), x="value", title=title, language=language), "premium-demand"))
 
 # %% [markdown] tags=["lang-zh"]
@@ -113,5 +113,5 @@ title = {"zh": "双界二分选择：各出价下愿意支付的比例（Turnbul
          "en": "Double-bounded choice: share accepting each bid (Turnbull)"}
 display(ch.findings.add("premium.turnbull", turnbull, title=title,
                         row_labels={b: f"{b:g}%" for b in turnbull.summary_frame().index}))
-display(ch.findings.figure(analysis.plots.plot_demand_curve(
+display(ch.findings.figure(analysis.report.plots.plot_demand_curve(
     turnbull, step=True, title=title, language=language), "premium-turnbull"))

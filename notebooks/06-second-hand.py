@@ -19,10 +19,10 @@ output_dir = None
 # %%
 from IPython.display import display
 
-import analysis.i18n
-import analysis.plots
 import analysis.pricing
 import analysis.report
+import analysis.report.i18n
+import analysis.report.plots
 
 ch = analysis.report.open_chapter("06-second-hand", wave=wave, language=language,
                                   output_dir=output_dir)
@@ -79,12 +79,12 @@ curve = sh.population.summary_frame()
 title = {"zh": "在各价格比例下愿意购买二手商品的比例", "en": "Share who would buy second-hand at each price ratio"}
 display(ch.findings.add(
     "secondhand.curve", {"population": sh.population, "buyers": sh.buyers}, title=title,
-    row_labels={r: analysis.i18n.ratio_label(r, language) for r in curve.index},
+    row_labels={r: analysis.report.i18n.ratio_label(r, language) for r in curve.index},
     column_labels={"population": {"zh": "全部受访者", "en": "All respondents"},
                    "buyers": {"zh": "愿意购买者", "en": "Would buy"}},
     n_unweighted={"population": everyone["n_unweighted"], "buyers": buyers["n_unweighted"]},
     show=("estimate", "ci")))
-display(ch.findings.figure(analysis.plots.plot_acceptance_curve(
+display(ch.findings.figure(analysis.report.plots.plot_acceptance_curve(
     sh.population, threshold=0.4, title=title, language=language), "secondhand-curve"))
 
 # %% [markdown] tags=["lang-zh"]

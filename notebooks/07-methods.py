@@ -20,8 +20,8 @@ output_dir = None
 import pandas as pd
 from IPython.display import display
 
-import analysis.export
 import analysis.report
+import analysis.report.export
 
 ch = analysis.report.open_chapter("07-methods", wave=wave, language=language,
                                   output_dir=output_dir)
@@ -45,7 +45,7 @@ display(ch.text({"zh": "调查：{title}；实施时间 {start} 至 {end}；方�
                  "en": "Survey: {title}; fieldwork {start} to {end}; mode: {mode}."},
                 title=ch.label(w.codebook.title), start=w.codebook.fieldwork.start,
                 end=w.codebook.fieldwork.end, mode=w.codebook.fieldwork.mode))
-display(analysis.export.questions_table(w.codebook, language))
+display(analysis.report.export.questions_table(w.codebook, language))
 
 # %%
 display(ch.heading({"zh": "加权目标及其来源", "en": "Weighting targets and their sources"}))
@@ -53,7 +53,7 @@ display(ch.text({"zh": "总体：{population}。加权方法：{method}，变量
                  "en": "Population: {population}. Method: {method} on {variables}."},
                 population=w.targets.population, method=w.codebook.weighting.method,
                 variables=", ".join(w.codebook.weighting.variables)))
-display(analysis.export.targets_table(w.targets, language))
+display(analysis.report.export.targets_table(w.targets, language))
 
 # %% [markdown] tags=["lang-zh"]
 # ## 方差估计与置信区间
@@ -100,4 +100,4 @@ display(ch.text(
 
 # %%
 display(ch.heading({"zh": "软件版本、输入文件与代码版本", "en": "Software, input files and code version"}))
-display(analysis.export.provenance_table(wave))
+display(analysis.report.export.provenance_table(wave))

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from conftest import run_dir
 
-from analysis.i18n import format_value
+from analysis.report.i18n import format_value
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

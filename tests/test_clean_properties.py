@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_clean_helpers import GRID_ITEMS, LIKERT, make_codebook
 
-from analysis.clean import clean
+from analysis.cleaning.cleaner import clean
 from analysis.errors import DuplicateIdError
 
 SECRETS = ("13812345678", "11010519491231002X", "green_life88", "eco@example.com")

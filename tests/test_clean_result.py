@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from test_clean_helpers import make_codebook, make_frame
 
-from analysis.audit import AUDIT_COLUMNS, FUNNEL_COLUMNS
-from analysis.clean import CleanResult, clean
+from analysis.cleaning.audit import AUDIT_COLUMNS, FUNNEL_COLUMNS
+from analysis.cleaning.cleaner import CleanResult, clean
 from analysis.errors import DataQualityWarning, SurveyError
 
 PHONE = "13812345678"

@@ -7,16 +7,16 @@ import pandas as pd
 import pytest
 from test_clean_helpers import LIKERT, make_codebook, make_frame
 
-from analysis.clean import clean
-from analysis.codebook import Screening
-from analysis.errors import DataQualityWarning, DuplicateIdError, SurveyError
-from analysis.screening import (
+from analysis.cleaning.cleaner import clean
+from analysis.cleaning.screening import (
     FUNNEL_ORDER,
     RULES,
     detect_psm,
     longest_run,
     submission_order,
 )
+from analysis.codebook import Screening
+from analysis.errors import DataQualityWarning, DuplicateIdError, SurveyError
 
 
 def _rows(result, rule):
@@ -361,7 +361,7 @@ def test_attention_check_on_one_grid_row_and_explicit_psm_roles():
     """Codebook `item:` targets a grid row; `psm:` roles define a Van Westendorp set."""
     import pandas as pd
 
-    from analysis.clean import clean
+    from analysis.cleaning.cleaner import clean
     from analysis.codebook import Codebook
 
     scale = [{"code": c, "name": f"s{c}", "label": f"{c}分"} for c in range(1, 6)]

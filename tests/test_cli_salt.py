@@ -206,7 +206,7 @@ def test_report_notebooks_folder_can_be_named_on_the_command_line(tmp_path, caps
 
 def test_report_salt_reaches_the_notebook_kernels_environment(capsys, monkeypatch):
     """Kernels inherit os.environ, so --salt must be in it while build_report runs."""
-    import analysis.report
+    import analysis.report.build
 
     seen = []
 
@@ -214,7 +214,7 @@ def test_report_salt_reaches_the_notebook_kernels_environment(capsys, monkeypatc
         seen.append(os.environ.get("GREENSURVEY_SALT"))
         return "report written"
 
-    monkeypatch.setattr(analysis.report, "build_report", fake_build_report)
+    monkeypatch.setattr(analysis.report.build, "build_report", fake_build_report)
     code, out, _ = _run(capsys, "report", "surveys/x", "--salt", "pepper")
     assert (code, out.strip()) == (0, "report written")
     assert seen == ["pepper"]

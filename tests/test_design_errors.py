@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.design import SurveyDesign
 from analysis.errors import DesignError, LonelyPSUError, SurveyError, WeightError
+from analysis.survey import SurveyDesign
 
 
 @pytest.fixture

@@ -286,7 +286,7 @@ def test_no_warning_with_freq_weights_or_real_sampling_weights(table2x2):
 
 @pytest.mark.skipif(not (WAVE / "survey.yaml").exists(), reason="demo wave not generated")
 def test_no_warning_on_demo_wave_weights():
-    from analysis.report import prepare_wave
+    from analysis.pipeline import prepare_wave
 
     design = prepare_wave(WAVE).design
     data = design.data.assign(final_weight=design.weights)

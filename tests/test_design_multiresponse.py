@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.codebook import Codebook, Option, Question
-from analysis.design import SurveyDesign
+from analysis.survey import SurveyDesign
 
 
 @pytest.fixture

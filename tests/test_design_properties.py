@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.design import SurveyDesign
+from analysis.survey import SurveyDesign
 
 
 @st.composite

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.design import SurveyDesign
+from analysis.survey import SurveyDesign
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 

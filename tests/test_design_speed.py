@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.design import SurveyDesign
+from analysis.survey import SurveyDesign
 
 
 @pytest.mark.slow

@@ -15,18 +15,18 @@ from openpyxl import load_workbook
 
 from analysis.codebook import Disclosure
 from analysis.errors import DisclosureWarning, ReportError
-from analysis.export import (
+from analysis.report.export import (
     FIELD_DOCS,
     SCHEMA_VERSION,
     export_findings,
     merge_findings,
     scan_outputs,
 )
-from analysis.findings import CELL_FIELDS, Findings, round_value
+from analysis.report.findings import CELL_FIELDS, Findings, round_value
 
 
 class FakeResult:
-    """Quacks like analysis.results.SurveyResult (summary_frame + n_unweighted)."""
+    """Quacks like analysis.design.results.SurveyResult (summary_frame + n_unweighted)."""
 
     def __init__(self, est, se, n, index):
         self.estimate = pd.Series(est, index=index)
@@ -231,7 +231,7 @@ def test_table_html_marks_every_estimate(tmp_path):
 
 
 def test_figure_is_saved_and_recorded(tmp_path):
-    from analysis import plots
+    from analysis.report import plots
 
     f = Findings(tmp_path, "03-x", autosave=True)
     fig = plots.plot_shares(pd.DataFrame({"estimate": [0.3, 0.7]}, index=["a", "b"]))

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.design import SurveyDesign
 from analysis.errors import ModelError, SeparationError, SurveyError
-from analysis.glm import GLMResult, find_separation, svyglm
+from analysis.models.glm import GLMResult, find_separation, svyglm
+from analysis.survey import SurveyDesign
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 DATA = REFERENCE / "data"
@@ -43,7 +43,7 @@ def build_design(name: str, prepare: Callable[[pd.DataFrame], pd.DataFrame] | No
     """
     info = load_reference()["designs"][name]
     if info.get("type") == "JK1":
-        pytest.importorskip("analysis.replicates", reason="replicate designs not available")
+        pytest.importorskip("analysis.design.replicates", reason="replicate designs not available")
         base = build_design(info["from"], prepare)
         reps = np.asarray(info["repweights"], dtype=float)
         cols = [f"repw{r + 1}" for r in range(reps.shape[1])]

@@ -12,11 +12,7 @@ import pytest
 
 from analysis import pii
 from analysis.codebook import load_codebook
-from analysis.errors import (
-    ColumnMismatchError,
-    DuplicateIdError,
-    UnknownLabelError,
-)
+from analysis.errors import ColumnMismatchError, DuplicateIdError, UnknownLabelError
 from analysis.ingest import load_wave, read_export, read_wave
 
 SURVEY = """\

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 from statsmodels.stats.multitest import multipletests
 
-import analysis.ordinal
+import analysis.models.ordinal
 from analysis import SurveyDesign
 from analysis.errors import ModelError, SeparationError
 from analysis.models import (
@@ -44,7 +44,7 @@ def design(survey: pd.DataFrame) -> SurveyDesign:
 
 
 def test_svyolr_is_reexported():
-    assert svyolr is analysis.ordinal.svyolr
+    assert svyolr is analysis.models.ordinal.svyolr
 
 
 def test_ame_of_a_saturated_model_is_the_domain_difference(design):

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 from test_glm import MODELS, R_NAMES, SurveyDesign, build_design, load_reference
 
 from analysis.errors import ModelError, SurveyError
-from analysis.ordinal import OrdinalResult, svyolr
+from analysis.models.ordinal import OrdinalResult, svyolr
 
 pytestmark = pytest.mark.skipif(
     not MODELS.exists(), reason="tests/reference/r_models.json missing: run make reference"

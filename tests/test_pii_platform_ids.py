@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from test_clean_helpers import make_frame
 
-from analysis.clean import clean
+from analysis.cleaning.cleaner import clean
 from analysis.pii import find_pii, scrub_text
 
 _ALNUM = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))

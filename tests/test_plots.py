@@ -17,8 +17,9 @@ from matplotlib.container import BarContainer
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.ticker import PercentFormatter
 
-from analysis import _fonts, plots
 from analysis.errors import ReportError
+from analysis.report import fonts as _fonts
+from analysis.report import plots
 
 CHINESE = {"tv": "电视新闻", "wechat": "微信公众号", "video": "短视频平台（抖音、快手）"}
 
@@ -158,7 +159,7 @@ def test_fresh_process_with_empty_matplotlib_cache(hash_seed, tmp_path, fresh_fo
     script = (
         "import json, os\n"
         "from matplotlib.font_manager import FontProperties, findfont, fontManager\n"
-        "from analysis import _fonts\n"
+        "from analysis.report import fonts as _fonts\n"
         "f = _fonts.setup_cjk_fonts()\n"
         "used = findfont(FontProperties(family=[f.family]), fallback_to_default=False)\n"
         "face = [e for e in fontManager.ttflist if e.name == f.family\n"

@@ -1,7 +1,7 @@
 """Recovery of the demo wave's true parameters (surveys/demo-2022/truth.yaml).
 
 The full pipeline runs on the raw 问卷星 export: ingest -> clean -> rake to
-targets.yaml (``analysis.report.prepare_wave``), then the model-ready
+targets.yaml (``analysis.pipeline.prepare_wave``), then the model-ready
 covariates the generator used (``truth.yaml: features``) are added and the
 design is raked again to the same margins.  Every estimate must lie within 3
 design SEs (~99.7%) of the truth it targets: the purchase logit's
@@ -46,7 +46,7 @@ def truth() -> dict:
 
 
 def _prepared() -> tuple[pd.DataFrame, dict, object]:
-    from analysis.report import prepare_wave
+    from analysis.pipeline import prepare_wave
 
     prepared = prepare_wave(WAVE)
     df = prepared.design.data

@@ -10,13 +10,17 @@ from numpy.testing import assert_allclose
 from analysis import SurveyDesign
 from analysis.codebook import Codebook
 from analysis.errors import CodebookError, DataQualityWarning, IntervalError
-from analysis.interval import dc_bid_data, ladder_intervals, payment_card_intervals
 from analysis.pricing import (
     GroupedResult,
     interval_regression,
     second_hand_threshold,
     threshold_model,
     turnbull,
+)
+from analysis.pricing.bounds import (
+    dc_bid_data,
+    ladder_intervals,
+    payment_card_intervals,
 )
 
 RUNGS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]

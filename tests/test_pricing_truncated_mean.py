@@ -20,7 +20,7 @@ from scipy import integrate, special, stats
 from analysis import SurveyDesign
 from analysis.errors import ModelError, SurveyWarning
 from analysis.pricing import dc_cv, interval_regression
-from analysis.wtp import _survival_integral, row_mean
+from analysis.pricing.censored import _survival_integral, row_mean
 
 LAW = {"normal": stats.norm, "logistic": stats.logistic, "lognormal": stats.norm,
        "loglogistic": stats.logistic, "weibull": stats.gumbel_l, "logitnormal": stats.norm,

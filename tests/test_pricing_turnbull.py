@@ -11,8 +11,8 @@ from numpy.testing import assert_allclose
 from scipy import optimize
 
 from analysis.errors import ConvergenceWarning, IntervalError
-from analysis.interval import as_bounds
-from analysis.turnbull import (
+from analysis.pricing.bounds import as_bounds
+from analysis.pricing.npmle import (
     curve_matrix,
     fit_turnbull,
     innermost_intervals,

@@ -15,7 +15,7 @@ from scipy import integrate, optimize, special, stats
 from analysis import SurveyDesign
 from analysis.errors import ConvergenceWarning, IntervalError, ModelError
 from analysis.pricing import dc_cv, dc_turnbull, interval_regression
-from analysis.wtp import _prepare, fit_interval, loglik_pieces, row_mean
+from analysis.pricing.censored import _prepare, fit_interval, loglik_pieces, row_mean
 
 REFERENCE = Path(__file__).parent / "reference"
 R = json.loads((REFERENCE / "r_pricing.json").read_text())["results"]

@@ -19,14 +19,14 @@ import pytest
 from openpyxl import load_workbook
 
 from analysis.errors import ReportError
-from analysis.export import git_commit, provenance
-from analysis.i18n import t
 from analysis.report import (
     build_report,
     default_output_dir,
     find_notebooks,
     inject_parameters,
 )
+from analysis.report.export import git_commit, provenance
+from analysis.report.i18n import t
 
 SURVEY = """\
 wave: tiny
@@ -60,7 +60,7 @@ import sys
 import pandas as pd
 from IPython.display import Markdown, display
 
-import analysis.plots
+import analysis.report.plots
 import analysis.report
 
 ch = analysis.report.open_chapter("{chapter}", wave=wave, language=language, output_dir=output_dir)
@@ -83,8 +83,10 @@ ch.findings.add("{table}", {{"weighted": est, "unweighted": est * 0.9}},
                 title={{"zh": "渠道", "en": "Channel"}}, row_labels=labels, headline=True)
 
 # %%
-ch.findings.figure(analysis.plots.plot_shares(est, est * 0.9, labels=labels, language=language,
-                                              title={{"zh": "渠道", "en": "Channel"}}), "{figure}")
+ch.findings.figure(analysis.report.plots.plot_shares(est, est * 0.9, labels=labels,
+                                                     language=language,
+                                                     title={{"zh": "渠道", "en": "Channel"}}),
+                   "{figure}")
 '''
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -106,8 +106,8 @@ def test_figures_written_as_png_and_svg(demo):
 
 
 def test_outputs_hold_no_personal_data(demo):
-    from analysis.export import scan_outputs
-    from analysis.report import _respondent_ids
+    from analysis.report.build import _respondent_ids
+    from analysis.report.export import scan_outputs
 
     scanned = scan_outputs(demo, respondent_ids=_respondent_ids(DEMO))
     assert any(p.suffix == ".xlsx" for p in scanned)

@@ -21,10 +21,10 @@ from openpyxl import load_workbook
 
 from analysis import SurveyDesign
 from analysis.errors import ModelError, ReportError
-from analysis.export import FIELD_DOCS, export_findings, merge_findings
-from analysis.findings import Findings
-from analysis.i18n import t
 from analysis.models import significance_letters, subgroup_differences
+from analysis.report.export import FIELD_DOCS, export_findings, merge_findings
+from analysis.report.findings import Findings
+from analysis.report.i18n import t
 
 
 def _planted(shares: dict[str, float], n: int = 200) -> SurveyDesign:

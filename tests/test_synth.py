@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import synth
-from analysis._synth_export import META_COLUMNS, id_number
-from analysis._synth_model import population_values
 from analysis.codebook import load_codebook, load_targets
+from analysis.synth import demo as synth
+from analysis.synth.export import META_COLUMNS, id_number
+from analysis.synth.model import population_values
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "surveys" / "demo-2022"
@@ -53,14 +53,14 @@ def wave():
 
 @pytest.fixture(scope="module")
 def cleaned(wave):
-    from analysis.clean import clean
+    from analysis.cleaning.cleaner import clean
 
     return clean(wave.data, wave.codebook)
 
 
 @pytest.fixture(scope="module")
 def raked(cleaned, wave):
-    from analysis.design import SurveyDesign
+    from analysis.survey import SurveyDesign
 
     return SurveyDesign(cleaned.data).rake(wave.targets.as_margins())
 

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 from test_glm import MODELS, SurveyDesign, build_design, load_data, load_reference
 
 from analysis.errors import DesignError, SurveyError
-from analysis.tables import crosstab, svychisq
+from analysis.estimate.tables import crosstab, svychisq
 
 pytestmark = pytest.mark.skipif(
     not MODELS.exists(), reason="tests/reference/r_models.json missing: run make reference"

@@ -12,11 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.calibration import GregCalibration, PostStratification, RakingCalibration
-from analysis.design import SurveyDesign
-from analysis.diagnostics import WeightingInfo
 from analysis.errors import WeightError
-from analysis.weighting import calibrate, rake
+from analysis.survey import SurveyDesign
+from analysis.weight.calibration import (
+    GregCalibration,
+    PostStratification,
+    RakingCalibration,
+)
+from analysis.weight.diagnostics import WeightingInfo
+from analysis.weight.methods import calibrate, rake
 
 TYPES = {"E": 4421, "H": 755, "M": 1018}
 
@@ -198,8 +202,8 @@ def test_rake_million_rows_is_fast():
 
 def test_replicate_columns_are_reweighted_like_the_full_sample(survey):
     # Engine level (no replicate design needed): delete-one-PSU jackknife columns.
-    from analysis.calibration import rake_weights
-    from analysis.weighting import _trim, resolve_margins
+    from analysis.weight.calibration import rake_weights
+    from analysis.weight.methods import _trim, resolve_margins
 
     w0 = survey["dw"].to_numpy()
     psu = survey["psu"].to_numpy()

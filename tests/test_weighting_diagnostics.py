@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.diagnostics import (
+from analysis.errors import WeightError
+from analysis.weight.diagnostics import (
     WeightingInfo,
     effective_sample_size,
     kish_deff,
     margins_table,
     weight_summary,
 )
-from analysis.errors import WeightError
-from analysis.weighting import rake
+from analysis.weight.methods import rake
 
 
 def test_kish_deff_and_ess_by_hand():

@@ -21,7 +21,7 @@ from analysis.errors import (
     TargetsError,
     WeightError,
 )
-from analysis.weighting import (
+from analysis.weight.methods import (
     WEIGHTING_METHODS,
     calibrate,
     get_weighting_method,

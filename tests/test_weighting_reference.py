@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.design import SurveyDesign
 from analysis.errors import CalibrationError, ConvergenceWarning
+from analysis.survey import SurveyDesign
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 DATA = REFERENCE / "data"
@@ -56,7 +56,7 @@ def dstrat(apistrat) -> SurveyDesign:
 
 @pytest.fixture(scope="module")
 def rclus1(apiclus1) -> SurveyDesign:
-    pytest.importorskip("analysis.replicates", reason="replicate designs not available yet")
+    pytest.importorskip("analysis.design.replicates", reason="replicate designs not available yet")
     jk = REF["jk1"]
     reps = np.asarray(jk["repweights"])
     cols = [f"rw{i}" for i in range(reps.shape[1])]
@@ -205,12 +205,12 @@ def _jk1_se(reps: np.ndarray, jk: dict) -> float:
 @pytest.mark.parametrize("key", ["rep_rake", "rep_poststratify", "rep_calibrate_linear",
                                  "rep_calibrate_logit"])
 def test_replicate_reweighting_engine(apiclus1, key):
-    from analysis.calibration import (
+    from analysis.weight.calibration import (
         calibrate_weights,
         poststratify_weights,
         rake_weights,
     )
-    from analysis.weighting import _formula_matrix, resolve_margins
+    from analysis.weight.methods import _formula_matrix, resolve_margins
 
     jk = REF["jk1"]
     w0 = apiclus1["pw"].to_numpy(float)

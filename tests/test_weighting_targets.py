@@ -1,6 +1,6 @@
 """Target sums: typos are errors, rescaling is an explicit, reported opt-in (issue 9, item 4).
 
-Shares must add to 1 or 100 within :data:`analysis.weighting.SHARE_SUM_TOLERANCE`
+Shares must add to 1 or 100 within :data:`analysis._shares.SHARE_SUM_TOLERANCE`
 of that scale.  A level typed as a proportion among percentages (or the
 reverse) is named; a share margin adding to 95 is an error unless it opts in
 with ``normalize: true`` (``normalize=[...]`` in Python), which the weighting
@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from analysis.codebook import Margin, Targets, load_targets
-from analysis.design import SurveyDesign
 from analysis.errors import TargetsError
-from analysis.weighting import SHARE_SUM_TOLERANCE, calibrate, poststratify, rake
+from analysis.survey import SurveyDesign
+from analysis.weight.methods import SHARE_SUM_TOLERANCE, calibrate, poststratify, rake
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "surveys" / "demo-2022"
@@ -254,7 +254,7 @@ def test_percentages_are_shares_of_the_sample_total(sample):
 
 
 def test_margins_table_accepts_the_opt_in(sample):
-    from analysis.diagnostics import margins_table
+    from analysis.weight.diagnostics import margins_table
 
     margins = {"tier": {"tier1": 10, "tier2": 35, "tier3": 50}}
     w = rake(sample, margins, normalize=True)

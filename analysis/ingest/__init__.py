@@ -15,11 +15,11 @@ variable name; never by position) and hand them to one shared parser::
 
 from __future__ import annotations
 
-from . import generic, qualtrics, stat, wjx
 from ._frame import SourceInfo
 from .detect import PLATFORMS, detect_platform
 from .draft import codebook_yaml, draft_codebook, pair_exports
 from .encoding import decode_bytes
+from .readers import READERS
 from .table import read_table
 from .wave import Wave, load_wave, read_export, read_wave
 from .wjx import detect_mode
@@ -41,10 +41,3 @@ __all__ = [
     "pair_exports",
 ]
 
-READERS = {
-    "wjx": wjx.layout,
-    "qualtrics": qualtrics.layout,
-    "spss": stat.layout,
-    "stata": stat.layout,
-    "generic": generic.layout,
-}

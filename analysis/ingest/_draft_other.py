@@ -10,7 +10,7 @@ import pandas as pd
 from ._cells import cell_text, is_int_like, normalise_label, strip_decoration
 from .detect import qualtrics_header_rows
 from .generic import META_NAMES, joined_separator
-from .qualtrics import PERSONAL, _role, import_ids, question_texts
+from .qualtrics import PERSONAL, column_role, import_ids, question_texts
 
 __all__ = ["draft_other", "identifier"]
 
@@ -142,7 +142,7 @@ def _draft_qualtrics(table: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[st
     extra: dict[str, Any] = {"respondent": {}, "personal": []}
     groups: dict[str, list[tuple[str, int]]] = {}
     for pos, (iid, tag) in enumerate(zip(ids, tags, strict=True)):
-        role = _role(iid, tag)
+        role = column_role(iid, tag)
         if role in ("id", "duration", "submitted", "started", "ip"):
             extra["respondent"].setdefault(role, tag)
             continue

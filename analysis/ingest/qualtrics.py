@@ -69,7 +69,7 @@ def question_texts(table: pd.DataFrame, extra_rows: int) -> list[str]:
     return ["" if pd.isna(v) else str(v).strip() for v in table.iloc[0].tolist()]
 
 
-def _role(import_id: str, tag: str) -> str | None:
+def column_role(import_id: str, tag: str) -> str | None:
     for key in (normalise_label(import_id), normalise_label(tag)):
         if key in META:
             return META[key]
@@ -196,7 +196,7 @@ def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
         if pos in used or pos in unknown:
             continue
         keys = {normalise_label(iid), normalise_label(tag)}
-        role = next((explicit[k] for k in keys if k in explicit), None) or _role(iid, tag)
+        role = next((explicit[k] for k in keys if k in explicit), None) or column_role(iid, tag)
         if keys & set(personal) and role != "ip":
             if any(personal.get(k) == "hash" for k in keys):
                 out.hashed[pos] = f"{tag}_hash"

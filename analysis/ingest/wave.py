@@ -28,6 +28,7 @@ from ..errors import (
 )
 from ._frame import Layout, SourceInfo, as_attrs, build_frame
 from .detect import PLATFORMS, detect_platform
+from .readers import READERS
 from .table import SUFFIXES, read_table
 
 __all__ = ["Wave", "read_export", "read_wave", "load_wave", "resolve_salt", "SALT_ENV", "file_sha256"]
@@ -109,8 +110,6 @@ def file_sha256(path: Path) -> str:
 
 def _layout(table: pd.DataFrame, codebook: Codebook, platform: str, mode: str,
             file: str) -> Layout:
-    from . import READERS
-
     return READERS[platform](table, codebook, mode=mode, file=file)
 
 

@@ -9,8 +9,6 @@ import time
 
 import numpy as np
 
-import analysis.glm  # noqa: F401 - imported before timing, as the peers' modules are
-import analysis.weighting  # noqa: F401
 from analysis import SurveyDesign
 from tests.bench.data import make_data, margins
 

@@ -1,0 +1,581 @@
+"""``Design``: the sampling design every estimate goes through.
+
+A design couples the survey frame with its weights, strata, PSUs (one column
+per stage), finite-population corrections and the lonely-PSU rule.  It is
+immutable: weighting and subsetting return new designs sharing the factorised
+structure, so a design built once on 10^6 rows answers estimates in
+milliseconds.
+
+The variance is R ``survey``'s (4.1.1) Taylor linearisation, including its full
+multistage formula when fpc is given for the stages, domains that keep the
+whole design and the calibration residuals of weighted designs; replicate
+designs (:meth:`Design.from_replicates`, :meth:`Design.to_replicates`)
+use R's ``svrVar``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import as_column_list, check_argument, check_columns, check_weights
+from ..errors import DesignError, WeightError
+from . import variance as _variance
+
+__all__ = ["Design"]
+
+_FROZEN_MSG = "Design is immutable; use with_weights(), subset() or the weighting methods"
+
+
+class Design:
+    """A complex survey design (R's ``svydesign``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.  Kept by reference, not copied.
+    weights : str, optional
+        Sampling-weight column; ``None`` gives every row weight 1.
+    strata : str or list of str, optional
+        Stratum column (one per stage for multistage designs; the last one is
+        reused for later stages).
+    psu : str or list of str, optional
+        Cluster id column(s), one per sampling stage; ``None`` makes every row
+        its own PSU.
+    fpc : str or list of str, optional
+        Finite-population correction per stage: the population number of PSUs
+        in the stratum (values > 1) or the sampling fraction (values <= 1), as
+        in R.  With an fpc for later stages the variance is R's full
+        multistage variance; without fpc it is the ultimate-cluster variance.
+    nest : bool, default False
+        PSU ids repeat across strata (make them unique within stratum).
+    lonely_psu : {"fail", "remove", "adjust", "average", "certainty"}
+        What to do with a stratum holding a single PSU (R's
+        ``options(survey.lonely.psu=)``): raise, drop its contribution, centre
+        it at the grand mean, replace it by the average of the other strata,
+        or treat it as sampled with certainty.
+    freq_weights : str, optional
+        Frequency-weight column (Stata's ``fweight``): row ``i`` stands for
+        ``f_i`` identical respondents, e.g. a table of counts.  Every estimate
+        and standard error equals the one on the expanded rows (each row
+        repeated ``f_i`` times) with the same design: the variance sums over
+        the ``sum(f)`` units (per stratum), and :meth:`degf` counts them.
+        With ``weights`` as well, each of the ``f_i`` units carries the
+        sampling weight ``w_i``, so :attr:`weights` holds ``w_i * f_i``.  With
+        ``psu`` the copies stay in their row's cluster (cluster totals, and so
+        the variance and df, are those of the expanded rows).
+
+    Raises
+    ------
+    DesignError
+        Unknown columns, missing strata/PSU/fpc values, PSUs not nested in
+        strata (hint: ``nest=True``), fpc inconsistent with the sample.
+    WeightError
+        Missing, infinite, zero or negative weights (the rows are listed);
+        frequency weights that are not whole numbers >= 1.
+    LonelyPSUError
+        A stratum with one PSU under ``lonely_psu="fail"`` (the stratum is named).
+
+    Warns
+    -----
+    DataQualityWarning
+        ``weights`` look like cell counts of a small table (whole numbers, not
+        all equal, at least 5 on average, at most 1000 rows): sampling weights give
+        standard errors for only ``n`` rows.  Pass them as ``freq_weights``.
+
+    Examples
+    --------
+    >>> d = Design(apistrat, weights="pw", strata="stype", fpc="fpc")  # doctest: +SKIP
+    >>> d.mean("api00").summary_frame()                                    # doctest: +SKIP
+    >>> table = pd.DataFrame({"buy": [1, 1, 0, 0], "city": ["a", "b", "a", "b"],
+    ...                       "n": [120, 80, 300, 500]})                   # doctest: +SKIP
+    >>> Design(table, freq_weights="n").proportion("buy")            # doctest: +SKIP
+    """
+
+    # ------------------------------------------------------------------ construction
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        weights: str | None = None,
+        strata: str | Sequence[str] | None = None,
+        psu: str | Sequence[str] | None = None,
+        fpc: str | Sequence[str] | None = None,
+        nest: bool = False,
+        lonely_psu: str = "fail",
+        freq_weights: str | None = None,
+    ) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"`data` must be a pandas DataFrame, not {type(data).__name__}")
+        check_argument("lonely_psu", _variance.LONELY_PSU_RULES, lonely_psu)
+        if weights is not None and not isinstance(weights, str):
+            raise TypeError(f"`weights` must be a column name or None, not {weights!r}")
+        if freq_weights is not None and not isinstance(freq_weights, str):
+            raise TypeError(f"`freq_weights` must be a column name or None, not {freq_weights!r}")
+        if freq_weights is not None and freq_weights == weights:
+            raise DesignError(f"column {freq_weights!r} is given as both `weights` and "
+                              "`freq_weights`", column=freq_weights,
+                              hint="counts of identical rows go in freq_weights only; weights= "
+                                   "is for sampling weights per respondent")
+        strata_cols = as_column_list("strata", strata)
+        psu_cols = as_column_list("psu", psu)
+        fpc_cols = as_column_list("fpc", fpc)
+        check_columns(data, [weights] if weights else [], "weights")
+        check_columns(data, [freq_weights] if freq_weights else [], "freq_weights")
+        check_columns(data, strata_cols, "strata")
+        check_columns(data, psu_cols, "psu")
+        check_columns(data, fpc_cols, "fpc")
+        if len(data) == 0:
+            raise DesignError("the data have no rows", hint="build the design on a non-empty frame")
+        if weights is None:
+            w = np.ones(len(data))  # replaced by 1/pi from fpc below, as R does
+        else:
+            col = data[weights]
+            if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+                raise WeightError(f"weight column {weights!r} is not numeric ({col.dtype})",
+                                  column=weights, hint="convert the weights to float")
+            w = check_weights(col.to_numpy(dtype="float64", na_value=np.nan), data.index,
+                              name=weights)
+            if freq_weights is None:
+                _variance.warn_if_counts(w, weights)
+        freq = None if freq_weights is None else _variance.freq_counts(data, freq_weights)
+        if psu_cols and data[psu_cols[0]].nunique() == 1 and not (nest and strata_cols):
+            raise DesignError("the design has only one primary sampling unit",
+                              column=psu_cols[0], hint="check the psu column, or pass psu=None")
+        structure = _variance.build_structure(data, strata=strata_cols, psu=psu_cols,
+                                              fpc=fpc_cols, nest=bool(nest), lonely_psu=lonely_psu,
+                                              freq=freq)
+        if weights is None and fpc_cols:
+            w = _variance.fpc_weights(structure)
+        if freq is not None:
+            w = w * freq  # the row's f units each carry the sampling weight
+        self._init(data=data, weights=w, weight_column=weights, strata_columns=strata_cols,
+                   psu_columns=psu_cols, fpc_columns=fpc_cols, nest=bool(nest),
+                   lonely_psu=lonely_psu, structure=structure, calibrations=(), domain=None,
+                   replicate=None, freq_weight_column=freq_weights, freq=freq)
+
+    def _init(self, **state: Any) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, "_" + key, value)
+        object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "_frozen", True)
+
+    def _evolve(self, **changes: Any) -> Design:
+        """A new design with some state replaced (structure shared, nothing copied)."""
+        keys = ("data", "weights", "weight_column", "strata_columns", "psu_columns",
+                "fpc_columns", "nest", "lonely_psu", "structure", "calibrations", "domain",
+                "replicate", "freq_weight_column", "freq")
+        state = {k: getattr(self, "_" + k) for k in keys}
+        state.update(changes)
+        new = object.__new__(type(self))
+        new._init(**state)
+        return new
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_frozen", False):
+            raise AttributeError(_FROZEN_MSG)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(_FROZEN_MSG)
+
+    # ------------------------------------------------------------------ accessors
+    @property
+    def data(self) -> pd.DataFrame:
+        """The survey frame (shared, not copied)."""
+        return self._data
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Analysis weights of the rows (float64; zero outside a subset's domain).
+
+        With frequency weights a row's weight is the total of its units:
+        sampling weight (1 without ``weights``) times the count.
+        """
+        return self._weights
+
+    @property
+    def weight_series(self) -> pd.Series:
+        """Weights as a Series on the data's index."""
+        return pd.Series(self._weights, index=self._data.index, name=self._weight_column or "weights")
+
+    @property
+    def weight_column(self) -> str | None:
+        """Name of the weight column the design was built from (None: all 1)."""
+        return self._weight_column
+
+    @property
+    def freq_weight_column(self) -> str | None:
+        """Name of the frequency-weight (count) column, or None."""
+        return self._freq_weight_column
+
+    @property
+    def freq_weights(self) -> np.ndarray:
+        """Respondents each row stands for (float64; all 1 without ``freq_weights``)."""
+        return np.ones(self.n) if self._freq is None else self._freq
+
+    @property
+    def n_units(self) -> int:
+        """Number of respondents, ``sum(freq_weights)`` (:attr:`n` without them)."""
+        return self.n if self._freq is None else int(round(float(self._freq.sum())))
+
+    @property
+    def strata_columns(self) -> list[str]:
+        """Stratum column(s)."""
+        return list(self._strata_columns)
+
+    @property
+    def psu_columns(self) -> list[str]:
+        """Cluster id column(s), one per stage (empty: each row a PSU)."""
+        return list(self._psu_columns)
+
+    @property
+    def fpc_columns(self) -> list[str]:
+        """Finite-population-correction column(s)."""
+        return list(self._fpc_columns)
+
+    @property
+    def nest(self) -> bool:
+        """Whether PSU ids were nested in strata."""
+        return self._nest
+
+    @property
+    def n(self) -> int:
+        """Number of rows, including rows outside a subset (respondents: :attr:`n_units`)."""
+        return len(self._data)
+
+    @property
+    def lonely_psu(self) -> str:
+        """Lonely-PSU rule."""
+        return self._lonely_psu
+
+    @property
+    def calibrations(self) -> tuple[Any, ...]:
+        """Calibrations applied so far (each has ``residualize(x, design)``)."""
+        return self._calibrations
+
+    @property
+    def domain(self) -> np.ndarray | None:
+        """Boolean mask of the rows in a subset design (None: all rows)."""
+        return self._domain
+
+    @property
+    def is_replicate(self) -> bool:
+        """Whether variances come from replicate weights."""
+        return self._replicate is not None
+
+    @property
+    def structure(self) -> _variance.DesignStructure | None:
+        """Factorised strata/PSU structure (None for replicate designs)."""
+        return self._structure
+
+    # replicate-design accessors ------------------------------------------
+    def _rep(self, name: str) -> Any:
+        if self._replicate is None:
+            raise AttributeError(f"`{name}` exists only on replicate designs; "
+                                 "see Design.from_replicates / to_replicates")
+        return self._replicate[name]
+
+    @property
+    def repweights(self) -> np.ndarray:
+        """Full replicate weights (n x R, sampling weight included; zero outside a domain)."""
+        return self._rep("repweights")
+
+    @property
+    def rep_type(self) -> str:
+        """Replicate type: ``"JK1"``, ``"JKn"``, ``"BRR"``, ``"Fay"`` or ``"bootstrap"``."""
+        return self._rep("type")
+
+    @property
+    def scale(self) -> float:
+        """Overall multiplier of the replicate variance."""
+        return self._rep("scale")
+
+    @property
+    def rscales(self) -> np.ndarray:
+        """Per-replicate multipliers."""
+        return self._rep("rscales")
+
+    @property
+    def mse(self) -> bool:
+        """Whether replicates are centred at the full-sample estimate."""
+        return self._rep("mse")
+
+    @property
+    def rho(self) -> float | None:
+        """Fay's rho (Fay/BRR designs)."""
+        return self._rep("rho")
+
+    def __repr__(self) -> str:
+        parts = [f"n={self.n}"]
+        if self.is_replicate:
+            parts.append(f"{self.rep_type} with {self.repweights.shape[1]} replicates")
+        else:
+            st = self._structure.first
+            if self._strata_columns:
+                parts.append(f"strata={self._strata_columns} ({st.n_strata})")
+            if self._psu_columns:
+                parts.append(f"psu={self._psu_columns} ({st.n_clusters} PSUs)")
+            if self._fpc_columns:
+                parts.append(f"fpc={self._fpc_columns}")
+            parts.append(f"lonely_psu={self._lonely_psu!r}")
+        parts.append(f"weights={self._weight_column!r}")
+        if self._freq_weight_column is not None:
+            parts.append(f"freq_weights={self._freq_weight_column!r} ({self.n_units} units)")
+        if self._domain is not None:
+            parts.append(f"domain of {int(self._domain.sum())} rows")
+        if self._calibrations:
+            parts.append(f"{len(self._calibrations)} calibration(s)")
+        return f"<Design {', '.join(parts)}>"
+
+    # ------------------------------------------------------------------ structure ops
+    def with_weights(self, weights: np.ndarray | pd.Series, calibration: Any = None,
+                     repweights: np.ndarray | None = None) -> Design:
+        """A new design with the same structure and new weights.
+
+        Parameters
+        ----------
+        weights : array-like, shape (n,)
+            New analysis weights (finite, >= 0).
+        calibration : object, optional
+            Appended to :attr:`calibrations`; its ``residualize(x, design)``
+            is applied to scores before the Taylor variance, so SEs account
+            for the weighting (R's ``postStrata`` in ``svyrecvar``).
+        repweights : ndarray, shape (n, R), optional
+            New replicate weights for a replicate design (re-weighted
+            replicates).  Without it the old replicate weights are scaled by
+            ``new / old`` weight row by row.
+
+        Returns
+        -------
+        Design
+        """
+        w = np.asarray(weights, dtype="float64").ravel()
+        if w.shape[0] != self.n:
+            raise WeightError(f"new weights have length {w.shape[0]}, the design has {self.n} rows",
+                              hint="pass one weight per row of design.data")
+        w = check_weights(w, self._data.index, allow_zero=True, name="weights")
+        if self._domain is not None:
+            w = np.where(self._domain, w, 0.0)
+        cals = self._calibrations + ((calibration,) if calibration is not None else ())
+        rep = self._replicate
+        if rep is not None:
+            rep = dict(rep)
+            if repweights is None:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = np.where(self._weights > 0, w / self._weights, 0.0)
+                rep["repweights"] = rep["repweights"] * ratio[:, None]
+            else:
+                rw = np.asarray(repweights, dtype="float64")
+                if rw.shape != rep["repweights"].shape:
+                    raise WeightError(f"repweights have shape {rw.shape}, expected "
+                                      f"{rep['repweights'].shape}")
+                rep["repweights"] = rw
+        elif repweights is not None:
+            raise TypeError("`repweights` is only meaningful for a replicate design")
+        return self._evolve(weights=w, calibrations=cals, replicate=rep)
+
+    def update(self, **columns: Any) -> Design:
+        """A new design with columns added or replaced (R's ``update(design, ...)``).
+
+        Weights, calibrations, domain and replicate weights are kept, so a
+        variable derived after weighting still gets calibrated SEs.
+
+        Parameters
+        ----------
+        **columns
+            ``name=values``: array-likes of length ``n``, or callables taking
+            the data frame (as ``DataFrame.assign``).
+
+        Raises
+        ------
+        DesignError
+            If a design column (weights, strata, PSU, fpc) would be replaced,
+            or a value has the wrong length.
+        """
+        protected = set(self._strata_columns) | set(self._psu_columns) | set(self._fpc_columns)
+        protected |= {c for c in (self._weight_column, self._freq_weight_column) if c}
+        clash = sorted(protected & set(columns))
+        if clash:
+            raise DesignError(f"update() cannot replace design column(s) {clash}", column=clash[0],
+                              hint="build a new Design to change the design itself")
+        for name, value in columns.items():
+            if not callable(value) and np.ndim(value) > 0 and len(value) != self.n:
+                raise DesignError(f"column {name!r} has {len(value)} values; the design has {self.n} rows",
+                                  column=name)
+            if isinstance(value, pd.Series) and not value.index.equals(self._data.index):
+                columns[name] = value.to_numpy()  # align by position, as the rows are the design's
+        return self._evolve(data=self._data.assign(**columns))
+
+    def subset(self, mask: np.ndarray | pd.Series | Sequence[bool]) -> Design:
+        """A domain: rows outside ``mask`` get zero weight, the design is kept.
+
+        This is R's ``subset(design, ...)``: estimates on the result are
+        domain estimates whose variance uses every stratum and PSU of the full
+        design (not a re-built design on the subset rows).
+
+        Parameters
+        ----------
+        mask : array-like of bool, shape (n,)
+            Rows to keep; missing values count as False.
+
+        Returns
+        -------
+        Design
+        """
+        if isinstance(mask, pd.Series):
+            if not mask.index.equals(self._data.index):
+                mask = mask.reindex(self._data.index)
+            m = mask.fillna(False).to_numpy(dtype=bool)
+        else:
+            m = pd.array(np.asarray(mask), dtype="boolean").fillna(False).to_numpy(dtype=bool)
+        if m.shape[0] != self.n:
+            raise DesignError(f"subset mask has {m.shape[0]} entries, the design has {self.n} rows",
+                              hint="build the mask from design.data")
+        dom = m if self._domain is None else (m & self._domain)
+        w = np.where(dom, self._weights, 0.0)
+        rep = self._replicate
+        if rep is not None:
+            rep = dict(rep)
+            rep["repweights"] = rep["repweights"] * dom[:, None]
+        return self._evolve(weights=w, domain=dom, replicate=rep)
+
+    # ------------------------------------------------------------------ variance
+    def vcov_scores(self, scores: np.ndarray, *, domain: np.ndarray | None = None) -> np.ndarray:
+        """Design covariance of the column totals of weighted scores.
+
+        Parameters
+        ----------
+        scores : ndarray, shape (n,) or (n, k)
+            Influence values times the weight (zero outside a domain).
+        domain : ndarray of bool, optional
+            Rows in the estimation domain.  Only the ``"average"`` lonely-PSU
+            rule uses it (strata absent from the domain are not counted, as
+            for R's subset designs).
+
+        Returns
+        -------
+        ndarray, shape (k, k)
+
+        Raises
+        ------
+        TypeError
+            On a replicate design (use :meth:`replicate_vcov`).
+
+        Notes
+        -----
+        Each calibration in :attr:`calibrations` first replaces the scores by
+        their residuals, then the multistage stratified variance with fpc and
+        the lonely-PSU rule is computed (R's ``svyrecvar``).
+        """
+        if self.is_replicate:
+            raise TypeError("vcov_scores() needs a Taylor design; this is a replicate design: "
+                            "compute replicate estimates and call design.replicate_vcov(theta_reps, theta)")
+        x = np.asarray(scores, dtype="float64")
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.shape[0] != self.n:
+            raise ValueError(f"scores have {x.shape[0]} rows, the design has {self.n}")
+        for cal in self._variance_calibrations:
+            x = np.asarray(cal.residualize(x, self), dtype="float64")
+            if x.ndim == 1:
+                x = x[:, None]
+        return _variance.taylor_vcov(self._structure, x, lonely_psu=self._lonely_psu,
+                                     present_rows=self._present(domain))
+
+    @property
+    def _variance_calibrations(self) -> tuple[Any, ...]:
+        # Trimming records diagnostics only; R's trimWeights adds no calibration residuals.
+        return tuple(c for c in self._calibrations if getattr(c, "affects_variance", True))
+
+    def _present(self, domain: np.ndarray | None) -> np.ndarray | None:
+        """Rows whose strata count for the ``average`` rule (R: subset rows)."""
+        if self._lonely_psu != "average" or self._variance_calibrations:
+            return None
+        rows = self._domain
+        if domain is not None:
+            rows = domain if rows is None else (rows & domain)
+        return rows
+
+    def _vcov_grouped(self, values: np.ndarray, group: np.ndarray, n_groups: int,
+                      domain: np.ndarray | None = None) -> np.ndarray:
+        """Covariance of scores laid out by group without an n x (G*k) matrix.
+
+        ``values`` must be zero on rows outside every group (``group == -1``).
+        """
+        k = values.shape[1]
+        if n_groups == 1:  # values are already zero outside the domain
+            return self.vcov_scores(values, domain=domain)
+        if self._variance_calibrations:
+            dense = np.zeros((self.n, n_groups * k))
+            for g in range(n_groups):
+                rows = group == g
+                dense[rows, g * k:(g + 1) * k] = values[rows]
+            return self.vcov_scores(dense, domain=domain)
+        v = _variance.taylor_vcov(self._structure, lonely_psu=self._lonely_psu,
+                                  present_rows=self._present(domain),
+                                  grouped=(values, group, n_groups))
+        if self._lonely_psu == "average":
+            # R estimates each group on its own subset: its own stratum counts
+            for g in range(n_groups):
+                rows = group == g
+                sub = np.where(rows[:, None], values, 0.0)
+                blk = slice(g * k, (g + 1) * k)
+                v[blk, blk] = _variance.taylor_vcov(
+                    self._structure, sub, lonely_psu="average",
+                    present_rows=self._present(rows if domain is None else rows & domain))
+        return v
+
+    def replicate_vcov(self, theta_reps: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Replicate covariance of estimates (R's ``svrVar``).
+
+        Parameters
+        ----------
+        theta_reps : ndarray, shape (R, k)
+            The estimate recomputed with each column of :attr:`repweights`.
+        theta : ndarray, shape (k,)
+            Full-sample estimate (centre when ``mse=True``).
+
+        Returns
+        -------
+        ndarray, shape (k, k)
+        """
+        if self._replicate is None:
+            raise TypeError("replicate_vcov() needs a replicate design; use vcov_scores() "
+                            "for a Taylor design")
+        rep = self._replicate
+        return _variance.svr_vcov(theta_reps, np.atleast_1d(theta), scale=rep["scale"],
+                                  rscales=rep["rscales"], mse=rep["mse"])
+
+    def degf(self, rows: np.ndarray | None = None) -> int:
+        """Design degrees of freedom (R's ``degf``).
+
+        Taylor designs: number of first-stage PSUs minus number of strata,
+        counting only rows with non-zero weight (and in ``rows`` if given);
+        with frequency weights and no ``psu`` every unit is a PSU, so the
+        count is ``sum(freq_weights)`` over those rows.
+        Replicate designs: rank of the replicate weights minus 1.
+
+        Parameters
+        ----------
+        rows : ndarray of bool, optional
+            Restrict to these rows (a domain).
+        """
+        inset = self._weights != 0
+        if rows is not None:
+            inset = inset & rows
+        key = ("degf", None if rows is None else hash(np.packbits(rows).tobytes()))
+        if key in self._cache:
+            return self._cache[key]
+        if len(self._cache) > 256:  # by= on many groups: keep the cache bounded
+            self._cache.clear()
+        if self.is_replicate:
+            value = _variance.replicate_degf(self.repweights, inset)
+        else:
+            st = self._structure.first
+            strata = np.count_nonzero(np.bincount(st.stratum_code[inset], minlength=st.n_strata))
+            value = int(st.count_clusters(inset) - strata)
+        self._cache[key] = value
+        return value

@@ -1,0 +1,575 @@
+"""Design-based generalised linear models (R ``survey::svyglm``).
+
+Point estimates solve the survey-weighted score equations (a weighted GLM fit
+by iteratively reweighted least squares).  Standard errors are design-based:
+
+* Taylor designs: sandwich ``A^-1 V(U) A^-1`` where ``U`` are the weighted
+  score contributions ``x_i w_i (y_i - mu_i) mu'_i / V(mu_i)`` and ``V`` is the
+  design variance of their totals (``SurveyDesign.vcov_scores``), exactly as
+  ``survey:::svy.varcoef``;
+* replicate designs: the model is refitted with every replicate weight and the
+  replicate estimates go through ``SurveyDesign.replicate_vcov``, as
+  ``survey:::svyglm.svyrep.design``.
+
+Inference uses a t distribution on ``degf(design) + 1 - p`` residual degrees of
+freedom, as ``summary.svyglm`` and ``confint.svyglm`` (Wald) do.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, optimize, special, stats
+
+from .._formula import ModelFrame, build_model_frame, new_design_matrix
+from .._validation import check_argument
+from ..errors import ConvergenceWarning, ModelError, SeparationError
+from .wald import WaldInference
+
+__all__ = ["GLMResult", "Family", "FAMILIES", "svyglm", "irls", "find_separation"]
+
+_EPS = np.finfo(float).eps
+_LINKS = ("identity", "log", "logit", "probit", "cloglog")
+
+
+@dataclass(frozen=True)
+class Family:
+    """A GLM family: variance function and link, as R's ``family`` objects.
+
+    Quasi families share the point estimates and (design-based) variance of
+    their parents, so ``"quasibinomial"`` is accepted as an alias.
+    """
+
+    name: str
+    link: str
+
+    def linkfun(self, mu: np.ndarray) -> np.ndarray:
+        """Link function ``g(mu)``."""
+        if self.link == "identity":
+            return mu
+        if self.link == "log":
+            return np.log(mu)
+        if self.link == "logit":
+            return special.logit(mu)
+        if self.link == "probit":
+            return special.ndtri(mu)
+        return np.log(-np.log1p(-mu))
+
+    def linkinv(self, eta: np.ndarray) -> np.ndarray:
+        """Inverse link, clamped away from 0 and 1 like R's C code."""
+        if self.link == "identity":
+            return eta
+        if self.link == "log":
+            return np.maximum(np.exp(eta), _EPS)
+        if self.link == "logit":
+            return np.clip(special.expit(eta), _EPS, 1 - _EPS)
+        if self.link == "probit":
+            thresh = -special.ndtri(_EPS)
+            return special.ndtr(np.clip(eta, -thresh, thresh))
+        return np.clip(-np.expm1(-np.exp(eta)), _EPS, 1 - _EPS)
+
+    def mu_eta(self, eta: np.ndarray) -> np.ndarray:
+        """Derivative ``d mu / d eta``."""
+        if self.link == "identity":
+            return np.ones_like(eta)
+        if self.link == "log":
+            return np.maximum(np.exp(eta), _EPS)
+        if self.link == "logit":
+            e = np.exp(-np.abs(eta))
+            return np.maximum(e / (1 + e) ** 2, _EPS)
+        if self.link == "probit":
+            return np.maximum(stats.norm.pdf(eta), _EPS)
+        eta = np.minimum(eta, 700.0)
+        return np.maximum(np.exp(eta - np.exp(eta)), _EPS)
+
+    def variance(self, mu: np.ndarray) -> np.ndarray:
+        """Variance function ``V(mu)``."""
+        if self.name == "gaussian":
+            return np.ones_like(mu)
+        if self.name == "binomial":
+            return mu * (1 - mu)
+        return mu
+
+    def deviance(self, y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
+        """Weighted deviance (sum of unit deviances times prior weights)."""
+        if self.name == "gaussian":
+            return float(np.sum(w * (y - mu) ** 2))
+        if self.name == "binomial":
+            if np.all((y == 0) | (y == 1)):
+                # 0/1 outcomes: the unit deviance is -2 log of the fitted probability of y.
+                return float(-2 * np.dot(w, np.log(np.where(y == 1, mu, 1 - mu))))
+            d = special.xlogy(y, y / mu) + special.xlogy(1 - y, (1 - y) / (1 - mu))
+        else:
+            d = special.xlogy(y, y / mu) - (y - mu)
+        return float(np.sum(2 * w * d))
+
+    def mustart(self, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """R's starting values (``family$initialize``)."""
+        if self.name == "binomial":
+            return (w * y + 0.5) / (w + 1)
+        if self.name == "poisson":
+            return y + 0.1
+        return y.copy()
+
+    def check_response(self, y: np.ndarray, formula: str) -> None:
+        """Raise :class:`ModelError` if ``y`` is outside the family's support."""
+        if self.name == "binomial" and (np.any(y < 0) or np.any(y > 1)):
+            raise ModelError(
+                f"family='binomial' needs a 0/1 (or proportion) response; {formula!r} "
+                f"has values in [{y.min():g}, {y.max():g}]",
+                hint="recode the outcome to 0/1 or use a two-level categorical",
+            )
+        if self.name == "poisson" and np.any(y < 0):
+            raise ModelError(f"family='poisson' needs a non-negative response in {formula!r}",
+                             hint="check the outcome for negative codes")
+        if self.link == "log" and self.name == "gaussian" and np.any(y <= 0):
+            raise ModelError("a log link needs a positive response",
+                             hint="use link='identity' or shift the response")
+
+
+_DEFAULT_LINK = {"gaussian": "identity", "binomial": "logit", "poisson": "log"}
+FAMILIES = {"gaussian": "gaussian", "binomial": "binomial", "quasibinomial": "binomial",
+            "poisson": "poisson", "quasipoisson": "poisson"}
+
+
+def _family(family: str, link: str | None) -> Family:
+    check_argument("family", list(FAMILIES), family)
+    base = FAMILIES[family]
+    if link is None:
+        link = _DEFAULT_LINK[base]
+    check_argument("link", list(_LINKS), link)
+    return Family(base, link)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    beta: np.ndarray
+    eta: np.ndarray
+    mu: np.ndarray
+    deviance: float
+    converged: bool
+    n_iter: int
+
+
+_BLOCK = 1 << 16
+
+
+def _r_factor(A: np.ndarray) -> np.ndarray:
+    """R of a thin QR of ``A``, block by block (TSQR: stable as QR, cache-friendly)."""
+    if A.shape[0] <= 2 * _BLOCK:
+        return np.linalg.qr(A, mode="r")
+    rs = [np.linalg.qr(A[i:i + _BLOCK], mode="r") for i in range(0, A.shape[0], _BLOCK)]
+    return np.linalg.qr(np.vstack(rs), mode="r")
+
+
+def _wls(X: np.ndarray, z: np.ndarray, ww: np.ndarray) -> np.ndarray:
+    # QR of [sqrt(w) X | sqrt(w) z] block by block: R's last column holds Q'z, so
+    # no Q and no full-size weighted copy of X is formed.
+    n, p = X.shape
+    rs = []
+    for start in range(0, n, _BLOCK):
+        rows = slice(start, start + _BLOCK)
+        sw = np.sqrt(ww[rows])
+        block = np.empty((sw.size, p + 1))
+        np.multiply(X[rows], sw[:, None], out=block[:, :p])
+        np.multiply(z[rows], sw, out=block[:, p])
+        rs.append(np.linalg.qr(block, mode="r"))
+    R = rs[0] if len(rs) == 1 else np.linalg.qr(np.vstack(rs), mode="r")
+    return linalg.solve_triangular(R[:p, :p], R[:p, p])
+
+
+def _wls_normal(X: np.ndarray, z: np.ndarray, ww: np.ndarray) -> np.ndarray:
+    """Normal-equation WLS (Cholesky of the p x p X'WX): cheap steps for IRLS."""
+    xtw = X.T * ww
+    try:
+        factor = linalg.cho_factor(xtw @ X)
+    except linalg.LinAlgError:
+        return _wls(X, z, ww)
+    return linalg.cho_solve(factor, xtw @ z)
+
+
+def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, *,
+         start: np.ndarray | None = None, tol: float = 1e-10, maxit: int = 100) -> _Fit:
+    """Fit a weighted GLM by Fisher scoring, as ``stats::glm.fit``.
+
+    Rows must have positive weight.  Convergence: relative deviance change
+    below ``tol`` (R uses 1e-8; a tighter default gives R's answer to more
+    digits than R itself reports).
+    """
+    if family.name == "gaussian" and family.link == "identity":
+        beta = _wls(X, y, w)
+        mu = X @ beta
+        return _Fit(beta, mu, mu, family.deviance(y, mu, w), True, 1)
+    if start is None:
+        mu = family.mustart(y, w)
+        eta = family.linkfun(mu)
+    else:
+        eta = X @ start
+        mu = family.linkinv(eta)
+    dev_old = family.deviance(y, mu, w)
+    beta = start
+    # Cheap normal-equation steps while converging, then one QR step from the
+    # converged point so the answer has QR accuracy (as R's glm.fit).
+    solve = _wls_normal if X.shape[0] > 20 * X.shape[1] else _wls
+    polished = solve is _wls
+    for it in range(1, maxit + 1):
+        mu_eta = family.mu_eta(eta)
+        z = eta + (y - mu) / mu_eta
+        ww = w * mu_eta**2 / family.variance(mu)
+        new = solve(X, z, ww)
+        eta_new = X @ new
+        mu_new = family.linkinv(eta_new)
+        dev = family.deviance(y, mu_new, w)
+        halvings = 0
+        # Step halving when the update leaves the valid region (R's glm.fit).
+        while not np.isfinite(dev) and beta is not None and halvings < 30:
+            new = (new + beta) / 2
+            eta_new = X @ new
+            mu_new = family.linkinv(eta_new)
+            dev = family.deviance(y, mu_new, w)
+            halvings += 1
+        beta, eta, mu = new, eta_new, mu_new
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
+            if polished:
+                return _Fit(beta, eta, mu, dev, True, it)
+            solve, polished = _wls, True
+        dev_old = dev
+    return _Fit(beta, eta, mu, dev_old, False, maxit)
+
+
+def check_model_rank(X: np.ndarray, columns: list[str], formula: str) -> None:
+    if X.shape[0] < X.shape[1]:
+        raise ModelError(
+            f"{formula!r} has {X.shape[1]} coefficients but only {X.shape[0]} usable rows",
+            hint="simplify the model or check for missing values in the predictors",
+        )
+    scale = np.abs(X).max(axis=0)
+    scale[scale == 0] = 1.0
+    # Pivoting the small R factor gives the same column order as pivoting X itself.
+    _, r, piv = linalg.qr(_r_factor(X / scale), pivoting=True)
+    d = np.abs(np.diag(r))
+    rank = int(np.sum(d > d[0] * max(X.shape) * _EPS * 10)) if d.size else 0
+    if rank < X.shape[1]:
+        dropped = [columns[j] for j in piv[rank:]]
+        raise ModelError(
+            f"the model matrix of {formula!r} is rank deficient: {dropped} "
+            "are linear combinations of other columns (or constant)",
+            column=dropped[0],
+            hint="drop these terms, merge empty categories, or check the domain",
+            aliased=dropped,
+        )
+
+
+def find_separation(X: np.ndarray, y: np.ndarray, columns: list[str]) -> list[str]:
+    """Columns involved in (quasi-)complete separation of a binary outcome.
+
+    A direction ``b`` with ``s_i x_i'b >= 0`` for every row (``s = 2y - 1``)
+    and ``sum s_i x_i'b > 0`` makes the likelihood increase forever (Konis,
+    2007).  The sparsest such direction (least L1 norm, the intercept free)
+    is found by linear programming; its non-zero components name the
+    culprits.
+
+    Returns
+    -------
+    list of str
+        Names of the columns of that direction (empty if not separated).
+    """
+    n, p = X.shape
+    scale = np.abs(X).max(axis=0)
+    scale[scale == 0] = 1.0
+    Xs = X / scale
+    frac = (y > 0) & (y < 1)
+    s = np.where(y >= 0.5, 1.0, -1.0)
+    sX = (s[:, None] * Xs)[~frac]
+    # b = b_plus - b_minus; rows with a fractional response pin x'b = 0.
+    a_ub = np.vstack([np.hstack([-sX, sX]), np.hstack([-sX.sum(0), sX.sum(0)])])
+    b_ub = np.concatenate([np.zeros(len(sX)), [-1.0]])
+    cost = np.array([1e-6 if c == "Intercept" else 1.0 for c in columns])
+    res = optimize.linprog(
+        np.concatenate([cost, cost]), A_ub=a_ub, b_ub=b_ub,
+        A_eq=np.hstack([Xs[frac], -Xs[frac]]) if frac.any() else None,
+        b_eq=np.zeros(int(frac.sum())) if frac.any() else None,
+        bounds=[(0, None)] * (2 * p), method="highs",
+    )
+    if res.status != 0:  # infeasible: no separating direction
+        return []
+    b = res.x[:p] - res.x[p:]
+    return [c for c, bj in zip(columns, b) if abs(bj) > 1e-9 * max(1.0, np.abs(b).max())]
+
+
+def _separation_error(X: np.ndarray, y: np.ndarray, frame: ModelFrame) -> None:
+    culprits = find_separation(X, y, frame.columns)
+    if not culprits:
+        return
+    named = [c for c in culprits if c != "Intercept"] or culprits
+    variables = sorted({v for c in named for v in frame.column_variables.get(c, [c])})
+    raise SeparationError(
+        f"perfect or quasi-perfect separation in {frame.formula!r}: "
+        f"{', '.join(named)} predict(s) the outcome exactly for some respondents, "
+        "so the maximum-likelihood estimate is infinite",
+        column=variables[0] if variables else named[0],
+        hint=f"drop or merge categories of {', '.join(variables or named)}, "
+             "or collapse the sparse levels before fitting",
+        columns=named, variables=variables,
+    )
+
+
+class GLMResult(WaldInference):
+    """Result of :func:`svyglm`.
+
+    Attributes
+    ----------
+    params : Series
+        Coefficients.
+    vcov : DataFrame
+        Design-based covariance of the coefficients (``cov_params()``).
+    df_resid : float
+        Residual degrees of freedom, ``degf(design) + 1 - p``.
+    family, link : str
+        The model's family and link.
+    formula : str
+        The formula as given.
+    converged : bool
+        Whether the IRLS fit converged.
+    deviance : float
+        Deviance with weights scaled to mean 1 (R's ``rescale=TRUE``).
+    replicates : ndarray or None
+        Replicate estimates (R x p) for replicate designs.
+    """
+
+    def __init__(self, *, params: pd.Series, vcov: pd.DataFrame, df_resid: float,
+                 family: Family, formula: str, frame: ModelFrame, design: Any,
+                 eta: np.ndarray, influence: np.ndarray, converged: bool, n_iter: int,
+                 deviance: float, replicates: np.ndarray | None = None) -> None:
+        self.params = params
+        self.vcov = vcov
+        self.df_resid = float(df_resid)
+        self.family = family.name
+        self.link = family.link
+        self.formula = formula
+        self.converged = converged
+        self.n_iter = n_iter
+        self.deviance = deviance
+        self.replicates = replicates
+        self.design = design
+        self.model_frame = frame
+        self._family = family
+        self._eta = eta
+        self._influence = influence
+
+    def __repr__(self) -> str:
+        return (f"GLMResult({self.formula!r}, family={self.family!r}, link={self.link!r}, "
+                f"n={self.nobs}, df_resid={self.df_resid:g})")
+
+    @property
+    def nobs(self) -> int:
+        """Number of rows used in the fit (complete cases, any weight)."""
+        return int(self.model_frame.rows.size)
+
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Tidy coefficient table: estimate, se, t, p, ci_low, ci_high."""
+        ci = self.conf_int(level)
+        return pd.DataFrame({
+            "estimate": self.params, "se": self.bse, "t": self.tvalues, "p": self.pvalues,
+            "ci_low": ci["lower"], "ci_high": ci["upper"],
+        })
+
+    def influence(self) -> np.ndarray:
+        """Weighted influence values of the coefficients, one row per design row.
+
+        ``vcov_scores(result.influence())`` reproduces the Taylor covariance;
+        rows not used in the fit (missing values, weight 0) are zero.  Feed
+        ``influence() @ grad`` to ``design.vcov_scores`` for the delta method.
+        """
+        return self._influence.copy()
+
+    def linear_predictor(self, X: np.ndarray | None = None) -> np.ndarray:
+        """``X @ params`` (the fitted linear predictor when ``X`` is None)."""
+        if X is None:
+            return self._eta.copy()
+        return np.asarray(X, dtype=float) @ self.params.to_numpy()
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        """The model's inverse link ``mu = g^-1(eta)``."""
+        return self._family.linkinv(np.asarray(eta, dtype=float))
+
+    def link_derivative(self, eta: np.ndarray) -> np.ndarray:
+        """``d mu / d eta`` at ``eta`` (for marginal effects)."""
+        return self._family.mu_eta(np.asarray(eta, dtype=float))
+
+    def model_matrix(self, newdata: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Design matrix of the fit, or built from ``newdata``, indexed by row position."""
+        if newdata is None:
+            X, rows = self.model_frame.X, self.model_frame.rows
+        else:
+            X, rows = new_design_matrix(self.model_frame, newdata)
+        return pd.DataFrame(X, index=rows, columns=self.params.index)
+
+    def predict(self, newdata: pd.DataFrame | None = None, type: str = "response") -> pd.Series:
+        """Predictions on the response or link scale.
+
+        Parameters
+        ----------
+        newdata : DataFrame, optional
+            Rows to predict; defaults to the rows used in the fit.
+        type : {"response", "link"}
+            Scale of the predictions.
+
+        Returns
+        -------
+        Series
+            Indexed by row position in ``newdata`` (or in the design's data);
+            rows with missing predictors are NaN.
+        """
+        check_argument("type", ["response", "link"], type)
+        data = self.design.data if newdata is None else newdata
+        X = self.model_matrix(newdata)
+        out = pd.Series(np.nan, index=pd.RangeIndex(len(data)), name="predicted")
+        eta = X.to_numpy() @ self.params.to_numpy()
+        out.iloc[X.index.to_numpy()] = eta if type == "link" else self.inverse_link(eta)
+        return out
+
+
+def _replicate_fits(design: Any, X: np.ndarray, y: np.ndarray, rows: np.ndarray,
+                    family: Family, beta0: np.ndarray, frame: ModelFrame) -> np.ndarray:
+    reps = np.asarray(design.repweights, dtype=float)[rows]
+    out = np.empty((reps.shape[1], X.shape[1]))
+    for r in range(reps.shape[1]):  # loop over replicates, not respondents
+        wr = reps[:, r]
+        keep = wr > 0
+        if not np.isfinite(wr).all() or wr.sum() <= 0:
+            raise ModelError(f"replicate weight {r + 1} is empty on the model's rows",
+                             hint="check the replicate weights of the design")
+        check_model_rank(X[keep], frame.columns, f"{frame.formula} (replicate {r + 1})")
+        fit = irls(X[keep], y[keep], wr[keep] / wr.sum(), family, start=beta0)
+        if not fit.converged:
+            warnings.warn(f"replicate {r + 1} of {frame.formula!r} did not converge",
+                          ConvergenceWarning, stacklevel=3)
+        out[r] = fit.beta
+    return out
+
+
+def complete_case_degf(design: Any, rows: np.ndarray) -> float:
+    """Design df on the complete cases (R: ``degf(design[-nas, ])``)."""
+    if rows.all():
+        return float(design.degf())
+    try:
+        return float(design.degf(rows=rows))
+    except TypeError:  # a design without row selection
+        return float(design.degf())
+
+
+def svyglm(design: Any, formula: str, family: str = "gaussian", *, link: str | None = None,
+           maxit: int = 100, tol: float = 1e-10) -> GLMResult:
+    """Fit a survey-weighted GLM with design-based standard errors.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Taylor or replicate design; rows with weight 0 (outside a domain) are
+        kept in the design but do not enter the fit.
+    formula : str
+        patsy formula; dotted column names (``api.stu``) are handled
+        automatically (see :mod:`analysis._formula`).
+    family : {"gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson"}
+        Quasi families give the same estimates and design-based SEs.
+    link : str, optional
+        ``"identity"``, ``"log"``, ``"logit"``, ``"probit"`` or ``"cloglog"``;
+        the family's canonical link by default.
+    maxit, tol : int, float
+        IRLS iteration limit and relative deviance tolerance.
+
+    Returns
+    -------
+    GLMResult
+
+    Raises
+    ------
+    ModelError
+        Bad formula, response outside the family's support, rank deficiency.
+    SeparationError
+        Perfect or quasi-perfect separation in a binomial model; names the
+        variables.
+
+    Warns
+    -----
+    ConvergenceWarning
+        IRLS stopped after ``maxit`` iterations without separation.
+
+    Notes
+    -----
+    Rows with missing values in the model's columns are treated like rows
+    outside a domain (score zero) and ``degf`` counts the PSUs of complete
+    rows only, which is what R's ``na.omit`` on the design gives.
+
+    References
+    ----------
+    Binder, D. A. (1983). On the variances of asymptotically normal estimators
+    from complex surveys. International Statistical Review 51, 279-292.
+    Lumley, T. (2024). survey: analysis of complex survey samples. R package.
+    """
+    fam = _family(family, link)
+    frame = build_model_frame(formula, design.data, binary_response=fam.name == "binomial")
+    if frame.y is None:
+        raise ModelError(f"svyglm needs a two-sided formula, got {formula!r}",
+                         hint="put the outcome left of '~'")
+    w_all = np.asarray(design.weights, dtype=float)
+    # R rescales to mean 1 (rescale=TRUE); estimates and SEs do not change.
+    w_all = w_all / w_all.mean()
+    rows, X, y = frame.rows, frame.X, frame.y
+    w = w_all[rows]
+    use = w > 0
+    # Domains zero some weights; copy the fitting rows once, and not at all if all are used.
+    Xu, yu, wu = (X, y, w) if use.all() else (X[use], y[use], w[use])
+    fam.check_response(yu, formula)
+    check_model_rank(Xu, frame.columns, formula)
+    fit = irls(Xu, yu, wu, fam, tol=tol, maxit=maxit)
+    if fam.name == "binomial":
+        extreme = (fit.mu < 1e-8) | (fit.mu > 1 - 1e-8)
+        if not fit.converged or extreme.any():
+            _separation_error(Xu, yu, frame)
+    if not fit.converged:
+        warnings.warn(f"svyglm({formula!r}) did not converge in {maxit} iterations",
+                      ConvergenceWarning, stacklevel=2)
+    beta = fit.beta
+    eta = X @ beta
+    mu = fam.linkinv(eta)
+    mu_eta = fam.mu_eta(eta)
+    var = fam.variance(mu)
+    all_used = bool(use.all())
+    ww = w * mu_eta**2 / var
+    resid = w * mu_eta * (y - mu) / var
+    if not all_used:
+        ww[~use] = 0.0
+        resid[~use] = 0.0
+    ainv = linalg.inv(X.T @ (X * ww[:, None]))
+    scores = (X * resid[:, None]) @ ainv
+    if len(rows) == len(w_all):  # no incomplete rows: skip the scatter into design rows
+        influence = scores
+    else:
+        influence = np.zeros((len(w_all), X.shape[1]))
+        influence[rows] = scores
+    replicates = None
+    if getattr(design, "is_replicate", False):
+        replicates = _replicate_fits(design, X, y, rows, fam, beta, frame)
+        vc = np.asarray(design.replicate_vcov(replicates, beta), dtype=float)
+    else:
+        vc = np.asarray(design.vcov_scores(influence), dtype=float)
+    names = pd.Index(frame.columns)
+    # R drops incomplete rows from the design (na.omit), so degf counts the rest.
+    complete = np.zeros(len(w_all), dtype=bool)
+    complete[rows] = True
+    eta_full = np.full(len(w_all), np.nan)
+    eta_full[rows] = eta
+    return GLMResult(
+        params=pd.Series(beta, index=names, name="estimate"),
+        vcov=pd.DataFrame(vc, index=names, columns=names),
+        df_resid=complete_case_degf(design, complete) + 1 - X.shape[1], family=fam, formula=formula, frame=frame,
+        design=design, eta=eta_full, influence=influence, converged=fit.converged,
+        n_iter=fit.n_iter, deviance=fam.deviance(y[use], mu[use], w[use]),
+        replicates=replicates,
+    )

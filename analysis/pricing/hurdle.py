@@ -1,0 +1,256 @@
+"""Willingness to pay with a "would not pay more" group kept apart (a hurdle).
+
+Payment cards usually offer "不愿意多付" (would not pay more).  Those
+respondents are a spike at zero, not the bottom of a log-normal: mixing them
+into an interval model biases its location and scale.  :func:`wtp_hurdle`
+keeps them apart:
+
+* ``zero`` -- the weighted share who would not pay more (design SE);
+* ``payers`` -- the interval regression of the others' premium
+  (:class:`~analysis.valuation.IntervalRegressionResult`);
+* population summaries that combine both: the mean premium over everyone
+  ``(1 - zero) x mean_payers``, the median over everyone (0 when at least
+  half would not pay more), the demand curve ``(1 - zero) x S_payers(v)``
+  and the share paying at most ``v``.
+
+Design-based SEs combine the two parts' influence values (Taylor designs)
+or replicate estimates (replicate designs), so their covariance is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_probability
+from ..codebook import Codebook
+from ..design.results import probability_interval, t_quantile
+from ..errors import ModelError
+from .bounds import domain_df, question_intervals
+from .contingent import interval_regression
+from .regression import (
+    IntervalRegressionResult,
+    infinite_mean_warning,
+    variance_design,
+)
+
+__all__ = ["WTPHurdleResult", "wtp_hurdle"]
+
+
+class WTPHurdleResult:
+    """Premium among payers plus the share who would not pay more.
+
+    Attributes
+    ----------
+    question : str
+        The payment-card question.
+    zero : DataFrame
+        One row: share who would not pay more (``estimate, se, ci_low, ci_high``).
+    payers : IntervalRegressionResult
+        The interval model among those who would pay more.
+    df : float
+        Design degrees of freedom of the answering rows.
+    """
+
+    def __init__(self, question: str, zero_est: float, zero_infl: np.ndarray | None,
+                 zero_reps: np.ndarray | None, payers: IntervalRegressionResult, df: float,
+                 level: float) -> None:
+        self.question = question
+        self.payers = payers
+        self.df = df
+        self.level = level
+        self._pi = zero_est
+        self._pi_z = zero_infl
+        self._pi_r = zero_reps
+        se = self._se(zero_est, zero_infl, zero_reps)
+        low, high = probability_interval(np.array([zero_est]), np.array([se]), level, df)
+        self.zero = pd.DataFrame({"estimate": [zero_est], "se": [se], "ci_low": low,
+                                  "ci_high": high}, index=["zero"])
+
+    def __repr__(self) -> str:
+        return (f"<WTPHurdleResult {self.question!r}: would not pay more "
+                f"{self._pi:.3f}; payers {self.payers.dist}>\n{self.summary_frame()}")
+
+    @property
+    def design(self) -> Any:
+        """The design behind the variances."""
+        return self.payers.design
+
+    def _se(self, est: float, z: np.ndarray | None, reps: np.ndarray | None) -> float:
+        if reps is not None:
+            return float(np.sqrt(self.design.replicate_vcov(reps[:, None], np.array([est]))[0, 0]))
+        return float(np.sqrt(max(self.design.vcov_scores(z[:, None])[0, 0], 0.0)))
+
+    def _combine(self, est_p: float, name: str, value: float | None = None
+                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Linearisation of ``(1 - zero) x payers statistic``."""
+        z, reps = self.payers._linearize(name, est_p, None, value)
+        if reps is not None:
+            return None, (1 - self._pi_r) * reps
+        return (1 - self._pi) * z - est_p * self._pi_z, None
+
+    def _row(self, est: float, z: np.ndarray | None, reps: np.ndarray | None,
+             level: float) -> dict[str, float]:
+        se = self._se(est, z, reps) if np.isfinite(est) else np.nan
+        q = t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.nan)
+        return {"estimate": est, "se": se, "ci_low": est - q * se, "ci_high": est + q * se}
+
+    def wtp(self, level: float | None = None) -> pd.DataFrame:
+        """Mean and median premium over everyone and among payers.
+
+        Returns
+        -------
+        DataFrame
+            Rows ``mean_all, median_all, mean_payers, median_payers`` with
+            ``estimate, se, ci_low, ci_high`` (delta method / replicates).
+
+        Warns
+        -----
+        SurveyWarning
+            The payers' mean is infinite (log-logistic with ``scale >= 1``);
+            the median rows stay finite.
+        """
+        level = level or self.level
+        check_probability("level", level)
+        pay = self.payers
+        theta = pay.params.to_numpy()
+        ux, _, wx = pay._groups()
+        mean_p = float(pay._stats("mean", theta, ux, wx)[0])
+        if np.isinf(mean_p):
+            infinite_mean_warning(pay.dist, pay.scale, "the payers' mean premium")
+        med_p = float(pay._stats("median", theta, ux, wx)[0])
+        rows = {"mean_all": self._row((1 - self._pi) * mean_p, *self._combine(mean_p, "mean"),
+                                      level)}
+        if self._pi >= 0.5:
+            rows["median_all"] = {"estimate": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+        else:
+            target = 0.5 / (1 - self._pi)  # payers' survival level of the overall median
+            m = float(pay._stats("quantile", theta, ux, wx, value=target)[0])
+            z, reps = pay._linearize("survival", target, None, m)
+            if reps is not None:
+                # Replicate r solves S_r(m) = 0.5 / (1 - zero_r).
+                rt = 0.5 / (1 - self._pi_r)
+                var = pay.variance
+                rw = np.asarray(var.design.repweights, dtype=float)[pay._rows]
+                inv = np.unique(pay._X, axis=0, return_inverse=True)[1].ravel()
+                wr = np.zeros((rw.shape[1], ux.shape[0]))
+                np.add.at(wr.T, inv, rw)
+                reps = pay._stats("quantile", var.replicates, ux, wr, value=rt)
+                rows["median_all"] = self._row(m, None, reps, level)
+            else:
+                # (1 - zero) S(m) = 1/2: dm = -[(1 - zero) dS - S dzero] / ((1 - zero) S'(m)).
+                slope = pay.survival_slope(m)
+                zm = -((1 - self._pi) * z - target * self._pi_z) / ((1 - self._pi) * slope)
+                rows["median_all"] = self._row(m, zm, None, level)
+        rows["mean_payers"] = self._row(mean_p, *pay._linearize("mean", mean_p), level)
+        rows["median_payers"] = self._row(med_p, *pay._linearize("median", med_p), level)
+        out = pd.DataFrame(rows).T.astype(float)
+        out.index.name = "statistic"
+        return out
+
+    def demand_curve(self, values: Any = None, *, level: float | None = None,
+                     n_points: int = 50) -> pd.DataFrame:
+        """Share of everyone willing to pay at least each value (0 counts everyone).
+
+        Returns
+        -------
+        DataFrame
+            ``value, share, se, ci_low, ci_high`` (logit-scale intervals).
+        """
+        level = level or self.level
+        pay = self.payers
+        if values is None:
+            values = np.linspace(0, 1.5 * (pay.bid_max or 1.0), n_points)
+        values = np.atleast_1d(np.asarray(values, dtype=float))
+        theta = pay.params.to_numpy()
+        ux, _, wx = pay._groups()
+        share, se = [], []
+        for v in values:  # a grid of amounts
+            if v <= 0:
+                share.append(1.0)
+                se.append(0.0)
+                continue
+            s = float(pay._stats("survival", theta, ux, wx, None, v)[0])
+            est = (1 - self._pi) * s
+            share.append(est)
+            se.append(self._se(est, *self._combine(s, "survival", v)))
+        share_a, se_a = np.array(share), np.array(se)
+        low, high = probability_interval(share_a, se_a, level, self.df)
+        return pd.DataFrame({"value": values, "share": share_a, "se": se_a, "ci_low": low,
+                             "ci_high": high})
+
+    def share_at_most(self, values: Any, *, level: float | None = None) -> pd.DataFrame:
+        """Share of everyone who would pay at most each value (including those paying nothing)."""
+        curve = self.demand_curve(values, level=level)
+        return curve.assign(share=1 - curve["share"], ci_low=1 - curve["ci_high"],
+                            ci_high=1 - curve["ci_low"])
+
+    def summary_frame(self, level: float | None = None) -> pd.DataFrame:
+        """The zero share and the WTP summaries in one table."""
+        return pd.concat([self.zero, self.wtp(level)])
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """Plot-ready: ``statistic, estimate, se, ci_low, ci_high``."""
+        return self.summary_frame(level).rename_axis("statistic").reset_index()
+
+
+def wtp_hurdle(design: Any, question: str, formula: str = "~ 1", *, dist: str = "lognormal",
+               codebook: Codebook | None = None, level: float = 0.95, **kw: Any
+               ) -> WTPHurdleResult:
+    """Payment-card premium with "would not pay more" as its own group.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The design (its frame carries the codebook unless ``codebook=``).
+    question : str
+        A ``payment_card`` (or ``price_ladder``) question whose "would not pay
+        more" option is marked ``never: true`` in the codebook.
+    formula : str
+        Right-hand side of the payers' model (``"~ 1"``: none).
+    dist : str
+        Payers' premium distribution (``"lognormal"``, ``"loglogistic"``,
+        ``"weibull"``, ...).
+    codebook : Codebook, optional
+        Defaults to the frame's.
+    level : float
+        Confidence level.
+    **kw
+        Passed to :func:`analysis.pricing.interval_regression` (``variance``,
+        ``seed``, ...).
+
+    Returns
+    -------
+    WTPHurdleResult
+
+    Raises
+    ------
+    ModelError
+        The question has no ``never`` option.
+    """
+    data = design.data
+    cb = codebook if codebook is not None else Codebook.from_frame(data)
+    q = cb.question(question)
+    if not any(o.never for o in q.options):
+        raise ModelError(f"{question!r} has no 'would not pay more' option (never: true)",
+                         question=question, hint="use interval_regression for the premium alone")
+    vd = variance_design(design, kw.get("variance", "auto"), kw.get("rep_type", "bootstrap"),
+                         kw.get("replicates", 200), kw.get("seed"))
+    kw = {k: v for k, v in kw.items() if k not in ("variance", "rep_type", "replicates", "seed")}
+    table = question_intervals(data, q, cb)
+    answered = table["answered"].to_numpy()
+    zero = table["never"].fillna(False).to_numpy(dtype=float)
+    payers = interval_regression(vd, f"{question} ~ {formula.split('~', 1)[1].strip() or '1'}",
+                                 dist=dist, codebook=cb, **kw)
+    w = np.where(answered, vd.weights, 0.0)
+    pi = float(w @ zero / w.sum())
+    infl = reps = None
+    if vd.is_replicate:
+        rw = np.where(answered[:, None], np.asarray(vd.repweights, dtype=float), 0.0)
+        reps = (rw.T @ zero) / rw.sum(axis=0)
+    else:
+        infl = w * (zero - pi) / w.sum()
+    df = domain_df(vd, answered & (vd.weights > 0))
+    return WTPHurdleResult(q.id, pi, infl, reps, payers, df, level)

@@ -1,0 +1,617 @@
+"""Design-based interval regression and willingness-to-pay summaries.
+
+:func:`fit_interval_model` fits :mod:`analysis.wtp`'s interval-censored
+location-scale model on a :class:`~analysis.SurveyDesign` and returns an
+:class:`IntervalRegressionResult`: coefficients with design-based standard
+errors (sandwich through ``design.vcov_scores`` on Taylor designs, as R
+``survey::svysurvreg``; refits per replicate on replicate designs), and the
+numbers stakeholders read: mean and median WTP (delta-method and
+Krinsky-Robb intervals) and the demand curve, the population share willing
+to pay at least each amount.
+
+With covariates, WTP summaries describe the *population*: the mean is the
+weighted average of respondents' expected WTP, the median solves
+"half the population would pay more", and the demand curve averages each
+respondent's acceptance probability.  Without covariates they reduce to the
+textbook formulas (e.g. ``exp(mu + sigma^2/2)`` for the log-normal mean).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._validation import as_rng, check_argument, check_probability
+from ..design.results import probability_interval, t_quantile
+from ..errors import ModelError, SurveyWarning
+from .bounds import DesignVariance, convergence_warning, domain_df
+from .censored import (
+    DISTRIBUTIONS,
+    check_truncate,
+    error_quantile,
+    fit_interval,
+    inverse_transform,
+    log_sf,
+    row_mean,
+    row_quantile,
+    row_survival,
+    transform,
+)
+
+__all__ = ["IntervalRegressionResult", "WTPResult", "fit_interval_model", "variance_design"]
+
+WTP_STATISTICS = ("mean", "median")
+
+
+def infinite_mean_warning(dist: str, scale: float, what: str, stacklevel: int = 3) -> None:
+    """Warn that a mean WTP is infinite (a heavy-tailed fit) and how to get a finite summary."""
+    why = (f" (log-logistic scale {scale:.3g} >= 1: its mean diverges)"
+           if dist == "loglogistic" else "")
+    warnings.warn(f"{what} is infinite for dist={dist!r}{why}; report the median, or a "
+                  "truncated mean with truncate=True / truncate=(0, hi)", SurveyWarning,
+                  stacklevel=stacklevel)
+_CHUNK = 2_000_000  # values per vectorised block of population statistics
+
+
+def variance_design(design: Any, variance: str, rep_type: str = "bootstrap",
+                    replicates: int = 200, seed: Any = None) -> Any:
+    """The design whose variance method an estimator uses.
+
+    ``"auto"`` keeps the design's own (Taylor or replicate);
+    ``"replicate"`` converts a Taylor design with ``design.to_replicates``;
+    ``"linearization"`` needs a Taylor design.
+    """
+    check_argument("variance", ["auto", "linearization", "replicate"], variance)
+    if variance == "replicate" and not design.is_replicate:
+        return design.to_replicates(type=rep_type, replicates=replicates, seed=seed)
+    if variance == "linearization" and design.is_replicate:
+        raise ModelError("variance='linearization' needs a Taylor design; this one carries "
+                         "replicate weights", hint="use variance='auto' or 'replicate'")
+    return design
+
+
+class WTPResult:
+    """Mean / median willingness to pay with delta-method and Krinsky-Robb intervals.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per statistic: ``estimate, se, ci_low, ci_high`` (delta
+        method, t on the design df) and ``kr_low, kr_high`` (Krinsky-Robb
+        percentile interval, if requested).
+    level : float
+        Confidence level.
+    dist : str
+        The model's distribution.
+    n_draws, seed : int, optional
+        Krinsky-Robb draws and seed.
+    """
+
+    def __init__(self, frame: pd.DataFrame, level: float, dist: str,
+                 n_draws: int | None, seed: Any) -> None:
+        self.frame = frame
+        self.level = level
+        self.dist = dist
+        self.n_draws = n_draws
+        self.seed = seed
+
+    @property
+    def estimate(self) -> pd.Series:
+        """Point estimates by statistic."""
+        return self.frame["estimate"]
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The table: ``estimate, se, ci_low, ci_high`` (+ ``kr_low, kr_high``)."""
+        return self.frame.copy()
+
+    def tidy(self) -> pd.DataFrame:
+        """Long frame for plots: one row per statistic and interval method."""
+        rows = []
+        for stat, r in self.frame.iterrows():
+            rows.append({"statistic": stat, "method": "delta", "estimate": r["estimate"],
+                         "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+            if "kr_low" in self.frame:
+                rows.append({"statistic": stat, "method": "krinsky_robb",
+                             "estimate": r["estimate"], "ci_low": r["kr_low"],
+                             "ci_high": r["kr_high"]})
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return f"<WTPResult ({self.dist}, level {self.level:g})>\n{self.frame}"
+
+
+class IntervalRegressionResult:
+    """An interval-censored regression fitted on a survey design.
+
+    Attributes
+    ----------
+    params : Series
+        Coefficients of ``T(Y)`` and ``log(scale)``.
+    vcov : DataFrame
+        Design-based covariance.
+    dist : str
+        Distribution (see :data:`analysis.wtp.DISTRIBUTIONS`).
+    formula : str
+        Right-hand side used.
+    df_resid : float
+        ``degf + 1 - p`` (p = regression coefficients), as ``svyglm``.
+    loglik : float
+        Weighted log-likelihood (weights as in the design).
+    converged : bool
+    n_iter : int
+    variance : DesignVariance
+        Influence values or replicate estimates behind ``vcov``.
+    kind : str
+        What the intervals came from (``"interval"``, ``"payment_card"``,
+        ``"dbdc"``, ``"sbdc"``, ``"ladder"``).
+    bid_max : float or None
+        Largest finite bound in the data (default truncation of the mean).
+    """
+
+    def __init__(self, *, params: pd.Series, vcov: pd.DataFrame, dist: str, formula: str,
+                 df_resid: float, loglik: float, converged: bool, n_iter: int,
+                 variance: DesignVariance, X: np.ndarray, rows: np.ndarray, weights: np.ndarray,
+                 frame: Any, kind: str, bid_max: float | None) -> None:
+        self.params = params
+        self.vcov = vcov
+        self.dist = dist
+        self.formula = formula
+        self.df_resid = float(df_resid)
+        self.loglik = loglik
+        self.converged = converged
+        self.n_iter = n_iter
+        self.variance = variance
+        self.kind = kind
+        self.bid_max = bid_max
+        self.model_frame = frame
+        self._X = X
+        self._rows = rows
+        self._w = weights  # full-sample weights of the model rows
+
+    def __repr__(self) -> str:
+        return (f"IntervalRegressionResult({self.kind}, dist={self.dist!r}, "
+                f"formula={self.formula!r}, n={self.nobs})")
+
+    # -------------------------------------------------------------- coefficients
+    @property
+    def nobs(self) -> int:
+        """Rows in the fit (positive weight, answered, complete covariates)."""
+        return int(np.count_nonzero(self._w > 0))
+
+    @property
+    def design(self) -> Any:
+        """The design the variance comes from."""
+        return self.variance.design
+
+    @property
+    def scale(self) -> float:
+        """The scale ``sigma`` of ``T(Y)``."""
+        return float(np.exp(self.params.iloc[-1]))
+
+    @property
+    def bse(self) -> pd.Series:
+        """Design-based standard errors."""
+        return pd.Series(np.sqrt(np.clip(np.diag(self.vcov.to_numpy()), 0, None)),
+                         index=self.params.index, name="se")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald intervals with t on ``df_resid`` degrees of freedom."""
+        check_probability("level", level)
+        q = t_quantile(0.5 + level / 2, self.df_resid if self.df_resid > 0 else np.nan)
+        return pd.DataFrame({"ci_low": self.params - q * self.bse,
+                             "ci_high": self.params + q * self.bse})
+
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table: ``estimate, se, t, p, ci_low, ci_high``."""
+        se = self.bse
+        t = self.params / se
+        p = (2 * stats.t.sf(np.abs(t), self.df_resid) if self.df_resid > 0
+             else np.full(len(t), np.nan))
+        out = pd.DataFrame({"estimate": self.params, "se": se, "t": t, "p": p})
+        return out.join(self.conf_int(level))
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Forest-plot frame: ``term`` column plus the summary columns."""
+        return self.summary_frame(level).rename_axis("term").reset_index()
+
+    # -------------------------------------------------------------- predictions
+    def _eta(self, theta: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        X = self._X if X is None else X
+        return X @ theta[:-1]
+
+    def predict(self, newdata: pd.DataFrame | None = None, type: str = "median",
+                q: float = 0.5) -> pd.Series:
+        """Per-respondent predictions.
+
+        Parameters
+        ----------
+        newdata : DataFrame, optional
+            Rows to predict (default: the model's rows).
+        type : {"median", "mean", "quantile", "linear"}
+            Value scale summaries, or the linear predictor of ``T(Y)``.
+        q : float
+            Quantile for ``type="quantile"``.
+
+        Returns
+        -------
+        Series
+        """
+        check_argument("type", ["median", "mean", "quantile", "linear"], type)
+        theta = self.params.to_numpy()
+        if newdata is None:
+            X, index = self._X, pd.Index(self._rows)
+        else:
+            from .._formula import new_design_matrix
+
+            X, pos = new_design_matrix(self.model_frame, newdata)
+            index = newdata.index[pos]
+        eta = self._eta(theta, X)
+        if type == "linear":
+            out = eta
+        elif type == "mean":
+            out = row_mean(self.dist, eta, theta[-1])
+            if np.isinf(out).any():
+                infinite_mean_warning(self.dist, self.scale,
+                                      f"the mean of {int(np.isinf(out).sum())} row(s)")
+        else:
+            out = row_quantile(self.dist, eta, theta[-1], 0.5 if type == "median" else q)
+        return pd.Series(out, index=index, name=type)
+
+    # -------------------------------------------------------------- population statistics
+    def _groups(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct covariate rows (WTP depends on x only) and their inverse map."""
+        ux, inv = np.unique(self._X, axis=0, return_inverse=True)
+        return ux, inv.ravel(), np.bincount(inv.ravel(), weights=self._w, minlength=len(ux))
+
+    def _stats(self, name: str, thetas: np.ndarray, ux: np.ndarray, wx: np.ndarray,
+               truncate: tuple[float, float] | None = None, value: float | None = None
+               ) -> np.ndarray:
+        """A population statistic for each row of ``thetas`` (vectorised).
+
+        ``wx`` holds the weight of each covariate row, (g,) or one row per
+        theta.  ``name`` is ``"mean"``, ``"median"``, ``"survival"`` (share
+        with a value >= ``value``) or ``"quantile"`` (the value whose
+        survival is ``value``).  Thetas are processed in chunks so memory
+        stays near ``_CHUNK`` values whatever the number of covariate rows.
+        """
+        thetas = np.atleast_2d(thetas)
+        wx = np.asarray(wx, dtype=float)
+        step = max(1, _CHUNK // max(ux.shape[0], 1))
+        out = np.empty(thetas.shape[0])
+        for start in range(0, thetas.shape[0], step):  # chunks of parameter draws
+            sl = slice(start, start + step)
+            th = thetas[sl]
+            eta = th[:, :-1] @ ux.T
+            ls = th[:, [-1]]
+            wrow = wx if wx.ndim == 1 else wx[sl]
+            share = np.broadcast_to(wrow / wrow.sum(axis=-1, keepdims=True), eta.shape)
+            if name == "mean":
+                out[sl] = np.sum(row_mean(self.dist, eta, ls, truncate) * share, axis=1)
+            elif name == "survival":
+                out[sl] = np.sum(row_survival(self.dist, eta, ls, value)[..., 0] * share, axis=1)
+            else:
+                # "median", or "quantile" at survival level `value` (scalar or one per theta)
+                target = 0.5 if name == "median" else np.broadcast_to(
+                    np.asarray(value, dtype=float), (thetas.shape[0],))[sl]
+                out[sl] = _mixture_quantile(self.dist, eta, ls, share, target)
+        return out
+
+    def _kr_rows(self, ux: np.ndarray, wx: np.ndarray, max_rows: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """At most ``max_rows`` covariate rows standing for the population in KR draws.
+
+        A systematic sample along the fitted linear predictor (equal weights),
+        so its spread of WTP matches the population's.
+        """
+        if ux.shape[0] <= max_rows:
+            return ux, wx
+        order = np.argsort(ux @ self.params.to_numpy()[:-1], kind="stable")
+        cum = np.cumsum(wx[order])
+        picks = np.searchsorted(cum, (np.arange(max_rows) + 0.5) * cum[-1] / max_rows)
+        return ux[order[np.minimum(picks, order.size - 1)]], np.full(max_rows, cum[-1] / max_rows)
+
+    def _gradient(self, name: str, theta: np.ndarray, ux: np.ndarray, wx: np.ndarray,
+                  truncate: tuple[float, float] | None, value: float | None) -> np.ndarray:
+        """Central-difference gradient in theta (all 2k evaluations in one call)."""
+        k = theta.size
+        h = 1e-6 * np.maximum(1.0, np.abs(theta))
+        steps = np.vstack([theta + np.diag(h), theta - np.diag(h)])
+        vals = self._stats(name, steps, ux, wx, truncate, value)
+        return (vals[:k] - vals[k:]) / (2 * h)
+
+    def _linearize(self, name: str, est: float, truncate: tuple[float, float] | None = None,
+                   value: float | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Weighted influence (n_design,) on a Taylor design, or replicate values (R,)."""
+        theta = self.params.to_numpy()
+        ux, inv, wx = self._groups()
+        var = self.variance
+        if var.replicates is not None:
+            reps = np.asarray(var.design.repweights, dtype=float)[self._rows]
+            # Weight of each covariate row in each replicate (R x g).
+            wr = np.zeros((reps.shape[1], ux.shape[0]))
+            np.add.at(wr.T, inv, reps)
+            return None, self._stats(name, var.replicates, ux, wr, truncate, value)
+        W = wx.sum()
+        eta = ux @ theta[:-1]
+        if name in ("median", "quantile"):
+            # Implicit function of Sbar(m) = p: dm = -dSbar / (dSbar/dm).
+            p = 0.5 if name == "median" else float(value)  # type: ignore[arg-type]
+            h = row_survival(self.dist, eta, theta[-1], est)[:, 0] - p
+            grad = self._gradient("survival", theta, ux, wx, None, est)
+            scale = -1.0 / self.survival_slope(est)
+        else:
+            h = (row_mean(self.dist, eta, theta[-1], truncate) if name == "mean"
+                 else row_survival(self.dist, eta, theta[-1], value)[:, 0]) - est
+            grad = self._gradient(name, theta, ux, wx, truncate, value)
+            scale = 1.0
+        z = np.zeros(var.influence.shape[0])
+        z[self._rows] = self._w * h[inv] / W
+        return (z + var.influence @ grad) * scale, None
+
+    def survival_slope(self, value: float) -> float:
+        """``d/dv`` of the population share with a value >= v, at ``value``."""
+        theta = self.params.to_numpy()
+        ux, _, wx = self._groups()
+        dm = 1e-6 * max(1.0, abs(value))
+        up = self._stats("survival", theta, ux, wx, None, value + dm)[0]
+        down = self._stats("survival", theta, ux, wx, None, value - dm)[0]
+        return (up - down) / (2 * dm)
+
+    def _se(self, name: str, est: float, truncate: tuple[float, float] | None = None,
+            value: float | None = None) -> float:
+        """Design SE of a population statistic (linearisation or replicates)."""
+        if not np.isfinite(est):
+            return np.nan
+        z, reps = self._linearize(name, est, truncate, value)
+        design = self.variance.design
+        if reps is not None:
+            return float(np.sqrt(design.replicate_vcov(reps[:, None], np.array([est]))[0, 0]))
+        return float(np.sqrt(max(design.vcov_scores(z[:, None])[0, 0], 0.0)))
+
+    def wtp(self, statistics: tuple[str, ...] | str = WTP_STATISTICS, *, level: float = 0.95,
+            truncate: tuple[float, float] | bool | None = None, krinsky_robb: bool = True,
+            n_draws: int = 2000, seed: Any = None, max_kr_rows: int = 2000) -> WTPResult:
+        """Population mean and median willingness to pay.
+
+        Parameters
+        ----------
+        statistics : str or tuple of str
+            ``"mean"`` and/or ``"median"``.
+        level : float
+            Confidence level.
+        truncate : (lo, hi), True or None
+            Report the truncated mean ``E[min(max(Y, lo), hi)]``, which is
+            ``lo + integral_lo^hi P(Y >= t) dt`` (``True``: ``[0, bid_max]``,
+            DCchoice's "truncated mean" ``integral_0^bid_max (1 - F(t)) dt``),
+            useful when the untruncated mean is infinite (log-logistic with
+            ``scale >= 1``) or driven by the tail.  Either bound may be
+            infinite: ``(0, inf)`` is the mean of ``max(Y, 0)``, ``(-inf,
+            inf)`` the ordinary mean.  Computed in closed form or by adaptive
+            integration (see :func:`analysis.wtp.row_mean`), accurate for any
+            bounds.
+        krinsky_robb : bool
+            Add Krinsky-Robb percentile intervals: the statistic recomputed
+            for ``n_draws`` parameter draws from ``N(theta, vcov)``.
+        n_draws : int
+            Krinsky-Robb draws.
+        seed : int or Generator, optional
+            Seed of the draws (no global random state is used).
+        max_kr_rows : int
+            With more distinct covariate rows than this, Krinsky-Robb draws
+            average over a systematic subsample of them (re-centred on the
+            full-population estimate), keeping draws fast on large surveys.
+
+        Returns
+        -------
+        WTPResult
+
+        Raises
+        ------
+        ModelError
+            ``truncate`` is not an interval ``lo <= hi``.
+
+        Warns
+        -----
+        SurveyWarning
+            The (truncated) mean is infinite -- a log-logistic fit with
+            ``scale >= 1`` and ``hi = inf`` -- or some Krinsky-Robb draws have
+            an infinite mean.  The estimate is ``inf`` and its SE ``NaN``.
+
+        Notes
+        -----
+        Delta-method SEs include the variability of the population weights
+        (linearisation) or of everything (replicates); Krinsky-Robb draws
+        only the parameters and keeps the weights fixed.
+        """
+        check_probability("level", level)
+        stats_ = (statistics,) if isinstance(statistics, str) else tuple(statistics)
+        for s in stats_:
+            check_argument("statistics", list(WTP_STATISTICS), s)
+        if truncate is True:
+            if self.bid_max is None:
+                raise ModelError("truncate=True needs finite bounds in the data",
+                                 hint="pass truncate=(lo, hi)")
+            truncate = (0.0, float(self.bid_max))
+        trunc = None if truncate is None or truncate is False else check_truncate(truncate)
+        theta = self.params.to_numpy()
+        ux, _, wx = self._groups()
+        q = t_quantile(0.5 + level / 2, self.df_resid if self.df_resid > 0 else np.nan)
+        rows = {}
+        labels = []
+        for s in stats_:
+            tr = trunc if s == "mean" else None
+            est = float(self._stats(s, theta, ux, wx, tr)[0])
+            label = "mean_truncated" if tr else s
+            if np.isinf(est):
+                infinite_mean_warning(self.dist, self.scale, f"the {label.replace('_', ' ')}")
+            se = self._se(s, est, tr)
+            labels.append(label)
+            rows[label] = {"estimate": est, "se": se, "ci_low": est - q * se,
+                           "ci_high": est + q * se}
+        frame = pd.DataFrame(rows).T.astype(float)
+        frame.index.name = "statistic"
+        if krinsky_robb:
+            rng = as_rng(seed)
+            draws = rng.multivariate_normal(theta, self.vcov.to_numpy(), size=int(n_draws),
+                                            method="eigh")
+            # Many covariate rows: draws use a systematic subsample, re-centred on the
+            # full-population estimate so only the draw-to-draw variation comes from it.
+            uk, wk = self._kr_rows(ux, wx, max_kr_rows)
+            lows, highs = [], []
+            for s, label in zip(stats_, labels):
+                tr = trunc if s == "mean" else None
+                vals = self._stats(s, draws, uk, wk, tr)
+                if uk.shape[0] != ux.shape[0]:
+                    vals += frame.loc[label, "estimate"] - self._stats(s, theta, uk, wk, tr)[0]
+                probs = [0.5 - level / 2, 0.5 + level / 2]
+                if np.isinf(vals).any():
+                    # Interpolating between infinite draws gives NaN: take order statistics.
+                    lo, hi = np.quantile(vals, probs, method="inverted_cdf")
+                    if np.isfinite(frame.loc[label, "estimate"]):
+                        infinite_mean_warning(
+                            self.dist, self.scale, f"the {label.replace('_', ' ')} of "
+                            f"{int(np.isinf(vals).sum())} of {vals.size} Krinsky-Robb draws")
+                else:
+                    lo, hi = np.quantile(vals, probs)
+                lows.append(lo)
+                highs.append(hi)
+            frame["kr_low"] = lows
+            frame["kr_high"] = highs
+        return WTPResult(frame, level, self.dist, int(n_draws) if krinsky_robb else None, seed)
+
+    def demand_curve(self, values: np.ndarray | None = None, *, level: float = 0.95,
+                     n_points: int = 50) -> pd.DataFrame:
+        """Share of the population willing to pay at least each value.
+
+        Parameters
+        ----------
+        values : array-like, optional
+            Amounts (default: ``n_points`` from 0 to 1.5 x the largest bound;
+            0 to 1 for ratio models).
+        level : float
+            Confidence level (logit-transformed Wald interval).
+        n_points : int
+            Grid size when ``values`` is omitted.
+
+        Returns
+        -------
+        DataFrame
+            ``value, share, se, ci_low, ci_high`` (plot-ready).
+        """
+        check_probability("level", level)
+        if values is None:
+            top = 1.0 if DISTRIBUTIONS[self.dist][0] == "logit" else 1.5 * (self.bid_max or 1.0)
+            values = np.linspace(0, top, n_points)
+        values = np.asarray(values, dtype=float)
+        theta = self.params.to_numpy()
+        ux, _, wx = self._groups()
+        share = np.array([self._stats("survival", theta, ux, wx, None, v)[0] for v in values])
+        se = np.array([self._se("survival", s, None, v) for s, v in zip(share, values)])
+        low, high = probability_interval(share, se, level, self.df_resid)
+        return pd.DataFrame({"value": values, "share": share, "se": se, "ci_low": low,
+                             "ci_high": high})
+
+
+
+
+def _mixture_quantile(dist: str, eta: np.ndarray, log_scale: np.ndarray, share: np.ndarray,
+                      surv: Any = 0.5) -> np.ndarray:
+    """Value whose mixture survival is ``surv`` (0.5: the median), by vectorised bisection.
+
+    ``eta`` and ``share`` are (D, g): D mixtures of g components; ``log_scale``
+    is (D, 1); ``surv`` is a scalar or one level per mixture.
+    """
+    kind, law = DISTRIBUTIONS[dist]
+    surv = np.broadcast_to(np.asarray(surv, dtype=float), (eta.shape[0],))
+    # The mixture's solution lies between its components' own solutions.
+    comp = inverse_transform(kind, eta + np.exp(log_scale) * error_quantile(law, 1 - surv[:, None]))
+    lo, hi = comp.min(axis=1), comp.max(axis=1)
+    s = np.exp(log_scale)
+    for _ in range(80):  # bisection iterations, all mixtures at once
+        mid = 0.5 * (lo + hi)
+        above = np.sum(np.exp(log_sf(law, (transform(kind, mid)[:, None] - eta) / s)) * share,
+                       axis=1) > surv
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+        if np.all(hi - lo <= 1e-13 * np.maximum(1.0, np.abs(hi))):
+            break
+    return 0.5 * (lo + hi)
+
+
+def fit_interval_model(design: Any, X: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                       rows: np.ndarray, *, dist: str, names: list[str], formula: str,
+                       frame: Any, kind: str, tol: float = 1e-10,
+                       maxit: int = 100) -> IntervalRegressionResult:
+    """Fit the interval model on design rows ``rows`` with design-based variance.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Taylor or replicate design (its weights; zero outside a domain).
+    X : ndarray, shape (len(rows), p)
+        Design matrix of the rows.
+    lower, upper : ndarray, shape (len(rows),)
+        Bounds (``-inf`` / ``inf`` unbounded).
+    rows : ndarray of int
+        Positions of the rows in the design.
+    dist, names, formula, frame, kind
+        Model description kept on the result.
+    tol, maxit : float, int
+        Newton settings.
+
+    Returns
+    -------
+    IntervalRegressionResult
+    """
+    w_all = np.asarray(design.weights, dtype=float)
+    w = w_all[rows]
+    use = w > 0
+    if use.sum() < X.shape[1] + 1:
+        raise ModelError(f"only {int(use.sum())} answered row(s) with positive weight for "
+                         f"{X.shape[1] + 1} parameters", hint="check the domain and the answers")
+    from ..models.glm import check_model_rank
+
+    check_model_rank(X[use], names, formula)
+    fit = fit_interval(X[use], lower[use], upper[use], w[use], dist, tol=tol, maxit=maxit)
+    if not fit.converged:
+        convergence_warning(f"interval regression ({dist}, {formula!r}) did not converge in "
+                            f"{fit.n_iter} Newton steps (largest score {fit.gradient_norm:.3g}); "
+                            "raise maxit= or check for near-empty brackets",
+                            iterations=fit.n_iter, gradient_norm=fit.gradient_norm,
+                            theta=fit.theta.tolist(), loglik=fit.loglik)
+    theta = fit.theta
+    influence = np.zeros((w_all.size, theta.size))
+    influence[rows[use]] = fit.influence
+    replicates = None
+    if design.is_replicate:
+        reps = np.asarray(design.repweights, dtype=float)[rows]
+        replicates = np.empty((reps.shape[1], theta.size))
+        for r in range(reps.shape[1]):  # loop over replicates, not respondents
+            k = reps[:, r] > 0
+            rf = fit_interval(X[k], lower[k], upper[k], reps[k, r], dist, start=theta,
+                              tol=tol, maxit=maxit)
+            if not rf.converged:
+                convergence_warning(f"replicate {r + 1} of the interval regression did not "
+                                    "converge", replicate=r + 1, iterations=rf.n_iter,
+                                    gradient_norm=rf.gradient_norm)
+            replicates[r] = rf.theta
+        vc = np.asarray(design.replicate_vcov(replicates, theta), dtype=float)
+        variance = DesignVariance(design, theta, replicates=replicates)
+    else:
+        vc = np.asarray(design.vcov_scores(influence), dtype=float)
+        variance = DesignVariance(design, theta, influence=influence)
+    mask = np.zeros(w_all.size, dtype=bool)
+    mask[rows[use]] = True
+    degf = domain_df(design, mask)
+    index = pd.Index(list(names) + ["log(scale)"])
+    finite = np.concatenate([lower[use][np.isfinite(lower[use])], upper[use][np.isfinite(upper[use])]])
+    return IntervalRegressionResult(
+        params=pd.Series(theta, index=index, name="estimate"),
+        vcov=pd.DataFrame(vc, index=index, columns=index), dist=dist, formula=formula,
+        df_resid=degf + 1 - X.shape[1], loglik=fit.loglik, converged=fit.converged,
+        n_iter=fit.n_iter, variance=variance, X=X, rows=rows, weights=w, frame=frame, kind=kind,
+        bid_max=float(finite.max()) if finite.size else None,
+    )

@@ -1,0 +1,277 @@
+"""What a chapter notebook calls: the prepared wave and the chapter helpers.
+
+``prepare_wave`` reads, cleans and weights a wave (recomputed in every
+notebook, so notebooks share no state); ``open_chapter`` gives a notebook its
+title, bilingual prose, findings collector and tables.  Split from
+:mod:`analysis.report`, which executes notebooks and renders pages.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..pipeline import PreparedWave, prepare_wave, wave_folder
+from .i18n import TEXT, check_language, pick, t
+
+if TYPE_CHECKING:
+
+    from ..codebook import Codebook
+    from .findings import Findings
+
+
+__all__ = ["Chapter", "open_chapter", "default_output_dir"]
+
+
+def default_output_dir(wave: str | Path) -> Path:
+    """``$GREENSURVEY_REPORTS/<wave>`` if set, else ``reports/<wave>`` next to ``surveys/``."""
+    folder = Path(wave).resolve()
+    env = os.environ.get("GREENSURVEY_REPORTS")
+    if env:
+        return Path(env).resolve() / folder.name
+    return folder.parent.parent / "reports" / folder.name
+
+
+@dataclass
+class Chapter:
+    """What a notebook needs: parameters, codebook, findings collector, prepared wave.
+
+    Created by :func:`open_chapter`; notebooks call its methods only.
+    """
+
+    id: str
+    wave_path: Path
+    language: str
+    output_dir: Path
+    codebook: Codebook
+    findings: Findings
+
+    def title(self) -> Any:
+        """The chapter's level-1 heading in the report language (for ``display``)."""
+        from .i18n import heading
+
+        return heading(f"chapter.{self.id}", self.language, level=1) if f"chapter.{self.id}" in TEXT \
+            else heading("", self.language, level=1, text=self.id)
+
+    def heading(self, text: Any, level: int = 2, **fields: Any) -> Any:
+        """A heading from a catalogue key or a ``{"zh", "en"}`` mapping."""
+        from .i18n import heading
+
+        if isinstance(text, str) and text in TEXT:
+            return heading(text, self.language, level=level, **fields)
+        return heading("", self.language, level=level, text={k: pick(text, k).format(**fields)
+                                                             for k in ("zh", "en")})
+
+    def text(self, text: Any, **fields: Any) -> Any:
+        """A paragraph from a catalogue key or a ``{"zh", "en"}`` mapping, formatted."""
+        from .i18n import prose
+
+        return prose(text, self.language, **fields)
+
+    def label(self, value: Any) -> str:
+        """A bilingual value in the report language."""
+        return pick(value, self.language)
+
+    @cached_property
+    def wave(self) -> PreparedWave:
+        """The prepared wave (cleaned and weighted), computed on first use."""
+        return prepare_wave(self.wave_path)
+
+    # -- recurring report blocks: each adds its table (and figure) and displays them ----
+    def _show(self, *objects: Any) -> None:
+        from IPython.display import display
+
+        for obj in objects:
+            if obj is not None:
+                display(obj)
+
+    def level_labels(self, variable: str) -> dict[str, str]:
+        """Labels of a question's options or a derived variable's levels."""
+        for d in self.codebook.derived:
+            if d.id == variable:
+                return {k: v.get(self.language) for k, v in d.labels.items()}
+        try:
+            return self.codebook.question(variable).labels(self.language)
+        except Exception:  # not a question: levels are shown as they are
+            return {}
+
+    def variable_label(self, variable: str) -> str:
+        """Label of a question or derived variable (the id if it has none)."""
+        if f"variable.{variable}" in TEXT:
+            return t(f"variable.{variable}", self.language)
+        try:
+            return self.codebook.question(variable).label.get(self.language)
+        except Exception:  # derived variables have no label of their own
+            return variable
+
+    def term_label(self, variable: str, contrast: str = "") -> str:
+        """Readable label of a model term: an option, a grid score or a level contrast."""
+        lang = self.language
+        for q in self.codebook.questions:
+            if q.type == "multiple" and variable.startswith(q.id + "_"):
+                key = variable[len(q.id) + 1:]
+                if key in q.labels(lang):
+                    return q.labels(lang)[key]
+            if q.type == "grid" and variable == f"{q.id}_score":
+                return q.label.get(lang) + ("（平均得分）" if lang == "zh" else " (mean score)")
+            if variable == f"{q.id}_yes":
+                return q.label.get(lang)
+        levels = self.level_labels(variable)
+        name = self.variable_label(variable)
+        if " vs " in contrast and levels:
+            a, b = contrast.split(" vs ", 1)
+            return f"{name}：{levels.get(a, a)} vs {levels.get(b, b)}"
+        return name
+
+    def term_labels(self, result: Any) -> dict[Any, str]:
+        """Labels for the rows of a model result (AMEs, key drivers), keyed like its index.
+
+        Also takes a long frame with a ``variable`` column (subgroup prevalence)
+        or a list of variable names.
+        """
+        if hasattr(result, "summary_frame"):
+            keys = list(result.summary_frame().index)
+        elif hasattr(result, "columns") and "variable" in result.columns:
+            keys = list(dict.fromkeys(result["variable"]))
+        else:
+            keys = list(getattr(result, "index", result))
+        return {key: self.term_label(*(key if isinstance(key, tuple) else (key,))) for key in keys}
+
+    def shares(self, table_id: str, question: str, *, title: Any = None,
+               headline: bool = False, figure: bool = True) -> None:
+        """Weighted and unweighted shares of every option of ``question``, side by side.
+
+        Select-all questions use :func:`analysis.multiresponse.mr_shares`
+        (base: respondents shown the question); single-choice questions
+        :meth:`SurveyDesign.proportion` (logit intervals).  Adds the table
+        (with unweighted and weighted bases) and a bar chart, and displays both.
+        """
+        from ..estimate.multiresponse import mr_shares
+        from .plots import plot_shares
+
+        q = self.codebook.question(question)
+        w = self.wave
+        if q.type == "multiple":
+            weighted, unweighted = mr_shares(w.design, question), mr_shares(w.unweighted, question)
+        else:
+            weighted, unweighted = w.design.proportion(question), w.unweighted.proportion(question)
+        label = title if title is not None else q.label
+        labels = q.labels(self.language)
+        table = self.findings.add(table_id, {"weighted": weighted, "unweighted": unweighted},
+                                  title=label, row_labels=labels, headline=headline,
+                                  n_weighted=w.base(question)["n_weighted"])
+        fig = None
+        if figure:
+            fig = self.findings.figure(plot_shares(weighted, unweighted, labels=labels, title=label,
+                                                   language=self.language, sort=not q.ordered),
+                                       table_id.replace(".", "-"), title=label)
+        self._show(table, fig)
+
+    def funnel(self, table_id: str = "cleaning.funnel") -> None:
+        """The exclusion funnel of the cleaning audit: excluded and remaining per rule."""
+        from .plots import plot_funnel
+
+        f = self.wave.cleaned.funnel()
+        f = f[(f["action"] != "off") | (f["rule"] == "input")].set_index("rule")
+        labels = {r: t(f"rule.{r}", self.language) if f"rule.{r}" in TEXT else lab
+                  for r, lab in f["label"].items()}
+        title = {"zh": "样本清理漏斗", "en": "Exclusion funnel"}
+        table = self.findings.add(table_id, {"excluded": f["excluded"].rename("estimate"),
+                                             "remaining": f["remaining"].rename("estimate")},
+                                  title=title, unit="count", row_labels=labels,
+                                  column_labels={"excluded": {"zh": "剔除", "en": "Excluded"},
+                                                 "remaining": {"zh": "剩余", "en": "Remaining"}})
+        fig = self.findings.figure(plot_funnel(f.assign(label=[labels[r] for r in f.index]),
+                                               title=title, language=self.language),
+                                   table_id.replace(".", "-"), title=title)
+        self._show(table, fig)
+
+    def margins(self, table_id: str, *, weighted: bool = True, figure: bool = True) -> None:
+        """Sample (unweighted), weighted and population shares of every weighting variable.
+
+        ``weighted=False`` shows only sample vs population (the cleaning chapter).
+        """
+        from ..weight.diagnostics import margins_table
+        from .plots import plot_margins
+
+        w = self.wave
+        if w.targets is None:
+            self._show(self.text({"zh": "本批次没有总体目标（targets.yaml），未加权。",
+                                  "en": "This wave has no population targets (targets.yaml); "
+                                        "it is not weighted."}))
+            return
+        table = margins_table(w.data, w.targets.as_margins(), w.design.weights)
+        keys = [f"{v}|{lv}" for v, lv in zip(table["variable"], table["level"])]
+        frame = table.assign(key=keys).set_index("key")
+        labels = {k: f"{self.variable_label(v)}：{self.level_labels(v).get(lv, lv)}"
+                  for k, v, lv in zip(keys, table["variable"], table["level"])}
+        cols = {"sample": frame["sample_share"].rename("estimate")}
+        if weighted:
+            cols["weighted"] = frame["after_share"].rename("estimate")
+        cols["target"] = frame["target_share"].rename("estimate")
+        title = ({"zh": "加权前后的样本结构与总体目标", "en": "Margins before and after weighting"}
+                 if weighted else {"zh": "未加权样本与总体结构", "en": "Unweighted sample vs population"})
+        tab = self.findings.add(table_id, cols, title=title, row_labels=labels, column_labels={
+            "sample": t("legend.sample", self.language), "weighted": t("legend.after", self.language),
+            "target": t("legend.target", self.language)})
+        fig = None
+        if figure:
+            shown = table if weighted else table.drop(columns="after_share")
+            fig = self.findings.figure(plot_margins(
+                shown, labels={v: self.level_labels(v) for v in table["variable"].unique()},
+                variable_labels={v: self.variable_label(v) for v in table["variable"].unique()},
+                title=title, language=self.language), table_id.replace(".", "-"), title=title)
+        self._show(tab, fig)
+
+    def weight_diagnostics(self, table_id: str = "weighting.summary") -> None:
+        """Weight distribution, Kish design effect and effective sample size (table + histogram)."""
+        from ..weight.diagnostics import weight_summary
+        from .plots import plot_weights
+
+        s = weight_summary(self.wave.design.weights)
+        labels = {k: t(f"weights.{k}", self.language) for k in s.index}
+        title = {"zh": "权重分布与设计效应", "en": "Weights, design effect and effective sample size"}
+        table = self.findings.add(table_id, s.rename("estimate"), title=title, unit="number",
+                                  row_labels=labels, rows=["min", "max", "mean", "cv",
+                                                           "max_min_ratio", "deff", "ess"])
+        fig = self.findings.figure(plot_weights(self.wave.design.weights, title=title,
+                                                language=self.language),
+                                   table_id.replace(".", "-"), title=title)
+        self._show(table, fig)
+
+
+def open_chapter(chapter: str, *, wave: str | Path, language: str = "zh",
+                 output_dir: str | Path | None = None) -> Chapter:
+    """Start a report chapter inside a notebook.
+
+    Parameters
+    ----------
+    chapter : str
+        Notebook stem, e.g. ``"03-headline-shares"``.
+    wave : str or Path
+        Wave folder (the notebook's ``wave`` parameter).
+    language : {"zh", "en"}
+    output_dir : str or Path, optional
+        Report folder (default :func:`default_output_dir`).
+
+    Returns
+    -------
+    Chapter
+        Its ``findings`` save a fragment after every table or figure.
+    """
+    from ..codebook import load_codebook
+    from .findings import Findings
+
+    check_language(language)
+    folder = wave_folder(wave)
+    codebook = load_codebook(folder)
+    out = Path(output_dir) if output_dir else default_output_dir(folder)
+    findings = Findings(out, chapter, language, codebook.disclosure, autosave=True)
+    return Chapter(chapter, folder, language, out, codebook, findings)
+
+
+# ------------------------------------------------------------------------- the build
+

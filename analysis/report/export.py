@@ -1,0 +1,765 @@
+"""Write the report's findings for stakeholders and dashboards, and guard outputs for PII.
+
+:func:`merge_findings` joins the per-notebook fragments
+(``<output_dir>/findings/*.json``, written by :class:`analysis.findings.Findings`)
+into a :class:`FindingsSet`; :func:`export_findings` writes
+
+``findings.json``
+    ``{"schema": "greensurvey.findings", "schema_version": 2, "wave", "title",
+    "synthetic", "language", "disclosure", "fields", "tables", "figures"}``;
+    each table has ``id, chapter, title{zh,en}, unit, decimals, headline,
+    notes{zh,en}, disclosure, rows[{key,label}], columns[{key,label,letter}],
+    cells``.  ``letter`` is the column's significance letter (shown in its
+    header as ``"label (A)"``) and a cell's ``sig`` lists the letters of the
+    columns it is significantly higher than.
+``findings.csv``
+    The cells of every table in the long format :data:`analysis.findings.CELL_FIELDS`:
+    ``table_id, row, column, row_label, column_label, estimate, ci_low, ci_high,
+    se, n_unweighted, n_weighted, flag, column_letter, sig`` (UTF-8 with BOM so Excel shows
+    Chinese; empty = missing or suppressed).
+``findings.xlsx``
+    A contents sheet, a notes sheet (disclosure rules, flags, schema) and one
+    formatted sheet per table, readable without Python.
+
+Outputs are deterministic: tables in chapter order, floats rounded to 10
+significant digits, fixed key order, no timestamps, fixed workbook metadata.
+
+:func:`scan_outputs` scans every file of a report folder for personal data
+(:mod:`analysis.pii`) and respondent identifiers, raising
+:class:`~analysis.errors.ReportError` naming the file and what was found.
+
+The HTML side of the report lives here too: :func:`render_chapter` turns an
+executed notebook into a self-contained page (code hidden, images embedded,
+no external scripts, banner and navigation added) and :func:`index_html`
+writes the contents page.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import shutil
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..codebook import Disclosure
+from ..errors import ReportError
+from .findings import (
+    CELL_FIELDS,
+    Table,
+    column_header,
+    disclosure_dict,
+    table_from_dict,
+)
+from .i18n import TEXT, check_language, pick, t
+
+if TYPE_CHECKING:
+    import nbformat
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "FIELD_DOCS",
+    "FindingsSet",
+    "merge_findings",
+    "write_json",
+    "write_csv",
+    "write_xlsx",
+    "export_findings",
+    "scan_outputs",
+    "CSS",
+    "chapter_title",
+    "banner_html",
+    "nav_html",
+    "footer_html",
+    "render_chapter",
+    "index_html",
+    "git_commit",
+    "provenance",
+    "questions_table",
+    "targets_table",
+    "provenance_table",
+]
+
+SCHEMA = "greensurvey.findings"
+SCHEMA_VERSION = 2  # 2: column_letter field, sig in the column-letter convention
+#: Meaning of each long-format field, written into findings.json and the notes sheet.
+FIELD_DOCS: dict[str, str] = {
+    "table_id": "stable id of the table (e.g. shares.channels)",
+    "row": "row key: option, group or model term (stable, language independent)",
+    "column": "column key: 'estimate', 'weighted', 'unweighted' or a subgroup level",
+    "row_label": "row label in the report language",
+    "column_label": "column label in the report language",
+    "estimate": "point estimate (shares as proportions 0-1); empty if suppressed",
+    "ci_low": "lower end of the 95% confidence interval",
+    "ci_high": "upper end of the 95% confidence interval",
+    "se": "design-based standard error",
+    "n_unweighted": "unweighted base: respondents behind the estimate",
+    "n_weighted": "weighted base (sum of weights)",
+    "flag": "';'-separated flags: suppressed (base below suppress_below), "
+            "low_base (base below flag_below)",
+    "column_letter": "the column's significance letter (A, B, C, ... in column order), shown "
+                     "in its header as 'label (A)'; empty when the table has no significance "
+                     "tests",
+    "sig": "column letters of the columns this cell is significantly higher than, in the same "
+           "row (pairwise design-based tests adjusted for multiple comparisons); empty: "
+           "significantly higher than none, or suppressed",
+}
+_FIXED_DATE = datetime(2000, 1, 1)  # workbook 'created' metadata: fixed so files do not differ
+
+
+@dataclass
+class FindingsSet:
+    """All tables of one report, in chapter order."""
+
+    wave: str
+    title: dict[str, str]
+    synthetic: bool
+    language: str
+    disclosure: Disclosure
+    tables: list[Table] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)
+
+    def __getitem__(self, table_id: str) -> Table:
+        for tab in self.tables:
+            if tab.id == table_id:
+                return tab
+        raise KeyError(f"no table {table_id!r}; tables are {[x.id for x in self.tables]}")
+
+    @property
+    def headlines(self) -> list[Table]:
+        """Tables marked ``headline=True``."""
+        return [tab for tab in self.tables if tab.headline]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The findings.json document (fixed key order)."""
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "wave": self.wave,
+            "title": {"zh": self.title.get("zh", ""), "en": self.title.get("en", "")},
+            "synthetic": self.synthetic,
+            "language": self.language,
+            "disclosure": disclosure_dict(self.disclosure),
+            "fields": dict(FIELD_DOCS),
+            "tables": [tab.to_dict() for tab in self.tables],
+            "figures": list(self.figures),
+        }
+
+
+def merge_findings(output_dir: str | Path, *, wave: str, title: Any = None, synthetic: bool = False,
+                   language: str = "zh", disclosure: Disclosure | None = None,
+                   chapters: Sequence[str] | None = None) -> FindingsSet:
+    """Join the fragments ``<output_dir>/findings/<chapter>.json`` into one set.
+
+    Parameters
+    ----------
+    output_dir : str or Path
+        The report folder.
+    wave : str
+        Wave id (from the codebook).
+    title : str or mapping, optional
+        Survey title.
+    synthetic : bool
+        Whether the wave is synthetic (shown in every output).
+    language : {"zh", "en"}
+    disclosure : Disclosure, optional
+    chapters : sequence of str, optional
+        Merge only these fragments, in this order (default: all, sorted by name).
+
+    Raises
+    ------
+    ReportError
+        A fragment is unreadable or two chapters publish the same table id.
+    """
+    check_language(language)
+    folder = Path(output_dir) / "findings"
+    if chapters is None:
+        paths = sorted(folder.glob("*.json"))
+    else:
+        paths = [folder / f"{c}.json" for c in chapters if (folder / f"{c}.json").is_file()]
+    fs = FindingsSet(wave=wave, title={"zh": pick(title, "zh"), "en": pick(title, "en")},
+                     synthetic=bool(synthetic), language=language,
+                     disclosure=disclosure or Disclosure())
+    owner: dict[str, str] = {}
+    for path in paths:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReportError(f"cannot read findings fragment: {exc}", file=path,
+                              hint="rebuild the report; fragments are written by each notebook") from None
+        for d in doc.get("tables", []):
+            if d["id"] in owner:
+                raise ReportError(f"table id {d['id']!r} is published by both {owner[d['id']]!r} and "
+                                  f"{doc.get('chapter')!r}", file=path,
+                                  hint="rename one of the tables")
+            owner[d["id"]] = doc.get("chapter", path.stem)
+            fs.tables.append(table_from_dict(d, language))
+        fs.figures.extend(doc.get("figures", []))
+    return fs
+
+
+# ---------------------------------------------------------------------------- writers
+
+def write_json(fs: FindingsSet, path: str | Path) -> Path:
+    """Write findings.json (UTF-8, sorted as built, 1-space indent, trailing newline)."""
+    path = Path(path)
+    text = json.dumps(fs.to_dict(), ensure_ascii=False, indent=1, allow_nan=False)
+    path.write_bytes((text + "\n").encode("utf-8"))
+    return path
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def write_csv(fs: FindingsSet, path: str | Path) -> Path:
+    """Write findings.csv: one line per cell, :data:`CELL_FIELDS` columns, UTF-8 with BOM."""
+    path = Path(path)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CELL_FIELDS)
+    for tab in fs.tables:
+        for cell in tab.cells:
+            writer.writerow([_csv_value(v) for v in cell.to_dict().values()])
+    # The BOM makes Excel open the file as UTF-8, so Chinese labels are not garbled.
+    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+    return path
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_names(tables: Sequence[Table]) -> list[str]:
+    names: list[str] = []
+    for i, tab in enumerate(tables, start=1):
+        base = _SHEET_BAD.sub("_", f"T{i:02d} {tab.id}")[:31]
+        names.append(base)
+    return names
+
+
+def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
+    """Write findings.xlsx: contents, notes and one formatted sheet per table.
+
+    Each table sheet has the title, then one line per cell with the row and
+    column labels, estimate, 95% CI, SE, unweighted and weighted base, flag,
+    column letter and significance letters; shares are formatted as
+    percentages.  A table with significance letters shows each column as
+    ``"label (A)"`` and a legend line under its title.  Workbook
+    metadata is fixed, so repeated runs give identical cell values.
+    """
+    import xlsxwriter
+
+    path = Path(path)
+    lang = fs.language
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False,
+                                         "strings_to_formulas": False})
+    wb.set_properties({"title": pick(fs.title, lang) or fs.wave, "author": "greensurvey",
+                       "created": _FIXED_DATE, "comments": SCHEMA})
+    bold = wb.add_format({"bold": True})
+    title_fmt = wb.add_format({"bold": True, "font_size": 13})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                          "valign": "top"})
+    warn = wb.add_format({"bold": True, "font_color": "#C00000"})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    number_fmts = {
+        "share": wb.add_format({"num_format": "0.0%"}),
+        "percent": wb.add_format({"num_format": "0.0"}),
+        "points": wb.add_format({"num_format": "+0.0%;-0.0%;0.0%"}),
+        "number": wb.add_format({"num_format": "#,##0.00"}),
+        "ratio": wb.add_format({"num_format": "0.00"}),
+        "count": wb.add_format({"num_format": "#,##0"}),
+    }
+    se_fmt = {"share": wb.add_format({"num_format": "0.00%"})}
+    base_fmt = wb.add_format({"num_format": "#,##0"})
+    names = _sheet_names(fs.tables)
+
+    contents = wb.add_worksheet("Contents")
+    notes = wb.add_worksheet("Notes")
+    row = 0
+    contents.write(row, 0, pick(fs.title, lang) or fs.wave, title_fmt)
+    row += 1
+    contents.write(row, 0, t("report.wave", lang, wave=fs.wave))
+    row += 1
+    if fs.synthetic:
+        contents.write(row, 0, t("report.synthetic", lang), warn)
+        row += 1
+    row += 1
+    headers = ["sheet", "table_id", "chapter", "title_zh", "title_en", "unit", "cells"]
+    contents.write_row(row, 0, headers, head)
+    for name, tab in zip(names, fs.tables):
+        row += 1
+        contents.write_url(row, 0, f"internal:'{name}'!A1", string=name)
+        contents.write_row(row, 1, [tab.id, tab.chapter, tab.title.get("zh", ""),
+                                    tab.title.get("en", ""), tab.unit, len(tab.cells)])
+    contents.set_column(0, 0, 30)
+    contents.set_column(1, 2, 22)
+    contents.set_column(3, 4, 40)
+
+    d = disclosure_dict(fs.disclosure)
+    lines = [
+        ("schema", f"{SCHEMA} v{SCHEMA_VERSION}"),
+        ("wave", fs.wave),
+        ("synthetic", "yes: simulated data, describes no real population" if fs.synthetic else "no"),
+        ("disclosure", f"estimates with an unweighted base below {d['suppress_below']} are "
+                       f"suppressed (blank, flag 'suppressed'); below {d['flag_below']} they are "
+                       "flagged 'low_base' (indicative only)"),
+        ("confidence intervals", "95%; shares use the interval method named in the methods "
+                                 "appendix; bases are unweighted respondent counts"),
+        ("privacy", "no respondent-level rows and no personal data are included"),
+    ] + [(f"field: {k}", v) for k, v in FIELD_DOCS.items()]
+    notes.write_row(0, 0, ["item", "note"], head)
+    for i, (k, v) in enumerate(lines, start=1):
+        notes.write(i, 0, k, bold)
+        notes.write(i, 1, v, wrap)
+    notes.set_column(0, 0, 24)
+    notes.set_column(1, 1, 100)
+
+    cols = ["row", "column", "estimate", "ci_low", "ci_high", "se", "n_unweighted", "n_weighted",
+            "flag", "column_letter", "sig"]
+    labels = [t("table.row", lang), t("table.column", lang), t("table.estimate", lang),
+              t("table.ci_low", lang), t("table.ci_high", lang),
+              t("table.se", lang), t("table.n", lang), t("table.n_weighted", lang),
+              t("table.flag", lang), t("table.column_letter", lang), t("table.sig", lang)]
+    for name, tab in zip(names, fs.tables):
+        ws = wb.add_worksheet(name)
+        ws.write(0, 0, pick(tab.title, lang), title_fmt)
+        ws.write(1, 0, f"table_id: {tab.id}   unit: {tab.unit}")
+        r = 2
+        if fs.synthetic:
+            ws.write(r, 0, t("report.synthetic", lang), warn)
+            r += 1
+        if pick(tab.notes, lang):
+            ws.write(r, 0, pick(tab.notes, lang), wrap)
+            r += 1
+        if tab.column_letters:
+            ws.write(r, 0, t("flag.sig", lang))
+            r += 1
+        r += 1
+        ws.write_row(r, 0, labels, head)
+        ws.write_row(r + 1, 0, cols, head)
+        r += 2
+        value_fmt = number_fmts[tab.unit]
+        for cell in tab.cells:
+            ws.write(r, 0, cell.row_label)
+            ws.write(r, 1, column_header(cell.column_label, cell.column_letter))
+            for j, key in enumerate(("estimate", "ci_low", "ci_high"), start=2):
+                value = getattr(cell, key)
+                if value is None:
+                    ws.write_blank(r, j, None)
+                else:
+                    ws.write_number(r, j, value, value_fmt)
+            for j, key, fmt in ((5, "se", se_fmt.get(tab.unit, value_fmt)),
+                                (6, "n_unweighted", base_fmt), (7, "n_weighted", base_fmt)):
+                value = getattr(cell, key)
+                if value is None:
+                    ws.write_blank(r, j, None)
+                else:
+                    ws.write_number(r, j, value, fmt)
+            ws.write_string(r, 8, cell.flag)
+            ws.write_string(r, 9, cell.column_letter)
+            ws.write_string(r, 10, cell.sig)
+            r += 1
+        ws.set_column(0, 1, 24)
+        ws.set_column(2, 7, 13)
+        ws.set_column(8, 10, 12)
+        ws.freeze_panes(r - len(tab.cells), 1)
+    wb.close()
+    return path
+
+
+def export_findings(fs: FindingsSet, folder: str | Path) -> dict[str, Path]:
+    """Write findings.json, findings.csv and findings.xlsx into ``folder``."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    return {"json": write_json(fs, out / "findings.json"),
+            "csv": write_csv(fs, out / "findings.csv"),
+            "xlsx": write_xlsx(fs, out / "findings.xlsx")}
+
+
+# ---------------------------------------------------------------------------- PII guard
+
+_STRIP_HTML = (re.compile(r"<style\b.*?</style>", re.S | re.I),
+               re.compile(r"<script\b.*?</script>", re.S | re.I),
+               re.compile(r"data:[a-z]+/[a-z0-9.+\-]+;base64,[A-Za-z0-9+/=\s]+", re.I))
+_SVG_GEOMETRY = re.compile(r'\s(?:d|points|transform|x|y|x1|x2|y1|y2|width|height|viewBox|'
+                           r'style|clip-path|id|href|xlink:href|cx|cy|r|rx|ry)="[^"]*"')
+_SVG_PATH = re.compile(r"<path\b[^>]*>", re.S)
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
+# Hashes (sha256 of inputs, git commits) and long decimals are not personal data, but their
+# digit runs can look like phone numbers to a regex; real PII never mixes in hex letters.
+_NOT_PII = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*[0-9])"
+                      r"[0-9a-fA-F]{12,}(?![0-9A-Za-z])|\d*\.\d{4,}")
+# Columns only a respondent-level table has (ARCHITECTURE.md, the tidy frame).
+_RESPONDENT_COLUMNS = {"respondent_id", "source_row", "ip_hash", "submitted_at", "started_at"}
+_TEXT_SUFFIXES = {".html", ".htm", ".md", ".txt", ".log"}
+
+
+def _json_strings(node: Any) -> Iterable[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield str(k)
+            yield from _json_strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _json_strings(v)
+
+
+def _csv_strings(text: str) -> Iterable[str]:
+    for record in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
+        for value in record:
+            try:
+                float(value)
+            except ValueError:
+                yield value
+
+
+def _xlsx_strings(path: Path) -> Iterable[str]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ReportError(f"cannot read workbook for the PII scan: {exc}", file=path,
+                          hint="rebuild the report") from None
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                yield from (v for v in row if isinstance(v, str))
+    finally:
+        wb.close()
+    # Document properties (title, author, comments) are text too.
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("docProps/"):
+                yield zf.read(name).decode("utf-8", "replace")
+
+
+def _texts(path: Path) -> Iterable[str]:
+    """The human-readable strings of an output file (numbers and image data left out).
+
+    Numbers are skipped because decimals such as ``0.04231234567`` look like
+    phone numbers to a regex; embedded base64 images and SVG geometry are
+    skipped for the same reason (and :data:`_NOT_PII` masks hashes and long
+    decimals inside text before the PII patterns run).
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        try:
+            yield from _json_strings(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError:
+            yield path.read_text(encoding="utf-8", errors="replace")
+    elif suffix == ".csv":
+        yield from _csv_strings(path.read_text(encoding="utf-8", errors="replace"))
+    elif suffix == ".xlsx":
+        yield from _xlsx_strings(path)
+    elif suffix == ".svg":
+        text = path.read_text(encoding="utf-8", errors="replace")
+        text = _SVG_PATH.sub("<path>", text)
+        yield _SVG_GEOMETRY.sub("", text)
+    elif suffix in _TEXT_SUFFIXES:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for pattern in _STRIP_HTML:
+            text = pattern.sub(" ", text)
+        yield text
+    elif suffix == ".png":
+        # Only the text chunks of a PNG can carry text; pixel data cannot be scanned here.
+        yield from _png_text(path)
+
+
+def _png_text(path: Path) -> Iterable[str]:
+    data = path.read_bytes()
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if kind in (b"tEXt", b"iTXt", b"zTXt"):
+            yield data[pos + 8:pos + 8 + length].decode("latin-1", "replace")
+        pos += 12 + length
+
+
+def scan_outputs(folder: str | Path, *, respondent_ids: Iterable[Any] = (),
+                 kinds: Sequence[str] | None = None, min_id_length: int = 6,
+                 skip: Sequence[str] = ("findings",)) -> list[Path]:
+    """Fail if any report output holds personal data or a respondent identifier.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The report folder; every file below it is scanned (HTML, JSON, CSV,
+        XLSX, SVG, Markdown/text, PNG text chunks).
+    respondent_ids : iterable
+        Identifiers that must never appear (respondent ids, IP hashes).  Ids
+        shorter than ``min_id_length`` characters are skipped, because short
+        numeric ids (问卷星 序号 1, 2, 3 ...) also occur as ordinary numbers.
+    kinds : sequence of str, optional
+        PII kinds to look for (default: all of :data:`analysis.pii.PII_KINDS`).
+    min_id_length : int
+        See ``respondent_ids``.
+    skip : sequence of str
+        Subfolder names not scanned (the per-notebook fragments, whose
+        content is scanned in the merged findings files).
+
+    Returns
+    -------
+    list of Path
+        The files scanned.
+
+    Raises
+    ------
+    ReportError
+        Naming the file, the kind of personal data (or "respondent id") and
+        the offending text's position.
+    """
+    from ..pii import PII_LABELS, find_pii
+
+    root = Path(folder)
+    ids = {str(i) for i in respondent_ids if i is not None and len(str(i)) >= min_id_length}
+    scanned: list[Path] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if any(part in skip for part in path.relative_to(root).parts[:-1]):
+            continue
+        scanned.append(path)
+        for text in _texts(path):
+            hits = find_pii(_NOT_PII.sub(" ", text), kinds)
+            if hits:
+                kind = hits[0].kind
+                raise ReportError(
+                    f"report output contains personal data ({PII_LABELS.get(kind, kind)}, "
+                    f"{len(hits)} match(es))", file=path,
+                    hint="find which table or label carries free text and drop it or scrub it "
+                         "with analysis.pii.scrub_text before it reaches the report")
+            tokens = set(_TOKEN.findall(text))
+            columns = sorted(tokens & _RESPONDENT_COLUMNS)
+            if columns and path.suffix.lower() in (".csv", ".json", ".xlsx"):
+                raise ReportError(
+                    f"report output names respondent-level column(s) {columns}", file=path,
+                    hint="publish aggregates only; respondent-level rows must not be exported")
+            if ids:
+                found = sorted(tokens & ids)
+                if found:
+                    raise ReportError(
+                        f"report output contains {len(found)} respondent id(s), e.g. {found[0]!r}",
+                        file=path, hint="publish aggregates only; never add respondent-level rows "
+                                        "or ids to tables, labels or charts")
+    return scanned
+
+
+# ---------------------------------------------------------------------------- HTML pages
+
+CSS = """
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei",
+  system-ui, sans-serif; }
+.gs-banner { background: #b00020; color: #fff; padding: .6em 1em; font-weight: bold;
+  text-align: center; position: sticky; top: 0; z-index: 10; }
+.gs-nav, .gs-footer { max-width: 1100px; margin: .8em auto; padding: 0 1em; color: #444; }
+.gs-nav a { margin-right: 1.2em; }
+.gs-footer { border-top: 1px solid #ddd; padding-top: .6em; font-size: .85em; }
+.gs-page { max-width: 1100px; margin: 0 auto; padding: 0 1em 2em; line-height: 1.6; }
+table.gs-table { border-collapse: collapse; margin: .8em 0 .3em; font-size: .92em; }
+table.gs-table caption { text-align: left; font-weight: bold; padding: .3em 0; }
+table.gs-table th, table.gs-table td { border-bottom: 1px solid #ddd; padding: .25em .6em;
+  text-align: right; }
+table.gs-table th[scope=row] { text-align: left; font-weight: normal; min-width: 10em; }
+table.gs-table td { white-space: nowrap; }
+table.gs-table thead th { background: #eef3f8; text-align: center; }
+td.gs-est { font-weight: bold; }
+p.gs-note { font-size: .85em; color: #555; margin-top: 0; }
+"""
+
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block extra_css %}<style type="text/css">{{ resources.gs_css }}</style>{% endblock extra_css %}
+{%- block body_header -%}{{ super() }}{{ resources.gs_header }}{%- endblock body_header -%}
+{% block body_footer %}{{ resources.gs_footer }}{{ super() }}{% endblock body_footer %}
+"""
+
+
+def chapter_title(stem: str, language: str) -> str:
+    """The chapter's title from the i18n catalogue (``chapter.<stem>``), else the stem."""
+    key = f"chapter.{stem}"
+    return t(key, language) if key in TEXT else stem
+
+
+def banner_html(synthetic: bool, language: str) -> str:
+    """The synthetic-data banner (empty for a real wave)."""
+    if not synthetic:
+        return ""
+    return (f'<div class="gs-banner" role="note" data-synthetic="true">'
+            f'{html.escape(t("report.synthetic", language))}</div>')
+
+
+def nav_html(stems: Sequence[str], i: int | None, language: str) -> str:
+    """Links to the index and to the previous/next chapter of chapter ``i``."""
+    links = [f'<a href="index.html" data-nav="index">{html.escape(t("report.back", language))}</a>']
+    if i is not None and i > 0:
+        links.append(f'<a href="{stems[i - 1]}.html" data-nav="previous">'
+                     f'{html.escape(t("report.previous", language))}</a>')
+    if i is not None and i + 1 < len(stems):
+        links.append(f'<a href="{stems[i + 1]}.html" data-nav="next">'
+                     f'{html.escape(t("report.next", language))}</a>')
+    return f'<nav class="gs-nav">{"".join(links)}</nav>'
+
+
+def footer_html(wave: str, language: str, commit: str) -> str:
+    """Page footer: wave, package version and git commit."""
+    from .._version import __version__
+
+    parts = [t("report.wave", language, wave=wave), t("report.generated", language, version=__version__)]
+    if commit:
+        parts.append(f"git {commit}")
+    return f'<footer class="gs-footer">{html.escape(" · ".join(parts))}</footer>'
+
+
+def render_chapter(nb: nbformat.NotebookNode, *, title: str, language: str, header: str = "",
+                   footer: str = "") -> str:
+    """HTML of an executed notebook: code hidden, images embedded, no external scripts.
+
+    Cells tagged ``remove``, ``remove-cell`` or ``lang-<other language>`` are
+    dropped; ``header`` (banner, navigation) opens the body and ``footer``
+    closes it.
+    """
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    other = "en" if language == "zh" else "zh"
+    remove = TagRemovePreprocessor(remove_cell_tags={"remove", "remove-cell", f"lang-{other}",
+                                                     "injected-parameters", "parameters"})
+    exporter = HTMLExporter(template_name="lab", template_file="greensurvey.html.j2",
+                            extra_loaders=[DictLoader({"greensurvey.html.j2": _TEMPLATE})],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True,
+                            language_code=language)
+    exporter.register_preprocessor(remove, enabled=True)
+    nb.metadata["title"] = title
+    resources = {"gs_css": CSS, "gs_header": header, "gs_footer": footer,
+                 "metadata": {"name": title}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def index_html(*, title: str, language: str, stems: Sequence[str], headlines: Sequence[Any],
+               synthetic: bool, footer: str, downloads: Sequence[str]) -> str:
+    """The contents page: banner, chapter links, headline tables and download links."""
+    esc = html.escape
+    lang_attr = "zh-CN" if language == "zh" else "en"
+    items = "".join(f'<li><a href="{s}.html" data-chapter="{s}">{esc(chapter_title(s, language))}</a></li>'
+                    for s in stems)
+    tables = "".join(tab.to_html(language) for tab in headlines)
+    files = " · ".join(f'<a href="{esc(f)}">{esc(f)}</a>' for f in downloads)
+    heads = (f"<h2>{esc(t('report.headlines', language))}</h2>{tables}" if tables else "")
+    return (f'<!DOCTYPE html>\n<html lang="{lang_attr}">\n<head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+            f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>"
+            f"{banner_html(synthetic, language)}<main class=\"gs-page\"><h1>{esc(title)}</h1>"
+            f"<h2>{esc(t('report.contents', language))}</h2><ol class=\"gs-contents\">{items}</ol>"
+            f"{heads}<h2>{esc(t('report.downloads', language))}</h2><p>{files}</p>"
+            f"<p>{esc(t('report.findings_files', language))}</p></main>{footer}</body>\n</html>\n")
+
+
+# ------------------------------------------------------------------ methods appendix
+
+def git_commit(folder: str | Path) -> str:
+    """Short commit of the repository holding ``folder`` (``+dirty`` if modified), or ``""``."""
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return ""
+    try:
+        head = subprocess.run([git, "-C", str(folder), "rev-parse", "--short=12", "HEAD"],
+                              capture_output=True, text=True, timeout=20, check=False)
+        if head.returncode != 0:
+            return ""
+        dirty = subprocess.run([git, "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def provenance(wave: str | Path) -> dict[str, Any]:
+    """Software versions, input file hashes and git commit for the methods appendix.
+
+    Returns
+    -------
+    dict
+        ``{"software": {name: version}, "inputs": {relative path: sha256},
+        "git_commit": str}``; input files are every file of the wave folder
+        except ``interim/``.
+    """
+    import platform
+    from importlib import metadata
+
+    from ..ingest.wave import file_sha256
+
+    folder = Path(wave).resolve()
+    software = {"python": platform.python_version()}
+    for name in ("greensurvey", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
+                 "seaborn", "nbclient", "nbconvert", "jupytext", "xlsxwriter"):
+        try:
+            software[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            software[name] = "not installed"
+    inputs = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if p.is_file() and rel.parts[0] != "interim":
+            inputs[rel.as_posix()] = file_sha256(p)
+    return {"software": software, "inputs": inputs, "git_commit": git_commit(folder)}
+
+
+def questions_table(codebook: Any, language: str = "zh") -> Any:
+    """The questionnaire for the methods appendix: id, type, label, options, routing."""
+    import pandas as pd
+
+    rows = []
+    for q in codebook.questions:
+        options = "; ".join(o.label.get(language) for o in q.options)
+        items = "; ".join(it.label.get(language) for it in q.items)
+        routing = ", ".join(f"{k} in {list(v)}" for k, v in (q.show_if or {}).items())
+        rows.append({"id": q.id, "type": q.type, "label": q.label.get(language),
+                     "options": options or items, "shown if": routing})
+    for d in codebook.derived:
+        rows.append({"id": d.id, "type": "derived", "label": f"{d.source} →",
+                     "options": "; ".join(v.get(language) for v in d.labels.values()),
+                     "shown if": ""})
+    return pd.DataFrame(rows).set_index("id")
+
+
+def targets_table(targets: Any, language: str = "zh") -> Any:
+    """Weighting targets with their sources: variable, level, population share, source."""
+    import pandas as pd
+
+    del language  # sources are quoted as written in targets.yaml
+    rows = [{"variable": var, "level": level, "share": round(float(share), 4),
+             "source": m.source, "note": m.note or ""}
+            for var, m in targets.margins.items() for level, share in m.shares().items()]
+    return pd.DataFrame(rows).set_index(["variable", "level"])
+
+
+def provenance_table(wave: str | Path) -> Any:
+    """:func:`provenance` as one long table: kind (software / input / git), name, value."""
+    import pandas as pd
+
+    info = provenance(wave)
+    rows = [{"kind": "software", "name": k, "value": v} for k, v in info["software"].items()]
+    rows += [{"kind": "input sha256", "name": k, "value": v} for k, v in info["inputs"].items()]
+    rows.append({"kind": "git", "name": "commit", "value": info["git_commit"] or "(not a git checkout)"})
+    return pd.DataFrame(rows).set_index(["kind", "name"])

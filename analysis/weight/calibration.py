@@ -1,0 +1,477 @@
+"""Numerical core of weighting and the calibration objects used by the variance.
+
+Everything here works on integer-coded margins and plain float arrays; input
+checking and level matching live in :mod:`analysis.weighting`.
+
+The algorithms follow R's ``survey`` package (Lumley) closely enough to agree
+with it to rounding error:
+
+* :func:`ipf` is iterative proportional fitting (``rake``), run on the cells of
+  the cross-classification of the margins rather than on rows, since raking
+  multiplies every row of a cell by the same factor.
+* :func:`grake` is a port of ``survey:::grake`` (Newton steps on the
+  calibration equations with a generalised inverse and step halving), with
+  the calibration functions of ``cal.linear``, ``cal.raking`` and
+  ``cal.logit``; :func:`linear_calibration` is ``regcalibrate`` (closed form).
+* :func:`trim_weights` is ``trimWeights.survey.design2``.
+
+The calibration objects (:class:`RakingCalibration`, :class:`PostStratification`,
+:class:`GregCalibration`) reproduce what ``survey:::svyrecvar`` does with a
+design's ``postStrata`` before computing the variance: they replace weighted
+scores by their calibration residuals.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+
+from ..errors import CalibrationError, ConvergenceError, ConvergenceWarning
+from .cores import (
+    CALFUNS,
+    EmptyLevelError,
+    GrakeResult,
+    IPFResult,
+    capped_ipf,
+    collapse_cells,
+    grake,
+    group_sums,
+    ipf,
+    linear_calibration,
+    trim_weights,
+)
+from .diagnostics import WeightingInfo, resolved_margins_table, weight_summary
+from .margins import ResolvedMargin
+
+__all__ = ["CALFUNS", "group_sums", "collapse_cells", "ipf", "IPFResult", "grake", "GrakeResult", "linear_calibration", "trim_weights", "RakingCalibration", "PostStratification", "GregCalibration", "Trimming", "rake_weights", "poststratify_weights", "calibrate_weights", "dummy_matrix", "check_rank", "build_info"]
+
+# survey:::svyrecvar applies the raking residualisation a fixed 10 times.
+_RAKING_SWEEPS = 10
+
+
+# -- grouped sums -----------------------------------------------------------
+
+def _as_matrix(x: Any) -> tuple[np.ndarray, bool]:
+    arr = np.asarray(x, dtype="float64")
+    return (arr[:, None], True) if arr.ndim == 1 else (arr, False)
+
+
+class RakingCalibration:
+    """Raking residualisation, as R stores it for ``rake()`` (class ``"raking"``).
+
+    ``svyrecvar`` makes 10 passes over the margins, each replacing the scores
+    ``x`` by ``x - w_m * ave(x / w_m, margin)``, where ``w_m`` are the
+    weights just after margin ``m`` was adjusted in the last raking sweep.
+    The weights ``w_m`` are rebuilt from the final weights and the last
+    sweep's level factors rather than stored, to keep memory at one copy.
+
+    Parameters
+    ----------
+    codes : sequence of numpy.ndarray
+        Per margin, the level code of every row.
+    weights : numpy.ndarray
+        Final raked (full-sample) weights.
+    last_factors : sequence of numpy.ndarray
+        Per margin, the level factors applied in the last sweep.
+    info : WeightingInfo, optional
+        Diagnostics of the weighting step.
+    """
+
+    kind = "raking"
+    affects_variance = True
+
+    def __init__(self, codes: Sequence[np.ndarray], weights: np.ndarray,
+                 last_factors: Sequence[np.ndarray], info: WeightingInfo | None = None) -> None:
+        self.codes = [np.asarray(c) for c in codes]
+        self.sizes = [len(f) for f in last_factors]
+        self.weights = np.asarray(weights, dtype="float64")
+        self.last_factors = [np.asarray(f, dtype="float64") for f in last_factors]
+        self.info = info
+
+    def step_weights(self) -> list[np.ndarray]:
+        """Weights right after each margin's adjustment in the last sweep."""
+        out = [self.weights]
+        w = self.weights
+        for m in range(len(self.codes) - 1, 0, -1):
+            w = w / self.last_factors[m][self.codes[m]]
+            out.append(w)
+        out.reverse()
+        return out
+
+    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        x, flat = _as_matrix(x)
+        x = x.copy()
+        psw = self.step_weights()
+        # R's ave() is a mean over respondents: a row of frequency weight f counts f times
+        freq = getattr(design, "freq_weights", None)
+        f = None if freq is None else np.asarray(freq, dtype="float64")[:, None]
+        counts = [np.bincount(c, weights=None if f is None else f[:, 0], minlength=k)[:k]
+                  for c, k in zip(self.codes, self.sizes, strict=True)]
+        for _ in range(_RAKING_SWEEPS):
+            for m, codes in enumerate(self.codes):
+                w = psw[m][:, None]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    unit = x / w if f is None else x / w * f
+                    means = group_sums(codes, self.sizes[m], unit) / counts[m][:, None]
+                x -= w * means[codes]
+        return x[:, 0] if flat else x
+
+    def __repr__(self) -> str:
+        return f"RakingCalibration({len(self.codes)} margins, sizes={self.sizes})"
+
+
+class PostStratification:
+    """Post-stratification residualisation, as ``svyrecvar`` does for ``postStratify``.
+
+    Scores become ``x - w * (sum_h x * w0 / w) / (sum_h w0)`` within each
+    post-stratum ``h``, with ``w0`` the weights before and ``w`` after.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Post-stratum of every row.
+    k : int
+        Number of post-strata.
+    oldweights, weights : numpy.ndarray
+        Weights before and after post-stratification.
+    info : WeightingInfo, optional
+    """
+
+    kind = "poststratify"
+    affects_variance = True
+
+    def __init__(self, codes: np.ndarray, k: int, oldweights: np.ndarray, weights: np.ndarray,
+                 info: WeightingInfo | None = None) -> None:
+        self.codes = np.asarray(codes)
+        self.k = int(k)
+        self.oldweights = np.asarray(oldweights, dtype="float64")
+        self.weights = np.asarray(weights, dtype="float64")
+        self.info = info
+
+    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        x, flat = _as_matrix(x)
+        psw = self.weights.copy()
+        psw[(psw == 0) & (self.oldweights == 0)] = 1.0  # as R: 0/0 rows contribute nothing
+        ratio = (self.oldweights / psw)[:, None]
+        means = group_sums(self.codes, self.k, x * ratio) / group_sums(
+            self.codes, self.k, self.oldweights)[:, None]
+        out = x - means[self.codes] * psw[:, None]
+        return out[:, 0] if flat else out
+
+    def __repr__(self) -> str:
+        return f"PostStratification({self.k} post-strata)"
+
+
+class GregCalibration:
+    """GREG residualisation, as ``svyrecvar`` does for ``calibrate()`` (stage 0).
+
+    Scores become ``qr.resid(qr(mm * sqrt(w0)), x / w) * w`` with
+    ``w = g * sqrt(w0)``: the residual of the least-squares projection on the
+    calibration variables.  An orthonormal basis of ``mm * sqrt(w0)`` is kept
+    (n×rank floats).
+
+    Parameters
+    ----------
+    mm : numpy.ndarray
+        n×p calibration model matrix.
+    oldweights : numpy.ndarray
+        Weights before calibration (``w0``).
+    g : numpy.ndarray
+        Calibration factors (new weights are ``g * w0``).
+    method : str
+        Calibration function name, for display.
+    info : WeightingInfo, optional
+    """
+
+    kind = "calibrate"
+    affects_variance = True
+
+    def __init__(self, mm: np.ndarray, oldweights: np.ndarray, g: np.ndarray,
+                 method: str = "linear", info: WeightingInfo | None = None) -> None:
+        whalf = np.sqrt(np.asarray(oldweights, dtype="float64"))
+        q, r, _ = scipy.linalg.qr(mm * whalf[:, None], mode="economic", pivoting=True)
+        diag = np.abs(np.diag(r))
+        rank = int((diag > 1e-7 * diag[0]).sum()) if diag.size and diag[0] > 0 else 0
+        self.q = np.ascontiguousarray(q[:, :rank])
+        self.w = np.asarray(g, dtype="float64") * whalf
+        self.method = method
+        self.info = info
+
+    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        x, flat = _as_matrix(x)
+        z = x / self.w[:, None]
+        out = (z - self.q @ (self.q.T @ z)) * self.w[:, None]
+        return out[:, 0] if flat else out
+
+    def __repr__(self) -> str:
+        return f"GregCalibration({self.method!r}, rank {self.q.shape[1]})"
+
+
+class Trimming:
+    """Record of a trimming step; leaves the variance scores unchanged, as R does.
+
+    R's ``trimWeights`` treats the trimmed weights as design weights and adds
+    no calibration; this object only carries the diagnostics.
+    """
+
+    kind = "trim"
+    #: no residualisation: the variance should treat the design as uncalibrated
+    affects_variance = False
+
+    def __init__(self, info: WeightingInfo) -> None:
+        self.info = info
+
+    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+        """Return ``x`` unchanged."""
+        return np.asarray(x, dtype="float64")
+
+    def __repr__(self) -> str:
+        return f"Trimming({dict(self.info.options)})"
+
+
+# -- engines: weights, replicate weights and calibration object from resolved input ----
+
+Result = tuple[np.ndarray, np.ndarray | None, Any]
+
+
+def build_info(method: str, iterations: int, converged: bool, error: float,
+               table: pd.DataFrame, w0: np.ndarray, w: np.ndarray, options: dict[str, Any],
+               notes: Sequence[str]) -> WeightingInfo:
+    """Assemble the :class:`WeightingInfo` of a weighting step."""
+    return WeightingInfo(method=method, iterations=iterations, converged=converged,
+                         max_margin_error=float(error), margins=table,
+                         before=weight_summary(w0), after=weight_summary(w),
+                         options=options, notes=tuple(notes))
+
+
+def _not_converged(message: str, strict: bool, hint: str, **details: Any) -> None:
+    if strict:
+        raise ConvergenceError(message, hint=hint, **details)
+    warnings.warn(f"{message}. Fix: {hint}", ConvergenceWarning, stacklevel=5)
+
+
+def _table_error(table: pd.DataFrame) -> float:
+    return float(table["error"].abs().max()) if len(table) else 0.0
+
+
+def dummy_matrix(resolved: Sequence[ResolvedMargin], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Intercept + treatment dummies of the margins, and their population totals."""
+    cols = [np.ones(n)]
+    pop = [float(resolved[0].targets.sum())]
+    for m in resolved:
+        for j in range(1, len(m.levels)):
+            cols.append((m.codes == j).astype("float64"))
+            pop.append(float(m.targets[j]))
+    return np.column_stack(cols), np.array(pop)
+
+
+def rake_weights(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.ndarray | None,
+                 *, max_iter: int = 50, tol: float = 1e-7,
+                 cap: tuple[float | None, float | None] | None = None, strict: bool = False,
+                 notes: Sequence[str] = ()) -> Result:
+    """Rake ``w0`` (and each replicate column of ``repw``) to resolved margins.
+
+    Returns the new weights, the new replicate weights (or None) and the
+    calibration object (:class:`RakingCalibration`; a
+    :class:`GregCalibration` on the margin dummies when ``cap`` is given).
+    """
+    if max_iter < 1:
+        raise CalibrationError(f"`max_iter` must be at least 1, not {max_iter}",
+                               hint="pass max_iter=50")
+    common = float(resolved[0].targets.sum())
+    options = {"max_iter": max_iter, "tol": tol, "cap": cap, "total": common}
+    codes = [m.codes for m in resolved]
+    targets = [m.targets for m in resolved]
+    if cap is None:
+        cell, cell_codes = collapse_cells(codes, [len(m.levels) for m in resolved])
+        k = len(cell_codes[0])
+        start = group_sums(cell, k, w0)[:, None]
+        if repw is not None:
+            start = np.hstack([start, group_sums(cell, k, repw)])
+        try:
+            res = ipf(cell_codes, targets, start, max_iter=max_iter, tol=tol)
+        except EmptyLevelError as exc:
+            m = resolved[exc.margin]
+            level = m.levels[exc.level]
+            raise CalibrationError(
+                f"replicate {exc.column - 1} has zero weight in level {level!r} of "
+                f"{m.column!r}, so it cannot be raked", column=m.column, level=level,
+                hint="collapse this level with a neighbour; it is too small for the replicates"
+            ) from None
+        w = w0 * res.factor[:, 0][cell]
+        reps = None if repw is None else repw * res.factor[cell, 1:]
+        iterations, converged = res.iterations, res.converged
+        cells = (cell_codes, np.bincount(cell, minlength=k).astype("float64"))
+        table = resolved_margins_table(resolved, start[:, 0], start[:, 0] * res.factor[:, 0], cells)
+    else:
+        w, reps, iterations = _capped(resolved, w0, repw, cap, common, max_iter=max_iter,
+                                      tol=tol)
+        converged = True
+        table = resolved_margins_table(resolved, w0, w)
+    info = build_info("rake", iterations, converged, _table_error(table), table, w0, w, options, notes)
+    cal: RakingCalibration | GregCalibration
+    if cap is None:
+        cal = RakingCalibration(codes, w, [f[:, 0] for f in res.last], info=info)
+    else:
+        cal = GregCalibration(dummy_matrix(resolved, len(w0))[0], w0, w / w0,
+                              method="raking with caps", info=info)
+    if not converged:
+        _not_converged(f"raking did not converge in {iterations} iterations: largest relative "
+                       f"margin error {info.max_margin_error:.3g} (tol {tol:g})", strict,
+                       hint="raise max_iter, loosen tol, or collapse sparse levels")
+    return w, reps, cal
+
+
+def _capped(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.ndarray | None,
+            cap: tuple[float | None, float | None], common: float, *, max_iter: int, tol: float
+            ) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Raking with weight caps given as multiples of the mean weight."""
+    lo_r = 0.0 if cap[0] is None else float(cap[0])
+    hi_r = np.inf if cap[1] is None else float(cap[1])
+    if not 0 <= lo_r < 1 < hi_r:
+        raise CalibrationError(f"`cap` must be (lower, upper) multiples of the mean weight "
+                               f"with 0 <= lower < 1 < upper, not {cap!r}",
+                               hint="e.g. cap=(0.25, 4)")
+    n = len(w0)
+    lo, hi = lo_r * common / n, hi_r * common / n
+    for m in resolved:
+        count = np.bincount(m.codes, minlength=len(m.levels))
+        bad = np.flatnonzero((count * hi < m.targets) | (count * lo > m.targets))
+        if bad.size:
+            j = int(bad[0])
+            raise CalibrationError(
+                f"caps {cap} make level {m.levels[j]!r} of {m.column!r} infeasible: its "
+                f"{count[j]} respondents can carry a total between {count[j] * lo:.6g} and "
+                f"{count[j] * hi:.6g}, but the target is {m.targets[j]:.6g}",
+                column=m.column, level=m.levels[j],
+                hint="widen the caps or collapse this level with a neighbour")
+    codes = [m.codes for m in resolved]
+    targets = [m.targets for m in resolved]
+    res = capped_ipf(codes, targets, w0, lo, hi, max_iter=max_iter, tol=tol)
+    if not res.converged:
+        raise CalibrationError(
+            f"raking with caps {cap} did not meet the margins in {res.iterations} iterations: "
+            f"largest relative margin error {res.max_error:.3g} (tol {tol:g})",
+            achieved=res.max_error,
+            hint="widen the caps, raise max_iter, or collapse sparse levels")
+    reps = None
+    if repw is not None:
+        reps = np.zeros_like(repw)
+        for r in range(repw.shape[1]):
+            keep = repw[:, r] > 0  # structural zeros of a replicate stay zero
+            rr = capped_ipf([c[keep] for c in codes], targets, repw[keep, r], lo, hi,
+                            max_iter=max_iter, tol=tol)
+            reps[keep, r] = repw[keep, r] * rr.factor[:, 0]
+            if not rr.converged:
+                warnings.warn(f"replicate {r} did not meet the margins under the caps "
+                              f"(error {rr.max_error:.3g})", ConvergenceWarning, stacklevel=4)
+    return w0 * res.factor[:, 0], reps, res.iterations
+
+
+def poststratify_weights(cell: np.ndarray, labels: Sequence[str], target: np.ndarray,
+                         w0: np.ndarray, repw: np.ndarray | None, *, name: str,
+                         options: dict[str, Any], notes: Sequence[str] = ()) -> Result:
+    """Post-stratify: each cell's weights scaled to its population count.
+
+    Replicates are post-stratified separately (``postStratify.svyrep.design``).
+    """
+    k = len(labels)
+    w = w0 * (target / group_sums(cell, k, w0))[cell]
+    reps = None
+    if repw is not None:
+        rfreq = group_sums(cell, k, repw)
+        if not (rfreq > 0).all():
+            i, r = np.argwhere(~(rfreq > 0))[0]
+            raise CalibrationError(f"replicate {r} has no weight in post-stratum {labels[i]!r}",
+                                   level=labels[i],
+                                   hint="collapse this post-stratum with a neighbour")
+        reps = repw * (target[:, None] / rfreq)[cell]
+    resolved = [ResolvedMargin(name, tuple(labels), cell, target)]
+    table = resolved_margins_table(resolved, w0, w)
+    info = build_info("poststratify", 1, True, _table_error(table), table, w0, w, options, notes)
+    return w, reps, PostStratification(cell, k, w0, w, info=info)
+
+
+def check_rank(mm: np.ndarray, ww: np.ndarray, names: Sequence[str]) -> None:
+    """Raise :class:`CalibrationError` naming calibration columns that are collinear."""
+    _, r, piv = scipy.linalg.qr(mm * np.sqrt(ww)[:, None], mode="economic", pivoting=True)
+    d = np.abs(np.diag(r))
+    rank = int((d > 1e-7 * d[0]).sum()) if d.size and d[0] > 0 else 0
+    if rank < mm.shape[1]:
+        dropped = [names[i] for i in piv[rank:]]
+        raise CalibrationError(f"calibration variables are collinear: {dropped} add nothing "
+                               "to the other columns", column=dropped[0],
+                               hint="drop the redundant variables or levels")
+
+
+def _g_weights(mm: np.ndarray, ww: np.ndarray, pop: np.ndarray, method: str,
+               bounds: tuple[float, float], max_iter: int, tol: float) -> GrakeResult:
+    if method == "linear" and bounds == (-np.inf, np.inf):
+        g = linear_calibration(mm, ww, pop)
+        misfit = pop - mm.T @ (ww * g)
+        return GrakeResult(g, 1, float(np.max(np.abs(misfit) / (1 + np.abs(pop)))), True,
+                           None, misfit)
+    return grake(mm, ww, method, bounds, pop, tol=tol, max_iter=max_iter)
+
+
+def calibrate_weights(mm: np.ndarray, pop: np.ndarray, names: Sequence[str], w0: np.ndarray,
+                      repw: np.ndarray | None, *, method: str = "linear",
+                      bounds: tuple[float, float] = (-np.inf, np.inf), max_iter: int = 50,
+                      tol: float = 1e-7, strict: bool = False,
+                      resolved: Sequence[ResolvedMargin] = (), options: dict[str, Any] | None = None,
+                      notes: Sequence[str] = ()) -> Result:
+    """Calibrate ``w0`` to the totals ``pop`` of the columns of ``mm``.
+
+    Unbounded linear calibration is closed-form (``regcalibrate``); the rest
+    go through :func:`grake`.  Replicate columns are calibrated one by one,
+    as ``calibrate.svyrep.design`` does.  Failure to converge with finite
+    bounds raises :class:`CalibrationError` (the bounds are infeasible);
+    without bounds it warns (or raises under ``strict``).
+    """
+    lo, hi = bounds
+    check_rank(mm, w0, names)
+    res = _g_weights(mm, w0, pop, method, bounds, max_iter, tol)
+    if not res.converged:
+        rel = np.abs(res.misfit) / (1 + np.abs(pop))
+        worst = names[int(np.nanargmax(rel))] if np.isfinite(rel).any() else names[0]
+        msg = (f"{method} calibration did not meet the totals in {res.iterations} iterations: "
+               f"largest relative misfit {res.achieved:.3g} (tol {tol:g}), worst for {worst!r}")
+        if np.isfinite(lo) or np.isfinite(hi):
+            raise CalibrationError(f"{msg}; the bounds ({lo:g}, {hi:g}) may be infeasible",
+                                   column=worst, achieved=res.achieved,
+                                   hint="widen the bounds or drop/collapse calibration variables")
+        _not_converged(msg, strict, hint="raise max_iter or loosen tol", column=worst)
+    w = w0 * res.g
+    reps = None
+    if repw is not None:
+        reps = np.empty_like(repw)
+        for r in range(repw.shape[1]):
+            rr = _g_weights(mm, repw[:, r], pop, method, bounds, max_iter, tol)
+            reps[:, r] = repw[:, r] * rr.g
+            if not rr.converged:
+                warnings.warn(f"calibration of replicate {r} did not converge (misfit "
+                              f"{rr.achieved:.3g})", ConvergenceWarning, stacklevel=4)
+    if resolved:
+        table = resolved_margins_table(resolved, w0, w)
+    else:
+        after = mm.T @ w
+        table = pd.DataFrame({"variable": list(names), "target": pop,
+                              "before_total": mm.T @ w0, "after_total": after})
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table["error"] = np.where(pop != 0, after / pop - 1.0, after - pop)
+    opts = {"method": method, "bounds": (lo, hi), "max_iter": max_iter, "tol": tol,
+            "totals": dict(zip(names, pop.tolist(), strict=True)), **(options or {})}
+    if res.scale is not None:
+        notes = [*notes, f"weights rescaled by {res.scale:.6g} before calibration (as R's "
+                         "grake); bounds apply to the rescaled weights"]
+    info = build_info("calibrate", res.iterations, res.converged, _table_error(table), table, w0, w,
+                 opts, notes)
+    return w, reps, GregCalibration(mm, w0, res.g, method=method, info=info)
