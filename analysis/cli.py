@@ -179,6 +179,8 @@ def _cmd_codebook(args: argparse.Namespace) -> int:
 def _cmd_weight(args: argparse.Namespace) -> int:
     from .codebook import load_targets
     from .survey import SurveyDesign
+    from .weight.diagnostics import margins_table
+    from .weight.targets import weight_to_targets
 
     w, result = _read_and_clean(args)
     if w.targets is None:
@@ -186,19 +188,34 @@ def _cmd_weight(args: argparse.Namespace) -> int:
         targets = load_targets(folder / w.codebook.weighting.targets)
     else:
         targets = w.targets
-    with _step("raking", args.quiet):
-        design = SurveyDesign(result.data).rake(targets, max_iter=args.max_iter, tol=args.tol)
-    info = design.calibrations[-1].info
+    spec = w.codebook.weighting
+    # The same path as the report: the codebook's method, margins and trimming.
+    with _step("weighting", args.quiet):
+        design = weight_to_targets(SurveyDesign(result.data), targets, w.codebook,
+                                   max_iter=args.max_iter, tol=args.tol)
+    infos = [c.info for c in design.calibrations if getattr(c, "info", None) is not None]
+    info = infos[0]
     state = "converged" if info.converged else "NOT converged"
-    print(f"raked {design.n} respondents to {', '.join(targets.margins)}: {state} after "
-          f"{info.iterations} iterations (largest relative margin error {info.max_margin_error:.2e})")
-    summary = info.after
+    used = [m for m in targets.margins if not spec.variables or m in spec.variables]
+    print(f"{info.method}: {design.n} respondents weighted to {', '.join(used)}: {state} after "
+          f"{info.iterations} iteration(s) (largest relative margin error "
+          f"{info.max_margin_error:.2e})")
+    if len(infos) > 1:
+        lo, hi = spec.trim if spec.trim is not None else (None, None)
+        print(f"trimmed to [{lo}, {hi}] x the mean weight "
+              f"({infos[-1].options.get('trimmed', 0)} weight(s) trimmed)")
+    summary = infos[-1].after
     print(f"weights: min {summary['min']:.4g}, max {summary['max']:.4g}, cv {summary['cv']:.3f}, "
           f"max/min {summary['max_min_ratio']:.2f}; Kish deff {summary['deff']:.3f}, "
           f"effective sample size {summary['ess']:.0f}")
-    for note in info.notes:
+    for note in (*targets.scaling_notes(), *(n for i in infos for n in i.notes)):
         print(f"note: {note}")
-    table = info.margins[["variable", "level", "target_share", "sample_share", "after_share"]]
+    if len(infos) > 1:  # achieved margins after trimming, not the raking step's
+        margins = {k: v for k, v in targets.as_margins().items() if k in used}
+        table = margins_table(design.data, margins, design.weights)
+    else:
+        table = info.margins
+    table = table[["variable", "level", "target_share", "sample_share", "after_share"]]
     pct = table.assign(**{c: (table[c] * 100).map("{:.2f}%".format)
                           for c in ("target_share", "sample_share", "after_share")})
     print(pct.rename(columns={"target_share": "population", "sample_share": "sample (unweighted)",

@@ -1,7 +1,7 @@
 """Detect and redact personal data (PII) in free text.
 
 The detectors follow ``../shared/domain.md`` section 6 and are reused by
-:mod:`analysis.clean` (to scrub answers) and by the report/export code (to
+:mod:`analysis.cleaning.cleaner` (to scrub answers) and by the report/export code (to
 scan every output before it is written).
 
 Text is NFKC-normalised first, so full-width digits (``１３８…``) and

@@ -116,7 +116,7 @@ def prepare_wave(wave: str | Path) -> PreparedWave:
     """Load, clean and weight a wave: the shared first step of every chapter.
 
     Reads the raw export against ``survey.yaml`` (:func:`analysis.ingest.read_wave`),
-    cleans it (:func:`analysis.clean.clean`), adds model-ready variables
+    cleans it (:func:`analysis.cleaning.cleaner.clean`), adds model-ready variables
     (:func:`analysis_variables`) and weights the kept rows to ``targets.yaml``
     with the method in ``survey.yaml`` (``weighting:``), trimming to
     ``weighting.trim`` (multiples of the mean weight) when given.  Everything

@@ -179,7 +179,7 @@ class SurveyDesign(Design):
                 by: str | None = None, group: Any = None) -> ContrastResult:
         """Paired design-based t test of two options' shares in a select-all question.
 
-        See :func:`analysis.multiresponse.mr_test`.
+        See :func:`analysis.estimate.multiresponse.mr_test`.
         """
         return mr_test(self, var, option_a, option_b, by=by, group=group)
 
@@ -187,7 +187,7 @@ class SurveyDesign(Design):
                    groups: tuple[Any, Any] | None = None) -> pd.DataFrame:
         """Design-based test of the difference in an option's share between two groups.
 
-        See :func:`analysis.multiresponse.mr_compare`.
+        See :func:`analysis.estimate.multiresponse.mr_compare`.
         """
         return mr_compare(self, var, by=by, option=option, groups=groups)
 
@@ -200,7 +200,7 @@ class SurveyDesign(Design):
                         combined_weights: bool = True) -> SurveyDesign:
         """A replicate-weight design (R's ``svrepdesign``).
 
-        See :func:`analysis.replicates.from_replicates`.
+        See :func:`analysis.design.replicates.from_replicates`.
         """
         return from_replicates(cls, data, weights=weights, repweights=repweights, type=type,
                                rho=rho, scale=scale, rscales=rscales, mse=mse,
@@ -210,41 +210,41 @@ class SurveyDesign(Design):
                       fay_rho: float = 0.0, mse: bool = False) -> SurveyDesign:
         """Convert to a replicate design (R's ``as.svrepdesign``).
 
-        See :func:`analysis.replicates.to_replicates`.
+        See :func:`analysis.design.replicates.to_replicates`.
         """
         return to_replicates(self, type=type, replicates=replicates, seed=seed,
                              fay_rho=fay_rho, mse=mse)
 
     # ------------------------------------------------------------------ delegations
     def rake(self, margins: Any, max_iter: int = 50, tol: float = 1e-7, **kw: Any) -> SurveyDesign:
-        """Rake to population margins; see ``analysis.weighting.design_rake``."""
+        """Rake to population margins; see ``analysis.weight.methods.design_rake``."""
         return design_rake(self, margins, max_iter=max_iter, tol=tol, **kw)
 
     def poststratify(self, columns: Any, population: Any, **kw: Any) -> SurveyDesign:
-        """Post-stratify; see ``analysis.weighting.design_poststratify``."""
+        """Post-stratify; see ``analysis.weight.methods.design_poststratify``."""
         return design_poststratify(self, columns, population, **kw)
 
     def calibrate(self, population: Any = None, *, formula: Any = None, method: str = "linear",
                   bounds: Any = None, **kw: Any) -> SurveyDesign:
-        """Calibrate (GREG / raking / logit); see ``analysis.weighting.design_calibrate``."""
+        """Calibrate (GREG / raking / logit); see ``analysis.weight.methods.design_calibrate``."""
         return design_calibrate(self, population, formula=formula, method=method,
                                 bounds=bounds, **kw)
 
     def trim(self, lower: float | None = None, upper: float | None = None, strict: bool = False,
              **kw: Any) -> SurveyDesign:
-        """Trim weights; see ``analysis.weighting.design_trim``."""
+        """Trim weights; see ``analysis.weight.methods.design_trim``."""
         return design_trim(self, lower=lower, upper=upper, strict=strict, **kw)
 
     def glm(self, formula: str, family: Any = "gaussian", **kw: Any) -> Any:
-        """Survey GLM; see ``analysis.glm.svyglm``."""
+        """Survey GLM; see ``analysis.models.glm.svyglm``."""
         return svyglm(self, formula, family=family, **kw)
 
     def chisq(self, row: str, col: str, statistic: str = "F", **kw: Any) -> Any:
-        """Rao-Scott test of independence; see ``analysis.tables.svychisq``."""
+        """Rao-Scott test of independence; see ``analysis.estimate.tables.svychisq``."""
         return svychisq(self, row, col, statistic=statistic, **kw)
 
     def crosstab(self, row: str, col: str, **kw: Any) -> Any:
-        """Weighted crosstab; see ``analysis.tables.crosstab``."""
+        """Weighted crosstab; see ``analysis.estimate.tables.crosstab``."""
         return crosstab(self, row, col, **kw)
 
     def olr(self, formula: str, link: str = "logit", **kw: Any) -> Any:

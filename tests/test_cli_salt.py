@@ -123,7 +123,7 @@ def test_weight_takes_a_salt_and_raking_options(tmp_path, capsys):
     code, out, err = _run(capsys, "weight", str(wave), "--salt", "pepper", "--max-iter", "1",
                           "--tol", "1e-3")
     assert code == 0, err
-    assert "after 1 iterations" in out
+    assert "after 1 iteration(s)" in out
 
 
 def test_empty_salt_is_refused(tmp_path, capsys):

@@ -26,7 +26,7 @@ from analysis.report.findings import CELL_FIELDS, Findings, round_value
 
 
 class FakeResult:
-    """Quacks like analysis.design.results.SurveyResult (summary_frame + n_unweighted)."""
+    """Quacks like analysis.design.core.results.SurveyResult (summary_frame + n_unweighted)."""
 
     def __init__(self, est, se, n, index):
         self.estimate = pd.Series(est, index=index)

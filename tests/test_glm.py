@@ -43,7 +43,7 @@ def build_design(name: str, prepare: Callable[[pd.DataFrame], pd.DataFrame] | No
     """
     info = load_reference()["designs"][name]
     if info.get("type") == "JK1":
-        pytest.importorskip("analysis.design.replicates", reason="replicate designs not available")
+        pytest.importorskip("analysis.design.core.replicates", reason="replicate designs not available")
         base = build_design(info["from"], prepare)
         reps = np.asarray(info["repweights"], dtype=float)
         cols = [f"repw{r + 1}" for r in range(reps.shape[1])]

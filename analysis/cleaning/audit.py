@@ -10,7 +10,7 @@ Columns (:data:`AUDIT_COLUMNS`)
 -------------------------------
 ``respondent_id`` (string; NA for column-level rows), ``source_row``
 (Int64; the 1-based row of the raw file), ``rule`` (a stable rule id from
-:data:`analysis.screening.RULES`), ``action`` (:data:`ACTIONS`),
+:data:`analysis.cleaning.screening.RULES`), ``action`` (:data:`ACTIONS`),
 ``question`` (question id or NA), ``column`` (the frame column, or NA),
 ``old_value``, ``new_value`` (strings; NA when not applicable) and
 ``reason`` (a readable sentence).

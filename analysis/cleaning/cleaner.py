@@ -7,7 +7,7 @@ redacted PII item and per dropped personal column, and a CONSORT-style
 exclusion funnel.  The input frame is never modified and nothing is written
 to disk.
 
-Steps, in order (rule ids in brackets, see :data:`analysis.screening.RULES`):
+Steps, in order (rule ids in brackets, see :data:`analysis.cleaning.screening.RULES`):
 
 1. personal columns named by the codebook are dropped or salted-hashed
    [``personal_column``]; respondent ids that look like personal data are
@@ -78,7 +78,7 @@ class CleanResult:
         updated, free text scrubbed, personal columns dropped or hashed.
         ``attrs`` are those of the input.
     audit : pandas.DataFrame
-        See :mod:`analysis.audit` for the columns.  Holds no personal data.
+        See :mod:`analysis.cleaning.audit` for the columns.  Holds no personal data.
         A respondent caught by several rules has several rows; count
         exclusions with :attr:`excluded` or :meth:`funnel`.
     excluded : pandas.DataFrame
@@ -354,7 +354,7 @@ def clean(data: pd.DataFrame, codebook: Codebook | None = None, *,
     psm : sequence of 4-sequences, optional
         Van Westendorp question ids ``(too_cheap, cheap, expensive,
         too_expensive)``; default: detected by id suffix
-        (:func:`analysis.screening.detect_psm`).
+        (:func:`analysis.cleaning.screening.detect_psm`).
     salt : str, optional
         Secret for salted hashes of personal columns marked ``hash``; without
         it such columns are dropped (with a :class:`DataQualityWarning`).

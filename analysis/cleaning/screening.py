@@ -11,7 +11,7 @@ order is the order of the exclusion funnel.  There are two shapes:
   :class:`Hit` (a boolean mask over rows plus a reason per caught row), one
   per configured check; :func:`analysis.clean` applies their actions.
 
-``personal_column`` and ``pii_text`` are implemented in :mod:`analysis.clean`
+``personal_column`` and ``pii_text`` are implemented in :mod:`analysis.cleaning.cleaner`
 (with :mod:`analysis.pii`) but registered here so rule ids live in one place.
 
 Statuses written to ``<qid>__missing``: ``"invalid"`` (a code outside the

@@ -3,7 +3,7 @@
 A replicate design carries ``R`` columns of *full* replicate weights (the
 sampling weight already multiplied in, R's ``combined.weights=TRUE``); an
 estimate's variance is ``scale * sum_r rscales_r (theta_r - centre)^2`` over
-the estimates recomputed with each column (:func:`analysis._variance.svr_vcov`).
+the estimates recomputed with each column (:func:`analysis.design.variance.svr_vcov`).
 
 :func:`to_replicates` builds the weights from a Taylor design exactly as R
 survey 4.1 does for the jackknives (JK1, JKn; same replicate order, fpc and

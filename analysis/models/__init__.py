@@ -18,7 +18,7 @@ function                             answers
                                      Holm or BH-adjusted pairwise tests and significance letters
 ===================================  ==========================================================
 
-The logistic regression itself is :func:`analysis.glm.svyglm` (``design.glm``);
+The logistic regression itself is :func:`analysis.models.glm.svyglm` (``design.glm``);
 it detects perfect separation and names the variables responsible.
 """
 

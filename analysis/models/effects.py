@@ -1,7 +1,7 @@
 """What drives and blocks purchasing: marginal effects and predicted probabilities.
 
 Stakeholders read percentage points, not log-odds.  From a survey-weighted
-GLM (:func:`analysis.glm.svyglm`) this module computes
+GLM (:func:`analysis.models.glm.svyglm`) this module computes
 
 * :func:`average_marginal_effects` -- the population-average change in the
   predicted probability when a barrier is present (discrete change for
@@ -17,7 +17,7 @@ the weighted influence of respondent ``i`` is
 fed to ``SurveyDesign.vcov_scores``.  Replicate designs recompute everything
 with each replicate's weights and coefficients.
 
-Key-driver importance and subgroup tests live in :mod:`analysis.importance`.
+Key-driver importance and subgroup tests live in :mod:`analysis.models.importance`.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Importance decomposes the R-squared of the survey-weighted *linear
 probability* model, the usual key-driver measure (Grömping 2007): it splits
 explained variance fairly among correlated drivers.  For the size of each
 barrier's effect on the purchase probability read the average marginal
-effects (:func:`analysis.drivers.average_marginal_effects`).
+effects (:func:`analysis.models.effects.average_marginal_effects`).
 """
 
 from __future__ import annotations

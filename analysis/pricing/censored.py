@@ -475,7 +475,7 @@ def row_mean(dist: str, eta: np.ndarray, log_scale: Any,
         Shape of ``eta`` broadcast with ``log_scale``.  ``inf`` marks a
         divergent mean (log-logistic with ``sigma >= 1`` and ``hi = inf``);
         callers reporting it should warn (see
-        :meth:`~analysis.valuation.IntervalRegressionResult.wtp`).
+        :meth:`~analysis.pricing.regression.IntervalRegressionResult.wtp`).
 
     Raises
     ------

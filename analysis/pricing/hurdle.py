@@ -7,7 +7,7 @@ keeps them apart:
 
 * ``zero`` -- the weighted share who would not pay more (design SE);
 * ``payers`` -- the interval regression of the others' premium
-  (:class:`~analysis.valuation.IntervalRegressionResult`);
+  (:class:`~analysis.pricing.regression.IntervalRegressionResult`);
 * population summaries that combine both: the mean premium over everyone
   ``(1 - zero) x mean_payers``, the median over everyone (0 when at least
   half would not pay more), the demand curve ``(1 - zero) x S_payers(v)``

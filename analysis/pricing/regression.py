@@ -1,6 +1,6 @@
 """Design-based interval regression and willingness-to-pay summaries.
 
-:func:`fit_interval_model` fits :mod:`analysis.wtp`'s interval-censored
+:func:`fit_interval_model` fits :mod:`analysis.pricing.censored`'s interval-censored
 location-scale model on a :class:`~analysis.SurveyDesign` and returns an
 :class:`IntervalRegressionResult`: coefficients with design-based standard
 errors (sandwich through ``design.vcov_scores`` on Taylor designs, as R
@@ -134,7 +134,7 @@ class IntervalRegressionResult:
     vcov : DataFrame
         Design-based covariance.
     dist : str
-        Distribution (see :data:`analysis.wtp.DISTRIBUTIONS`).
+        Distribution (see :data:`analysis.pricing.censored.DISTRIBUTIONS`).
     formula : str
         Right-hand side used.
     df_resid : float
@@ -391,7 +391,7 @@ class IntervalRegressionResult:
             ``scale >= 1``) or driven by the tail.  Either bound may be
             infinite: ``(0, inf)`` is the mean of ``max(Y, 0)``, ``(-inf,
             inf)`` the ordinary mean.  Computed in closed form or by adaptive
-            integration (see :func:`analysis.wtp.row_mean`), accurate for any
+            integration (see :func:`analysis.pricing.censored.row_mean`), accurate for any
             bounds.
         krinsky_robb : bool
             Add Krinsky-Robb percentile intervals: the statistic recomputed

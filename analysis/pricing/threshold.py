@@ -21,7 +21,7 @@ function                           estimates
                                    Loomis & Kanninen 1991), then ``.wtp()`` for mean / median
 :func:`dc_turnbull`                nonparametric Turnbull curve of bid answers and its
                                    lower-bound mean WTP
-:func:`van_westendorp`             price sensitivity meter (see :mod:`analysis.vanwestendorp`)
+:func:`van_westendorp`             price sensitivity meter (see :mod:`analysis.pricing.vanwestendorp`)
 =================================  ===========================================================
 
 Variance: Taylor designs use linearisation (the sandwich for parametric

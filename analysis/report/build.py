@@ -16,7 +16,7 @@ scans every output for personal data and respondent ids::
         findings/<chapter>.json                  per-notebook fragments
 
 Inside a notebook, :func:`open_chapter` gives the chapter's
-:class:`~analysis.findings.Findings` collector, the codebook and the
+:class:`~analysis.report.findings.Findings` collector, the codebook and the
 prepared (cleaned and weighted) wave, so notebooks hold only calls and prose.
 """
 

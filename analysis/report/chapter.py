@@ -3,7 +3,7 @@
 ``prepare_wave`` reads, cleans and weights a wave (recomputed in every
 notebook, so notebooks share no state); ``open_chapter`` gives a notebook its
 title, bilingual prose, findings collector and tables.  Split from
-:mod:`analysis.report`, which executes notebooks and renders pages.
+:mod:`analysis.report.build`, which executes notebooks and renders pages.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class Chapter:
                headline: bool = False, figure: bool = True) -> None:
         """Weighted and unweighted shares of every option of ``question``, side by side.
 
-        Select-all questions use :func:`analysis.multiresponse.mr_shares`
+        Select-all questions use :func:`analysis.estimate.multiresponse.mr_shares`
         (base: respondents shown the question); single-choice questions
         :meth:`SurveyDesign.proportion` (logit intervals).  Adds the table
         (with unweighted and weighted bases) and a bar chart, and displays both.

@@ -1,7 +1,7 @@
 """Write the report's findings for stakeholders and dashboards, and guard outputs for PII.
 
 :func:`merge_findings` joins the per-notebook fragments
-(``<output_dir>/findings/*.json``, written by :class:`analysis.findings.Findings`)
+(``<output_dir>/findings/*.json``, written by :class:`analysis.report.findings.Findings`)
 into a :class:`FindingsSet`; :func:`export_findings` writes
 
 ``findings.json``
@@ -13,7 +13,7 @@ into a :class:`FindingsSet`; :func:`export_findings` writes
     header as ``"label (A)"``) and a cell's ``sig`` lists the letters of the
     columns it is significantly higher than.
 ``findings.csv``
-    The cells of every table in the long format :data:`analysis.findings.CELL_FIELDS`:
+    The cells of every table in the long format :data:`analysis.report.findings.CELL_FIELDS`:
     ``table_id, row, column, row_label, column_label, estimate, ci_low, ci_high,
     se, n_unweighted, n_weighted, flag, column_letter, sig`` (UTF-8 with BOM so Excel shows
     Chinese; empty = missing or suppressed).

@@ -4,8 +4,8 @@ Each notebook creates a :class:`Findings` collector, adds the estimates it
 shows (``findings.add("shares.channels", result, ...)``) and displays them;
 :meth:`Findings.save` writes a fragment ``<output_dir>/findings/<chapter>.json``
 because every notebook runs in its own kernel.  After the last notebook,
-:func:`analysis.export.merge_findings` joins the fragments and the writers in
-:mod:`analysis.export` produce ``findings.json``, ``findings.csv`` and
+:func:`analysis.report.export.merge_findings` joins the fragments and the writers in
+:mod:`analysis.report.export` produce ``findings.json``, ``findings.csv`` and
 ``findings.xlsx``.
 
 Every published number is one :class:`Cell` of a :class:`Table`: a row

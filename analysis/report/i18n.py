@@ -1,7 +1,7 @@
 """Bilingual (Chinese / English) headings, prose and number formats for the report.
 
 Markdown cells in a notebook are static, so language-dependent text goes
-through this module: ``analysis.i18n.heading("shares.title", language)``
+through this module: ``analysis.report.i18n.heading("shares.title", language)``
 displays the heading in the report's language.  Texts live in one catalogue,
 :data:`TEXT`, keyed by a dotted id; each entry has a ``zh`` and an ``en``
 string and may take ``str.format`` fields.
@@ -91,7 +91,7 @@ TEXT: dict[str, dict[str, str]] = {
               "adjusted for multiple comparisons); no letter: not significantly higher than any "
               "column.",
     },
-    # --- screening rules (analysis.screening.RULES ids) ------------------------------
+    # --- screening rules (analysis.cleaning.screening.RULES ids) ------------------------------
     "rule.input": {"zh": "收到的答卷", "en": "Responses received"},
     "rule.duplicate_id": {"zh": "重复的答卷编号", "en": "Duplicate respondent ids"},
     "rule.speeder": {"zh": "答题过快", "en": "Speeders"},
@@ -102,7 +102,7 @@ TEXT: dict[str, dict[str, str]] = {
     "rule.bid_sequence": {"zh": "出价回答前后矛盾", "en": "Inconsistent bid sequence"},
     "rule.price_order": {"zh": "价格敏感度回答矛盾", "en": "Inconsistent Van Westendorp prices"},
     "rule.kept": {"zh": "保留的有效样本", "en": "Kept for analysis"},
-    # --- weight summary (analysis.diagnostics.weight_summary) -------------------------
+    # --- weight summary (analysis.weight.diagnostics.weight_summary) -------------------------
     "weights.n": {"zh": "样本量", "en": "Respondents"},
     "weights.sum": {"zh": "权重总和", "en": "Sum of weights"},
     "weights.min": {"zh": "最小权重", "en": "Smallest weight"},
@@ -181,7 +181,7 @@ def t(key: str, language: str, **fields: Any) -> str:
     entry = TEXT.get(key)
     if entry is None:
         raise ReportError(f"no text {key!r} in the i18n catalogue",
-                          hint="add it to analysis.i18n.TEXT with zh and en strings")
+                          hint="add it to analysis.report.i18n.TEXT with zh and en strings")
     try:
         return entry[language].format(**fields)
     except KeyError as exc:
@@ -209,7 +209,7 @@ def prose(text: Mapping[str, str] | str, language: str, **fields: Any) -> Any:
     """An HTML paragraph: a catalogue key or a ``{"zh", "en"}`` mapping, formatted.
 
     HTML rather than Markdown, so numbers passed in as ``data-finding`` spans
-    (:meth:`analysis.findings.Findings.value`) reach the page intact; plain
+    (:meth:`analysis.report.findings.Findings.value`) reach the page intact; plain
     field values are HTML-escaped.
 
     Examples

@@ -8,7 +8,7 @@ PNG and SVG deterministically (fixed SVG hash salt, no timestamps), so two
 runs give identical files.
 
 Chinese labels need a CJK font: each plotting function calls
-:func:`analysis._fonts.setup_cjk_fonts` first (never at import) and raises
+:func:`analysis.report.fonts.setup_cjk_fonts` first (never at import) and raises
 :class:`~analysis.errors.ReportError` with an install hint if none exists.
 """
 
@@ -343,7 +343,7 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
     Parameters
     ----------
     table : DataFrame
-        :func:`analysis.diagnostics.margins_table` output (``variable, level,
+        :func:`analysis.weight.diagnostics.margins_table` output (``variable, level,
         sample_share, target_share`` and, if present, ``after_share``).
     labels : mapping, optional
         ``{variable: {level: label}}`` or ``{level: label}``.
@@ -356,7 +356,7 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
     need = {"variable", "level", "sample_share", "target_share"}
     if not need <= set(table.columns):
         raise ReportError("plot_margins needs a margins table",
-                          hint=f"columns {sorted(need)} (analysis.diagnostics.margins_table)")
+                          hint=f"columns {sorted(need)} (analysis.weight.diagnostics.margins_table)")
     variables = list(dict.fromkeys(table["variable"]))
     apply_style()
     heights = [max(len(table[table["variable"] == v]), 1) for v in variables]

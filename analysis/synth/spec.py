@@ -1,6 +1,6 @@
 """Fixed inputs of the synthetic demo wave: questionnaire, margins, true parameters.
 
-Everything :mod:`analysis.synth` draws from is a constant here, so the
+Everything :mod:`analysis.synth.demo` draws from is a constant here, so the
 generative model can be read in one place and ``truth.yaml`` can echo it.
 Numbers tagged *census* come from ``../shared/domain.md`` section 2.1; numbers
 tagged *invented* are plausible values chosen for the demo, not estimates.

@@ -1,7 +1,7 @@
 """Numerical core of weighting and the calibration objects used by the variance.
 
 Everything here works on integer-coded margins and plain float arrays; input
-checking and level matching live in :mod:`analysis.weighting`.
+checking and level matching live in :mod:`analysis.weight.methods`.
 
 The algorithms follow R's ``survey`` package (Lumley) closely enough to agree
 with it to rounding error:

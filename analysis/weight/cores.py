@@ -6,7 +6,7 @@ cells of the margins' cross-classification (R's ``rake``), :func:`grake` a port
 of ``survey:::grake`` with the ``cal.linear`` / ``cal.raking`` / ``cal.logit``
 functions, :func:`linear_calibration` ``regcalibrate``, and
 :func:`trim_weights` ``trimWeights.survey.design2``.  The calibration objects
-and the engines that use these cores live in :mod:`analysis.calibration`.
+and the engines that use these cores live in :mod:`analysis.weight.calibration`.
 """
 
 from __future__ import annotations

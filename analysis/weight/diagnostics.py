@@ -1,7 +1,7 @@
 """Weight diagnostics: design effect, effective sample size, summaries, margins.
 
 These functions take plain weight arrays so they serve both the weighting
-functions (:mod:`analysis.weighting`) and the report, which shows how far
+functions (:mod:`analysis.weight.methods`) and the report, which shows how far
 weighting moved the sample and what it cost in precision.
 
 Kish's design effect due to unequal weighting is
@@ -166,14 +166,14 @@ def margins_table(data: pd.DataFrame, margins: Any, weights: Any,
     data : pandas.DataFrame
         Respondent-level data holding the margin columns.
     margins : mapping or Targets
-        Population margins, as for :func:`analysis.weighting.rake`.
+        Population margins, as for :func:`analysis.weight.methods.rake`.
     weights : array-like
         Weights after weighting.
     before : array-like, optional
         Weights before weighting (defaults to equal weights).
     normalize : bool or list of str
         Margins whose shares do not add to 1 or 100 but were rescaled on
-        purpose (as for :func:`analysis.weighting.rake`).
+        purpose (as for :func:`analysis.weight.methods.rake`).
 
     Returns
     -------
@@ -219,7 +219,7 @@ class WeightingInfo:
         The options used (tolerance, bounds, calibration function, ...).
     notes : tuple of str
         Decisions taken on the user's behalf: shares scaled to a total, a
-        share margin within :data:`analysis.weighting.SHARE_SUM_TOLERANCE`
+        share margin within :data:`analysis.weight.methods.SHARE_SUM_TOLERANCE`
         of 1 or 100 put on its scale, a margin rescaled because it asked to
         be (``normalize``), with its sum.  Reporting code (the CLI, the
         methods appendix) should show them.

@@ -8,14 +8,14 @@ Two layers share one implementation:
   ``"weight"`` on ``data.index``;
 * ``design_*`` functions behind :meth:`SurveyDesign.rake` and friends, which
   return a *new* design whose standard errors account for the weighting:
-  the design keeps a calibration object (:mod:`analysis.calibration`) that
+  the design keeps a calibration object (:mod:`analysis.weight.calibration`) that
   the variance applies to the scores, as R's ``survey`` does, and replicate
   designs have every replicate weighted the same way.
 
 Margins are ``{column: {level: target}}`` (or ``{column: pandas.Series}``, or
 an :class:`analysis.codebook.Targets`).  Levels are compared as strings with
 the column's values.  The diagnostics of each step
-(:class:`~analysis.diagnostics.WeightingInfo`) are on
+(:class:`~analysis.weight.diagnostics.WeightingInfo`) are on
 ``design.calibrations[-1].info``.
 
 Shares and counts
@@ -339,7 +339,7 @@ def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int
         or 100, e.g. ``normalize=["tier"]`` (``True``: all margins); each is
         reported in the diagnostics' ``notes``.
     return_info : bool
-        Also return the :class:`~analysis.diagnostics.WeightingInfo`.
+        Also return the :class:`~analysis.weight.diagnostics.WeightingInfo`.
 
     Returns
     -------

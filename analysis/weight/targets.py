@@ -5,18 +5,14 @@ The one weighting path of the CLI, the report and the API.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ..codebook import Targets
+from ..codebook import Codebook, Targets
 from ..design.core import Design
-
-if TYPE_CHECKING:
-    from ..codebook import Codebook
 
 __all__ = ["weight_to_targets"]
 
 
-def weight_to_targets(design: Design, targets: Targets, codebook: Codebook) -> Design:
+def weight_to_targets(design: Design, targets: Targets, codebook: Codebook, *,
+                      max_iter: int = 50, tol: float = 1e-7) -> Design:
     """Weight ``design`` to ``targets`` with the codebook's method, variables and trimming.
 
     Parameters
@@ -29,6 +25,9 @@ def weight_to_targets(design: Design, targets: Targets, codebook: Codebook) -> D
         Its ``weighting:`` section chooses the method (``rake``, ``poststratify`` or
         ``calibrate``), the margins used (``variables``) and the trimming bounds
         (``trim``, multiples of the mean weight).
+    max_iter, tol : optional
+        Iteration limit and tolerance of raking and of the iterative
+        calibration functions (ignored by post-stratification).
 
     Returns
     -------
@@ -41,11 +40,11 @@ def weight_to_targets(design: Design, targets: Targets, codebook: Codebook) -> D
             k: v for k, v in targets.margins.items() if k in spec.variables}})
     margins = targets.as_margins()
     if spec.method == "rake":
-        out = design.rake(margins)
+        out = design.rake(margins, max_iter=max_iter, tol=tol)
     elif spec.method == "poststratify":
         out = design.poststratify(list(margins), margins)
     else:
-        out = design.calibrate(margins)
+        out = design.calibrate(margins, max_iter=max_iter)
     if spec.trim is not None:
         out = out.trim(spec.trim[0], spec.trim[1], relative=True)
     return out
