@@ -33,6 +33,7 @@ kept in ``<id>__missing`` (``"not_asked"``, ``"skipped"``, ``"blank"``), so
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -539,12 +540,18 @@ class Codebook(_Model):
         if not text:
             raise CodebookError("the frame carries no codebook",
                                 hint="pass codebook= explicitly or load the data with analysis.load_wave")
-        return cls.model_validate_json(text)
+        return _codebook_from_json(text)
 
     @property
     def folder(self) -> Path | None:
         """The wave folder (the codebook's directory), if loaded from disk."""
         return None if self.path is None else self.path.parent
+
+
+@functools.lru_cache(maxsize=32)
+def _codebook_from_json(text: str) -> Codebook:
+    """Parse a frame's codebook once: every later call with the same text shares it (frozen)."""
+    return Codebook.model_validate_json(text)
 
 
 def _raise_validation(exc: ValidationError, lines: LineMap, path: Path,

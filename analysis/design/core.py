@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_column_list, check_argument, check_columns, check_weights
+from ..codebook import Codebook
 from ..errors import DesignError, WeightError
 from . import variance as _variance
 
@@ -186,6 +187,13 @@ class Design:
     def data(self) -> pd.DataFrame:
         """The survey frame (shared, not copied)."""
         return self._data
+
+    @property
+    def codebook(self) -> Codebook | None:
+        """The codebook the reader attached to the data (parsed once), or ``None``."""
+        if not self._data.attrs.get("codebook_json"):
+            return None
+        return Codebook.from_frame(self._data)
 
     @property
     def weights(self) -> np.ndarray:

@@ -27,7 +27,7 @@ from .._validation import (
     format_rows,
 )
 from ..design.results import SurveyResult, t_quantile
-from ..errors import DataQualityWarning, DesignError
+from ..errors import CodebookError, DataQualityWarning, DesignError
 from . import intervals as _iv
 
 if TYPE_CHECKING:
@@ -108,14 +108,12 @@ def category_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _multi_choice_columns(design: Design, name: str) -> tuple[list[str], list[str]] | None:
     """Option columns and keys of codebook multi-choice question ``name``, if it is one."""
-    if "codebook_json" not in design.data.attrs:
+    cb = design.codebook
+    if cb is None:
         return None
-    from ..codebook import Codebook
-
-    cb = Codebook.from_frame(design.data)
     try:
         q = cb.question(name)
-    except Exception:  # not a question id: let the column check report it
+    except CodebookError:  # not a question id: let the column check report it
         return None
     if q.type != "multiple":
         return None

@@ -29,7 +29,7 @@ from scipy import stats
 
 from .._validation import check_argument, check_columns, check_probability
 from ..design.results import t_quantile
-from ..errors import ModelError
+from ..errors import CodebookError, ModelError
 
 __all__ = ["KeyDriverResult", "SubgroupResult", "key_drivers", "subgroup_differences",
            "p_adjust", "significance_letters"]
@@ -387,11 +387,10 @@ def _expand(design: Any, variables: str | Sequence[str]) -> list[str]:
         if v in design.data.columns:
             out.append(v)
             continue
-        from ..codebook import Codebook
-
+        cb = design.codebook
         try:
-            q = Codebook.from_frame(design.data).question(v)
-        except Exception:  # noqa: BLE001 -- report the missing column below
+            q = None if cb is None else cb.question(v)
+        except CodebookError:  # not a question: report the missing column below
             q = None
         if q is None or q.type != "multiple":
             check_columns(design.data, [v], "variables")

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import CodebookError
 from ..pipeline import PreparedWave, prepare_wave, wave_folder
 from .i18n import TEXT, check_language, pick, t
 
@@ -95,7 +96,7 @@ class Chapter:
                 return {k: v.get(self.language) for k, v in d.labels.items()}
         try:
             return self.codebook.question(variable).labels(self.language)
-        except Exception:  # not a question: levels are shown as they are
+        except CodebookError:  # not a question: levels are shown as they are
             return {}
 
     def variable_label(self, variable: str) -> str:
@@ -104,7 +105,7 @@ class Chapter:
             return t(f"variable.{variable}", self.language)
         try:
             return self.codebook.question(variable).label.get(self.language)
-        except Exception:  # derived variables have no label of their own
+        except CodebookError:  # derived variables have no label of their own
             return variable
 
     def term_label(self, variable: str, contrast: str = "") -> str:
