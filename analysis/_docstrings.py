@@ -52,7 +52,18 @@ SurveyResult
 
 
 def fill_doc(func: F) -> F:
-    """Replace ``{{name}}`` lines in ``func.__doc__`` with :data:`DOCS` entries."""
+    """Replace ``{{name}}`` lines in ``func.__doc__`` with :data:`DOCS` entries.
+
+    Parameters
+    ----------
+    func : callable
+        Function or method whose docstring holds ``{{name}}`` lines.
+
+    Returns
+    -------
+    callable
+        ``func`` itself, its ``__doc__`` filled in.
+    """
     doc = func.__doc__
     if not doc:
         return func

@@ -319,6 +319,8 @@ def build_model_frame(formula: str, data: pd.DataFrame, *,
     Returns
     -------
     ModelFrame
+        Response and design matrix of the complete rows, their positions, the
+        column names and patsy's term information.
 
     Raises
     ------
@@ -422,6 +424,13 @@ def build_response_factor(formula: str, data: pd.DataFrame) -> tuple[str, pd.Ser
 
 def new_design_matrix(frame: ModelFrame, newdata: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Build the design matrix of ``frame``'s right-hand side for ``newdata``.
+
+    Parameters
+    ----------
+    frame : ModelFrame
+        The fitted model frame (its formula, renamed columns and factor levels).
+    newdata : DataFrame
+        Rows to predict for; text columns take the fitted levels.
 
     Returns
     -------

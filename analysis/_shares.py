@@ -150,7 +150,20 @@ def check_margin_sums(targets: Mapping[str, Mapping[str, float]],
 
 
 def normalize_set(normalize: Normalize, columns: Collection[str]) -> set[str]:
-    """``normalize=`` as a set of margin names (True: all of them)."""
+    """``normalize=`` as a set of margin names (True: all of them).
+
+    Parameters
+    ----------
+    normalize : bool, str or collection of str
+        ``True`` (every margin), ``False``/``None`` (none), or margin names.
+    columns : collection of str
+        The margins given.
+
+    Returns
+    -------
+    set of str
+        The margins to rescale.
+    """
     if normalize is True:
         return set(columns)
     if normalize is False or normalize is None:

@@ -27,7 +27,20 @@ __all__ = [
 
 
 def format_rows(index: Iterable[Any], limit: int = 10) -> str:
-    """Render a list of row labels for an error message, truncated after ``limit``."""
+    """Render a list of row labels for an error message, truncated after ``limit``.
+
+    Parameters
+    ----------
+    index : iterable
+        Row labels.
+    limit : int, default 10
+        Number of labels shown before ``... (n in all)``.
+
+    Returns
+    -------
+    str
+        The labels, comma-separated.
+    """
     rows = list(index)
     shown = ", ".join(str(r) for r in rows[:limit])
     if len(rows) > limit:
@@ -61,7 +74,22 @@ def check_argument(param: str, options: Sequence[Any], value: Any) -> Any:
 
 
 def check_type(param: str, value: Any, types: type | tuple[type, ...]) -> Any:
-    """Raise ``TypeError`` naming the argument unless ``value`` is of ``types``."""
+    """Raise ``TypeError`` naming the argument unless ``value`` is of ``types``.
+
+    Parameters
+    ----------
+    param : str
+        Argument name, shown in the message.
+    value : object
+        The argument's value.
+    types : type or tuple of type
+        Accepted type(s).
+
+    Returns
+    -------
+    object
+        ``value`` unchanged.
+    """
     if not isinstance(value, types):
         names = (
             " or ".join(t.__name__ for t in types) if isinstance(types, tuple) else types.__name__
@@ -71,7 +99,20 @@ def check_type(param: str, value: Any, types: type | tuple[type, ...]) -> Any:
 
 
 def as_column_list(param: str, value: str | Sequence[str] | None) -> list[str]:
-    """Normalise ``None`` / a column name / a list of names to a list of names."""
+    """Normalise ``None`` / a column name / a list of names to a list of names.
+
+    Parameters
+    ----------
+    param : str
+        Argument name, shown in the error.
+    value : str, sequence of str or None
+        Column name(s).
+
+    Returns
+    -------
+    list of str
+        The names; empty for ``None``.
+    """
     if value is None:
         return []
     if isinstance(value, str):
@@ -82,7 +123,17 @@ def as_column_list(param: str, value: str | Sequence[str] | None) -> list[str]:
 
 
 def check_columns(data: pd.DataFrame, columns: Iterable[str], param: str = "column") -> None:
-    """Raise :class:`DesignError` naming every column of ``columns`` absent from ``data``."""
+    """Raise :class:`DesignError` naming every column of ``columns`` absent from ``data``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The data the columns must be in.
+    columns : iterable of str
+        Column names to look up.
+    param : str, default "column"
+        Argument name, shown in the message.
+    """
     missing = [c for c in columns if c not in data.columns]
     if missing:
         available = format_rows(map(repr, data.columns), limit=15)
@@ -107,6 +158,11 @@ def check_weights(weights: np.ndarray | pd.Series, index: Sequence[Any] | None =
         Whether zero weights are acceptable (domains, trimmed rows).
     name : str
         Name used in the message.
+
+    Returns
+    -------
+    ndarray
+        The weights as float64.
     """
     w = np.asarray(weights, dtype="float64")
     bad_nan = ~np.isfinite(w)
@@ -136,7 +192,22 @@ def check_weights(weights: np.ndarray | pd.Series, index: Sequence[Any] | None =
 
 
 def check_probability(param: str, value: float, *, open_interval: bool = True) -> float:
-    """Raise ``ValueError`` unless ``value`` lies in (0, 1) (or [0, 1])."""
+    """Raise ``ValueError`` unless ``value`` lies in (0, 1) (or [0, 1]).
+
+    Parameters
+    ----------
+    param : str
+        Argument name, shown in the message.
+    value : float
+        The probability.
+    open_interval : bool, default True
+        Require ``0 < value < 1``; with ``False`` the ends are allowed.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+    """
     ok = 0 < value < 1 if open_interval else 0 <= value <= 1
     if not ok:
         bounds = "(0, 1)" if open_interval else "[0, 1]"
@@ -145,7 +216,18 @@ def check_probability(param: str, value: float, *, open_interval: bool = True) -
 
 
 def as_rng(seed: np.random.Generator | int | None) -> np.random.Generator:
-    """Return a ``numpy.random.Generator``; never touches global random state."""
+    """Return a ``numpy.random.Generator``; never touches global random state.
+
+    Parameters
+    ----------
+    seed : Generator, int or None
+        A generator (returned as is) or a seed for a new one.
+
+    Returns
+    -------
+    Generator
+        The random generator to draw from.
+    """
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or isinstance(seed, (int, np.integer)):

@@ -35,6 +35,20 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: LineMap) -> None:
 def load_yaml_with_lines(path: str | Path, error: type[CodebookError] = CodebookError) -> tuple[Any, LineMap]:
     """Parse a YAML file, returning ``(data, line_map)``.
 
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+    error : type, default CodebookError
+        Error class raised on a syntax error (e.g. ``TargetsError`` for targets).
+
+    Returns
+    -------
+    data : object
+        The parsed document.
+    line_map : dict
+        Source line (1-based) of every key path, as tuples of keys and indices.
+
     Raises
     ------
     MissingFileError
@@ -64,7 +78,20 @@ def load_yaml_with_lines(path: str | Path, error: type[CodebookError] = Codebook
 
 
 def line_of(lines: LineMap, loc: tuple[Any, ...]) -> int | None:
-    """Line of the deepest known prefix of ``loc`` (pydantic error locations)."""
+    """Line of the deepest known prefix of ``loc`` (pydantic error locations).
+
+    Parameters
+    ----------
+    lines : dict
+        The ``line_map`` of :func:`load_yaml_with_lines`.
+    loc : tuple
+        Key path, e.g. a pydantic error's ``loc``.
+
+    Returns
+    -------
+    int or None
+        Line of ``loc`` or of its deepest known prefix; ``None`` if none is known.
+    """
     loc = tuple(loc)
     while loc:
         if loc in lines:

@@ -272,7 +272,13 @@ environment:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for docs and tests)."""
+    """The argument parser (exposed for docs and tests).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``greensurvey`` parser with its subcommands.
+    """
     p = argparse.ArgumentParser(
         prog="greensurvey",
         description="Reproducible, design-based analysis of green-consumption surveys.",
@@ -329,7 +335,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``greensurvey`` command; returns the exit code."""
+    """Entry point of the ``greensurvey`` command; returns the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit code: the subcommand's (0 on success), 2 on a user error, 1 on an
+        internal error, 130 when interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func

@@ -47,7 +47,13 @@ _STRING_COLUMNS = ("respondent_id", "rule", "action", "question", "column",
 
 
 def empty_audit() -> pd.DataFrame:
-    """An audit table with no rows and the proper dtypes."""
+    """An audit table with no rows and the proper dtypes.
+
+    Returns
+    -------
+    DataFrame
+        The audit columns (:data:`AUDIT_COLUMNS`), no rows.
+    """
     out = pd.DataFrame({c: pd.Series([], dtype="string") for c in AUDIT_COLUMNS})
     out["source_row"] = pd.Series([], dtype="Int64")
     return out[list(AUDIT_COLUMNS)]
@@ -92,6 +98,16 @@ def format_values(values: pd.Series | np.ndarray | Sequence[Any]) -> pd.Series:
 
     Numbers print without a trailing ``.0`` when whole (``13812345678``, not
     ``1.38e+10``, so the PII safety net can still recognise them); NA stays NA.
+
+    Parameters
+    ----------
+    values : Series, ndarray or sequence
+        The values, in row order.
+
+    Returns
+    -------
+    Series of string
+        One string per value, on a fresh ``RangeIndex``.
     """
     s = pd.Series(values).reset_index(drop=True)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
@@ -109,7 +125,18 @@ def format_values(values: pd.Series | np.ndarray | Sequence[Any]) -> pd.Series:
 
 
 def scrub_audit(audit: pd.DataFrame) -> pd.DataFrame:
-    """Run the PII scrubber over every text field of an audit table (a safety net)."""
+    """Run the PII scrubber over every text field of an audit table (a safety net).
+
+    Parameters
+    ----------
+    audit : DataFrame
+        An audit table.
+
+    Returns
+    -------
+    DataFrame
+        A copy with personal data in its text columns redacted.
+    """
     out = audit.copy()
     for col in ("respondent_id", "question", "column", "old_value", "new_value", "reason"):
         if out[col].notna().any():

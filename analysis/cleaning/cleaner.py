@@ -96,6 +96,8 @@ class CleanResult:
         The screening rules actually applied (codebook plus overrides).
     n_in : int
         Rows in the input.
+    wave : str or None
+        Wave name, shown in the funnel's title.
     """
 
     data: pd.DataFrame
@@ -132,12 +134,24 @@ class CleanResult:
         return self._funnel.copy()
 
     def funnel_text(self) -> str:
-        """The funnel as an aligned text table (what ``greensurvey clean`` prints)."""
+        """The funnel as an aligned text table (what ``greensurvey clean`` prints).
+
+        Returns
+        -------
+        str
+            Title line and one line per funnel step.
+        """
         title = "Exclusion funnel" + (f" (wave {self.wave})" if self.wave else "")
         return render_funnel(self._funnel, title=title)
 
     def summary(self) -> str:
-        """A few lines for the CLI: counts in, kept, excluded by rule, flags, edits."""
+        """A few lines for the CLI: counts in, kept, excluded by rule, flags, edits.
+
+        Returns
+        -------
+        str
+            Two lines: responses in/kept/excluded by rule; flags and edits.
+        """
         by_rule = self.excluded["rule"].value_counts()
         parts = [f"{r} {int(by_rule[r])}" for r in FUNNEL_ORDER if r in by_rule.index]
         actions = self.audit["action"].value_counts()
@@ -369,6 +383,7 @@ def clean(data: pd.DataFrame, codebook: Codebook | None = None, *,
     Returns
     -------
     CleanResult
+        The kept data with the audit, exclusions, flags and the funnel.
 
     Raises
     ------

@@ -20,6 +20,18 @@ def analysis_variables(data: Any, codebook: Codebook) -> Any:
       ``yes`` option, so a purchase question can be a model outcome;
     * ``<grid>_score``: mean of a grid's items coded 1..k in option order,
       reverse-worded items flipped (``k + 1 - code``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned frame.
+    codebook : Codebook
+        Its codebook (question types, options, grid items).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``data`` with the converted and added columns.
     """
     import numpy as np
     import pandas as pd
