@@ -1,4 +1,4 @@
-"""``Design``: the sampling design every estimate goes through.
+"""``Design``: the sampling design every estimate goes through (the core class).
 
 A design couples the survey frame with its weights, strata, PSUs (one column
 per stage), finite-population corrections and the lonely-PSU rule.  It is
@@ -6,11 +6,17 @@ immutable: weighting and subsetting return new designs sharing the factorised
 structure, so a design built once on 10^6 rows answers estimates in
 milliseconds.
 
-The variance is R ``survey``'s (4.1.1) Taylor linearisation, including its full
-multistage formula when fpc is given for the stages, domains that keep the
-whole design and the calibration residuals of weighted designs; replicate
-designs (:meth:`Design.from_replicates`, :meth:`Design.to_replicates`)
-use R's ``svrVar``.
+``Design`` holds the structure and the variance, nothing else:
+:meth:`Design.vcov_scores` is R ``survey``'s (4.1.1) Taylor linearisation
+(:mod:`analysis.design.variance`), including its full multistage formula when
+fpc is given for the stages, domains that keep the whole design and the
+calibration residuals of weighted designs; :meth:`Design.replicate_vcov` is
+R's ``svrVar`` for replicate designs (built by
+:func:`analysis.design.replicates.from_replicates` and
+:func:`~analysis.design.replicates.to_replicates`).  The estimate, weight,
+models and pricing families type against this class; the user-facing
+:class:`analysis.survey.SurveyDesign` subclasses it and adds their verbs as
+methods.
 """
 
 from __future__ import annotations

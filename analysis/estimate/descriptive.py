@@ -1,4 +1,4 @@
-"""Means, totals, ratios, proportions and quantiles on a :class:`~analysis.SurveyDesign`
+"""Means, totals, ratios, proportions and quantiles on a :class:`~analysis.design.core.Design`
 (R's ``svymean``, ``svytotal``, ``svyratio``, ``svyciprop``, ``svyquantile``, ``svyby``).
 
 Every estimator follows one recipe: turn the variable(s) into an n x k matrix

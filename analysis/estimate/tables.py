@@ -1,8 +1,9 @@
 """Two-way survey tables: weighted crosstabs with SEs and Rao-Scott tests.
 
 :func:`crosstab` gives weighted counts and cell, row and column proportions
-with design-based standard errors (linearisation through
-``SurveyDesign.vcov_scores``, or replicate weights).  :func:`svychisq` tests
+(``summary_frame(level, of=...)``, the result protocol of
+:mod:`analysis.design.results`) with design-based standard errors (linearisation through
+``Design.vcov_scores``, or replicate weights).  :func:`svychisq` tests
 independence exactly as R's ``survey::svychisq``: Rao-Scott second-order
 ``"F"`` (default), first-order ``"Chisq"``, and the design-based ``"Wald"``
 and ``"adjWald"`` tests.

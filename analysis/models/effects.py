@@ -14,7 +14,7 @@ Both are weighted means of per-respondent functions of the coefficients, so
 their design-based variance is the delta method through the linearisation:
 the weighted influence of respondent ``i`` is
 ``w_i (h_i - H) / W + IF_i(beta) . dH/dbeta`` (``GLMResult.influence()``),
-fed to ``SurveyDesign.vcov_scores``.  Replicate designs recompute everything
+fed to ``Design.vcov_scores``.  Replicate designs recompute everything
 with each replicate's weights and coefficients.
 
 Key-driver importance and subgroup tests live in :mod:`analysis.models.importance`.

@@ -5,10 +5,10 @@ by iteratively reweighted least squares).  Standard errors are design-based:
 
 * Taylor designs: sandwich ``A^-1 V(U) A^-1`` where ``U`` are the weighted
   score contributions ``x_i w_i (y_i - mu_i) mu'_i / V(mu_i)`` and ``V`` is the
-  design variance of their totals (``SurveyDesign.vcov_scores``), exactly as
+  design variance of their totals (``Design.vcov_scores``), exactly as
   ``survey:::svy.varcoef``;
 * replicate designs: the model is refitted with every replicate weight and the
-  replicate estimates go through ``SurveyDesign.replicate_vcov``, as
+  replicate estimates go through ``Design.replicate_vcov``, as
   ``survey:::svyglm.svyrep.design``.
 
 Inference uses a t distribution on ``degf(design) + 1 - p`` residual degrees of

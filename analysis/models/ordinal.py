@@ -8,7 +8,7 @@ cut-points ``zeta`` named ``"1|2"``, ``"2|3"``, ...).
 Estimates maximise the weighted log-likelihood by Newton's method with
 analytic derivatives (the likelihood is concave for these links).  Standard
 errors are design-based: influence values ``U_i H^-1`` through
-``SurveyDesign.vcov_scores`` for Taylor designs (``survey:::svyolr.survey.design2``),
+``Design.vcov_scores`` for Taylor designs (``survey:::svyolr.survey.design2``),
 refits per replicate for replicate designs (``svyolr.svyrep.design``).
 """
 

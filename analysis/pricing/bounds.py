@@ -21,8 +21,8 @@ answered.  Bounds are checked (``lower <= upper``, follow-up bids on the right
 side of the first bid) and every violation names the rows.
 
 :class:`DesignVariance` is the small variance engine the pricing estimators
-share: weighted influence values through ``SurveyDesign.vcov_scores`` on a
-Taylor design, replicate estimates through ``SurveyDesign.replicate_vcov`` on
+share: weighted influence values through ``Design.vcov_scores`` on a
+Taylor design, replicate estimates through ``Design.replicate_vcov`` on
 a replicate design.
 """
 

@@ -1,7 +1,7 @@
 """Design-based interval regression and willingness-to-pay summaries.
 
 :func:`fit_interval_model` fits :mod:`analysis.pricing.censored`'s interval-censored
-location-scale model on a :class:`~analysis.SurveyDesign` and returns an
+location-scale model on a :class:`~analysis.design.core.Design` and returns an
 :class:`IntervalRegressionResult`: coefficients with design-based standard
 errors (sandwich through ``design.vcov_scores`` on Taylor designs, as R
 ``survey::svysurvreg``; refits per replicate on replicate designs), and the

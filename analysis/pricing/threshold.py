@@ -1,28 +1,25 @@
-"""Price premiums and second-hand discount thresholds on a survey design.
+"""Turnbull acceptance curves and second-hand discount thresholds on a survey design.
 
-The public entry points of the pricing models (each takes a
-:class:`~analysis.SurveyDesign`, never reads files, and returns a result
-with ``.summary_frame()`` and a plot-ready ``.tidy()``):
+Each function takes a design (:class:`~analysis.design.core.Design`), never
+reads files, and returns a result with ``.summary_frame()`` and a plot-ready
+``.tidy()``; each is also a method of :class:`analysis.SurveyDesign`:
 
 =================================  ===========================================================
 function                           estimates
 =================================  ===========================================================
 :func:`turnbull`                   weighted Turnbull NPMLE acceptance curve with design SEs
-                                   (``design.turnbull`` delegates here)
 :func:`second_hand_threshold`      price-ratio ladder: "never" share (hurdle), buyers' and
                                    population acceptance curves, "share who need ratio <= r"
 :func:`threshold_model`            hurdle with covariates: a logit for "never" and an
                                    interval model (logit-normal, ...) for buyers' thresholds
-:func:`interval_regression`        payment cards / ladders / any bounds: log-normal,
-                                   log-logistic, Weibull, ... with covariates (``survreg``)
-:func:`wtp_hurdle`                 payment card with "would not pay more" kept apart: zero
-                                   share, payers' model, mean / median over everyone
-:func:`dc_cv`                      single- / double-bounded dichotomous choice (Hanemann,
-                                   Loomis & Kanninen 1991), then ``.wtp()`` for mean / median
 :func:`dc_turnbull`                nonparametric Turnbull curve of bid answers and its
                                    lower-bound mean WTP
-:func:`van_westendorp`             price sensitivity meter (see :mod:`analysis.pricing.vanwestendorp`)
 =================================  ===========================================================
+
+Interval regression and dichotomous-choice CV are in
+:mod:`analysis.pricing.contingent`, the payment-card hurdle in
+:mod:`analysis.pricing.hurdle` and the price sensitivity meter in
+:mod:`analysis.pricing.vanwestendorp`.
 
 Variance: Taylor designs use linearisation (the sandwich for parametric
 models, the NPMLE's influence function for Turnbull curves) through

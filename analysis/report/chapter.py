@@ -1,8 +1,10 @@
-"""What a chapter notebook calls: the prepared wave and the chapter helpers.
+"""What a chapter notebook calls: :func:`open_chapter` and its :class:`Chapter`.
 
-``prepare_wave`` reads, cleans and weights a wave (recomputed in every
-notebook, so notebooks share no state); ``open_chapter`` gives a notebook its
-title, bilingual prose, findings collector and tables.  Split from
+``open_chapter`` gives a notebook its title, bilingual prose, findings
+collector, codebook and the recurring report blocks (option shares, the
+exclusion funnel, weighting margins and diagnostics).  ``chapter.wave`` is the
+wave read, cleaned and weighted by :func:`analysis.pipeline.prepare_wave`,
+recomputed in every notebook so notebooks share no state.  Split from
 :mod:`analysis.report.build`, which executes notebooks and renders pages.
 """
 

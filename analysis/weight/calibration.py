@@ -1,24 +1,25 @@
-"""Numerical core of weighting and the calibration objects used by the variance.
+"""Weighting engines on resolved margins, and the calibration objects the variance uses.
 
-Everything here works on integer-coded margins and plain float arrays; input
-checking and level matching live in :mod:`analysis.weight.methods`.
+The engines take margins already matched to the sample
+(:class:`~analysis.weight.margins.ResolvedMargin`, from
+:mod:`analysis.weight.margins`; argument checking lives in
+:mod:`analysis.weight.methods`) and plain float arrays, run the array cores of
+:mod:`analysis.weight.cores` (``ipf``, ``grake``, ``linear_calibration``), weight
+every replicate column the same way, and return the new weights, the new
+replicate weights and the step's calibration object:
 
-The algorithms follow R's ``survey`` package (Lumley) closely enough to agree
-with it to rounding error:
-
-* :func:`ipf` is iterative proportional fitting (``rake``), run on the cells of
-  the cross-classification of the margins rather than on rows, since raking
-  multiplies every row of a cell by the same factor.
-* :func:`grake` is a port of ``survey:::grake`` (Newton steps on the
-  calibration equations with a generalised inverse and step halving), with
-  the calibration functions of ``cal.linear``, ``cal.raking`` and
-  ``cal.logit``; :func:`linear_calibration` is ``regcalibrate`` (closed form).
-* :func:`trim_weights` is ``trimWeights.survey.design2``.
+* :func:`rake_weights` -- raking (R's ``rake``); with ``cap``, bounded raking
+  as a calibration on the margin dummies (:func:`dummy_matrix`);
+* :func:`poststratify_weights` -- post-stratification (``postStratify``);
+* :func:`calibrate_weights` -- linear, raking or logit calibration
+  (``calibrate``), collinear columns named by :func:`check_rank`.
 
 The calibration objects (:class:`RakingCalibration`, :class:`PostStratification`,
 :class:`GregCalibration`) reproduce what ``survey:::svyrecvar`` does with a
 design's ``postStrata`` before computing the variance: they replace weighted
-scores by their calibration residuals.
+scores by their calibration residuals.  :class:`Trimming` only records a
+trimming step, which R's variance ignores.  Each carries the step's
+:class:`~analysis.weight.diagnostics.WeightingInfo` (:func:`build_info`).
 """
 
 from __future__ import annotations

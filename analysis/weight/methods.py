@@ -3,8 +3,10 @@
 Two layers share one implementation:
 
 * plain-weight functions for pipelines, registered in
-  :data:`WEIGHTING_METHODS` and all called as ``method(data, spec,
-  weights=None, **options)``, returning a ``pandas.Series`` named
+  :data:`WEIGHTING_METHODS`: ``rake``, ``poststratify`` and ``calibrate``
+  called as ``method(data, spec, weights=None, **options)``, ``trim`` as
+  ``trim(data, lower, upper, weights=None, **options)`` (the option names of
+  ``SurveyDesign.trim``), each returning a ``pandas.Series`` named
   ``"weight"`` on ``data.index``;
 * ``design_*`` functions behind :meth:`SurveyDesign.rake` and friends, which
   return a *new* design whose standard errors account for the weighting:
@@ -13,10 +15,10 @@ Two layers share one implementation:
   designs have every replicate weighted the same way.
 
 Margins are ``{column: {level: target}}`` (or ``{column: pandas.Series}``, or
-an :class:`analysis.codebook.Targets`).  Levels are compared as strings with
-the column's values.  The diagnostics of each step
-(:class:`~analysis.weight.diagnostics.WeightingInfo`) are on
-``design.calibrations[-1].info``.
+an :class:`analysis.codebook.Targets`).  Levels are matched, as strings, to
+the column's values by :func:`analysis.weight.margins.resolve_margins`.  The
+diagnostics of each step (:class:`~analysis.weight.diagnostics.WeightingInfo`)
+are on ``design.calibrations[-1].info``.
 
 Shares and counts
 -----------------
