@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from analysis.codebook import Disclosure
 from analysis.errors import DisclosureWarning, ReportError
 from analysis.report.export import (
+    CSV_FILE_FIELDS,
     FIELD_DOCS,
     SCHEMA_VERSION,
     export_findings,
@@ -148,7 +149,7 @@ def test_csv_long_format_matches_json(tmp_path):
     raw = paths["csv"].read_bytes()
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert list(rows[0]) == list(CELL_FIELDS)
+    assert list(rows[0]) == [*CELL_FIELDS, *CSV_FILE_FIELDS]
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
     cells = [c for t in doc["tables"] for c in t["cells"]]
     assert len(rows) == len(cells) == 7
@@ -159,6 +160,98 @@ def test_csv_long_format_matches_json(tmp_path):
     shop = next(r for r in rows if r["row"] == "shop" and r["column"] == "weighted")
     assert shop["estimate"] == ""
     assert shop["flag"] == "suppressed"
+
+
+def test_csv_carries_wave_title_and_synthetic_flag_like_json(tmp_path):
+    _collect(tmp_path)
+    fs = merge_findings(tmp_path, wave="demo-2022", title={"zh": "演示调查", "en": "Demo survey"},
+                        synthetic=True, language="en")
+    paths = export_findings(fs, tmp_path)
+    rows = list(csv.DictReader(io.StringIO(paths["csv"].read_text(encoding="utf-8-sig"))))
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert {(r["wave"], r["wave_title"], r["synthetic"]) for r in rows} == {
+        (doc["wave"], doc["title"]["en"], "true")}
+    real = merge_findings(tmp_path, wave="w", title="调查", synthetic=False)
+    path = export_findings(real, tmp_path / "real")["csv"]
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert {(r["wave"], r["wave_title"], r["synthetic"]) for r in rows} == {("w", "调查", "false")}
+
+
+def _subgroups(out: Path) -> Findings:
+    """Two tables by sex (same banner), one by tier (another banner), one without letters."""
+    f = _collect(out)
+    sex = {"male": {"zh": "男", "en": "Male"}, "female": {"zh": "女", "en": "Female"}}
+    for table_id, est, n, sig in (
+            ("banner.channels", {"male": [0.52, 0.31], "female": [0.40, 0.33]},
+             {"male": [300, 300], "female": [280, 40]}, {"male": ["B", ""], "female": ["", ""]}),
+            ("banner.purchase", {"male": [0.2], "female": [0.35]},
+             {"male": [290], "female": [20]}, {"male": [""], "female": [""]})):
+        rows = ["tv", "web"][:len(est["male"])]
+        data = {g: pd.DataFrame({"estimate": est[g], "ci_low": np.array(est[g]) - 0.05,
+                                 "ci_high": np.array(est[g]) + 0.05, "se": 0.025,
+                                 "n_unweighted": n[g]}, index=rows) for g in sex}
+        f.add(table_id, data, title={"zh": f"{table_id} 标题", "en": table_id},
+              row_labels=LABELS, column_labels=sex, column_letters={"male": "A", "female": "B"},
+              sig={g: pd.Series(sig[g], index=rows) for g in sex})
+    tiers = {t: pd.DataFrame({"estimate": [v], "n_unweighted": [100]}, index=["tv"])
+             for t, v in (("tier1", 0.6), ("tier2", 0.5), ("tier3", 0.3))}
+    f.add("banner.tier", tiers, title="按城市级别", row_labels=LABELS,
+          column_letters={"tier1": "A", "tier2": "B", "tier3": "C"},
+          sig={"tier1": {"tv": "BC"}, "tier2": {"tv": "C"}, "tier3": {"tv": ""}})
+    return f
+
+
+def test_xlsx_banner_sheets_questions_down_subgroups_across(tmp_path):
+    _subgroups(tmp_path)
+    fs = merge_findings(tmp_path, wave="w", synthetic=True, language="zh")
+    path = export_findings(fs, tmp_path)["xlsx"]
+    wb = load_workbook(path)
+    banner_names = [n for n in wb.sheetnames if n.startswith("B0")]
+    assert banner_names == ["B01 男·女", "B02 tier1·tier2·tier3"]
+    # Banners come before the long per-table sheets, which are all still there.
+    assert wb.sheetnames[:4] == ["Contents", "Notes", *banner_names]
+    assert [n for n in wb.sheetnames if n.startswith("T")] == [
+        "T01 shares.channels", "T02 wtp.mean", "T03 banner.channels", "T04 banner.purchase",
+        "T05 banner.tier"]
+    rows = list(wb["B01 男·女"].iter_rows(values_only=True))
+    assert any("合成数据" in str(r[0]) for r in rows)
+    head = next(i for i, r in enumerate(rows) if r[2] == "男 (A)")
+    # each subgroup spans estimate / CI / base / letters
+    assert rows[head][2:10] == ("男 (A)", None, None, None, "女 (B)", None, None, None)
+    assert rows[head + 1][2:6] == ("估计值", "95% 置信区间", "未加权样本量", "显著高于")
+    body = rows[head + 2:]
+    # questions down: a title line per table, then its rows, in findings order
+    assert [r[1] for r in body] == ["banner.channels", "电视", "网络", "banner.purchase", "电视"]
+    assert body[0][0] == "banner.channels 标题"
+    tv = body[1]
+    assert tv[0] == "banner.channels"
+    assert tv[2:10] == (0.52, "47.0–57.0%", 300, "B", 0.4, "35.0–45.0%", 280, "")
+    web_female = body[2][6:10]
+    assert web_female == (0.33, "28.0–38.0%", 40, "")  # low base: shown (italic)
+    purchase_female = body[4][6:10]
+    assert purchase_female == (None, "", 20, "")  # suppressed: base only
+    cell = wb["B01 男·女"].cell(row=head + 5, column=7)  # body[2], 1-based
+    assert cell.value == 0.33
+    assert cell.font.i
+    assert cell.number_format == "0.0%"
+    tier = [r for r in wb["B02 tier1·tier2·tier3"].iter_rows(values_only=True) if r[1] == "电视"]
+    assert [tier[0][c] for c in (2, 5, 6, 9, 10, 13)] == [0.6, "BC", 0.5, "C", 0.3, ""]
+    contents = {r[0]: r for r in wb["Contents"].iter_rows(values_only=True) if r[0]}
+    assert contents["B01 男·女"][1] == "banner"
+    assert "男 (A) | 女 (B)" in contents["B01 男·女"][3]
+    notes = {r[0]: r[1] for r in wb["Notes"].iter_rows(min_row=2, values_only=True)}
+    assert "subgroups across" in notes["banner sheets"]
+    assert set(CSV_FILE_FIELDS) <= {k.removeprefix("findings.csv: ") for k in notes}
+
+
+def test_xlsx_banner_sheets_are_deterministic(tmp_path):
+    outs = []
+    for run in ("a", "b"):
+        _subgroups(tmp_path / run)
+        fs = merge_findings(tmp_path / run, wave="w", title="演示", synthetic=True)
+        outs.append(export_findings(fs, tmp_path / run))
+    assert outs[0]["xlsx"].read_bytes() == outs[1]["xlsx"].read_bytes()
+    assert outs[0]["csv"].read_bytes() == outs[1]["csv"].read_bytes()
 
 
 def test_xlsx_contents_notes_and_one_sheet_per_table(tmp_path):

@@ -5,7 +5,7 @@
 into a :class:`FindingsSet`; :func:`export_findings` writes
 
 ``findings.json``
-    ``{"schema": "greensurvey.findings", "schema_version": 2, "wave", "title",
+    ``{"schema": "greensurvey.findings", "schema_version": 3, "wave", "title",
     "synthetic", "language", "disclosure", "fields", "tables", "figures"}``;
     each table has ``id, chapter, title{zh,en}, unit, decimals, headline,
     notes{zh,en}, disclosure, rows[{key,label}], columns[{key,label,letter}],
@@ -15,11 +15,14 @@ into a :class:`FindingsSet`; :func:`export_findings` writes
 ``findings.csv``
     The cells of every table in the long format :data:`analysis.report.findings.CELL_FIELDS`:
     ``table_id, row, column, row_label, column_label, estimate, ci_low, ci_high,
-    se, n_unweighted, n_weighted, flag, column_letter, sig`` (UTF-8 with BOM so Excel shows
-    Chinese; empty = missing or suppressed).
+    se, n_unweighted, n_weighted, flag, column_letter, sig``, then :data:`CSV_FILE_FIELDS`
+    ``wave, wave_title, synthetic`` on every line (a file passed on alone still says
+    what it is).  UTF-8 with BOM so Excel shows Chinese; empty = missing or suppressed.
 ``findings.xlsx``
-    A contents sheet, a notes sheet (disclosure rules, flags, schema) and one
-    formatted sheet per table, readable without Python.
+    A contents sheet, a notes sheet (disclosure rules, flags, schema), one
+    banner sheet per set of subgroup columns (:mod:`analysis.report.banners`:
+    questions down, subgroups across, estimate / CI / base / letters under each
+    subgroup) and one formatted long sheet per table, readable without Python.
 
 Outputs are deterministic: tables in chapter order, floats rounded to 10
 significant digits, fixed key order, no timestamps, fixed workbook metadata.
@@ -51,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..codebook import Disclosure
 from ..errors import ReportError
+from .banners import BANNER_NOTE, write_banner_sheets
 from .findings import (
     CELL_FIELDS,
     Table,
@@ -67,6 +71,7 @@ __all__ = [
     "SCHEMA",
     "SCHEMA_VERSION",
     "FIELD_DOCS",
+    "CSV_FILE_FIELDS",
     "FindingsSet",
     "merge_findings",
     "write_json",
@@ -89,7 +94,9 @@ __all__ = [
 ]
 
 SCHEMA = "greensurvey.findings"
-SCHEMA_VERSION = 2  # 2: column_letter field, sig in the column-letter convention
+# 2: column_letter field, sig in the column-letter convention; 3: findings.csv carries
+# wave, wave_title and synthetic on every line, findings.xlsx has banner sheets.
+SCHEMA_VERSION = 3
 #: Meaning of each long-format field, written into findings.json and the notes sheet.
 FIELD_DOCS: dict[str, str] = {
     "table_id": "stable id of the table (e.g. shares.channels)",
@@ -111,6 +118,13 @@ FIELD_DOCS: dict[str, str] = {
     "sig": "column letters of the columns this cell is significantly higher than, in the same "
            "row (pairwise design-based tests adjusted for multiple comparisons); empty: "
            "significantly higher than none, or suppressed",
+}
+#: Wave-level fields appended to every line of findings.csv (findings.json holds them once,
+#: at the top level), with their meaning (written into the notes sheet too).
+CSV_FILE_FIELDS: dict[str, str] = {
+    "wave": "wave id (survey.yaml `wave`)",
+    "wave_title": "survey title in the report language",
+    "synthetic": "'true': simulated data, describes no real population; else 'false'",
 }
 _FIXED_DATE = datetime(2000, 1, 1)  # workbook 'created' metadata: fixed so files do not differ
 
@@ -225,14 +239,15 @@ def _csv_value(value: Any) -> str:
 
 
 def write_csv(fs: FindingsSet, path: str | Path) -> Path:
-    """Write findings.csv: one line per cell, :data:`CELL_FIELDS` columns, UTF-8 with BOM."""
+    """Write findings.csv: one line per cell, :data:`CELL_FIELDS` + :data:`CSV_FILE_FIELDS`."""
     path = Path(path)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CELL_FIELDS)
+    writer.writerow([*CELL_FIELDS, *CSV_FILE_FIELDS])
+    wave = [fs.wave, pick(fs.title, fs.language), "true" if fs.synthetic else "false"]
     for tab in fs.tables:
         for cell in tab.cells:
-            writer.writerow([_csv_value(v) for v in cell.to_dict().values()])
+            writer.writerow([_csv_value(v) for v in cell.to_dict().values()] + wave)
     # The BOM makes Excel open the file as UTF-8, so Chinese labels are not garbled.
     path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
     return path
@@ -250,8 +265,11 @@ def _sheet_names(tables: Sequence[Table]) -> list[str]:
 
 
 def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
-    """Write findings.xlsx: contents, notes and one formatted sheet per table.
+    """Write findings.xlsx: contents, notes, banner sheets and one formatted sheet per table.
 
+    Banner sheets (:func:`analysis.report.banners.write_banner_sheets`) show
+    the subgroup tables as cross-tab readers know them: questions down,
+    subgroups across, estimate / CI / base / letters under each subgroup.
     Each table sheet has the title, then one line per cell with the row and
     column labels, estimate, 95% CI, SE, unweighted and weighted base, flag,
     column letter and significance letters; shares are formatted as
@@ -287,6 +305,10 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
 
     contents = wb.add_worksheet("Contents")
     notes = wb.add_worksheet("Notes")
+    banner_sheets = write_banner_sheets(
+        wb, fs.tables, language=lang, synthetic=fs.synthetic, taken=["Contents", "Notes", *names],
+        formats={"title": title_fmt, "head": head, "warn": warn, "wrap": wrap, "bold": bold,
+                 **{f"unit:{u}": f for u, f in number_fmts.items()}})
     row = 0
     contents.write(row, 0, pick(fs.title, lang) or fs.wave, title_fmt)
     row += 1
@@ -303,6 +325,10 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
         contents.write_url(row, 0, f"internal:'{name}'!A1", string=name)
         contents.write_row(row, 1, [tab.id, tab.chapter, tab.title.get("zh", ""),
                                     tab.title.get("en", ""), tab.unit, len(tab.cells)])
+    for name, group in banner_sheets:
+        row += 1
+        contents.write_url(row, 0, f"internal:'{name}'!A1", string=name)
+        contents.write_row(row, 1, ["banner", "", *group.titles(), "", group.n_cells])
     contents.set_column(0, 0, 30)
     contents.set_column(1, 2, 22)
     contents.set_column(3, 4, 40)
@@ -318,7 +344,9 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
         ("confidence intervals", "95%; shares use the interval method named in the methods "
                                  "appendix; bases are unweighted respondent counts"),
         ("privacy", "no respondent-level rows and no personal data are included"),
-    ] + [(f"field: {k}", v) for k, v in FIELD_DOCS.items()]
+        ("banner sheets", BANNER_NOTE),
+    ] + [(f"field: {k}", v) for k, v in FIELD_DOCS.items()] + [
+        (f"findings.csv: {k}", v) for k, v in CSV_FILE_FIELDS.items()]
     notes.write_row(0, 0, ["item", "note"], head)
     for i, (k, v) in enumerate(lines, start=1):
         notes.write(i, 0, k, bold)
