@@ -8,13 +8,19 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .cleaning.derived import analysis_variables
 from .weight.targets import weight_to_targets
 
 if TYPE_CHECKING:
-    from .codebook import Codebook
+    import pandas as pd
+
+    from .cleaning.cleaner import CleanResult
+    from .codebook import Codebook, Targets
+    from .ingest import SourceInfo
+    from .survey import SurveyDesign
+    from .weight.diagnostics import WeightingInfo
 
 __all__ = ["PreparedWave", "prepare_wave", "wave_folder"]
 
@@ -67,15 +73,15 @@ class PreparedWave:
 
     folder: Path
     codebook: Codebook
-    source: Any
-    cleaned: Any
-    unweighted: Any
-    design: Any
-    targets: Any = None
-    weighting: tuple[Any, ...] = ()
+    source: SourceInfo
+    cleaned: CleanResult
+    unweighted: SurveyDesign
+    design: SurveyDesign
+    targets: Targets | None = None
+    weighting: tuple[WeightingInfo, ...] = ()
 
     @property
-    def data(self) -> Any:
+    def data(self) -> pd.DataFrame:
         """The respondent data the designs use."""
         return self.design.data
 
@@ -85,7 +91,7 @@ class PreparedWave:
         return Path(str(getattr(self.source, "file", ""))).name
 
     def replicates(self, replicates: int = 200, seed: int = 20221205,
-                   rep_type: str = "bootstrap") -> Any:
+                   rep_type: str = "bootstrap") -> SurveyDesign:
         """A replicate design with the weighting repeated in every replicate.
 
         For estimators that need replicates (key-driver importance): unlike

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,8 @@ from .._validation import (
 from ..errors import DesignError, LonelyPSUError, SurveyWarning, WeightError
 
 if TYPE_CHECKING:
-    from ..design.core import Design
+    from ..design.core import Design, DesignT
+    from .variance import Stage
 
 __all__ = ["REPLICATE_TYPES", "from_replicates", "to_replicates", "sylvester_hadamard"]
 
@@ -42,11 +43,11 @@ REPLICATE_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap")
 CONVERSION_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap")
 
 
-def _replicate_design(cls: type, data: pd.DataFrame, weights: np.ndarray,
+def _replicate_design(cls: type[DesignT], data: pd.DataFrame, weights: np.ndarray,
                       weight_column: str | None, repweights: np.ndarray, rep_type: str,
                       scale: float, rscales: np.ndarray, mse: bool, rho: float | None,
                       freq_weight_column: str | None = None, freq: np.ndarray | None = None
-                      ) -> Design:
+                      ) -> DesignT:
     new = object.__new__(cls)
     new._init(data=data, weights=weights, weight_column=weight_column, strata_columns=[],
               psu_columns=[], fpc_columns=[], nest=False, lonely_psu="fail", structure=None,
@@ -57,11 +58,11 @@ def _replicate_design(cls: type, data: pd.DataFrame, weights: np.ndarray,
     return new
 
 
-def from_replicates(cls: type, data: pd.DataFrame, *, weights: str | None = None,
+def from_replicates(cls: type[DesignT], data: pd.DataFrame, *, weights: str | None = None,
                     repweights: Sequence[str] | str | None = None, type: str = "JK1",
                     rho: float | None = None, scale: float | None = None,
                     rscales: Sequence[float] | float | None = None, mse: bool = False,
-                    combined_weights: bool = True) -> Design:
+                    combined_weights: bool = True) -> DesignT:
     """A design from supplied replicate weights (R's ``svrepdesign``).
 
     Parameters
@@ -126,7 +127,7 @@ def from_replicates(cls: type, data: pd.DataFrame, *, weights: str | None = None
         raise DesignError("type='Fay' needs rho", hint="pass the Fay coefficient, e.g. rho=0.5")
     if type == "BRR":
         scale = 1 / n_rep
-    elif type == "Fay":
+    elif type == "Fay" and rho is not None:  # None raised above
         scale = 1 / (n_rep * (1 - rho) ** 2)
     elif type == "bootstrap" and scale is None:
         scale = 1 / (n_rep - 1)
@@ -151,9 +152,9 @@ def sylvester_hadamard(size: int) -> np.ndarray:
     return h
 
 
-def to_replicates(design: Design, *, type: str = "JK1", replicates: int = 200,
+def to_replicates(design: DesignT, *, type: str = "JK1", replicates: int = 200,
                   seed: np.random.Generator | int | None = None, fay_rho: float = 0.0,
-                  mse: bool = False) -> Design:
+                  mse: bool = False) -> DesignT:
     """Replicate weights for a Taylor design (R's ``as.svrepdesign``).
 
     Parameters
@@ -202,6 +203,7 @@ def to_replicates(design: Design, *, type: str = "JK1", replicates: int = 200,
         raise DesignError("type='Fay' needs fay_rho > 0", hint="e.g. fay_rho=0.5")
     if not 0 <= fay_rho < 1:
         raise DesignError(f"fay_rho must lie in [0, 1), not {fay_rho!r}")
+    assert design.structure is not None  # Taylor designs (not replicate) always have one
     st = design.structure.first
     if st.units is not None:
         raise DesignError(
@@ -254,7 +256,7 @@ def to_replicates(design: Design, *, type: str = "JK1", replicates: int = 200,
                              else design.freq_weights)
 
 
-def _jk1(st: Any, finite: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+def _jk1(st: Stage, finite: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """Delete-one-PSU jackknife: replicate r drops PSU r (first-appearance order)."""
     n = st.n_clusters
     f = 1.0
@@ -265,7 +267,7 @@ def _jk1(st: Any, finite: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     return rw, f * (n - 1) / n, np.ones(n)
 
 
-def _jkn(design: Design, st: Any, finite: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+def _jkn(design: Design, st: Stage, finite: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """Stratified jackknife in R's replicate order (strata, then PSUs, by first appearance)."""
     n_strata = st.n_strata
     f = np.where(finite, (st.popsize - st.n_psu) / np.where(finite, st.popsize, 1), 1.0)
@@ -274,6 +276,7 @@ def _jkn(design: Design, st: Any, finite: np.ndarray) -> tuple[np.ndarray, float
     census = finite & (f == 0)  # R drops a censused stratum's replicates
     if rule == "fail" and (lonely & ~census).any():
         h = int(np.nonzero(lonely & ~census)[0][0])
+        assert design.structure is not None  # Taylor designs (not replicate) always have one
         lab = design.structure.stratum_labels[st.stratum_code[st.first_row[h]]]
         raise LonelyPSUError("a stratum has only one PSU: no jackknife replicate possible",
                              stratum=lab, hint="pass lonely_psu='adjust', 'average', "
@@ -316,8 +319,9 @@ def _jkn(design: Design, st: Any, finite: np.ndarray) -> tuple[np.ndarray, float
     return rw, scale, rscales
 
 
-def _brr(design: Design, st: Any, rho: float) -> tuple[np.ndarray, float, np.ndarray]:
+def _brr(design: Design, st: Stage, rho: float) -> tuple[np.ndarray, float, np.ndarray]:
     """Half-samples from a Sylvester Hadamard matrix, as R's ``brrweights``."""
+    assert design.structure is not None  # Taylor designs (not replicate) always have one
     if (st.n_psu != 2).any():
         h = int(np.nonzero(st.n_psu != 2)[0][0])
         lab = design.structure.stratum_labels[st.stratum_code[st.first_row[h]]]
@@ -343,7 +347,7 @@ def _brr(design: Design, st: Any, rho: float) -> tuple[np.ndarray, float, np.nda
     return rw, 1 / (size * (1 - rho) ** 2), np.ones(size)
 
 
-def _bootstrap(st: Any, n_rep: int, rng: np.random.Generator, finite: np.ndarray
+def _bootstrap(st: Stage, n_rep: int, rng: np.random.Generator, finite: np.ndarray
                ) -> tuple[np.ndarray, float, np.ndarray]:
     """R's ``bootweights``: per stratum draw n_h PSUs (with replacement, or from a
     pseudo-population of N_h when fpc is known); weights = times drawn."""
@@ -363,4 +367,4 @@ def _bootstrap(st: Any, n_rep: int, rng: np.random.Generator, finite: np.ndarray
         counts[members] = draws.T
     harmonic = 1 / np.mean(1 / st.n_psu)
     scale = harmonic / ((harmonic - 1) * (n_rep - 1))
-    return counts[st.cluster], scale, np.ones(n_rep)
+    return counts[st.cluster], float(scale), np.ones(n_rep)

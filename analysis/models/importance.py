@@ -21,15 +21,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import combinations
 from math import factorial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._validation import check_argument, check_columns, check_probability
+from ..design.replicates import to_replicates
 from ..design.results import t_quantile
 from ..errors import CodebookError, ModelError
+from ..estimate.descriptive import svy_mean
+from ..estimate.tables import svychisq
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = ["KeyDriverResult", "SubgroupResult", "key_drivers", "subgroup_differences",
            "p_adjust", "significance_letters"]
@@ -148,7 +154,7 @@ class KeyDriverResult:
                 f"{self.summary_frame()}")
 
 
-def key_drivers(design: Any, outcome: str, drivers: Sequence[str], *, method: str = "shapley",
+def key_drivers(design: Design, outcome: str, drivers: Sequence[str], *, method: str = "shapley",
                 rep_type: str = "bootstrap", replicates: int = 200, seed: Any = None,
                 level: float = 0.95) -> KeyDriverResult:
     """Relative importance of drivers of an outcome, with design-based CIs.
@@ -191,8 +197,8 @@ def key_drivers(design: Any, outcome: str, drivers: Sequence[str], *, method: st
     if method == "shapley" and k > 15:
         raise ModelError(f"an exact Shapley decomposition over {k} drivers needs 2^{k} fits",
                          hint="use method='relative_weights' or group drivers")
-    rep = design if design.is_replicate else design.to_replicates(
-        type=rep_type, replicates=replicates, seed=seed)
+    rep = design if design.is_replicate else to_replicates(
+        design, type=rep_type, replicates=replicates, seed=seed)
     X, owner = _driver_columns(design.data, drivers)
     y = design.data[outcome].astype("float64").to_numpy(dtype=float, na_value=np.nan)
     Z = np.column_stack([y, X])
@@ -379,7 +385,7 @@ class SubgroupResult:
                 f"{self.summary_frame()}")
 
 
-def _expand(design: Any, variables: str | Sequence[str]) -> list[str]:
+def _expand(design: Design, variables: str | Sequence[str]) -> list[str]:
     """Columns of the variables; a codebook select-all question gives its option columns."""
     names = [variables] if isinstance(variables, str) else list(variables)
     out = []
@@ -415,7 +421,7 @@ def _group_order(column: pd.Series, groups: Sequence[Any]) -> list[Any]:
         return present
 
 
-def subgroup_differences(design: Any, variables: str | Sequence[str], by: str, *,
+def subgroup_differences(design: Design, variables: str | Sequence[str], by: str, *,
                          adjust: str = "holm", family: str = "variable", alpha: float = 0.05,
                          level: float = 0.95) -> SubgroupResult:
     """Barrier prevalence by subgroup with pairwise tests and column significance letters.
@@ -458,7 +464,7 @@ def subgroup_differences(design: Any, variables: str | Sequence[str], by: str, *
     names = _expand(design, variables)
     prev_rows, pair_rows, overall_rows = [], [], []
     for var in names:  # a few barrier variables
-        res = design.mean(var, by=by, na_rm=True)
+        res = svy_mean(design, var, by=by, na_rm=True)
         est = res.estimate
         groups = list(est.index)
         ci = res.conf_int(level, df="design")
@@ -477,7 +483,7 @@ def subgroup_differences(design: Any, variables: str | Sequence[str], by: str, *
             pair_rows.append({"variable": var, "group_a": groups[i], "group_b": groups[j],
                               "difference": diff, "se": se, "t": t, "df": df, "p": p})
         try:
-            test = design.chisq(var, by)
+            test = svychisq(design, var, by)
             overall_rows.append({"variable": var, "statistic": float(test.statistic),
                                  "df1": float(test.ndf), "df2": float(test.ddf),
                                  "p": float(test.pvalue)})

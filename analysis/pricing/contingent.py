@@ -8,7 +8,7 @@ gives mean and median willingness to pay.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,11 +22,14 @@ from .bounds import (
 )
 from .regression import IntervalRegressionResult, fit_interval_model, variance_design
 
+if TYPE_CHECKING:
+    from ..design.core import Design
+
 __all__ = ["interval_regression", "dc_cv"]
 
 
 # --------------------------------------------------------------------------- regression
-def _response_bounds(design: Any, lhs: str, codebook: Codebook | None
+def _response_bounds(design: Design, lhs: str, codebook: Codebook | None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, np.ndarray]:
     """Bounds from a codebook question named on a formula's left side."""
     data = design.data
@@ -49,7 +52,7 @@ def _response_bounds(design: Any, lhs: str, codebook: Codebook | None
     return lo, hi, answered & ~excluded, kind, excluded
 
 
-def interval_regression(design: Any, formula: str = "~ 1", lower: Any = None, upper: Any = None,
+def interval_regression(design: Design, formula: str = "~ 1", lower: Any = None, upper: Any = None,
                         *, dist: str = "lognormal", codebook: Codebook | None = None,
                         variance: str = "auto", rep_type: str = "bootstrap",
                         replicates: int = 200, seed: Any = None, tol: float = 1e-10,
@@ -128,7 +131,7 @@ def interval_regression(design: Any, formula: str = "~ 1", lower: Any = None, up
         maxit=maxit)
 
 
-def dc_cv(design: Any, question: str | None = None, formula: str = "~ 1", *,
+def dc_cv(design: Design, question: str | None = None, formula: str = "~ 1", *,
           dist: str = "logistic", bid1: str | None = None, ans1: str | None = None,
           bid2: str | None = None, ans2: str | None = None, codebook: Codebook | None = None,
           **kw: Any) -> IntervalRegressionResult:

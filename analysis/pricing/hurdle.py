@@ -19,7 +19,7 @@ or replicate estimates (replicate designs), so their covariance is kept.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from .regression import (
     infinite_mean_warning,
     variance_design,
 )
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = ["WTPHurdleResult", "wtp_hurdle"]
 
@@ -74,7 +77,7 @@ class WTPHurdleResult:
                 f"{self._pi:.3f}; payers {self.payers.dist}>\n{self.summary_frame()}")
 
     @property
-    def design(self) -> Any:
+    def design(self) -> Design:
         """The design behind the variances."""
         return self.payers.design
 
@@ -196,7 +199,7 @@ class WTPHurdleResult:
         return self.summary_frame(level).rename_axis("statistic").reset_index()
 
 
-def wtp_hurdle(design: Any, question: str, formula: str = "~ 1", *, dist: str = "lognormal",
+def wtp_hurdle(design: Design, question: str, formula: str = "~ 1", *, dist: str = "lognormal",
                codebook: Codebook | None = None, level: float = 0.95, **kw: Any
                ) -> WTPHurdleResult:
     """Payment-card premium with "would not pay more" as its own group.

@@ -39,15 +39,19 @@ bootstrap).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._validation import check_argument, check_columns, check_probability, format_rows
 from ..codebook import Codebook
+from ..design.replicates import to_replicates
 from ..design.results import t_quantile
 from ..errors import CodebookError, ModelError
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = ["VanWestendorpResult", "van_westendorp", "PSM_ROLES"]
 
@@ -161,7 +165,7 @@ class VanWestendorpResult:
                 f"{self.summary_frame()}")
 
 
-def _columns(design: Any, given: dict[str, str | None], psm_set: str,
+def _columns(design: Design, given: dict[str, str | None], psm_set: str,
              codebook: Codebook | None) -> list[str]:
     if all(given.values()):
         return [given[r] for r in PSM_ROLES]  # type: ignore[misc]
@@ -177,7 +181,7 @@ def _columns(design: Any, given: dict[str, str | None], psm_set: str,
     return [roles[r] for r in PSM_ROLES]  # type: ignore[misc]
 
 
-def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None = None,
+def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | None = None,
                    expensive: str | None = None, too_expensive: str | None = None, *,
                    psm_set: str = "psm", codebook: Codebook | None = None,
                    strict: bool = False, interpolate: bool = True,
@@ -247,8 +251,8 @@ def van_westendorp(design: Any, too_cheap: str | None = None, cheap: str | None 
         raise ModelError("no respondent answered the four price questions consistently",
                          hint="check the role of each question (too cheap < cheap < expensive "
                               "< too expensive)", columns=cols)
-    rep = design if design.is_replicate else design.to_replicates(
-        type=rep_type, replicates=replicates, seed=seed)
+    rep = design if design.is_replicate else to_replicates(
+        design, type=rep_type, replicates=replicates, seed=seed)
     W = np.column_stack([rep.weights, np.asarray(rep.repweights, dtype=float)])[use]
     p = prices[use]
     grid = np.unique(p)

@@ -5,14 +5,19 @@ The one weighting path of the CLI, the report and the API.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..codebook import Codebook, Targets
-from ..design.core import Design
+from .methods import design_calibrate, design_poststratify, design_rake, design_trim
+
+if TYPE_CHECKING:
+    from ..design.core import DesignT
 
 __all__ = ["weight_to_targets"]
 
 
-def weight_to_targets(design: Design, targets: Targets, codebook: Codebook, *,
-                      max_iter: int = 50, tol: float = 1e-7) -> Design:
+def weight_to_targets(design: DesignT, targets: Targets, codebook: Codebook, *,
+                      max_iter: int = 50, tol: float = 1e-7) -> DesignT:
     """Weight ``design`` to ``targets`` with the codebook's method, variables and trimming.
 
     Parameters
@@ -40,11 +45,11 @@ def weight_to_targets(design: Design, targets: Targets, codebook: Codebook, *,
             k: v for k, v in targets.margins.items() if k in spec.variables}})
     margins = targets.as_margins()
     if spec.method == "rake":
-        out = design.rake(margins, max_iter=max_iter, tol=tol)
+        out = design_rake(design, margins, max_iter=max_iter, tol=tol)
     elif spec.method == "poststratify":
-        out = design.poststratify(list(margins), margins)
+        out = design_poststratify(design, list(margins), margins)
     else:
-        out = design.calibrate(margins, max_iter=max_iter)
+        out = design_calibrate(design, margins, max_iter=max_iter)
     if spec.trim is not None:
-        out = out.trim(spec.trim[0], spec.trim[1], relative=True)
+        out = design_trim(out, spec.trim[0], spec.trim[1], relative=True)
     return out
