@@ -22,7 +22,7 @@ methods.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,10 @@ from ..codebook import Codebook
 from ..errors import DesignError, WeightError
 from . import variance as _variance
 
-__all__ = ["Design"]
+__all__ = ["Design", "DesignT"]
+
+# Functions that return the design they are given, subclass included (SurveyDesign).
+DesignT = TypeVar("DesignT", bound="Design")
 
 _FROZEN_MSG = "Design is immutable; use with_weights(), subset() or the weighting methods"
 
@@ -102,6 +105,24 @@ class Design:
     >>> Design(table, freq_weights="n").proportion("buy")            # doctest: +SKIP
     """
 
+    # State set by _init (object.__setattr__: the design is frozen).
+    _data: pd.DataFrame
+    _weights: np.ndarray
+    _weight_column: str | None
+    _strata_columns: list[str]
+    _psu_columns: list[str]
+    _fpc_columns: list[str]
+    _nest: bool
+    _lonely_psu: str
+    _structure: _variance.DesignStructure | None
+    _calibrations: tuple[Any, ...]
+    _domain: np.ndarray | None
+    _replicate: dict[str, Any] | None
+    _freq_weight_column: str | None
+    _freq: np.ndarray | None
+    _cache: dict[Any, Any]
+    _frozen: bool
+
     # ------------------------------------------------------------------ construction
     def __init__(
         self,
@@ -169,7 +190,7 @@ class Design:
         object.__setattr__(self, "_cache", {})
         object.__setattr__(self, "_frozen", True)
 
-    def _evolve(self, **changes: Any) -> Design:
+    def _evolve(self, **changes: Any) -> Self:
         """A new design with some state replaced (structure shared, nothing copied)."""
         keys = ("data", "weights", "weight_column", "strata_columns", "psu_columns",
                 "fpc_columns", "nest", "lonely_psu", "structure", "calibrations", "domain",
@@ -327,6 +348,7 @@ class Design:
         if self.is_replicate:
             parts.append(f"{self.rep_type} with {self.repweights.shape[1]} replicates")
         else:
+            assert self._structure is not None  # Taylor designs (not replicate) always have one
             st = self._structure.first
             if self._strata_columns:
                 parts.append(f"strata={self._strata_columns} ({st.n_strata})")
@@ -346,7 +368,7 @@ class Design:
 
     # ------------------------------------------------------------------ structure ops
     def with_weights(self, weights: np.ndarray | pd.Series, calibration: Any = None,
-                     repweights: np.ndarray | None = None) -> Design:
+                     repweights: np.ndarray | None = None) -> Self:
         """A new design with the same structure and new weights.
 
         Parameters
@@ -391,7 +413,7 @@ class Design:
             raise TypeError("`repweights` is only meaningful for a replicate design")
         return self._evolve(weights=w, calibrations=cals, replicate=rep)
 
-    def update(self, **columns: Any) -> Design:
+    def update(self, **columns: Any) -> Self:
         """A new design with columns added or replaced (R's ``update(design, ...)``).
 
         Weights, calibrations, domain and replicate weights are kept, so a
@@ -423,7 +445,7 @@ class Design:
                 columns[name] = value.to_numpy()  # align by position, as the rows are the design's
         return self._evolve(data=self._data.assign(**columns))
 
-    def subset(self, mask: np.ndarray | pd.Series | Sequence[bool]) -> Design:
+    def subset(self, mask: np.ndarray | pd.Series | Sequence[bool]) -> Self:
         """A domain: rows outside ``mask`` get zero weight, the design is kept.
 
         This is R's ``subset(design, ...)``: estimates on the result are
@@ -496,6 +518,7 @@ class Design:
             x = np.asarray(cal.residualize(x, self), dtype="float64")
             if x.ndim == 1:
                 x = x[:, None]
+        assert self._structure is not None  # Taylor designs (not replicate) always have one
         return _variance.taylor_vcov(self._structure, x, lonely_psu=self._lonely_psu,
                                      present_rows=self._present(domain))
 
@@ -528,6 +551,7 @@ class Design:
                 rows = group == g
                 dense[rows, g * k:(g + 1) * k] = values[rows]
             return self.vcov_scores(dense, domain=domain)
+        assert self._structure is not None  # Taylor designs (not replicate) always have one
         v = _variance.taylor_vcov(self._structure, lonely_psu=self._lonely_psu,
                                   present_rows=self._present(domain),
                                   grouped=(values, group, n_groups))
@@ -588,6 +612,7 @@ class Design:
         if self.is_replicate:
             value = _variance.replicate_degf(self.repweights, inset)
         else:
+            assert self._structure is not None  # Taylor designs (not replicate) always have one
             st = self._structure.first
             strata = np.count_nonzero(np.bincount(st.stratum_code[inset], minlength=st.n_strata))
             value = int(st.count_clusters(inset) - strata)

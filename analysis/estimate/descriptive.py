@@ -323,6 +323,7 @@ def group_df(design: Design, dom: Domains) -> np.ndarray:
     # #PSU - #strata per group in one pass: distinct (unit, group) pairs
     G = dom.n_groups
     rows = (bg >= 0) & (design.weights != 0)
+    assert design.structure is not None  # Taylor designs (not replicate) always have one
     st = design.structure.first
     out = np.zeros(G)
     if st.units is not None:  # frequency weights without psu: every unit is a PSU

@@ -12,7 +12,7 @@ and ``"adjWald"`` tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from scipy import linalg, stats
 
 from .._validation import check_argument, check_columns
 from ..errors import DesignError
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = ["ChisqResult", "CrosstabResult", "crosstab", "svychisq", "linear_vcov", "CHISQ_STATISTICS"]
 
@@ -43,7 +46,7 @@ def _indicators(series: pd.Series, levels: list[Any]) -> np.ndarray:
     return out
 
 
-def linear_vcov(design: Any, Z: np.ndarray, D: np.ndarray | None = None
+def linear_vcov(design: Design, Z: np.ndarray, D: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Estimates and covariance of totals ``sum w Z`` or ratios ``sum w Z / sum w D``.
 
@@ -91,7 +94,7 @@ class _Table:
     valid: np.ndarray
 
 
-def _table(design: Any, row: str, col: str) -> _Table:
+def _table(design: Design, row: str, col: str) -> _Table:
     check_columns(design.data, [row, col], param="row/col")
     data = design.data
     rv, cv = data[row].reset_index(drop=True), data[col].reset_index(drop=True)
@@ -137,7 +140,7 @@ class CrosstabResult:
     row_prop_se: pd.DataFrame
     col_prop: pd.DataFrame
     col_prop_se: pd.DataFrame
-    design: Any = field(repr=False, compare=False)
+    design: Design = field(repr=False, compare=False)
 
     def summary_frame(self) -> pd.DataFrame:
         """One line per cell: count, cell/row/column proportions and their SEs."""
@@ -161,7 +164,7 @@ class CrosstabResult:
         return svychisq(self.design, self.row, self.col, statistic=statistic)
 
 
-def crosstab(design: Any, row: str, col: str) -> CrosstabResult:
+def crosstab(design: Design, row: str, col: str) -> CrosstabResult:
     """Weighted crosstab of two categorical columns with design-based SEs.
 
     Parameters
@@ -259,7 +262,7 @@ class ChisqResult:
         })
 
 
-def _design_df(design: Any) -> float:
+def _design_df(design: Design) -> float:
     """Denominator df ``nu`` of ``svychisq``: PSUs minus strata of the design.
 
     R counts every row of the design it is given.  A domain of an
@@ -268,6 +271,7 @@ def _design_df(design: Any) -> float:
     """
     if getattr(design, "is_replicate", False) or not getattr(design, "calibrations", ()):
         return float(design.degf())
+    assert design.structure is not None  # Taylor designs (not replicate) always have one
     first = design.structure.first
     return float(np.unique(first.cluster).size - np.unique(first.stratum_code).size)
 
@@ -279,7 +283,7 @@ def _pearson(counts: np.ndarray, n_total: float) -> float:
         return float(np.sum((tbl - expected) ** 2 / expected))
 
 
-def svychisq(design: Any, row: str, col: str, statistic: str = "F") -> ChisqResult:
+def svychisq(design: Design, row: str, col: str, statistic: str = "F") -> ChisqResult:
     """Design-based test of independence, as R's ``svychisq``.
 
     Parameters
@@ -355,7 +359,7 @@ def svychisq(design: Any, row: str, col: str, statistic: str = "F") -> ChisqResu
                        "Chisq", x2, eig)
 
 
-def _wald(design: Any, t: _Table, statistic: str, nu: float, x2: float) -> ChisqResult:
+def _wald(design: Design, t: _Table, statistic: str, nu: float, x2: float) -> ChisqResult:
     nr, nc = len(t.row_levels), len(t.col_levels)
     one = t.valid[:, None].astype(float)
     cells, V = linear_vcov(design, np.hstack([t.cells, t.R, t.C, one]))

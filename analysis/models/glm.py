@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from .._formula import ModelFrame, build_model_frame, new_design_matrix
 from .._validation import check_argument
 from ..errors import ConvergenceWarning, ModelError, SeparationError
 from .wald import WaldInference
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = ["GLMResult", "Family", "FAMILIES", "svyglm", "irls", "find_separation"]
 
@@ -342,7 +345,7 @@ class GLMResult(WaldInference):
     """
 
     def __init__(self, *, params: pd.Series, vcov: pd.DataFrame, df_resid: float,
-                 family: Family, formula: str, frame: ModelFrame, design: Any,
+                 family: Family, formula: str, frame: ModelFrame, design: Design,
                  eta: np.ndarray, influence: np.ndarray, converged: bool, n_iter: int,
                  deviance: float, replicates: np.ndarray | None = None) -> None:
         self.params = params
@@ -434,7 +437,7 @@ class GLMResult(WaldInference):
         return out
 
 
-def _replicate_fits(design: Any, X: np.ndarray, y: np.ndarray, rows: np.ndarray,
+def _replicate_fits(design: Design, X: np.ndarray, y: np.ndarray, rows: np.ndarray,
                     family: Family, beta0: np.ndarray, frame: ModelFrame) -> np.ndarray:
     reps = np.asarray(design.repweights, dtype=float)[rows]
     out = np.empty((reps.shape[1], X.shape[1]))
@@ -453,7 +456,7 @@ def _replicate_fits(design: Any, X: np.ndarray, y: np.ndarray, rows: np.ndarray,
     return out
 
 
-def complete_case_degf(design: Any, rows: np.ndarray) -> float:
+def complete_case_degf(design: Design, rows: np.ndarray) -> float:
     """Design df on the complete cases (R: ``degf(design[-nas, ])``)."""
     if rows.all():
         return float(design.degf())
@@ -463,7 +466,7 @@ def complete_case_degf(design: Any, rows: np.ndarray) -> float:
         return float(design.degf())
 
 
-def svyglm(design: Any, formula: str, family: str = "gaussian", *, link: str | None = None,
+def svyglm(design: Design, formula: str, family: str = "gaussian", *, link: str | None = None,
            maxit: int = 100, tol: float = 1e-10) -> GLMResult:
     """Fit a survey-weighted GLM with design-based standard errors.
 

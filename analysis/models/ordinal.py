@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from .._validation import check_argument
 from ..errors import ConvergenceWarning, ModelError
 from .glm import check_model_rank, complete_case_degf
 from .wald import WaldInference
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = ["OrdinalResult", "svyolr", "fit_olr", "OLR_LINKS"]
 
@@ -197,7 +200,7 @@ class OrdinalResult(WaldInference):
 
     def __init__(self, *, params: pd.Series, vcov: pd.DataFrame, n_coef: int,
                  df_resid: float, levels: list[Any], link: str, formula: str, frame: Any,
-                 design: Any, influence: np.ndarray, converged: bool, n_iter: int,
+                 design: Design, influence: np.ndarray, converged: bool, n_iter: int,
                  deviance: float, replicates: np.ndarray | None) -> None:
         self.params = params
         self.vcov = vcov
@@ -276,7 +279,7 @@ class OrdinalResult(WaldInference):
         return out
 
 
-def svyolr(design: Any, formula: str, link: str = "logit", *, tol: float = 1e-10,
+def svyolr(design: Design, formula: str, link: str = "logit", *, tol: float = 1e-10,
            maxit: int = 100) -> OrdinalResult:
     """Survey-weighted proportional-odds (cumulative link) regression.
 

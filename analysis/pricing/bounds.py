@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,9 @@ from ..errors import (
     DataQualityWarning,
     IntervalError,
 )
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = [
     "as_bounds",
@@ -58,7 +61,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- bounds
-def _frame(data_or_design: Any) -> pd.DataFrame:
+def _frame(data_or_design: pd.DataFrame | Design) -> pd.DataFrame:
     data = getattr(data_or_design, "data", data_or_design)
     if not isinstance(data, pd.DataFrame):
         raise TypeError("expected a SurveyDesign or a DataFrame, not "
@@ -197,7 +200,7 @@ def _option_lookup(q: Question, answers: pd.Series) -> pd.Series:
     return pd.Series(out, index=answers.index)
 
 
-def question_intervals(data_or_design: Any, question_id: str | Question,
+def question_intervals(data_or_design: pd.DataFrame | Design, question_id: str | Question,
                        codebook: Codebook | None = None) -> pd.DataFrame:
     """Bounds implied by a ``price_ladder`` or ``payment_card`` answer, row by row.
 
@@ -243,7 +246,7 @@ def question_intervals(data_or_design: Any, question_id: str | Question,
                          "option": keys.to_numpy()}, index=data.index)
 
 
-def ladder_intervals(data_or_design: Any, question_id: str | Question,
+def ladder_intervals(data_or_design: pd.DataFrame | Design, question_id: str | Question,
                      codebook: Codebook | None = None) -> pd.DataFrame:
     """Bounds of a second-hand price-ratio ladder under its codebook convention.
 
@@ -260,7 +263,7 @@ def ladder_intervals(data_or_design: Any, question_id: str | Question,
     return question_intervals(data, question_id, codebook)
 
 
-def payment_card_intervals(data_or_design: Any, question_id: str | Question,
+def payment_card_intervals(data_or_design: pd.DataFrame | Design, question_id: str | Question,
                            codebook: Codebook | None = None) -> pd.DataFrame:
     """Bounds of a payment-card premium bracket (``[lower, upper)`` of the chosen card).
 
@@ -292,7 +295,7 @@ def _answer(values: pd.Series, q: Question | None, name: str) -> np.ndarray:
     return out
 
 
-def dc_bid_data(data_or_design: Any, question_id: str | Question | None = None, *,
+def dc_bid_data(data_or_design: pd.DataFrame | Design, question_id: str | Question | None = None, *,
                 bid1: str | None = None, ans1: str | None = None, bid2: str | None = None,
                 ans2: str | None = None, codebook: Codebook | None = None) -> pd.DataFrame:
     """Single- or double-bounded dichotomous-choice answers as WTP intervals.
@@ -421,7 +424,7 @@ def convergence_warning(message: str, stacklevel: int = 3, **diagnostics: Any) -
 
 
 # --------------------------------------------------------------------------- variance
-def domain_df(design: Any, rows: np.ndarray) -> float:
+def domain_df(design: Design, rows: np.ndarray) -> float:
     """Design degrees of freedom for estimates on ``rows``.
 
     Taylor designs count the PSUs and strata of those rows (R's ``degf`` on
@@ -458,7 +461,7 @@ class DesignVariance:
         Design degrees of freedom for t intervals.
     """
 
-    design: Any
+    design: Design
     estimate: np.ndarray
     influence: np.ndarray | None = None
     replicates: np.ndarray | None = None

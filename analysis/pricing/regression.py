@@ -19,13 +19,14 @@ textbook formulas (e.g. ``exp(mu + sigma^2/2)`` for the log-normal mean).
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._validation import as_rng, check_argument, check_probability
+from ..design.replicates import to_replicates
 from ..design.results import probability_interval, t_quantile
 from ..errors import ModelError, SurveyWarning
 from .bounds import DesignVariance, convergence_warning, domain_df
@@ -42,6 +43,9 @@ from .censored import (
     transform,
 )
 
+if TYPE_CHECKING:
+    from ..design.core import Design
+
 __all__ = ["IntervalRegressionResult", "WTPResult", "fit_interval_model", "variance_design"]
 
 WTP_STATISTICS = ("mean", "median")
@@ -57,8 +61,8 @@ def infinite_mean_warning(dist: str, scale: float, what: str, stacklevel: int = 
 _CHUNK = 2_000_000  # values per vectorised block of population statistics
 
 
-def variance_design(design: Any, variance: str, rep_type: str = "bootstrap",
-                    replicates: int = 200, seed: Any = None) -> Any:
+def variance_design(design: Design, variance: str, rep_type: str = "bootstrap",
+                    replicates: int = 200, seed: Any = None) -> Design:
     """The design whose variance method an estimator uses.
 
     ``"auto"`` keeps the design's own (Taylor or replicate);
@@ -67,7 +71,7 @@ def variance_design(design: Any, variance: str, rep_type: str = "bootstrap",
     """
     check_argument("variance", ["auto", "linearization", "replicate"], variance)
     if variance == "replicate" and not design.is_replicate:
-        return design.to_replicates(type=rep_type, replicates=replicates, seed=seed)
+        return to_replicates(design, type=rep_type, replicates=replicates, seed=seed)
     if variance == "linearization" and design.is_replicate:
         raise ModelError("variance='linearization' needs a Taylor design; this one carries "
                          "replicate weights", hint="use variance='auto' or 'replicate'")
@@ -183,7 +187,7 @@ class IntervalRegressionResult:
         return int(np.count_nonzero(self._w > 0))
 
     @property
-    def design(self) -> Any:
+    def design(self) -> Design:
         """The design the variance comes from."""
         return self.variance.design
 
@@ -541,7 +545,7 @@ def _mixture_quantile(dist: str, eta: np.ndarray, log_scale: np.ndarray, share: 
     return 0.5 * (lo + hi)
 
 
-def fit_interval_model(design: Any, X: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+def fit_interval_model(design: Design, X: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                        rows: np.ndarray, *, dist: str, names: list[str], formula: str,
                        frame: Any, kind: str, tol: float = 1e-10,
                        maxit: int = 100) -> IntervalRegressionResult:

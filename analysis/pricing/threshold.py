@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,9 @@ from .bounds import (
 from .contingent import interval_regression
 from .npmle import TurnbullResult, fit_turnbull, turnbull_influence
 from .regression import IntervalRegressionResult, variance_design
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = ["GroupedResult", "turnbull", "ThresholdResult", "second_hand_threshold", "dc_turnbull", "HurdleResult", "threshold_model"]
 
@@ -78,7 +81,7 @@ class GroupedResult(dict):
 
 
 # --------------------------------------------------------------------------- Turnbull
-def _groups(design: Any, by: str | None) -> list[tuple[Any, np.ndarray]]:
+def _groups(design: Design, by: str | None) -> list[tuple[Any, np.ndarray]]:
     if by is None:
         return [(None, np.ones(design.n, dtype=bool))]
     check_columns(design.data, [by], "by")
@@ -89,7 +92,7 @@ def _groups(design: Any, by: str | None) -> list[tuple[Any, np.ndarray]]:
     return [(lev, (values == lev) & col.notna().to_numpy()) for lev in levels]
 
 
-def _turnbull_one(vd: Any, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray, *, closed: str,
+def _turnbull_one(vd: Design, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray, *, closed: str,
                   level: float, ci: str, name: str, tol: float, maxit: int) -> TurnbullResult:
     w = np.where(mask, vd.weights, 0.0)
     if not np.any(w > 0):
@@ -113,7 +116,7 @@ def _turnbull_one(vd: Any, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray, *, 
     return TurnbullResult(fit, variance, df, level, ci, int(used.sum()), grid, name=name)
 
 
-def turnbull(design: Any, lower: Any, upper: Any, *, by: str | None = None,
+def turnbull(design: Design, lower: Any, upper: Any, *, by: str | None = None,
              closed: str = "left", variance: str = "auto", rep_type: str = "bootstrap",
              replicates: int = 200, seed: Any = None, level: float = 0.95, ci: str = "logit",
              name: str = "value", tol: float = 1e-11, maxit: int = 20000
@@ -179,7 +182,7 @@ def turnbull(design: Any, lower: Any, upper: Any, *, by: str | None = None,
 
 
 # --------------------------------------------------------------------------- second-hand
-def _share(vd: Any, indicator: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+def _share(vd: Design, indicator: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
     """Weighted share of ``indicator`` in the domain ``mask`` and its design SE."""
     w = np.where(mask, vd.weights, 0.0)
     est = float(w @ indicator / w.sum())
@@ -260,7 +263,7 @@ def _need_points(table: pd.DataFrame, convention: str, need: Sequence[float]
     return out
 
 
-def second_hand_threshold(design: Any, question: str | Sequence[str], *,
+def second_hand_threshold(design: Design, question: str | Sequence[str], *,
                           by: str | None = None, need_at_most: Sequence[float] = (0.4,),
                           codebook: Codebook | None = None, variance: str = "auto",
                           rep_type: str = "bootstrap", replicates: int = 200, seed: Any = None,
@@ -345,7 +348,7 @@ def second_hand_threshold(design: Any, question: str | Sequence[str], *,
     return results[None] if by is None else GroupedResult(results, by)
 
 
-def dc_turnbull(design: Any, question: str | None = None, *, bid1: str | None = None,
+def dc_turnbull(design: Design, question: str | None = None, *, bid1: str | None = None,
                 ans1: str | None = None, bid2: str | None = None, ans2: str | None = None,
                 codebook: Codebook | None = None, **kw: Any) -> TurnbullResult | GroupedResult:
     """Turnbull acceptance curve of dichotomous-choice answers.
@@ -385,7 +388,7 @@ class HurdleResult:
         return self.summary_frame(level).reset_index().rename(columns={"level_1": "term"})
 
 
-def threshold_model(design: Any, question: str, formula: str = "~ 1", *,
+def threshold_model(design: Design, question: str, formula: str = "~ 1", *,
                     dist: str = "logitnormal", codebook: Codebook | None = None,
                     **kw: Any) -> HurdleResult:
     """Who needs a deeper second-hand discount: a two-part (hurdle) model.

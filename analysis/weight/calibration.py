@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,9 @@ from .cores import (
 )
 from .diagnostics import WeightingInfo, resolved_margins_table, weight_summary
 from .margins import ResolvedMargin
+
+if TYPE_CHECKING:
+    from ..design.core import Design
 
 __all__ = ["CALFUNS", "group_sums", "collapse_cells", "ipf", "IPFResult", "grake", "GrakeResult", "linear_calibration", "trim_weights", "RakingCalibration", "PostStratification", "GregCalibration", "Trimming", "rake_weights", "poststratify_weights", "calibrate_weights", "dummy_matrix", "check_rank", "build_info"]
 
@@ -104,7 +107,7 @@ class RakingCalibration:
         out.reverse()
         return out
 
-    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+    def residualize(self, x: Any, design: Design | None = None) -> np.ndarray:
         """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
         x, flat = _as_matrix(x)
         x = x.copy()
@@ -155,7 +158,7 @@ class PostStratification:
         self.weights = np.asarray(weights, dtype="float64")
         self.info = info
 
-    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+    def residualize(self, x: Any, design: Design | None = None) -> np.ndarray:
         """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
         x, flat = _as_matrix(x)
         psw = self.weights.copy()
@@ -205,7 +208,7 @@ class GregCalibration:
         self.method = method
         self.info = info
 
-    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+    def residualize(self, x: Any, design: Design | None = None) -> np.ndarray:
         """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
         x, flat = _as_matrix(x)
         z = x / self.w[:, None]
@@ -230,7 +233,7 @@ class Trimming:
     def __init__(self, info: WeightingInfo) -> None:
         self.info = info
 
-    def residualize(self, x: Any, design: Any = None) -> np.ndarray:
+    def residualize(self, x: Any, design: Design | None = None) -> np.ndarray:
         """Return ``x`` unchanged."""
         return np.asarray(x, dtype="float64")
 

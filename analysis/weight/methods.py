@@ -68,7 +68,7 @@ from .margins import (
 )
 
 if TYPE_CHECKING:
-    from ..design.core import Design
+    from ..design.core import Design, DesignT
 
 __all__ = ["WEIGHTING_METHODS", "get_weighting_method", "rake", "poststratify", "calibrate", "trim", "design_rake", "design_poststratify", "design_calibrate", "design_trim", "SHARE_SUM_TOLERANCE", "check_margin_sums"]
 
@@ -76,7 +76,7 @@ __all__ = ["WEIGHTING_METHODS", "get_weighting_method", "rake", "poststratify", 
 # -- input handling ---------------------------------------------------------
 
 
-def _replicate_weights(design: Any) -> np.ndarray | None:
+def _replicate_weights(design: Design) -> np.ndarray | None:
     return np.asarray(design.repweights, dtype="float64") if design.is_replicate else None
 
 
@@ -520,7 +520,7 @@ def get_weighting_method(name: str) -> Callable[..., Any]:
 
 # -- design functions (behind SurveyDesign.rake etc.) -------------------------
 
-def _design_weights(design: Any) -> np.ndarray:
+def _design_weights(design: Design) -> np.ndarray:
     w = np.asarray(design.weights, dtype="float64")
     if getattr(design, "domain", None) is not None and not (w > 0).all():
         raise WeightError("cannot weight a domain (subset) design: rows outside the domain "
@@ -528,8 +528,8 @@ def _design_weights(design: Any) -> np.ndarray:
     return check_positive(w, design.data.index, "design weights")
 
 
-def design_rake(design: Design, margins: Any, max_iter: int = 50, tol: float = 1e-7,
-                **kw: Any) -> Design:
+def design_rake(design: DesignT, margins: Any, max_iter: int = 50, tol: float = 1e-7,
+                **kw: Any) -> DesignT:
     """Rake a design (see :func:`rake` for the options); SEs account for the raking.
 
     Linearisation designs keep a :class:`RakingCalibration`; replicate
@@ -545,8 +545,8 @@ def design_rake(design: Design, margins: Any, max_iter: int = 50, tol: float = 1
     return design.with_weights(w, calibration=cal, repweights=reps)
 
 
-def design_poststratify(design: Design, columns: str | list[str], population: Any,
-                        **kw: Any) -> Design:
+def design_poststratify(design: DesignT, columns: str | list[str], population: Any,
+                        **kw: Any) -> DesignT:
     """Post-stratify a design (see :func:`poststratify`); SEs account for it."""
     w0 = _design_weights(design)
     w, reps, cal = _poststratify(design.data, columns, population, w0,
@@ -554,9 +554,9 @@ def design_poststratify(design: Design, columns: str | list[str], population: An
     return design.with_weights(w, calibration=cal, repweights=reps)
 
 
-def design_calibrate(design: Design, population: Any = None, *, formula: str | None = None,
+def design_calibrate(design: DesignT, population: Any = None, *, formula: str | None = None,
                      method: str = "linear", bounds: tuple[float | None, float | None] | None = None,
-                     **kw: Any) -> Design:
+                     **kw: Any) -> DesignT:
     """Calibrate a design (see :func:`calibrate`); SEs use the GREG residuals."""
     if population is None:
         raise TargetsError("calibration needs population totals",
@@ -567,8 +567,8 @@ def design_calibrate(design: Design, population: Any = None, *, formula: str | N
     return design.with_weights(w, calibration=cal, repweights=reps)
 
 
-def design_trim(design: Design, lower: float | None = None, upper: float | None = None,
-                strict: bool = False, **kw: Any) -> Design:
+def design_trim(design: DesignT, lower: float | None = None, upper: float | None = None,
+                strict: bool = False, **kw: Any) -> DesignT:
     """Trim a design's weights (see :func:`trim`); earlier calibrations are kept, as in R."""
     w0 = _design_weights(design)
     w, reps, cal = _trim(w0, _replicate_weights(design), lower, upper,
