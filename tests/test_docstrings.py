@@ -55,6 +55,9 @@ CODES = frozenset(
 #: module-docstring check still covers them.  Remove an entry once the module
 #: passes (``test_pending_still_fails`` says when).
 PENDING: dict[str, str] = {
+    # parse_int and special_status are being moved out of _cells right now;
+    # their committed versions lack Parameters/Returns.
+    "analysis.ingest._cells": "being refactored by another change",
     "analysis._codebook_fields": "docstrings not complete yet",
     "analysis._survey_estimate": "docstrings not complete yet",
     "analysis._survey_models": "docstrings not complete yet",
@@ -71,13 +74,7 @@ PENDING: dict[str, str] = {
     "analysis.estimate.intervals": "docstrings not complete yet",
     "analysis.estimate.multiresponse": "docstrings not complete yet",
     "analysis.estimate.tables": "docstrings not complete yet",
-    "analysis.ingest._cells": "docstrings not complete yet",
-    "analysis.ingest._convert": "docstrings not complete yet",
-    "analysis.ingest._draft_other": "docstrings not complete yet",
     "analysis.ingest._frame": "docstrings not complete yet",
-    "analysis.ingest.detect": "docstrings not complete yet",
-    "analysis.ingest.draft": "docstrings not complete yet",
-    "analysis.ingest.encoding": "docstrings not complete yet",
     "analysis.ingest.generic": "docstrings not complete yet",
     "analysis.ingest.qualtrics": "docstrings not complete yet",
     "analysis.ingest.stat": "docstrings not complete yet",

@@ -69,6 +69,22 @@ def map_unique(series: pd.Series, func: Callable[[Any], Any], na: Any = None,
 
     Survey columns hold few distinct answers, so this costs one C-level
     factorisation plus ``func`` calls per distinct value, not per cell.
+
+    Parameters
+    ----------
+    series : Series
+        The cells.
+    func : callable
+        Called once per distinct non-missing value.
+    na : object, optional
+        Result for missing cells.
+    dtype : dtype, default object
+        Dtype of the result.
+
+    Returns
+    -------
+    Series
+        ``func`` of each cell, on ``series``'s index.
     """
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=object)
@@ -86,22 +102,54 @@ def _clean_cell(value: Any) -> str | None:
 
 
 def cell_text(column: pd.Series) -> pd.Series:
-    """Cells as trimmed strings (``string`` dtype), NA for empty / ``NULL``.
+    """Turn cells into trimmed strings (``string`` dtype), NA for empty / ``NULL``.
 
     Integral floats (Excel and SPSS store codes as floats) become ``"3"``,
     not ``"3.0"``; datetimes become ``YYYY/MM/DD HH:MM:SS``.
+
+    Parameters
+    ----------
+    column : Series
+        Raw cells of one export column.
+
+    Returns
+    -------
+    Series of string
+        The cell texts, on the column's index.
     """
     return map_unique(column, _clean_cell, dtype="string")
 
 
 def normalise_label(label: Any) -> str:
-    """Comparable form of a label: NFKC (full-width -> ASCII), no spaces, case-folded."""
+    """Comparable form of a label: NFKC (full-width -> ASCII), no spaces, case-folded.
+
+    Parameters
+    ----------
+    label : object
+        An option label, header or answer cell.
+
+    Returns
+    -------
+    str
+        The label normalised for comparison.
+    """
     text = unicodedata.normalize("NFKC", str(label))
     return re.sub(r"\s+", "", text).casefold()
 
 
 def strip_decoration(label: str) -> str:
-    """``其他【请注明】〖育儿〗`` -> ``其他``: drop "please specify" marks and the typed text."""
+    """``其他【请注明】〖育儿〗`` -> ``其他``: drop "please specify" marks and the typed text.
+
+    Parameters
+    ----------
+    label : str
+        An option label as exported.
+
+    Returns
+    -------
+    str
+        The label without "please specify" marks and the text typed into them.
+    """
     text = unicodedata.normalize("NFKC", label)
     previous = None
     while previous != text:
@@ -110,7 +158,18 @@ def strip_decoration(label: str) -> str:
 
 
 def is_int_like(text: pd.Series) -> pd.Series:
-    """Boolean mask of cells holding an integer (``"3"``, ``"-2"``, ``"4.0"``)."""
+    """Boolean mask of cells holding an integer (``"3"``, ``"-2"``, ``"4.0"``).
+
+    Parameters
+    ----------
+    text : Series
+        Cell texts.
+
+    Returns
+    -------
+    Series of bool
+        True where the cell is an integer, on ``text``'s index.
+    """
     return map_unique(text, lambda u: bool(_INT.match(str(u))), na=False).astype(bool)
 
 
@@ -147,6 +206,11 @@ class OptionMatcher:
     after :func:`normalise_label`; then with "please specify" decoration
     removed (``其他【请注明】`` == ``其他``); then a bare score (``4分``
     == ``4``).
+
+    Parameters
+    ----------
+    options : sequence of Option
+        The question's options.
     """
 
     def __init__(self, options: Iterable[Option]) -> None:
@@ -165,7 +229,18 @@ class OptionMatcher:
         self._codes = {o.code: o for o in self.options}
 
     def match(self, label: str) -> Option | None:
-        """The option ``label`` names, or None."""
+        """The option ``label`` names, or None.
+
+        Parameters
+        ----------
+        label : str
+            A label, name, alias or score as exported.
+
+        Returns
+        -------
+        Option or None
+            The matching option; None when no tier matches.
+        """
         key = normalise_label(label)
         if key in self._exact:
             return self._exact[key]
@@ -178,11 +253,33 @@ class OptionMatcher:
         return None
 
     def by_code(self, code: int) -> Option | None:
-        """The option with ``code``, or None."""
+        """The option with ``code``, or None.
+
+        Parameters
+        ----------
+        code : int
+            An option code.
+
+        Returns
+        -------
+        Option or None
+            The option with that code; None if there is none.
+        """
         return self._codes.get(code)
 
     def describe(self, limit: int = 12) -> str:
-        """Short list of option labels for error hints."""
+        """Short list of option labels for error hints.
+
+        Parameters
+        ----------
+        limit : int, default 12
+            Number of options listed before ``...``.
+
+        Returns
+        -------
+        str
+            ``code=label`` pairs, comma-separated.
+        """
         labels = [f"{o.code}={o.label.zh}" for o in self.options[:limit]]
         more = ", ..." if len(self.options) > limit else ""
         return ", ".join(labels) + more

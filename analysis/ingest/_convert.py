@@ -41,7 +41,21 @@ _DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y
 
 @dataclass
 class Context:
-    """What converters need besides the cells: codebook, mode, where we are."""
+    """What converters need besides the cells: codebook, mode, where we are.
+
+    Attributes
+    ----------
+    codebook : Codebook
+        The wave's codebook.
+    mode : {"auto", "text", "code"}
+        Whether answers are option labels, codes, or either.
+    file : str or None
+        The export's file name, for messages.
+    source_rows : ndarray of int
+        1-based row of each respondent in the raw file, for messages.
+    index : Index
+        Index of the output columns.
+    """
 
     codebook: Codebook
     mode: Mode
@@ -50,7 +64,20 @@ class Context:
     index: pd.Index = field(default_factory=lambda: pd.RangeIndex(0))
 
     def rows(self, mask: np.ndarray | pd.Series, limit: int = 5) -> str:
-        """Source rows where ``mask`` holds, for messages."""
+        """Source rows where ``mask`` holds, for messages.
+
+        Parameters
+        ----------
+        mask : ndarray or Series of bool
+            Rows to list, by position.
+        limit : int, default 5
+            Rows shown before ``... (n rows)``.
+
+        Returns
+        -------
+        str
+            The source rows, comma-separated.
+        """
         pos = np.flatnonzero(np.asarray(mask, dtype=bool))
         shown = ", ".join(str(int(r)) for r in self.source_rows[pos[:limit]])
         return shown + (f", ... ({len(pos)} rows)" if len(pos) > limit else "")
@@ -58,7 +85,18 @@ class Context:
 
 @dataclass
 class Converted:
-    """Output columns of one question and why its values are missing."""
+    """Output columns of one question, why its values are missing, and what was noticed.
+
+    Attributes
+    ----------
+    columns : dict of str to Series
+        Output columns named by :meth:`Question.columns`.
+    status : Series
+        Missing status per respondent (``"not_asked"``, ``"skipped"``,
+        ``"blank"``, ``"invalid:<raw>"``), NA where answered.
+    issues : list of Issue
+        Problems noticed while converting, for warnings.
+    """
 
     columns: dict[str, pd.Series]
     status: pd.Series
@@ -106,6 +144,26 @@ def choice_keys(labels: pd.Series, q: Question, ctx: Context, header: str,
     parsed) and the raw cells that are codes outside the options (code
     mode).  Raises :class:`UnknownLabelError` for an unknown label in
     text or auto mode.
+
+    Parameters
+    ----------
+    labels : Series
+        Answer cells.
+    q : Question
+        The codebook question.
+    ctx : Context
+        Codebook, mode and source rows.
+    header : str
+        Header of the column, for messages.
+    matcher : OptionMatcher, optional
+        Built from ``q.options`` when not given.
+
+    Returns
+    -------
+    keys : Series
+        Option key per cell (object dtype), NA where not parsed.
+    invalid : Series
+        The raw cells that are codes outside the options.
     """
     matcher = matcher or OptionMatcher(q.options)
     codes, uniques = pd.factorize(labels, use_na_sentinel=True)
@@ -440,7 +498,33 @@ def convert_question(q: Question, ctx: Context, *, cells: pd.Series | None = Non
                      headers: Mapping[str, str] | None = None, header: str = "",
                      other_cells: pd.Series | None = None, sep: str | None = None,
                      ) -> Converted:
-    """Dispatch on the question type (dc_bid has its own entry point)."""
+    """Dispatch on the question type (dc_bid has its own entry point).
+
+    Parameters
+    ----------
+    q : Question
+        The codebook question.
+    ctx : Context
+        Codebook, mode and source rows.
+    cells : Series, optional
+        The question's one column (single choice, numeric, text, datetime; a
+        joined multiple choice or ranking).
+    parts : mapping of str to Series, optional
+        One column per option (multiple choice, ranking) or per row (grid).
+    headers : mapping of str to str, optional
+        Header of each grid row, for messages.
+    header : str, default ""
+        Header of the question's column, for messages.
+    other_cells : Series, optional
+        The "other, please specify" text column.
+    sep : str, optional
+        Separator of joined answers; default ``┋`` (multiple) or ``→`` (ranking).
+
+    Returns
+    -------
+    Converted
+        The question's columns, missing status and issues.
+    """
     t = q.type
     if t in ("single", "likert", "price_ladder", "payment_card"):
         assert cells is not None

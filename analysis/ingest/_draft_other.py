@@ -18,7 +18,20 @@ _SPLIT = re.compile(r"^(.+?)[_.](\d+)$")
 
 
 def identifier(name: str, taken: set[str]) -> str:
-    """A unique Python identifier from a column name (``Q1.a`` -> ``q1_a``; CJK -> ``v<n>``)."""
+    """A unique Python identifier from a column name (``Q1.a`` -> ``q1_a``; CJK -> ``v<n>``).
+
+    Parameters
+    ----------
+    name : str
+        The column name.
+    taken : set of str
+        Identifiers already used; the new one is added.
+
+    Returns
+    -------
+    str
+        A lower-case identifier not in ``taken``.
+    """
     base = re.sub(r"\W+", "_", name.strip(), flags=re.ASCII).strip("_").lower()
     if not base or not re.match(r"[a-z_]", base):
         base = f"v{base}" if base else f"v{len(taken) + 1}"
@@ -198,7 +211,23 @@ def _draft_qualtrics(table: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[st
 
 def draft_other(table: pd.DataFrame, platform: str) -> tuple[list[dict[str, Any]],
                                                              dict[str, Any]]:
-    """Questions and extra codebook fields for a non-问卷星 table."""
+    """Draft the questions and extra codebook fields of a non-问卷星 table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The raw table (:func:`analysis.ingest.table.read_table`).
+    platform : {"qualtrics", "spss", "stata", "generic"}
+        The detected platform.
+
+    Returns
+    -------
+    questions : list of dict
+        Draft question entries of ``survey.yaml``.
+    extra : dict
+        Other codebook fields: the ``respondent`` columns and the ``personal``
+        columns to drop.
+    """
     if platform == "qualtrics":
         return _draft_qualtrics(table)
     labels = {k: v for k, v in (table.attrs.get("column_labels") or {}).items() if v}

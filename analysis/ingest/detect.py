@@ -19,6 +19,16 @@ def qualtrics_header_rows(table: pd.DataFrame) -> int:
 
     The current exporter writes three header rows: export tags, question
     text, then an ImportId JSON per column (``{"ImportId":"QID2_1"}``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The raw table, first header row as column names.
+
+    Returns
+    -------
+    int
+        2 (ImportId row present), 1 or 0 extra header rows, or -1.
     """
     named = {normalise_label(h) for h in table.columns}
     first = [str(v) for v in table.iloc[:2].to_numpy().ravel().tolist()]

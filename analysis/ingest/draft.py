@@ -50,7 +50,18 @@ _LEADING_NUMBER = re.compile(r"^\D{0,2}?(\d+(?:\.\d+)?)")
 
 # ------------------------------------------------------------------ pairing
 def find_partner(path: Path) -> tuple[Path, Path] | None:
-    """The other 问卷星 download of ``path`` beside it, as ``(text, code)``, if any."""
+    """The other 问卷星 download of ``path`` beside it, as ``(text, code)``, if any.
+
+    Parameters
+    ----------
+    path : Path
+        A 问卷星 export (either download).
+
+    Returns
+    -------
+    tuple of Path or None
+        ``(text, code)`` files; None when the partner file is not there.
+    """
     stem, suffix = path.stem, path.suffix
     for text_re, code_sub, code_re in _PAIR_PATTERNS:
         if text_re.match(stem):
@@ -67,7 +78,18 @@ def find_partner(path: Path) -> tuple[Path, Path] | None:
 
 
 def pair_exports(files: list[Path]) -> tuple[Path, Path] | None:
-    """Among ``files``, a (text-mode, code-mode) 问卷星 pair, if there is exactly one."""
+    """Among ``files``, a (text-mode, code-mode) 问卷星 pair, if there is exactly one.
+
+    Parameters
+    ----------
+    files : list of Path
+        Export files of one folder.
+
+    Returns
+    -------
+    tuple of Path or None
+        ``(text, code)`` files; None when no pair or several pairs are found.
+    """
     pairs = {find_partner(f) for f in files}
     pairs.discard(None)
     return next(iter(pairs)) if len(pairs) == 1 else None  # type: ignore[return-value]

@@ -32,6 +32,16 @@ def detect_bom(data: bytes) -> str | None:
 
     Also recognises BOM-less UTF-16 from its NUL bytes (every other byte of
     ASCII text), as written by some Windows tools.
+
+    Parameters
+    ----------
+    data : bytes
+        The start of the file (at least the first 4000 bytes for UTF-16 sniffing).
+
+    Returns
+    -------
+    str or None
+        Codec name, or None without a BOM.
     """
     for bom, name in _BOMS:
         if data.startswith(bom):

@@ -46,7 +46,15 @@ _QUESTION = {"zh": "问题", "en": "Question"}
 
 @dataclass(frozen=True)
 class Banner:
-    """One banner: the shared subgroup columns and the tables shown against them."""
+    """One banner: the shared subgroup columns and the tables shown against them.
+
+    Attributes
+    ----------
+    columns : tuple of (str, str, str)
+        The subgroup columns as ``(key, label, letter)``.
+    tables : tuple of Table
+        The tables that share these columns, in report order.
+    """
 
     columns: tuple[tuple[str, str, str], ...]  # (key, label, letter)
     tables: tuple[Table, ...]
@@ -57,14 +65,31 @@ class Banner:
         return sum(len(tab.cells) for tab in self.tables)
 
     def titles(self) -> tuple[str, str]:
-        """Contents-sheet description in Chinese and English."""
+        """Contents-sheet description in Chinese and English.
+
+        Returns
+        -------
+        tuple of str
+            ``(zh, en)`` descriptions naming the columns and the number of tables.
+        """
         heads = " | ".join(column_header(label, letter) for _, label, letter in self.columns)
         return (f"横幅：{heads}（{len(self.tables)} 个表格）",
                 f"banner: {heads} ({len(self.tables)} table(s))")
 
 
 def banners(tables: Sequence[Table]) -> list[Banner]:
-    """Group the tables that have column letters by their columns, in order of appearance."""
+    """Group the tables that have column letters by their columns, in order of appearance.
+
+    Parameters
+    ----------
+    tables : sequence of Table
+        All tables of the report.
+
+    Returns
+    -------
+    list of Banner
+        One banner per distinct set of lettered columns.
+    """
     groups: dict[tuple[tuple[str, str, str], ...], list[Table]] = {}
     for tab in tables:
         letters = tab.column_letters
@@ -76,7 +101,20 @@ def banners(tables: Sequence[Table]) -> list[Banner]:
 
 
 def banner_sheet_names(groups: Sequence[Banner], taken: Sequence[str] = ()) -> list[str]:
-    """Sheet names ``"B01 男·女"`` (31 characters at most, unique, legal in Excel)."""
+    """Sheet names ``"B01 男·女"`` (31 characters at most, unique, legal in Excel).
+
+    Parameters
+    ----------
+    groups : sequence of Banner
+        The banners, in sheet order.
+    taken : sequence of str
+        Sheet names already used in the workbook (compared case-insensitively).
+
+    Returns
+    -------
+    list of str
+        One sheet name per banner.
+    """
     names: list[str] = []
     used = {n.lower() for n in taken}
     for i, b in enumerate(groups, start=1):
@@ -98,6 +136,7 @@ def write_banner_sheets(wb: Any, tables: Sequence[Table], *, language: str, synt
     Parameters
     ----------
     wb : xlsxwriter.Workbook
+        The open workbook the sheets are added to.
     tables : sequence of Table
         All tables of the report; those without column letters are skipped.
     language : {"zh", "en"}
