@@ -193,7 +193,8 @@ def test_numpydoc(module_name: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("module_name", sorted(PENDING))
+# Entries may name modules another change is still adding; they count once they exist.
+@pytest.mark.parametrize("module_name", sorted(m for m in PENDING if m in FILES))
 def test_pending_still_fails(module_name: str) -> None:
     """An entry of :data:`PENDING` whose module now passes must go."""
     problems = [p for path, obj in _public_objects(module_name) for p in _problems(path, obj)]
