@@ -25,10 +25,18 @@ dc_bid                             ``<id>_bid1``, ``<id>_ans1``, ``<id>_bid2``,
                                    ``<id>_ans2`` (bids float, answers boolean)
 =================================  =============================================
 
-Questions with an "other, please specify" option add ``<id>_other_text``.
-Missing answers are NA in the question's columns; *why* they are missing is
-kept in ``<id>__missing`` (``"not_asked"``, ``"skipped"``, ``"blank"``), so
-"not asked" stays distinct from "asked, blank".
+Questions with an "other, please specify" option (or an ``other_text``
+column) add ``<id>_other_text``.  Missing answers are NA; *why* is kept in
+``<id>__missing`` (:data:`analysis._codebook_fields.MISSING_KINDS`: not_asked,
+skipped, blank, refused, dont_know, not_ranked, unavailable), so "not asked"
+stays distinct from "asked, blank"; ``show_if`` decides, on every platform,
+that a blank of a respondent not shown the question is ``not_asked``.  An
+other-text the export cannot carry (问卷星 code mode) reads ``"unavailable"``
+in ``<id>_other_text__missing``.  One codebook serves several platforms:
+``source`` (items' ``source``, ``other_text``, ``bid``/``first``/``followup``,
+the ``respondent`` columns) is a name, a mapping ``{wjx: 5, qualtrics: QID5,
+spss: q5, default: ...}`` or a list of alternatives (first present wins).
+``strict: true`` turns every load-time data warning into an error.
 """
 
 from __future__ import annotations
@@ -50,6 +58,16 @@ from pydantic import (
     model_validator,
 )
 
+from ._codebook_fields import (
+    Condition,
+    MissingKind,
+    SourceSpec,
+    check_source,
+    missing_key,
+    missing_keys,
+    resolve_sources,
+    source_candidates,
+)
 from ._shares import check_margin_sums
 from ._yaml import LineMap, line_of, load_yaml_with_lines
 from .errors import CodebookError, TargetsError, UnknownQuestionTypeError
@@ -62,6 +80,7 @@ __all__ = [
     "Question",
     "Screening",
     "Codebook",
+    "Condition",
     "Margin",
     "Targets",
     "load_codebook",
@@ -84,7 +103,6 @@ QUESTION_TYPES = (
 )
 ORDERED_TYPES = ("likert", "grid", "price_ladder", "payment_card")
 CHOICE_TYPES = ("single", "multiple", "likert", "grid", "ranking", "price_ladder", "payment_card")
-MissingKind = Literal["not_asked", "skipped", "blank", "refused", "dont_know"]
 Action = Literal["exclude", "flag"]
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -156,8 +174,10 @@ class Item(_Model):
 
     id: str
     label: Label
-    source: str | int | None = None
+    source: SourceSpec = None
     reverse: bool = False
+
+    _source_ok = field_validator("source")(check_source)
 
     @field_validator("id")
     @classmethod
@@ -170,11 +190,19 @@ class Item(_Model):
 class Question(_Model):
     """One question of the questionnaire.
 
-    ``source`` says where the answer sits in the raw export: the 问卷星
-    question number, a column name, a Qualtrics QID/export tag, or an
-    SPSS/Stata variable name (defaults to ``id``).  ``show_if`` is routing:
-    ``{question_id: [codes]}``, every entry must hold (for a multiple choice,
-    any listed option selected).
+    ``source``: where the answer sits (问卷星 question number, column name,
+    Qualtrics QID/export tag, SPSS/Stata variable; default ``id``), also per
+    platform or as alternatives (module docstring).  ``other_text``: the
+    column of the "other, please specify" text, any format (``q5_oth``).
+    ``show_if``: routing ``{question_id: condition}``, all must hold:
+    ``[codes]`` (multiple choice: any selected), ``{not: [9]}`` / ``"!= 9"``
+    (none), ``">= 18"`` (:class:`Condition`).  ``missing``: special values ->
+    missing kinds, keyed by code (``-3``), text (Stata ``.a``, ``N/A``) or range
+    (``"97..99"``).  ``integer``, ``max_choices`` and ``exclusive`` options are
+    warned about on load and enforced by :func:`analysis.clean` (rules
+    ``not_integer``, ``max_choices``, ``exclusive``).  Attention checks have no
+    type: a ``single``/``likert`` question (or grid item) plus
+    ``screening.attention_checks``.
     """
 
     id: str
@@ -183,21 +211,22 @@ class Question(_Model):
         "ranking", "price_ladder", "payment_card", "dc_bid",
     ]
     label: Label
-    source: str | int | None = None
+    source: SourceSpec = None
+    other_text: SourceSpec = None
     options: tuple[Option, ...] = ()
     items: tuple[Item, ...] = ()
     range: tuple[float, float] | None = None
     integer: bool = False
     unit: str | None = None
-    missing: dict[int, MissingKind] | None = None
-    show_if: dict[str, tuple[int, ...]] | None = None
+    missing: dict[int | str, MissingKind] | None = None
+    show_if: dict[str, Condition] | None = None
     required: bool = True
     max_choices: int | None = None
     convention: Literal["highest_accepted", "upper_bound"] | None = None
     # dichotomous-choice bid questions
-    bid: str | int | None = None
-    first: str | int | None = None
-    followup: str | int | None = None
+    bid: SourceSpec = None
+    first: SourceSpec = None
+    followup: SourceSpec = None
     bids: dict[float, tuple[float, float]] | None = None
     yes_codes: tuple[int, ...] = (1,)
     no_codes: tuple[int, ...] = (2,)
@@ -211,6 +240,11 @@ class Question(_Model):
         if not _IDENT.match(v):
             raise ValueError(f"question id {v!r} must be a Python identifier (letters, digits, _)")
         return v
+
+    _sources_ok = field_validator("source", "other_text", "bid", "first",
+                                  "followup")(check_source)
+
+    _missing_ok = field_validator("missing", mode="before")(missing_keys)
 
     @model_validator(mode="after")
     def _check_shape(self) -> Question:
@@ -243,6 +277,8 @@ class Question(_Model):
             for o in self.options:
                 if o.interval is None:
                     raise ValueError(f"payment card option {o.code} needs `interval: [lower, upper]`")
+        if self.max_choices is not None and (t != "multiple" or self.max_choices < 1):
+            raise ValueError("`max_choices` needs a multiple question and a positive number")
         if self.psm is not None and t != "numeric":
             raise ValueError("only numeric questions can have a `psm` role")
         if t == "dc_bid":
@@ -258,8 +294,15 @@ class Question(_Model):
     # -- helpers -----------------------------------------------------------
     @property
     def source_key(self) -> str | int:
-        """Where the answer sits in the export (``source`` or ``id``)."""
-        return self.source if self.source is not None else self.id
+        """Where the answer sits (``source`` or ``id``; unresolved: default/first entry)."""
+        found = source_candidates(self.source, None)
+        if not found and isinstance(self.source, dict) and self.source:
+            found = (next(iter(self.source.values())),)
+        return found[0] if found else self.id
+
+    def routing_text(self) -> str:
+        """``show_if`` as readable text (``q3 in [1, 2] and q4 not in [9]``)."""
+        return " and ".join(c.describe(k) for k, c in (self.show_if or {}).items())
 
     @property
     def ordered(self) -> bool:
@@ -284,7 +327,7 @@ class Question(_Model):
 
     def has_other(self) -> bool:
         """Whether an "other, please specify" text is collected."""
-        return any(o.other for o in self.options)
+        return self.other_text is not None or any(o.other for o in self.options)
 
     def columns(self) -> list[str]:
         """Output columns in the tidy frame (see module docstring)."""
@@ -336,14 +379,16 @@ class Question(_Model):
 
 
 class RespondentSpec(_Model):
-    """Source columns of the respondent metadata (all optional)."""
+    """Source columns of the respondent metadata (all optional; per platform allowed)."""
 
-    id: str | None = None
-    duration: str | None = None
+    id: SourceSpec = None
+    duration: SourceSpec = None
     duration_unit: Literal["seconds", "minutes"] = "seconds"
-    submitted: str | None = None
-    started: str | None = None
-    ip: str | None = None
+    submitted: SourceSpec = None
+    started: SourceSpec = None
+    ip: SourceSpec = None
+
+    _sources_ok = field_validator("id", "duration", "submitted", "started", "ip")(check_source)
 
 
 class PersonalColumn(_Model):
@@ -445,7 +490,9 @@ class Codebook(_Model):
     respondent: RespondentSpec = RespondentSpec()
     personal: tuple[PersonalColumn, ...] = ()
     scan_free_text: bool = True
-    missing_codes: dict[int, MissingKind] = Field(default_factory=lambda: {-3: "skipped", -2: "not_asked"})
+    missing_codes: dict[int | str, MissingKind] = Field(
+        default_factory=lambda: {-3: "skipped", -2: "not_asked"})
+    strict: bool = False
     questions: tuple[Question, ...]
     derived: tuple[Derived, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -453,6 +500,8 @@ class Codebook(_Model):
     weighting: WeightingSpec = WeightingSpec()
     disclosure: Disclosure = Disclosure()
     path: Path | None = Field(default=None, exclude=True)
+
+    _missing_ok = field_validator("missing_codes", mode="before")(missing_keys)
 
     @model_validator(mode="after")
     def _check_references(self) -> Codebook:
@@ -463,12 +512,12 @@ class Codebook(_Model):
                 raise ValueError(f"@questions.{i}.id: question id {qid!r} repeats")
         known = {q.id: q for q in self.questions}
         for i, q in enumerate(self.questions):
-            for ref, codes in (q.show_if or {}).items():
+            for ref, cond in (q.show_if or {}).items():
                 if ref not in known:
                     raise ValueError(f"@questions.{i}.show_if: question {q.id!r} is routed on "
                                      f"unknown question {ref!r}")
                 valid = {o.code for o in known[ref].options}
-                bad = [c for c in codes if valid and c not in valid]
+                bad = [c for c in cond.values if valid and cond.membership and c not in valid]
                 if bad:
                     raise ValueError(f"@questions.{i}.show_if: codes {bad} are not options of {ref!r}")
         for i, chk in enumerate(self.screening.attention_checks):
@@ -513,10 +562,31 @@ class Codebook(_Model):
         raise CodebookError(f"no question {qid!r} in the codebook", question=qid,
                             file=self.path, hint=f"known ids: {[q.id for q in self.questions]}")
 
-    def missing_kind(self, question: Question, code: int) -> MissingKind | None:
+    def missing_kind(self, question: Question, code: int | str) -> MissingKind | None:
         """What a special code means for ``question`` (question overrides wave default)."""
-        table = question.missing if question.missing is not None else self.missing_codes
-        return table.get(code)
+        return self.missing_table(question).get(missing_key(code))
+
+    def missing_table(self, question: Question) -> dict[int | str, MissingKind]:
+        """The special values of ``question``: its ``missing`` or the wave's ``missing_codes``."""
+        return question.missing if question.missing is not None else self.missing_codes
+
+    def for_platform(self, platform: str, present: Any = None) -> Codebook:
+        """Resolve every source for ``platform`` (:func:`resolve_sources`).
+
+        Parameters
+        ----------
+        platform : str
+            ``"wjx"``, ``"qualtrics"``, ``"spss"``, ``"stata"`` or ``"generic"``.
+        present : callable, optional
+            ``name -> bool``: whether the export holds ``name`` (first present
+            alternative of a list wins; default the first).
+
+        Returns
+        -------
+        Codebook
+            Sources are single names (or None = the id).
+        """
+        return resolve_sources(self, platform, present)
 
     def columns(self) -> list[str]:
         """All question and derived output columns, in questionnaire order."""

@@ -23,6 +23,7 @@ __all__ = [
     "FileFormatError",
     "ColumnMismatchError",
     "UnknownLabelError",
+    "DataValueError",
     "DuplicateIdError",
     "CleaningInvariantError",
     "CodebookError",
@@ -42,6 +43,14 @@ __all__ = [
     "LonelyPSUWarning",
     "DataQualityWarning",
     "DisclosureWarning",
+    "IngestWarning",
+    "InvalidValueWarning",
+    "CoercedValueWarning",
+    "ConstraintWarning",
+    "RoutingWarning",
+    "MetadataWarning",
+    "ExportMetadataWarning",
+    "UnavailableDataWarning",
 ]
 
 _LOCATION_FIELDS = ("file", "line", "row", "column", "question", "level", "stratum")
@@ -137,6 +146,16 @@ class UnknownLabelError(InputFileError):
     """An answer label or code is not among the codebook's options."""
 
 
+class DataValueError(InputFileError):
+    """Strict mode: the export holds values the codebook does not allow.
+
+    Raised instead of the :class:`IngestWarning` family when the codebook
+    says ``strict: true`` or the caller passes ``strict=True``; ``details``
+    holds ``issues``, one dict per kind of problem (warning class name,
+    count, message).
+    """
+
+
 class DuplicateIdError(SurveyError):
     """Respondent ids repeat where they must be unique."""
 
@@ -211,3 +230,74 @@ class DataQualityWarning(SurveyWarning):
 
 class DisclosureWarning(SurveyWarning):
     """A cell was suppressed or flagged by disclosure control."""
+
+
+class IngestWarning(DataQualityWarning):
+    """Something wrong in the export, seen while loading it (the base of the ingest warnings).
+
+    One warning is issued per kind of problem, with counts and the first
+    rows; ``strict`` mode raises :class:`DataValueError` instead.
+
+    Parameters
+    ----------
+    message : str
+        What was found, how many, where (source rows, columns, questions, values).
+    count : int, default 0
+        Cells (or columns) affected.
+    examples : list of dict, optional
+        The first cases: ``row`` (source row), ``column``, ``question``, ``value``.
+    questions : list of str, optional
+        Questions affected.
+    """
+
+    #: Whether strict mode turns this kind into an error.
+    strict = True
+
+    def __init__(self, message: str, *, count: int = 0, examples: list[dict[str, Any]] | None = None,
+                 questions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.count = count
+        self.examples = list(examples or [])
+        self.questions = list(questions or [])
+
+
+class InvalidValueWarning(IngestWarning):
+    """Cells that are not an answer the codebook allows (undefined code, not 0/1, not a number).
+
+    Their status reads ``invalid:<raw value>``; :func:`analysis.clean` sets them
+    to missing (rule ``invalid_code``).
+    """
+
+
+class CoercedValueWarning(IngestWarning):
+    """Cells read after dropping text around a number (``25 years`` -> 25): check the reading."""
+
+
+class ConstraintWarning(IngestWarning):
+    """Answers outside ``range``, not whole although ``integer``, an ``exclusive`` option chosen
+    with others, or more than ``max_choices``: kept for :func:`analysis.clean` to set aside."""
+
+
+class RoutingWarning(IngestWarning):
+    """Answers given although ``show_if`` hid the question, or blanks although it was shown."""
+
+
+class MetadataWarning(IngestWarning):
+    """Respondent metadata (duration, submit/start time) that cannot be read; left missing."""
+
+
+class ExportMetadataWarning(IngestWarning):
+    """The export's own metadata disagrees with the codebook or is absent.
+
+    SPSS/Stata value labels contradicting the options, a file without value
+    labels, duplicate Qualtrics export tags.
+    """
+
+
+class UnavailableDataWarning(IngestWarning):
+    """The export cannot carry some values (问卷星 code mode has no other-text).
+
+    They are marked ``unavailable``; not an error in strict mode.
+    """
+
+    strict = False

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._codebook_fields import missing_lookup, to_int
 from ..codebook import Codebook, Option, Question
 
 __all__ = [
@@ -174,29 +175,52 @@ def is_int_like(text: pd.Series) -> pd.Series:
 
 
 def parse_int(text: pd.Series) -> pd.Series:
-    """Integer value of integer-like cells (``Int64``), NA elsewhere."""
-    return map_unique(text, lambda u: int(float(u)) if _INT.match(str(u)) else None,
-                      dtype="Int64")
+    """Integer value of integer-like cells (``Int64``), NA elsewhere.
+
+    Parameters
+    ----------
+    text : pandas.Series
+        Cell texts.
+
+    Returns
+    -------
+    pandas.Series
+        ``Int64``; NA for non-integers and for integers beyond 64 bits (a
+        40-digit cell cannot be a code, and must not overflow).
+    """
+    return map_unique(text, to_int, dtype="Int64")
 
 
 def special_status(text: pd.Series, question: Question, codebook: Codebook, *,
                    codes: bool) -> pd.Series:
     """Why each cell is missing, before any answer is parsed.
 
-    ``"blank"`` for an empty cell; the codebook's kind for ``(跳过)``
-    (= code -3) and, when ``codes`` is true, for a missing code such as -2
-    or -3.  NA where the cell holds something to parse.
+    Parameters
+    ----------
+    text : pandas.Series
+        Cell texts (:func:`cell_text`).
+    question : Question
+        Whose ``missing`` table (or the wave's ``missing_codes``) applies.
+    codebook : Codebook
+        The codebook.
+    codes : bool
+        Whether numeric missing codes and ranges apply (code-mode
+        downloads, SPSS/Stata); text keys (Stata ``.a``, ``N/A``) always do.
+
+    Returns
+    -------
+    pandas.Series
+        ``"blank"`` for an empty cell; the codebook's kind for ``(跳过)``
+        (= code -3) and for a declared missing value; NA where the cell holds
+        something to parse.  Decided once per distinct value.
     """
-    status = pd.Series(pd.NA, index=text.index, dtype="string")
-    status[text.isna()] = "blank"
+    lookup = missing_lookup(codebook.missing_table(question), codes=codes)
     skip_kind = codebook.missing_kind(question, -3) or "skipped"
-    status[text.isin(SKIP_TOKENS).fillna(False)] = skip_kind
-    table = question.missing if question.missing is not None else codebook.missing_codes
-    if codes and table:
-        values = parse_int(text)
-        for code, kind in table.items():
-            status[(values == code).fillna(False)] = kind
-    return status
+
+    def one(value: str) -> str | None:
+        return skip_kind if value in SKIP_TOKENS else lookup(value)
+
+    return map_unique(text, one, na="blank", dtype="string")
 
 
 class OptionMatcher:

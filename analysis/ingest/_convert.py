@@ -11,7 +11,9 @@ distinct answers, not respondents.
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -19,8 +21,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._codebook_fields import to_int
 from ..codebook import Codebook, Option, Question
-from ..errors import UnknownLabelError
+from ..errors import CoercedValueWarning, IngestWarning, UnknownLabelError
 from ._cells import (
     OptionMatcher,
     is_int_like,
@@ -30,11 +33,11 @@ from ._cells import (
     strip_decoration,
 )
 
-__all__ = ["Context", "Converted", "convert_question", "choice_keys"]
+__all__ = ["Context", "Converted", "Issue", "convert_question", "choice_keys", "parse_numbers"]
 
 Mode = Literal["text", "code", "auto"]
 _OTHER = re.compile(r"^(.*?)〖(.*)〗\s*$", re.S)
-_NUMBER = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*[^\d\s]{0,4}\s*$")
+_NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*([^\d\s]{1,4})$")
 _DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M",
                  "%Y/%m/%d", "%Y-%m-%d")
 
@@ -84,6 +87,37 @@ class Context:
 
 
 @dataclass
+class Issue:
+    """One kind of problem found in one question's (or column's) cells, for the load-time report.
+
+    Attributes
+    ----------
+    kind : type
+        The :class:`analysis.errors.IngestWarning` subclass to issue.
+    what : str
+        What is wrong, e.g. ``"text after the number dropped"``.
+    question : str or None
+        Question id.
+    column : str or None
+        Export column (header).
+    mask : numpy.ndarray or None
+        Boolean over the frame's rows (None for a column-level problem).
+    values : pandas.Series or None
+        Raw cells aligned with the frame's rows (read where ``mask`` holds).
+    count : int
+        Columns affected, for a column-level problem.
+    """
+
+    kind: type[IngestWarning]
+    what: str
+    question: str | None = None
+    column: str | None = None
+    mask: np.ndarray | None = None
+    values: pd.Series | None = None
+    count: int = 0
+
+
+@dataclass
 class Converted:
     """Output columns of one question, why its values are missing, and what was noticed.
 
@@ -100,6 +134,7 @@ class Converted:
 
     columns: dict[str, pd.Series]
     status: pd.Series
+    issues: list[Issue] = field(default_factory=list)
 
 
 def _status_series(index: pd.Index) -> pd.Series:
@@ -236,12 +271,12 @@ def _split_unique(cell: str, sep: str, matcher: OptionMatcher, mode: Mode,
 
 
 def _resolve(label: str, matcher: OptionMatcher, mode: Mode) -> Option | None:
-    int_like = bool(re.fullmatch(r"[+-]?\d+(?:\.0*)?", label))
-    if mode == "code" and int_like:
-        return matcher.by_code(int(float(label)))
+    code = to_int(label)
+    if mode == "code" and code is not None:
+        return matcher.by_code(code)
     option = matcher.match(label)
-    if option is None and int_like and mode == "auto":
-        option = matcher.by_code(int(float(label)))
+    if option is None and code is not None and mode == "auto":
+        option = matcher.by_code(code)
     return option
 
 
@@ -266,6 +301,8 @@ def _joined(cells: pd.Series, header: str, q: Question, ctx: Context, sep: str,
                     raise _unknown_label(label, cells, q, header, ctx, matcher)
                 bad_u[u_i] = str(cell)
                 continue
+            if ranking and table[u_i, position[option.key]]:
+                bad_u[u_i] = str(cell)  # the same item ranked twice
             table[u_i, position[option.key]] = rank if ranking else 1
             if other is not None:
                 other_u[u_i] = other if other_u[u_i] is None else f"{other_u[u_i]}; {other}"
@@ -305,8 +342,16 @@ def _combine(statuses: list[pd.Series], answered: np.ndarray) -> pd.Series:
 
 def _part_matrix(parts: Mapping[str, pd.Series], q: Question, ctx: Context,
                  ranking: bool) -> tuple[np.ndarray, pd.Series]:
-    """Per-option columns (0/1 or ranks) into a matrix and a row status."""
+    """Per-option columns (0/1 or ranks) into a matrix and a row status.
+
+    A selection cell must be 0 or 1 (a declared missing value aside); only
+    the "other" option's column may hold its typed text instead of 1 (问卷星
+    code mode).  Anything else -- 2, a Stata ``.a`` the codebook does not
+    declare -- is invalid, never "selected".  Ranks are positive integers;
+    two items at one rank make the row invalid (a tie is never broken).
+    """
     keys = [o.key for o in q.options]
+    other = other_option(q)
     index = ctx.index
     matrix = np.zeros((len(index), len(keys)), dtype=np.int64)
     statuses = []
@@ -326,14 +371,36 @@ def _part_matrix(parts: Mapping[str, pd.Series], q: Question, ctx: Context,
             ok = ((values >= 0).fillna(False) & live).to_numpy()
             matrix[ok, i] = values[ok].to_numpy(dtype=np.int64)
         else:
-            chosen = ((values == 1).fillna(False) | (~is_int_like(cells) & cells.notna())) & live
+            typed = (~is_int_like(cells) & cells.notna()) if other is not None and \
+                key == other.key else False
+            chosen = ((values == 1).fillna(False) | typed) & live
             matrix[chosen.to_numpy(), i] = 1
             ok = (chosen | ((values == 0).fillna(False) & live)).to_numpy()
         weird = live.to_numpy() & ~ok
         statuses.append(st.mask(weird, "invalid:" + cells.fillna("")))
     if not statuses:
         statuses.append(pd.Series("blank", index=index, dtype="string"))
-    return matrix, _combine(statuses, (matrix > 0).any(axis=1))
+    status = _combine(statuses, (matrix > 0).any(axis=1))
+    if ranking:
+        status = _mark_ties(matrix, keys, status)
+    return matrix, status
+
+
+def _mark_ties(matrix: np.ndarray, keys: list[str], status: pd.Series) -> pd.Series:
+    """Rows where two items share a rank become ``invalid:<key=rank;...>``."""
+    ranks = np.sort(np.where(matrix > 0, matrix, 0), axis=1)
+    tie = ((ranks[:, 1:] == ranks[:, :-1]) & (ranks[:, 1:] > 0)).any(axis=1)
+    if not tie.any():
+        return status
+    rows = np.flatnonzero(tie)
+    text = pd.Series("", index=range(len(rows)), dtype="string")
+    for i, key in enumerate(keys):  # a loop over options, vectorised over the tied rows
+        r = matrix[rows, i]
+        piece = pd.Series(np.where(r > 0, key + "=" + r.astype(str) + ";", ""), dtype="string")
+        text = text + piece
+    out = status.copy()
+    out.iloc[rows] = ("invalid:" + text.str.removesuffix(";")).to_numpy()
+    return out
 
 
 def _option_matrix(cells: pd.Series | None, parts: Mapping[str, pd.Series] | None,
@@ -402,23 +469,77 @@ def convert_grid(parts: Mapping[str, pd.Series], headers: Mapping[str, str], q: 
     return Converted(cols, status)
 
 
+def _number_one(text: str, unit: str | None) -> tuple[float, int]:
+    """``(value, how)``: how = 0 plain number, 1 number + the question's unit, 2 other text
+    dropped, 3 not a number (value NaN)."""
+    t = unicodedata.normalize("NFKC", text).strip()
+    try:
+        value = float(t)
+    except ValueError:
+        m = _NUMBER.match(t)
+        if not m:
+            return math.nan, 3
+        suffix = m.group(2)
+        if unit is not None and suffix == unicodedata.normalize("NFKC", unit).strip():
+            return float(m.group(1)), 1
+        if suffix in ("%", "‰") or suffix[0] in "+-*/^eE.,":
+            # 10% is not 10, 1e5x is not 1, 3.5.1 is not 3.5: never a silent reading.
+            return math.nan, 3
+        return float(m.group(1)), 2
+    # "inf", "nan", 1e400 and 400-digit numbers are not answers.
+    return (value, 0) if math.isfinite(value) else (math.nan, 3)
+
+
+def parse_numbers(text: pd.Series, unit: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Read numeric cells, each distinct text once.
+
+    Parameters
+    ----------
+    text : pandas.Series
+        Cell texts (NA = empty).
+    unit : str, optional
+        The question's unit: ``25岁`` reads as 25 without a word when it is ``岁``.
+
+    Returns
+    -------
+    values : pandas.Series
+        Float64 values, NaN where not a number (including ``10%``, ``二十``,
+        infinities).
+    how : pandas.Series
+        Int8 per cell: 0 plain (or empty), 1 with the unit, 2 other text dropped
+        (``25 years`` with no unit declared: to be reported), 3 not a number.
+    """
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    values = np.full(len(uniques) + 1, np.nan)
+    how = np.zeros(len(uniques) + 1, dtype=np.int8)
+    for i, u in enumerate(uniques):
+        values[i], how[i] = _number_one(str(u), unit)
+    return (pd.Series(values[codes], index=text.index, dtype="float64"),
+            pd.Series(how[codes], index=text.index, dtype="int8"))
+
+
 def _numbers(text: pd.Series) -> pd.Series:
-    values = pd.to_numeric(text, errors="coerce")
-    missing = values.isna() & text.notna()
-    if missing.any():
-        extracted = text[missing].str.extract(_NUMBER)[0]
-        values[missing] = pd.to_numeric(extracted, errors="coerce")
-    return values.astype("float64")
+    return parse_numbers(text)[0]
 
 
 def convert_numeric(cells: pd.Series, header: str, q: Question, ctx: Context) -> Converted:
-    """Numeric answer (float); out-of-range values are kept for ``clean`` to audit."""
+    """Numeric answer (float); out-of-range values are kept for ``clean`` to audit.
+
+    A number followed by other text than the question's ``unit`` is read
+    and reported (:class:`analysis.errors.CoercedValueWarning`); ``10%``,
+    ``二十`` and infinite values are invalid.
+    """
     status = special_status(cells, q, ctx.codebook, codes=ctx.mode == "code")
     todo = cells.where(status.isna())
-    values = _numbers(todo)
-    bad = values.isna() & todo.notna()
+    values, how = parse_numbers(todo, q.unit)
+    bad = (how == 3).to_numpy()
     status = status.mask(bad, "invalid:" + todo.fillna(""))
-    return Converted({q.id: values}, status)
+    issues = []
+    coerced = (how == 2).to_numpy()
+    if coerced.any():
+        issues.append(Issue(CoercedValueWarning, "text after the number dropped (declare the "
+                            "question's `unit` if it is one)", q.id, header, coerced, cells))
+    return Converted({q.id: values}, status, issues)
 
 
 def convert_text(cells: pd.Series, header: str, q: Question, ctx: Context) -> Converted:
@@ -438,11 +559,28 @@ def parse_datetime(text: pd.Series) -> pd.Series:
         best[parsed.index] = best[parsed.index].fillna(parsed.astype("datetime64[ns]"))
         todo = text.notna() & best.isna()
     if todo.any():
-        parsed = pd.to_datetime(text[todo], format="mixed", errors="coerce")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_localize(None)
-        best[parsed.index] = parsed.astype("datetime64[ns]")
+        rest = text[todo]
+        codes, uniques = pd.factorize(rest, use_na_sentinel=True)
+        parsed = np.array([_one_datetime(str(u)) for u in uniques] + [np.datetime64("NaT")],
+                          dtype="datetime64[ns]")
+        best[rest.index] = parsed[codes]
     return best
+
+
+def _one_datetime(text: str) -> np.datetime64:
+    """One free-form timestamp, NaT when unreadable or outside 1677-2262 (``-1``)."""
+    if to_int(text) is not None:
+        # A bare integer is no timestamp (dateutil would read "1" as this month's 1st).
+        return np.datetime64("NaT")
+    try:
+        value = pd.to_datetime(text, format="mixed")
+    except (ValueError, OverflowError, TypeError):  # OutOfBoundsDatetime is a ValueError
+        return np.datetime64("NaT")
+    if value is pd.NaT:
+        return np.datetime64("NaT")
+    if value.tzinfo is not None:
+        value = value.tz_localize(None)
+    return np.datetime64(value.to_datetime64(), "ns")
 
 
 def convert_datetime(cells: pd.Series, header: str, q: Question, ctx: Context) -> Converted:

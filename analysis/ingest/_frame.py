@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -19,19 +21,34 @@ import numpy as np
 import pandas as pd
 
 from .. import pii
+from .._codebook_fields import constraint_masks, shown_mask, to_int
 from ..codebook import Codebook, Question, missing_column
-from ..errors import CodebookError, ColumnMismatchError, DuplicateIdError
+from ..errors import (
+    CodebookError,
+    ColumnMismatchError,
+    ConstraintWarning,
+    DataValueError,
+    DuplicateIdError,
+    IngestWarning,
+    InvalidValueWarning,
+    MetadataWarning,
+    RoutingWarning,
+    UnavailableDataWarning,
+)
 from ._cells import cell_text, map_unique, normalise_label
 from ._convert import (
     Context,
     Converted,
+    Issue,
     convert_dc_bid,
     convert_question,
+    other_option,
     parse_datetime,
 )
 
-__all__ = ["SourceInfo", "Binding", "Layout", "build_frame", "parse_duration", "hash_ip",
-           "raise_missing_questions", "raise_unknown_columns", "close_headers"]
+__all__ = ["SourceInfo", "Binding", "Layout", "Issue", "build_frame", "parse_duration",
+           "hash_ip", "raise_missing_questions", "raise_unknown_columns", "close_headers",
+           "report_issues"]
 
 META_COLUMNS = ("respondent_id", "source_row", "duration_s", "submitted_at", "started_at",
                 "ip_hash")
@@ -66,6 +83,9 @@ class SourceInfo:
         Export column -> output column (None: dropped meta/personal/ignored).
     n_dropped : int
         Rows dropped on read (Qualtrics ``Survey Preview`` responses).
+    notes : list of str
+        How values were read where a reader had to interpret them (e.g.
+        durations written ``3分12秒``, read as 192 seconds).
     """
 
     file: str
@@ -77,6 +97,7 @@ class SourceInfo:
     n_columns: int
     column_map: dict[str, str | None] = field(default_factory=dict)
     n_dropped: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """Serialise for ``DataFrame.attrs["source_json"]`` (``rows`` = ``n_rows``)."""
@@ -116,6 +137,8 @@ class Layout:
     n_dropped: int = 0
     duration_unit: str = "seconds"
     resolve: str | None = None  # how cells are parsed, if not ``mode`` ("auto": per cell)
+    issues: list[Issue] = field(default_factory=list)  # what the reader noticed, for the report
+    notes: list[str] = field(default_factory=list)  # how values were interpreted (SourceInfo)
 
 
 def close_headers(name: str, headers: Iterable[str], n: int = 3) -> list[str]:
@@ -172,17 +195,42 @@ def _seconds(text: str) -> float | None:
 def parse_duration(text: pd.Series, unit: str = "seconds") -> pd.Series:
     """``235秒`` / ``1分30秒`` / ``1小时2分`` / plain numbers -> float seconds.
 
-    Plain numbers are in ``unit`` (``"seconds"`` or ``"minutes"``).
+    Parameters
+    ----------
+    text : pandas.Series
+        Cell texts.
+    unit : {"seconds", "minutes"}
+        Unit of plain numbers.
+
+    Returns
+    -------
+    pandas.Series
+        float64 seconds; NaN where unreadable (``abc``, infinite, negative).
     """
+    return _durations(text, unit)[0]
+
+
+def _duration_one(value: str, scale: float) -> tuple[float, int]:
+    """(seconds, how): how 0 plain number, 1 written with units, 2 unreadable."""
+    try:
+        seconds, how = float(value) * scale, 0
+    except ValueError:
+        parsed = _seconds(value)
+        seconds, how = (math.nan, 2) if parsed is None else (parsed, 1)
+    if not math.isfinite(seconds) or seconds < 0:
+        return math.nan, 2
+    return seconds, how
+
+
+def _durations(text: pd.Series, unit: str) -> tuple[pd.Series, pd.Series]:
     scale = 60.0 if unit == "minutes" else 1.0
-
-    def one(value: str) -> float | None:
-        try:
-            return float(value) * scale
-        except ValueError:
-            return _seconds(value)
-
-    return map_unique(text, one, na=np.nan).astype("float64")
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    seconds = np.full(len(uniques) + 1, np.nan)
+    how = np.zeros(len(uniques) + 1, dtype=np.int8)
+    for i, u in enumerate(uniques):
+        seconds[i], how[i] = _duration_one(str(u), scale)
+    return (pd.Series(seconds[codes], index=text.index, dtype="float64"),
+            pd.Series(how[codes], index=text.index, dtype="int8"))
 
 
 def hash_ip(text: pd.Series, salt: str) -> pd.Series:
@@ -225,8 +273,30 @@ def _derived(frame: pd.DataFrame, codebook: Codebook) -> dict[str, pd.Series]:
 
 
 def build_frame(table: pd.DataFrame, layout: Layout, codebook: Codebook, *,
-                file: str | None, salt: str) -> pd.DataFrame:
-    """Parse the bound columns into the tidy frame (attrs added by the caller)."""
+                file: str | None, salt: str, strict: bool | None = None) -> pd.DataFrame:
+    """Parse the bound columns into the tidy frame (attrs added by the caller).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw table (:func:`analysis.ingest.read_table`).
+    layout : Layout
+        A reader's bindings.
+    codebook : Codebook
+        The codebook, sources resolved for the platform.
+    file : str or None
+        The export, for messages.
+    salt : str
+        Secret for the IP hash.
+    strict : bool, optional
+        Raise :class:`DataValueError` instead of warning; default ``codebook.strict``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy frame.  Everything wrong that ingest can see has been
+        reported (:func:`report_issues`): one :class:`IngestWarning` per kind.
+    """
     rows = layout.rows if layout.rows is not None else np.arange(len(table))
     source_rows = (layout.source_rows if layout.source_rows is not None
                    else np.arange(1, len(table) + 1))[rows]
@@ -243,20 +313,35 @@ def build_frame(table: pd.DataFrame, layout: Layout, codebook: Codebook, *,
     ctx = Context(codebook, resolve if resolve in ("text", "code") else "auto",  # type: ignore[arg-type]
                   file, source_rows, index)
     meta = layout.meta
+    headers = [str(h) for h in table.columns]
+    issues: list[Issue] = list(layout.issues)
     cols: dict[str, pd.Series] = {}
     ids = cells(meta["id"]) if "id" in meta else pd.Series(source_rows.astype(str), index=index)
     cols["respondent_id"] = ids.astype("string")
     cols["source_row"] = pd.Series(source_rows, index=index, dtype="Int64")
     if "duration" in meta:
-        cols["duration_s"] = parse_duration(cells(meta["duration"]), layout.duration_unit)
+        text = cells(meta["duration"])
+        cols["duration_s"], how = _durations(text, layout.duration_unit)
+        _meta_issue(issues, (how == 2).to_numpy(), text, headers[meta["duration"]],
+                    "not a duration (left missing)")
+        units = (how == 1).to_numpy()
+        if units.any():
+            first = int(np.flatnonzero(units)[0])
+            layout.notes.append(
+                f"{int(units.sum())} durations in column {headers[meta['duration']]!r} are "
+                f"written with units (e.g. {text.iloc[first]!r} = "
+                f"{cols['duration_s'].iloc[first]:g} s) and were read as seconds")
     for role, name in (("submitted", "submitted_at"), ("started", "started_at")):
         if role in meta:
-            cols[name] = parse_datetime(cells(meta[role]))
+            text = cells(meta[role])
+            cols[name] = parse_datetime(text)
+            _meta_issue(issues, (cols[name].isna() & text.notna()).to_numpy(), text,
+                        headers[meta[role]], "not a date and time (left missing)")
     if "ip" in meta:
         cols["ip_hash"] = hash_ip(cells(meta["ip"]), salt)
     for pos, name in layout.hashed.items():
         cols[name] = pii.salted_hash(cells(pos), salt)
-    headers = [str(h) for h in table.columns]
+    unavailable: list[str] = []
     for b in layout.bindings:
         q = b.question
         result: Converted
@@ -266,22 +351,276 @@ def build_frame(table: pd.DataFrame, layout: Layout, codebook: Codebook, *,
         else:
             parts = {k: cells(p) for k, p in b.parts.items()} or None
             part_headers = {k: headers[p] for k, p in b.parts.items()}
-            result = convert_question(
-                q, ctx, cells=None if b.cells is None else cells(b.cells), parts=parts,
-                headers=part_headers, header=headers[b.cells] if b.cells is not None else "",
-                other_cells=None if b.other is None else cells(b.other), sep=b.sep)
+            other = None if b.other is None else cells(b.other)
+            if other is not None and q.other_text is not None:
+                # A named other-text column is text whatever it holds ("123" too).
+                result = convert_question(
+                    q, ctx, cells=None if b.cells is None else cells(b.cells), parts=parts,
+                    headers=part_headers, header=headers[b.cells] if b.cells is not None else "",
+                    sep=b.sep)
+                result.columns[f"{q.id}_other_text"] = other.astype("string")
+            else:
+                result = convert_question(
+                    q, ctx, cells=None if b.cells is None else cells(b.cells), parts=parts,
+                    headers=part_headers,
+                    header=headers[b.cells] if b.cells is not None else "",
+                    other_cells=other, sep=b.sep)
+        issues.extend(result.issues)
         for name in q.columns():
             cols[name] = result.columns.get(name, pd.Series(pd.NA, index=index, dtype="string"))
         if result.status.notna().any():
             cols[missing_column(q.id)] = result.status.astype("string")
+        if (layout.platform == "wjx" and layout.mode == "code" and q.has_other()
+                and b.other is None):
+            _mark_unavailable(cols, q, index)
+            unavailable.append(q.id)
     frame = pd.DataFrame(cols, index=index)
+    _route(frame, codebook, issues)
+    for q in codebook.questions:
+        for rule, mask, reason in constraint_masks(q, frame):
+            issues.append(Issue(ConstraintWarning, f"{reason} (clean rule {rule})", q.id,
+                                q.id if q.id in frame.columns else None, mask,
+                                frame[q.id] if q.id in frame.columns else None))
+    _invalid_issues(frame, layout, headers, ctx, issues)
+    if unavailable:
+        issues.append(Issue(UnavailableDataWarning,
+                            "the 问卷星 code-mode download (按选项序号) carries no other-specify "
+                            "text; <id>_other_text is marked 'unavailable' in "
+                            "<id>_other_text__missing (download 按选项文本 for the texts)",
+                            ", ".join(unavailable), count=len(unavailable)))
     for name, series in _derived(frame, codebook).items():
         frame[name] = series
     _check_duplicates(frame["respondent_id"], source_rows, codebook, file)
+    report_issues(issues, source_rows, file, codebook.strict if strict is None else strict)
     return frame
+
+
+def _meta_issue(issues: list[Issue], mask: np.ndarray, text: pd.Series, header: str,
+                what: str) -> None:
+    if mask.any():
+        issues.append(Issue(MetadataWarning, what, None, header, mask, text))
+
+
+def _mark_unavailable(cols: dict[str, pd.Series], q: Question, index: pd.Index) -> None:
+    """``<id>_other_text__missing = "unavailable"`` where the other option was chosen."""
+    other = other_option(q)
+    if other is None:
+        chosen = pd.Series(True, index=index)
+    elif q.type in ("multiple", "ranking"):
+        chosen = cols[f"{q.id}_{other.key}"].notna() & (
+            cols[f"{q.id}_{other.key}"].astype("string") != "False")
+    elif q.id in cols:
+        chosen = cols[q.id].astype("string") == other.key
+    else:
+        chosen = pd.Series(True, index=index)
+    status = pd.Series(pd.NA, index=index, dtype="string")
+    status[chosen.fillna(False).to_numpy(dtype=bool)] = "unavailable"
+    cols[missing_column(f"{q.id}_other_text")] = status
+
+
+def _route(frame: pd.DataFrame, codebook: Codebook, issues: list[Issue]) -> None:
+    """Apply ``show_if`` in questionnaire order: a blank where hidden is ``not_asked``.
+
+    Answers given although hidden, and blanks of required questions although
+    shown, are reported (:class:`RoutingWarning`); the answers stay for
+    :func:`analysis.clean`'s ``routing`` rule to audit.
+    """
+    for q in codebook.questions:
+        if not q.show_if:
+            continue
+        shown = shown_mask(frame, q, codebook.question)
+        if shown is None:
+            continue
+        mcol = missing_column(q.id)
+        status = (frame[mcol].astype("string") if mcol in frame.columns
+                  else pd.Series(pd.NA, index=frame.index, dtype="string"))
+        blank = (status == "blank").fillna(False).to_numpy(dtype=bool)
+        if (blank & ~shown).any():
+            frame[mcol] = status.mask(blank & ~shown, "not_asked")
+        cols = [c for c in q.columns() if not c.endswith("_other_text") and c in frame.columns]
+        answered = frame[cols].notna().any(axis=1).to_numpy(dtype=bool)
+        rule = q.routing_text()
+        if (answered & ~shown).any():
+            issues.append(Issue(RoutingWarning, f"answered although hidden by show_if ({rule})",
+                                q.id, cols[0], answered & ~shown,
+                                frame[cols[0]] if len(cols) == 1 else None))
+        if q.required and (blank & shown).any():
+            issues.append(Issue(RoutingWarning, f"blank although shown by show_if ({rule})",
+                                q.id, cols[0], blank & shown))
+
+
+def _invalid_issues(frame: pd.DataFrame, layout: Layout, headers: list[str], ctx: Context,
+                    issues: list[Issue]) -> None:
+    """One :class:`InvalidValueWarning` entry per question with ``invalid:`` statuses."""
+    for b in layout.bindings:
+        q = b.question
+        mcol = missing_column(q.id)
+        if mcol not in frame.columns:
+            continue
+        status = frame[mcol].astype("string")
+        bad = status.str.startswith("invalid:").fillna(False).to_numpy(dtype=bool)
+        if not bad.any():
+            continue
+        raw = status.str.slice(len("invalid:"))
+        where = ", ".join(headers[p] for p in b.positions()[:3]) + (
+            ", ..." if len(b.positions()) > 3 else "")
+        special = map_unique(raw, lambda v: (to_int(v) or 0) < 0 and ctx.mode != "text",
+                             na=False).to_numpy(dtype=bool) & bad
+        if special.any():
+            issues.append(Issue(InvalidValueWarning,
+                                "negative special code not declared (declare it under "
+                                "`missing_codes` or the question's `missing`)",
+                                q.id, where, special, raw))
+        rest = bad & ~special
+        if rest.any():
+            what = {"numeric": "not a number", "datetime": "not a date",
+                    "multiple": "a selection cell that is not 0/1 (nor a declared missing "
+                                "value)" if b.parts else "not an option",
+                    "ranking": "not a valid ranking (an undefined code, a tie, an item "
+                               "ranked twice)"}.get(q.type, "not a code of the options")
+            issues.append(Issue(InvalidValueWarning, what, q.id, where, rest, raw))
+
+
+_KIND_TEXT: dict[type, tuple[str, str]] = {
+    InvalidValueWarning: (
+        "cells are not answers the codebook allows; their status reads 'invalid:<value>' "
+        "and clean() sets them to missing",
+        "add the code to the question's options, or declare it as missing (missing_codes / "
+        "missing, e.g. -9: refused, '.a': not_asked, '97..99': dont_know)"),
+    ConstraintWarning: (
+        "answers break a constraint of the codebook (kept; clean() sets them aside)",
+        "check the export, or the question's range / integer / max_choices / exclusive"),
+    RoutingWarning: (
+        "answers contradict the routing (show_if)",
+        "check show_if against the questionnaire's display logic"),
+    MetadataWarning: (
+        "metadata cells cannot be read",
+        "check the column, or name the right one under respondent: in survey.yaml"),
+}
+
+
+def report_issues(issues: Sequence[Issue], source_rows: np.ndarray, file: str | None,
+                  strict: bool) -> None:
+    """Issue one :class:`IngestWarning` per kind, or raise :class:`DataValueError` if strict.
+
+    Parameters
+    ----------
+    issues : sequence of Issue
+        What the readers and converters found.
+    source_rows : numpy.ndarray
+        Source row of each frame row (for the examples).
+    file : str or None
+        The export.
+    strict : bool
+        Raise instead of warning (kinds whose ``strict`` attribute is true).
+    """
+    by_kind: dict[type[IngestWarning], list[Issue]] = {}
+    for issue in issues:
+        if issue.mask is not None and not issue.mask.any():
+            continue
+        by_kind.setdefault(issue.kind, []).append(issue)
+    errors: list[tuple[type[IngestWarning], str, int, list[dict[str, Any]], list[str]]] = []
+    for kind, group in by_kind.items():
+        total = 0
+        parts: list[str] = []
+        examples: list[dict[str, Any]] = []
+        for issue in group:
+            n, text, ex = _describe(issue, source_rows)
+            total += n
+            parts.append(text)
+            examples.extend(ex)
+        title, hint = _KIND_TEXT.get(kind, ("", ""))
+        message = (f"{file}: " if file else "") + (f"{total} {title}: " if title else "") + \
+            "; ".join(parts) + (f". Fix: {hint}" if hint else "")
+        questions = sorted({i.question for i in group if i.question})
+        if strict and kind.strict:
+            errors.append((kind, message, total, examples, questions))
+        else:
+            warnings.warn(kind(message, count=total, examples=examples[:20],
+                               questions=questions), stacklevel=4)
+    if errors:
+        first = errors[0]
+        example = first[3][0] if first[3] else {}
+        raise DataValueError(
+            "strict mode: " + " | ".join(f"{k.__name__}: {m}" for k, m, *_ in errors),
+            file=file, row=example.get("row"), column=example.get("column"),
+            question=first[4][0] if first[4] else None,
+            hint="correct the export or the codebook, or load without strict to get warnings",
+            issues=[{"kind": k.__name__, "count": n, "message": m} for k, m, n, _, _ in errors])
+
+
+def _describe(issue: Issue, source_rows: np.ndarray) -> tuple[int, str, list[dict[str, Any]]]:
+    """(count, text, examples) of one issue; example values are scrubbed of personal data."""
+    head = f"{issue.question}" if issue.question else ""
+    if issue.column:
+        head += f" (column {issue.column!r})" if head else f"column {issue.column!r}"
+    if issue.mask is None:
+        return issue.count, f"{head}: {issue.what}" if head else issue.what, []
+    pos = np.flatnonzero(issue.mask)
+    shown = pos[:3]
+    examples = [{"row": int(source_rows[p]), "column": issue.column,
+                 "question": issue.question, "value": None} for p in shown]
+    pieces = [f"row {int(source_rows[p])}" for p in shown]
+    if issue.values is not None:
+        values, _ = pii.scrub_text(issue.values.iloc[shown].astype("string").reset_index(drop=True))
+        for i, v in enumerate(values.tolist()):
+            if v is not None and v is not pd.NA:
+                examples[i]["value"] = v
+                pieces[i] += f" {str(v)[:40]!r}"
+    more = ", ..." if len(pos) > len(shown) else ""
+    return len(pos), f"{head} {len(pos)} cell(s) {issue.what}: {', '.join(pieces)}{more}", examples
 
 
 def as_attrs(codebook: Codebook, source: SourceInfo) -> dict[str, Any]:
     """The ``attrs`` every tidy frame carries (strings only; see ARCHITECTURE.md)."""
     return {"wave": codebook.wave, "codebook_json": codebook.to_json(),
             "source_json": source.to_json()}
+
+
+_WJX_NUMBER = re.compile(r"^\s*(?:第\s*)?(\d+)\s*(?:[、.:：(（]|题)")
+
+
+def source_present(table: pd.DataFrame, platform: str) -> Any:
+    """A predicate ``name -> bool``: whether the export holds a source ``name``.
+
+    Used to pick the first present alternative of a list ``source``
+    (:meth:`Codebook.for_platform`).  A name is present when it is a header,
+    a Qualtrics ImportId (row 3) or the stem of split columns (``QID5`` of
+    ``QID5_1``); on 问卷星 a number is present when a header carries it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw table.
+    platform : str
+        The reader's platform.
+
+    Returns
+    -------
+    callable
+        ``name -> bool``.
+    """
+    names = [str(h) for h in table.columns]
+    if platform == "qualtrics":
+        for row in range(min(2, len(table))):
+            for cell in table.iloc[row].tolist():
+                text = str(cell).strip()
+                if text.startswith("{") and "ImportId" in text:
+                    try:
+                        names.append(str(json.loads(text.replace("'", '"')).get("ImportId", "")))
+                    except (json.JSONDecodeError, AttributeError):
+                        continue
+    keys: set[str] = set()
+    for name in names:
+        key = normalise_label(name)
+        keys.add(key)
+        pieces = key.split("_")
+        keys.update("_".join(pieces[:i]) for i in range(1, len(pieces)))
+    numbers = {m.group(1) for m in map(_WJX_NUMBER.match, names) if m} if platform == "wjx" \
+        else set()
+
+    def present(name: Any) -> bool:
+        text = str(name).strip()
+        return normalise_label(text) in keys or text in numbers
+
+    return present
