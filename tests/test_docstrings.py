@@ -55,9 +55,6 @@ CODES = frozenset(
 #: module-docstring check still covers them.  Remove an entry once the module
 #: passes (``test_pending_still_fails`` says when).
 PENDING: dict[str, str] = {
-    # parse_int and special_status are being moved out of _cells right now;
-    # their committed versions lack Parameters/Returns.
-    "analysis.ingest._cells": "being refactored by another change",
     "analysis._codebook_fields": "docstrings not complete yet",
     "analysis._survey_estimate": "docstrings not complete yet",
     "analysis._survey_models": "docstrings not complete yet",
@@ -77,7 +74,6 @@ PENDING: dict[str, str] = {
     "analysis.ingest._frame": "docstrings not complete yet",
     "analysis.ingest.generic": "docstrings not complete yet",
     "analysis.ingest.qualtrics": "docstrings not complete yet",
-    "analysis.ingest.stat": "docstrings not complete yet",
     "analysis.ingest.table": "docstrings not complete yet",
     "analysis.ingest.wave": "docstrings not complete yet",
     "analysis.ingest.wjx": "docstrings not complete yet",
@@ -90,7 +86,6 @@ PENDING: dict[str, str] = {
     "analysis.pipeline": "docstrings not complete yet",
     "analysis.pricing.bounds": "docstrings not complete yet",
     "analysis.pricing.censored": "docstrings not complete yet",
-    "analysis.pricing.contingent": "docstrings not complete yet",
     "analysis.pricing.hurdle": "docstrings not complete yet",
     "analysis.pricing.npmle": "docstrings not complete yet",
     "analysis.pricing.regression": "docstrings not complete yet",
@@ -103,15 +98,11 @@ PENDING: dict[str, str] = {
     "analysis.report.i18n": "docstrings not complete yet",
     "analysis.report.plots": "docstrings not complete yet",
     "analysis.survey": "docstrings not complete yet",
-    "analysis.synth.demo": "docstrings not complete yet",
     "analysis.synth.export": "docstrings not complete yet",
     "analysis.synth.model": "docstrings not complete yet",
-    "analysis.synth.spec": "docstrings not complete yet",
-    "analysis.synth.yaml_out": "docstrings not complete yet",
     "analysis.weight.calibration": "docstrings not complete yet",
     "analysis.weight.cores": "docstrings not complete yet",
     "analysis.weight.diagnostics": "docstrings not complete yet",
-    "analysis.weight.margins": "docstrings not complete yet",
     "analysis.weight.methods": "docstrings not complete yet",
 }
 

@@ -20,7 +20,24 @@ __all__ = ["layout"]
 
 def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
            file: str | None = None) -> Layout:
-    """The SPSS/Stata reader: variables by name, values as codes."""
+    """The SPSS/Stata reader: variables by name, values as codes.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The raw table (:func:`analysis.ingest.table.read_table` of a ``.sav`` or ``.dta``).
+    codebook : Codebook
+        The wave's codebook.
+    mode : {"auto", "text", "code"}
+        How answers are read; ``"auto"`` reads codes.
+    file : str, optional
+        File name, for messages.
+
+    Returns
+    -------
+    Layout
+        The bound columns, answer mode and source rows.
+    """
     platform = "stata" if table.attrs.get("format") == "dta" else "spss"
     out = bind_by_name(table, codebook, platform, file=file)
     out.mode = mode if mode in ("text", "code") else "code"

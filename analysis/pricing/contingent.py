@@ -75,10 +75,19 @@ def interval_regression(design: Design, formula: str = "~ 1", lower: Any = None,
         ``"logistic"``, ``"logitnormal"``, ``"logitlogistic"``.
     codebook : Codebook, optional
         Defaults to the frame's.
-    variance, rep_type, replicates, seed
-        Variance method (see :func:`turnbull`).
-    tol, maxit : float, int
-        Newton settings.
+    variance : {"auto", "linearization", "replicate"}
+        Variance method; ``"replicate"`` converts a Taylor design first (see
+        :func:`analysis.pricing.threshold.turnbull`).
+    rep_type : str, default "bootstrap"
+        Replicate type of that conversion.
+    replicates : int, default 200
+        Number of replicates of that conversion.
+    seed : int or Generator, optional
+        Seed of the bootstrap replicates.
+    tol : float, default 1e-10
+        Convergence tolerance of Newton's method.
+    maxit : int, default 100
+        Maximum Newton iterations.
     kind : str
         Label of the data kind kept on the result.
 

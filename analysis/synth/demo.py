@@ -85,7 +85,18 @@ def _counts(n: int) -> dict[str, int]:
 
 
 def params_from_truth(truth: dict[str, Any]) -> Params:
-    """The calibrated intercepts stored in a ``truth`` mapping."""
+    """The calibrated intercepts stored in a ``truth`` mapping.
+
+    Parameters
+    ----------
+    truth : dict
+        The content of ``truth.yaml``.
+
+    Returns
+    -------
+    Params
+        Multiple-choice, WTP and second-hand intercepts and locations.
+    """
     mc = truth["multiple_choice"]
     return Params(
         multi={q: {k: float(v["intercept"]) for k, v in opts.items() if k != "none"}
@@ -303,8 +314,10 @@ def write_wave(folder: str | Path, seed: int = DEFAULT_SEED, n: int = DEFAULT_N)
     folder : str or Path
         The wave folder (created if needed).  Other exports in ``raw/`` are
         left alone; ``survey.yaml`` names the one written (``raw:``).
-    seed, n
-        As in :func:`generate`.
+    seed : int
+        Seed of the generator, as in :func:`generate`.
+    n : int
+        Number of respondents drawn, as in :func:`generate`.
 
     Returns
     -------
@@ -332,7 +345,18 @@ def write_wave(folder: str | Path, seed: int = DEFAULT_SEED, n: int = DEFAULT_N)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m analysis.synth [folder] [--seed S] [--n N]``."""
+    """``python -m analysis.synth [folder] [--seed S] [--n N]``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit code (0).
+    """
     parser = argparse.ArgumentParser(prog="python -m analysis.synth",
                                      description="Regenerate the synthetic demo wave.")
     parser.add_argument("folder", nargs="?", default="surveys/demo-2022")

@@ -370,7 +370,18 @@ DURATION = {"median": 380.0, "sigma": 0.40, "lower_fraction": 0.45, "slow_share"
 
 
 def cumulative(p: np.ndarray) -> np.ndarray:
-    """Cumulative probabilities along the last axis, the last one forced to exactly 1."""
+    """Cumulative probabilities along the last axis, the last one forced to exactly 1.
+
+    Parameters
+    ----------
+    p : ndarray
+        Probabilities summing to 1 along the last axis.
+
+    Returns
+    -------
+    ndarray
+        Their cumulative sums, same shape.
+    """
     c = np.cumsum(p, axis=-1)
     c[..., -1] = 1.0
     return c

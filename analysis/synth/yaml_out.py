@@ -55,7 +55,18 @@ def _likert() -> list[dict[str, Any]]:
 
 
 def codebook_dict(raw_name: str) -> dict[str, Any]:
-    """The demo wave's codebook (validates with :func:`analysis.codebook.load_codebook`)."""
+    """The demo wave's codebook (validates with :func:`analysis.codebook.load_codebook`).
+
+    Parameters
+    ----------
+    raw_name : str
+        File name of the raw export, written as ``raw:``.
+
+    Returns
+    -------
+    dict
+        The content of ``survey.yaml``.
+    """
     qs: list[dict[str, Any]] = []
     for qid in ("sex", "age_band"):
         qs.append(_question(qid, "single", options=_options(S.DEMOGRAPHIC_OPTIONS[qid])))
@@ -135,7 +146,13 @@ def codebook_dict(raw_name: str) -> dict[str, Any]:
 
 
 def targets_dict() -> dict[str, Any]:
-    """Census margins of adults 18-69 (``targets.yaml``)."""
+    """Build the census margins of adults 18-69 (``targets.yaml``).
+
+    Returns
+    -------
+    dict
+        The content of ``targets.yaml``: population, total and margins.
+    """
     margins = {}
     for var, levels in S.POPULATION.items():
         m: dict[str, Any] = {"levels": dict(levels), "source": TARGET_SOURCES[var]}
@@ -162,7 +179,20 @@ _Dumper.add_multi_representer(np.generic, _represent_numpy)
 
 
 def dump_yaml(data: dict[str, Any], header: str) -> str:
-    """YAML text with a ``#`` comment header; deterministic (insertion order, repr floats)."""
+    """YAML text with a ``#`` comment header; deterministic (insertion order, repr floats).
+
+    Parameters
+    ----------
+    data : dict
+        The mapping to write.
+    header : str
+        Comment text, one ``#`` line per line.
+
+    Returns
+    -------
+    str
+        The YAML text.
+    """
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=None)
     lines = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())

@@ -263,6 +263,7 @@ def resolve_margins(data: pd.DataFrame, margins: Any, weights: Any = None, *,
     Returns
     -------
     resolved : list of ResolvedMargin
+        One per margin: level codes per row and targets on the common total.
     total : float
         The common population total.
     notes : list of str
