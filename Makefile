@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n 2
 
 help:
 	@echo "make report     build the report for $(WAVE) into reports/"
-	@echo "make test       lint + full test suite"
+	@echo "make test       lint (ruff, mypy) + full test suite"
 	@echo "make reference  regenerate R survey reference values (needs R)"
 	@echo "make bench      speed benchmark vs peers into reports/bench/"
 
@@ -30,6 +30,7 @@ sysdeps:
 
 lint: $(STAMP)
 	$(BIN)/ruff check analysis tests notebooks
+	$(BIN)/mypy
 
 test: $(STAMP) sysdeps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -67,7 +67,7 @@ def fill_doc(func: F) -> F:
     doc = func.__doc__
     if not doc:
         return func
-    lines = []
+    lines: list[str] = []
     for line in doc.splitlines():
         stripped = line.strip()
         if stripped.startswith("{{") and stripped.endswith("}}"):

@@ -135,10 +135,10 @@ def check_margin_sums(targets: Mapping[str, Mapping[str, float]],
     notes = []
     for col in targets:
         if col in normalize:
-            scale = "100%" if kind == "shares" else "the common population total"
+            target = "100%" if kind == "shares" else "the common population total"
             level, value = max(targets[col].items(), key=lambda kv: kv[1])
             notes.append(f"margin {col!r} rescaled as asked (normalize): its targets add to "
-                         f"{sums[col]:.10g}; rescaled to {scale} (e.g. {level!r} {value:g} -> "
+                         f"{sums[col]:.10g}; rescaled to {target} (e.g. {level!r} {value:g} -> "
                          f"{100 * value / sums[col]:.4g}% of the total)")
         elif kind == "shares":
             scale = _share_scale(sums[col])
