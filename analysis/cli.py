@@ -117,7 +117,7 @@ def _read_and_clean(args: argparse.Namespace) -> tuple[Any, Any]:
     from .ingest import read_wave
 
     with _step("reading export", args.quiet):
-        w = read_wave(args.wave, encoding=args.encoding)
+        w = read_wave(args.wave, encoding=args.encoding, sheet=getattr(args, "sheet", None))
     with _step("cleaning", args.quiet):
         result = clean(w.data, w.codebook, salt=_env_salt())
     return w, result
@@ -151,7 +151,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     from .ingest import read_wave
 
     with _step("reading export", args.quiet):
-        w = read_wave(args.path, encoding=args.encoding)
+        w = read_wave(args.path, encoding=args.encoding, sheet=args.sheet)
     src = w.source
     print(f"file      {src.file}\nplatform  {src.platform}\nmode      {src.mode}\n"
           f"encoding  {src.encoding}\nrows      {src.n_rows}\nsha256    {src.sha256}")
@@ -248,6 +248,12 @@ def _encoding(value: str) -> str:
     return value
 
 
+def _add_sheet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sheet", metavar="NAME", default=None,
+                   help="Excel export: the sheet holding the responses (name or 1-based "
+                        "number); default: the first sheet with data")
+
+
 def _add_encoding(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", type=_encoding, default="auto", metavar="CODEC",
                    help="text encoding of a CSV/TSV export (e.g. gb18030); default: "
@@ -293,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--audit", metavar="CSV", help="also write the audit table to this CSV")
     _add_salt(c)
     _add_encoding(c)
+    _add_sheet(c)
     c.set_defaults(func=_cmd_clean)
 
     r = sub.add_parser("report", help="execute the notebooks and render the HTML report")
@@ -310,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("path")
     i.add_argument("--language", choices=["zh", "en"], default="zh")
     _add_encoding(i)
+    _add_sheet(i)
     i.set_defaults(func=_cmd_inspect)
 
     d = sub.add_parser("codebook", help="draft a survey.yaml from a raw export")

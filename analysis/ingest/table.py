@@ -4,34 +4,72 @@
 file's header row (duplicates kept, so work by position) and whose cells are
 strings (text files) or the spreadsheet's own values (Excel: str, float,
 datetime; SPSS/Stata: numbers or strings).  Format-specific facts the
-readers need travel in ``table.attrs``: ``"format"`` (csv, xlsx, xls, sav,
-dta), ``"delimiter"``, and for SPSS/Stata ``"value_labels"``,
-``"column_labels"`` and ``"user_missing"``.
+readers need travel in ``table.attrs``: ``"format"`` (csv, tsv, xlsx, xls,
+sav, dta), ``"delimiter"``, ``"sheet"`` and ``"sheets"`` (Excel), and for
+SPSS/Stata ``"value_labels"``, ``"column_labels"`` and ``"user_missing"``.
+
+What the file says is never changed silently.  A file whose content is not
+what its extension says is refused with its real type named; text files
+report (as :class:`~analysis.errors.DataQualityWarning`, or as
+:class:`~analysis.errors.FileFormatError` with ``strict=True``) a guessed
+delimiter or UTF-16 byte order, NUL bytes (removed), rows with fewer fields
+than the header (padded with blanks) and a last line without a line end; a
+last row cut short, a line longer than :data:`FIELD_SIZE_LIMIT` and an
+unclosed quote (named by the line where it opens) are errors.  Excel,
+SPSS and Stata files are read in a worker process
+(:mod:`analysis.ingest._native`), so a damaged file that crashes the native
+reader becomes a typed error.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import EmptyFileError, FileFormatError, MissingFileError
+from ..errors import (
+    DataQualityWarning,
+    EmptyFileError,
+    FileFormatError,
+    MissingFileError,
+)
+from ._binary import (
+    KIND_NAMES,
+    dta_cut,
+    excel_job,
+    sav_truncation,
+    sniff_content,
+    stat_job,
+    xlsx_extent,
+)
+from ._native import Refusal, run_native
 from .encoding import decode_bytes
 
-__all__ = ["TEXT_SUFFIXES", "EXCEL_SUFFIXES", "STAT_SUFFIXES", "SUFFIXES", "read_table",
-           "check_file"]
+__all__ = ["TEXT_SUFFIXES", "EXCEL_SUFFIXES", "STAT_SUFFIXES", "SUFFIXES", "FIELD_SIZE_LIMIT",
+           "read_table", "check_file", "report"]
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 STAT_SUFFIXES = (".sav", ".zsav", ".dta")
 SUFFIXES = TEXT_SUFFIXES + EXCEL_SUFFIXES + STAT_SUFFIXES
+#: Longest line (in bytes) and so longest field a text export may hold: 1 MiB.  Open
+#: answers are a few thousand characters at most; a longer line is a damaged file or
+#: not survey data, and parsing it costs ~10x its size in memory.
+FIELD_SIZE_LIMIT = 1 << 20
 
-_ZIP = b"PK\x03\x04"
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: What each extension promises (text files: ``"text"``).
+_PROMISED = {**dict.fromkeys(TEXT_SUFFIXES, "text"), ".xlsx": "xlsx", ".xlsm": "xlsx",
+             ".xls": "xls", ".sav": "sav", ".zsav": "zsav", ".dta": "dta"}
+_RENAME = {"xlsx": ".xlsx", "xls": ".xls", "sav": ".sav", "zsav": ".zsav", "dta": ".dta",
+           "text": ".csv", "ods": ".ods"}
+_NATURAL_SEP = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+_SEP_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 
 
 def check_file(path: str | Path) -> Path:
@@ -49,17 +87,49 @@ def check_file(path: str | Path) -> Path:
     return path
 
 
-def read_table(path: str | Path, encoding: str = "auto") -> tuple[pd.DataFrame, str]:
+def report(message: str, *, strict: bool, file: Path, stacklevel: int = 3, **where: Any) -> None:
+    """Say that something in the file was accepted as it is: a warning, or an error if strict.
+
+    Parameters
+    ----------
+    message : str
+        What was found and what was done with it, with counts and first rows.
+    strict : bool
+        Raise :class:`FileFormatError` instead of warning.
+    file : Path
+        The export.
+    stacklevel : int, default 3
+        Where the warning points.
+    **where
+        ``line``/``row``/``column``/``hint`` for the error.
+    """
+    if strict:
+        raise FileFormatError(message, file=file, **where)
+    loc = ", ".join(f"{k} {v}" for k, v in where.items() if k != "hint" and v is not None)
+    warnings.warn(f"{file.name}: {message}" + (f" [{loc}]" if loc else ""), DataQualityWarning,
+                  stacklevel=stacklevel)
+
+
+def read_table(path: str | Path, encoding: str = "auto", *, sheet: str | int | None = None,
+               strict: bool = False) -> tuple[pd.DataFrame, str]:
     """Read an export into a raw table of cells.
 
     Parameters
     ----------
     path : str or Path
         ``.csv``/``.tsv``/``.txt`` (delimiter sniffed), ``.xlsx``/``.xlsm``/
-        ``.xls`` (first sheet), ``.sav``/``.zsav`` (SPSS) or ``.dta`` (Stata).
+        ``.xls`` (first sheet with data, or ``sheet``), ``.sav``/``.zsav``
+        (SPSS) or ``.dta`` (Stata).
     encoding : str, default "auto"
         Text files only: a codec name, or ``"auto"`` to detect
         (BOM, UTF-8, GB18030).  Ignored for binary formats.
+    sheet : str or int, optional
+        Excel only: the sheet to read, by name or 1-based number.
+    strict : bool, default False
+        Refuse (:class:`FileFormatError`) what is otherwise accepted with a
+        :class:`DataQualityWarning`: a guessed delimiter or byte order, NUL
+        bytes, short rows, a last line without a line end, a file whose
+        extension names another Excel format.
 
     Returns
     -------
@@ -75,48 +145,51 @@ def read_table(path: str | Path, encoding: str = "auto") -> tuple[pd.DataFrame, 
     Raises
     ------
     MissingFileError, EmptyFileError, EncodingError, FileFormatError
+        Unreadable, empty or damaged files, and files whose content is not
+        what their extension says (the real type is named).
     """
     path = check_file(path)
     suffix = path.suffix.lower()
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if suffix in (".sav", ".zsav", ".dta"):
-        table, used = _read_stat(path, suffix)
-    elif suffix in (".xlsx", ".xlsm"):
-        if head.startswith(_ZIP):
-            table, used = _read_excel(path, "xlsx")
-        elif head.startswith(_OLE):
-            # Old-format workbooks are often renamed .xlsx; read them if we can.
-            try:
-                table, used = _read_excel(path, "xls")
-            except FileFormatError:
-                raise FileFormatError("not a valid xlsx (not a zip archive)", file=path,
-                                      hint="open it in Excel and save as .xlsx") from None
-        else:
-            raise FileFormatError("not a valid xlsx (not a zip archive)", file=path,
-                                  hint="the download is damaged or is another format; "
-                                       "download it again or save it from Excel as .xlsx")
-    elif suffix == ".xls" or suffix not in TEXT_SUFFIXES:
-        if head.startswith(_OLE):
-            table, used = _read_excel(path, "xls")
-        elif head.startswith(_ZIP):
-            table, used = _read_excel(path, "xlsx")
-        elif suffix in (".xls",) or suffix in TEXT_SUFFIXES or _looks_textual(path):
-            # Some platforms serve tab-separated or HTML text under an .xls name.
-            table, used = _read_text(path, encoding, suffix)
-        else:
-            raise FileFormatError(f"unsupported file type {suffix!r}", file=path,
-                                  hint=f"export as one of {', '.join(SUFFIXES)}")
+    kind = sniff_content(path)
+    promised = _PROMISED.get(suffix)
+    if kind in ("html", "pdf", "docx", "pptx", "ods", "gzip", "ole"):
+        named = f"named {suffix}, " if suffix else ""
+        raise FileFormatError(
+            f"the file is {KIND_NAMES[kind]}, {named}not a data table", file=path, content=kind,
+            hint="download the responses again as CSV or Excel (.xlsx); if it is an Excel "
+                 "page saved from a browser, open it in Excel and save it as .xlsx")
+    if promised is not None and kind != promised and not _compatible(promised, kind):
+        if promised == "xlsx" and kind in ("text", "binary"):
+            what = f": it holds {KIND_NAMES[kind]}" if kind == "text" else ""
+            raise FileFormatError(f"not a valid xlsx (not a zip archive){what}", file=path,
+                                  content=kind,
+                                  hint="the download is damaged or is another format; download "
+                                       "it again or save it from Excel as .xlsx")
+        real = KIND_NAMES.get(kind, kind)
+        fix = (f"rename it to {_RENAME[kind]}" if kind in _RENAME
+               else "download the export again in the format its name says")
+        raise FileFormatError(f"the file is named {suffix} but is {real}", file=path,
+                              content=kind, hint=fix)
+    if kind != promised and promised in ("xlsx", "xls") and kind in ("xlsx", "xls"):
+        report(f"the file is named {suffix} but is {KIND_NAMES[kind]}; read as such",
+               strict=strict, file=path, hint=f"rename it to .{kind}")
+    if kind in ("sav", "zsav", "dta"):
+        table, used = _read_stat(path, ".dta" if kind == "dta" else ".sav", strict)
+    elif kind in ("xlsx", "xls", "zip"):
+        table, used = _read_excel(path, "xls" if kind == "xls" else "xlsx", sheet)
+    elif kind == "text":
+        table, used = _read_text(path, encoding, suffix, strict)
     else:
-        table, used = _read_text(path, encoding, suffix)
+        raise FileFormatError(f"unsupported file type {suffix!r} ({KIND_NAMES.get(kind, kind)})",
+                              file=path, hint=f"export as one of {', '.join(SUFFIXES)}")
     return _tidy(table, path), used
 
 
-def _looks_textual(path: Path) -> bool:
-    with path.open("rb") as fh:
-        head = fh.read(2048)
-    return b"\x00" not in head.lstrip(b"\xff\xfe\xef\xbb\xbf") or head[:2] in (b"\xff\xfe",
-                                                                             b"\xfe\xff")
+def _compatible(promised: str, kind: str) -> bool:
+    """Content the extension's reader takes anyway (Excel formats, text under .xls)."""
+    return (promised in ("xlsx", "xls") and kind in ("xlsx", "xls", "zip")) or (
+        promised == "xls" and kind == "text") or (promised == "zsav" and kind == "sav") or (
+        promised == "sav" and kind == "zsav")
 
 
 def _sniff_delimiter(first_line: str, suffix: str) -> str:
@@ -127,71 +200,198 @@ def _sniff_delimiter(first_line: str, suffix: str) -> str:
     return best if counts[best] > 1 else ","
 
 
-def _read_text(path: Path, encoding: str, suffix: str) -> tuple[pd.DataFrame, str]:
-    text, used = decode_bytes(path.read_bytes(), encoding, file=path)
-    stripped = text.lstrip()
-    if not stripped.strip():
+def _check_line_lengths(data: bytes, path: Path) -> None:
+    """Refuse a line longer than :data:`FIELD_SIZE_LIMIT` (O(n) in C, before parsing)."""
+    if len(data) <= FIELD_SIZE_LIMIT:
+        return
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    bounds = np.concatenate([[-1], ends, [len(data)]])
+    lengths = np.diff(bounds) - 1
+    long = np.flatnonzero(lengths > FIELD_SIZE_LIMIT)
+    if long.size:
+        line = int(long[0]) + 1
+        raise FileFormatError(
+            f"line {line} is {int(lengths[long[0]]):,} bytes long, over the field-size limit of "
+            f"{FIELD_SIZE_LIMIT:,} bytes per line (a damaged file, or a cell holding a "
+            f"pasted document)", file=path, line=line, limit=FIELD_SIZE_LIMIT,
+            hint="check that line in a text editor; shorten or remove the oversized cell")
+
+
+def _unclosed_quote_line(text: str, sep: str) -> int | None:
+    """Line where a quoted field opens that never closes (None if all close)."""
+    pattern = re.compile(r'(?:(?<=^)|(?<=[\n' + re.escape(sep) + r']))"(?:[^"]|"")*("|\Z)')
+    for m in pattern.finditer(text):
+        if not m.group(1):
+            return text.count("\n", 0, m.start()) + 1
+    return None
+
+
+def _field_counts(text: str, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fields per non-blank record and the line each starts on (None if quoting is odd).
+
+    Quoted fields are removed first (only a quote at the start of a field
+    opens one, as for the C parser), so delimiters inside them do not count.
+    """
+    if '"' in text:
+        quoted = re.compile(r'(?:(?<=^)|(?<=[\n' + re.escape(sep) + r']))"(?:[^"]|"")*"')
+        pieces: list[str] = []
+        pos = 0
+        for m in quoted.finditer(text):
+            pieces.append(text[pos:m.start()])
+            # Keep the line count: a quoted line break joins two physical lines.
+            pieces.append("\x01" * m.group(0).count("\n"))
+            pos = m.end()
+        pieces.append(text[pos:])
+        body = "".join(pieces)
+    else:
+        body = text
+    raw = np.frombuffer(body.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    starts = np.concatenate([[0], ends + 1])
+    stops = np.concatenate([ends, [len(raw)]])
+    seps = np.flatnonzero(raw == ord(sep))
+    counts = np.searchsorted(seps, stops) - np.searchsorted(seps, starts) + 1
+    # Joined lines (quoted line breaks) count toward the record they belong to.
+    joins = np.flatnonzero(raw == 1)
+    joined = np.searchsorted(joins, stops) - np.searchsorted(joins, starts)
+    width = stops - starts
+    blank = width - (stops > starts) * (raw[np.maximum(stops - 1, 0)] == 13) - joined <= 0
+    line_no = np.cumsum(np.concatenate([[1], 1 + joined[:-1]]))
+    keep = ~blank
+    return counts[keep], line_no[keep]
+
+
+def _read_text(path: Path, encoding: str, suffix: str, strict: bool) -> tuple[pd.DataFrame, str]:
+    data = path.read_bytes()
+    text, used = decode_bytes(data, encoding, file=path)
+    if used in ("utf-16-le", "utf-16-be") and encoding == "auto":
+        report(f"the file has no byte-order mark; read as {used.upper()} (guessed from its "
+               "zero bytes)", strict=strict, file=path,
+               hint="re-save it as UTF-8 or pass encoding=" + repr(used))
+    _check_line_lengths(text.encode("utf-8", "surrogatepass") if used.startswith("utf-16")
+                        else data, path)
+    if not text.strip():
         raise EmptyFileError("the file holds no header and no data", file=path,
                              hint="download the export again")
-    if stripped[:200].lower().startswith(("<html", "<!doctype", "<table", "<?xml")):
+    if text.lstrip()[:200].lower().startswith(("<html", "<!doctype", "<table", "<?xml")):
         raise FileFormatError("the file is an HTML/XML page, not a data table", file=path,
                               hint="open it in Excel and save it as .xlsx or CSV UTF-8")
-    first = text.lstrip("\r\n").split("\n", 1)[0]
-    sep = _sniff_delimiter(first, suffix)
+    if "\x00" in text:
+        first = text.count("\n", 0, text.index("\x00")) + 1
+        report(f"{text.count(chr(0))} NUL byte(s) in the text (first on line {first}); removed",
+               strict=strict, file=path, line=first,
+               hint="a NUL byte is not text: the file is damaged or in another encoding")
+        text = text.replace("\x00", "")
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    sep = _sniff_delimiter(first_line, suffix)
+    if sep != _NATURAL_SEP.get(suffix, sep if suffix in (".xls", "") else None):
+        n = len(next(csv.reader([first_line], delimiter=sep)))
+        report(f"no standard delimiter for {suffix or 'this file'}: read as "
+               f"{_SEP_NAMES[sep]}-delimited ({n} columns in the header line)",
+               strict=strict, file=path, line=1,
+               hint="if the columns look wrong, re-save the file as CSV UTF-8 (comma-delimited)")
     try:
         raw = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str,
                           keep_default_na=False, na_filter=False, skip_blank_lines=True,
                           engine="c")
     except pd.errors.ParserError as exc:
-        raise FileFormatError(f"malformed delimited text ({exc})", file=path,
-                              hint="check quoting: a cell with a line break or the delimiter "
-                                   "must be in double quotes") from None
+        raise _parser_error(exc, text, sep, path) from None
     except pd.errors.EmptyDataError:
         raise EmptyFileError("the file holds no header and no data", file=path) from None
     table = raw.iloc[1:].reset_index(drop=True)
     table.columns = [str(h) for h in raw.iloc[0].tolist()]
     table.attrs = {"format": "tsv" if sep == "\t" else "csv", "delimiter": sep}
+    _check_rows(text, sep, table, path, strict)
     return table, used
 
 
-def _read_excel(path: Path, kind: str) -> tuple[pd.DataFrame, str]:
-    from python_calamine import CalamineWorkbook
+def _parser_error(exc: Exception, text: str, sep: str, path: Path) -> FileFormatError:
+    message = str(exc).split("C error:", 1)[-1].strip()
+    if "EOF inside string" in message or "EOF while" in message:
+        line = _unclosed_quote_line(text, sep)
+        return FileFormatError(
+            "a quoted cell never closes: its opening quote is on line "
+            f"{line}" if line else f"a quoted cell never closes ({message})", file=path,
+            line=line, hint="close the quote (a quote inside a cell is written twice: \"\") or "
+                            "download the export again if it was cut off")
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if m:
+        n, line, saw = map(int, m.groups())
+        return FileFormatError(
+            f"line {line} has {saw} fields but the header has {n}", file=path, line=line,
+            hint=f"a {_SEP_NAMES.get(sep, repr(sep))} inside a cell must be in double quotes; "
+                 "or the header lost columns")
+    return FileFormatError(f"malformed delimited text ({message})", file=path,
+                           hint="check quoting: a cell with a line break or the delimiter "
+                                "must be in double quotes")
 
+
+def _check_rows(text: str, sep: str, table: pd.DataFrame, path: Path, strict: bool) -> None:
+    """Report rows with fewer fields than the header, and a cut-off last line."""
+    n = table.shape[1]
+    found = _field_counts(text, sep) if n > 1 else None
+    unterminated = not text.endswith(("\n", "\r"))
+    if found is None or len(found[0]) != len(table) + 1:
+        return  # the record split disagrees with the parser's: say nothing rather than wrong
+    counts, lines = found[0][1:], found[1][1:]
+    short = np.flatnonzero(counts < n)
+    last = len(table) - 1
+    if unterminated and short.size and short[-1] == last and len(short) == 1 and last > 0:
+        raise FileFormatError(
+            f"the file ends in the middle of row {last + 1}: its last line ({int(lines[last])}) "
+            f"has {int(counts[last])} of {n} fields and no line end; the download was cut off",
+            file=path, line=int(lines[last]), row=last + 1,
+            hint="download the export again (the other rows are complete)")
+    if short.size:
+        shown = ", ".join(f"row {r + 1} (line {int(lines[r])}, {int(counts[r])} fields)"
+                          for r in short[:5])
+        report(f"{short.size} row(s) have fewer fields than the {n} of the header, the missing "
+               f"cells read as blank: {shown}" + (" ..." if short.size > 5 else ""),
+               strict=strict, file=path, line=int(lines[short[0]]), row=int(short[0]) + 1,
+               hint="check those rows in the original export")
+    elif unterminated and len(table):
+        report(f"the last line ({int(lines[last])}) has no line end: if the download was cut, "
+               "its last answer may be incomplete", strict=strict, file=path,
+               line=int(lines[last]), row=last + 1,
+               hint="compare the last row with the platform, or download the export again")
+
+
+def _read_excel(path: Path, kind: str, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
+    from python_calamine import CalamineWorkbook  # noqa: F401 - loaded once, inherited by workers
+
+    size = path.stat().st_size
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-        rows: list[list[Any]] = []
-        for name in wb.sheet_names:
-            rows = wb.get_sheet_by_name(name).to_python()
-            if any(any(c not in ("", None) for c in r) for r in rows[:5]):
-                break
-    except Exception as exc:  # calamine raises its own error types per format
-        what = "xlsx (corrupt zip/XML)" if kind == "xlsx" else "xls (BIFF) workbook"
-        raise FileFormatError(f"not a valid {what}: {exc}", file=path,
-                              hint="open the file in Excel and save it again as .xlsx") from None
+        out = run_native(excel_job, str(path), kind, sheet, size=size)
+    except Refusal as exc:
+        if "no sheet" in exc.message:
+            raise FileFormatError(exc.message, file=path, hint=exc.hint) from None
+        what = "xlsx workbook" if kind == "xlsx" else "xls (BIFF) workbook"
+        detail = exc.message
+        hint = exc.hint or "open the file in Excel and save it again as .xlsx, or download it again"
+        if kind == "xlsx" and ("memory" in detail or "SIG" in detail):
+            extent = xlsx_extent(path)
+            if extent:
+                detail = f"{extent}: {detail}"
+                hint = ("delete the stray cells far outside the data (Ctrl+End shows the last "
+                        "one) and save again")
+        raise FileFormatError(f"not a valid {what}: {detail}", file=path, hint=hint) from None
+    rows: list[list[Any]] = out["rows"]
+    name = out["sheet"]
     if not rows or not any(c not in ("", None) for c in rows[0]):
-        raise EmptyFileError("the workbook's first sheet is empty", file=path,
-                             hint="check that the export holds data")
+        others = [s for s in out["sheets"] if s != name]
+        raise EmptyFileError(
+            f"the workbook's sheet {name!r} is empty" + (
+                f" (other sheets: {', '.join(map(repr, others))})" if others else ""),
+            file=path, sheets=out["sheets"],
+            hint="pick the sheet with the responses (--sheet / sheet=)" if others
+            else "check that the export holds data")
     width = max(len(r) for r in rows)
     header = [_header_text(c) for c in rows[0]] + [""] * (width - len(rows[0]))
-    body = [list(r) + [""] * (width - len(r)) for r in rows[1:]]
+    body = [r + [""] * (width - len(r)) for r in rows[1:]]
     table = pd.DataFrame(body, columns=range(width), dtype=object)
     table.columns = header
-    encoding = "utf-8" if kind == "xlsx" else _xls_encoding(path)
-    table.attrs = {"format": kind}
-    return table, encoding
-
-
-def _xls_encoding(path: Path) -> str:
-    """The BIFF workbook's code page (1200 = UTF-16 LE, 936 = GBK), for the record."""
-    try:
-        import xlrd
-
-        book = xlrd.open_workbook(str(path), on_demand=True)
-        name = str(book.encoding or "").replace("_", "-")
-        book.release_resources()
-        return name or "unknown"
-    except Exception:  # the encoding is informative only; calamine already read the data
-        return "unknown"
+    table.attrs = {"format": kind, "sheet": name, "sheets": list(out["sheets"])}
+    return table, out["encoding"]
 
 
 def _header_text(value: Any) -> str:
@@ -202,31 +402,34 @@ def _header_text(value: Any) -> str:
     return str(value)
 
 
-def _read_stat(path: Path, suffix: str) -> tuple[pd.DataFrame, str]:
-    import pyreadstat
+def _read_stat(path: Path, suffix: str, strict: bool) -> tuple[pd.DataFrame, str]:
+    import pyreadstat  # noqa: F401 - loaded once here, inherited by every worker
 
-    reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
+    kind = "Stata .dta" if suffix == ".dta" else "SPSS .sav"
     try:
-        data, meta = reader(str(path), user_missing=True, apply_value_formats=False)
-    except Exception as exc:  # pyreadstat raises ReadstatError/PyreadstatError
-        kind = "Stata .dta" if suffix == ".dta" else "SPSS .sav"
-        raise FileFormatError(f"not a valid {kind} file: {exc}", file=path,
-                              hint="export the data again from SPSS/Stata") from None
+        data, attrs, used, declared = run_native(stat_job, str(path), suffix,
+                                                 size=path.stat().st_size)
+    except Refusal as exc:
+        cut = sav_truncation(path) if suffix == ".sav" else None
+        if cut is None and suffix == ".dta" and dta_cut(path):
+            cut = "the file lacks its closing </stata_dta> tag"
+        raise FileFormatError(
+            f"not a valid {kind} file: " + (f"{cut} ({exc.message})" if cut else exc.message),
+            file=path, hint="the file is cut short: download or export it again" if cut
+            else "export the data again from SPSS/Stata") from None
+    if declared >= 0 and len(data) < declared:
+        cut = sav_truncation(path) if suffix == ".sav" else None
+        raise FileFormatError(f"the {kind} file declares {declared} cases but holds "
+                              f"{len(data)}" + (f": {cut}" if cut else ""), file=path,
+                              hint="download or export the file again")
+    if suffix == ".dta" and dta_cut(path):
+        report(f"the {kind} file lacks its closing </stata_dta> tag: it was cut after the "
+               f"data ({len(data)} rows read, as declared)", strict=strict, file=path,
+               hint="export the file again")
     if data.shape[1] == 0:
         raise EmptyFileError("the file holds no variables", file=path)
-    user_missing: dict[str, list[Any]] = {}
-    for col, values in (getattr(meta, "missing_user_values", None) or {}).items():
-        user_missing[col] = list(values)
-    for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
-        user_missing.setdefault(col, []).extend(
-            r["lo"] for r in ranges if r.get("lo") == r.get("hi"))
-    data.attrs = {
-        "format": "dta" if suffix == ".dta" else "sav",
-        "value_labels": {k: dict(v) for k, v in (meta.variable_value_labels or {}).items()},
-        "column_labels": dict(meta.column_names_to_labels or {}),
-        "user_missing": user_missing,
-    }
-    return data, str(meta.file_encoding or "unknown")
+    data.attrs = attrs
+    return data, used
 
 
 def _blank_cells(column: pd.Series) -> np.ndarray:

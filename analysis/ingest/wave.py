@@ -16,18 +16,27 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._validation import check_argument
 from ..codebook import Codebook, Targets, load_codebook, load_targets
 from ..errors import (
+    ColumnMismatchError,
     DataQualityWarning,
     EmptyFileError,
     FileFormatError,
     MissingFileError,
 )
-from ._frame import Layout, SourceInfo, as_attrs, build_frame
-from .detect import PLATFORMS, detect_platform
+from ._binary import column_letter
+from ._frame import Layout, SourceInfo, as_attrs, build_frame, source_present
+from .detect import (
+    PLATFORMS,
+    check_qualtrics_headers,
+    detect_platform,
+    legacy_qualtrics,
+)
+from .encoding import mojibake
 from .readers import READERS
 from .table import SUFFIXES, read_table
 
@@ -115,7 +124,8 @@ def _layout(table: pd.DataFrame, codebook: Codebook, platform: str, mode: str,
 
 def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
                 mode: str = "auto", encoding: str = "auto", salt: str | None = None,
-                wave_folder: str | Path | None = None) -> tuple[pd.DataFrame, SourceInfo]:
+                wave_folder: str | Path | None = None, sheet: str | int | None = None,
+                strict: bool | None = None) -> tuple[pd.DataFrame, SourceInfo]:
     """Read one raw export against a codebook into the tidy frame.
 
     Parameters
@@ -135,6 +145,13 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
         Secret for the IP hash; default :func:`resolve_salt`.
     wave_folder : str or Path, optional
         Where ``interim/.salt`` lives; defaults to the codebook's folder.
+    sheet : str or int, optional
+        Excel: the sheet holding the responses (name or 1-based number);
+        default the first sheet with data.
+    strict : bool, optional
+        Refuse what is otherwise accepted with a :class:`DataQualityWarning`
+        (see :func:`analysis.ingest.read_table`); default the codebook's
+        ``strict:`` (False if it has none).
 
     Returns
     -------
@@ -145,9 +162,13 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
     Raises
     ------
     MissingFileError, EmptyFileError, EncodingError, FileFormatError
-        The file cannot be read (nothing is written).
+        The file cannot be read (nothing is written): damaged, cut short,
+        another format than its name says, a legacy Qualtrics export, ...
     ColumnMismatchError
-        A codebook question is absent, or an export column is unknown.
+        A codebook question is absent, or an export column is unknown; the
+        message adds what explains it when it can see it: headers that look
+        like mojibake, the real header row under a title row, the sheet that
+        holds the responses, a header repeated in two columns.
     UnknownLabelError
         A text-mode answer is not among its question's options.
     DuplicateIdError
@@ -156,12 +177,25 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
     check_argument("platform", ("auto", *PLATFORMS), platform)
     check_argument("mode", ("auto", "text", "code"), mode)
     path = Path(path)
-    table, used = read_table(path, encoding if encoding != "auto" else codebook.encoding)
+    strict = bool(getattr(codebook, "strict", False)) if strict is None else strict
+    table, used = read_table(path, encoding if encoding != "auto" else codebook.encoding,
+                             sheet=sheet, strict=strict)
+    if legacy_qualtrics(table):
+        raise FileFormatError(
+            "legacy Qualtrics export (columns V1, V2, ...; question ids in the second row)",
+            file=path, hint="export the responses again from Qualtrics with the current "
+                            "format (Data & Analysis > Export > CSV, not 'legacy exporter')")
     if platform == "auto":
         platform = codebook.platform if codebook.platform != "auto" else detect_platform(table)
+    if platform == "qualtrics":
+        check_qualtrics_headers(table, codebook, file=str(path))
     if mode == "auto":
         mode = codebook.mode
-    layout = _layout(table, codebook, platform, mode, str(path))
+    resolved = codebook.for_platform(platform, source_present(table, platform))
+    try:
+        layout = _layout(table, resolved, platform, mode, str(path))
+    except ColumnMismatchError as err:
+        raise _explain(err, table, codebook, platform, mode, path) from None
     n_rows = len(layout.rows) if layout.rows is not None else len(table)
     if n_rows == 0:
         raise EmptyFileError("the export holds a header but no responses", file=path,
@@ -170,15 +204,106 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
     persist: Path | None = None
     if salt is None:
         salt, persist = resolve_salt(folder)
-    frame = build_frame(table, layout, codebook, file=str(path), salt=salt)
+    with np.errstate(all="call", call=_FloatTrouble(path)):
+        frame = build_frame(table, layout, resolved, file=str(path), salt=salt, strict=strict)
     headers = [str(h) for h in table.columns]
     source = SourceInfo(
         file=str(path), sha256=file_sha256(path), platform=platform, mode=layout.mode,
         encoding=used, n_rows=len(frame), n_columns=len(headers),
-        column_map=_column_map(headers, layout), n_dropped=layout.n_dropped)
+        column_map=_column_map(headers, layout), n_dropped=layout.n_dropped,
+        notes=layout.notes)
     frame.attrs = as_attrs(codebook, source)
     _persist_salt(salt, persist)
     return frame, source
+
+
+class _FloatTrouble:
+    """numpy floating-point error handler: a :class:`DataQualityWarning`, not a raw RuntimeWarning."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __call__(self, kind: str, flag: int) -> None:
+        warnings.warn(f"{self.path.name}: numeric {kind} while converting answers (a number "
+                      "too large or too small for a float); the values concerned became "
+                      "infinite or missing", DataQualityWarning, stacklevel=2)
+
+
+def _fits(table: pd.DataFrame, codebook: Codebook, platform: str, mode: str, path: Path) -> None:
+    """Bind ``table`` as :func:`read_export` would (raises if it does not fit)."""
+    fit = platform if codebook.platform != "auto" else detect_platform(table)
+    _layout(table, codebook.for_platform(fit, source_present(table, fit)), fit, mode, str(path))
+
+
+def _explain(err: ColumnMismatchError, table: pd.DataFrame, codebook: Codebook, platform: str,
+             mode: str, path: Path) -> Exception:
+    """A column mismatch, with what explains it when the table shows it.
+
+    Checks, in order: headers that are mojibake, the header row lower down
+    (a title row above it), another sheet of the workbook that fits, a
+    header repeated in two columns (both column letters named).
+    """
+    headers = [str(h) for h in table.columns]
+    bad = mojibake(headers)
+    if bad is not None:
+        read_as, really, example, fixed = bad
+        return ColumnMismatchError(
+            f"the headers look like {really} text read as {read_as} ({example!r} is {fixed!r} "
+            f"in {really}), so no question matches; {err.message}", file=path,
+            question=err.question, hint=f"read the file with encoding {really!r} (survey.yaml "
+                                        f"`encoding: {really}` or --encoding {really}), or "
+                                        "re-save it as CSV UTF-8", **err.details)
+    for k in range(min(3, len(table))):
+        shifted = table.iloc[k + 1:].reset_index(drop=True)
+        shifted.columns = [str(v) if not pd.isna(v) else "" for v in table.iloc[k].tolist()]
+        shifted.attrs = dict(table.attrs)
+        try:
+            _fits(shifted, codebook, platform, mode, path)
+        except Exception:  # noqa: BLE001 - any failure: this is not the header row
+            continue
+        title = next((h for h in headers if h.strip()), "")
+        return FileFormatError(
+            f"the header row is row {k + 2}, under {k + 1} row(s) of title "
+            f"({title[:60]!r}); the codebook's questions are found there", file=path,
+            row=k + 2, hint=f"delete the {k + 1} row(s) above the header (or save the export "
+                            "again without a title)")
+    sheets = table.attrs.get("sheets") or []
+    current = table.attrs.get("sheet")
+    if len(sheets) > 1:
+        for other in sheets:
+            if other == current:
+                continue
+            try:
+                alt, _ = read_table(path, sheet=other)
+                _fits(alt, codebook, platform, mode, path)
+            except Exception:  # noqa: BLE001 - any failure: not the responses' sheet
+                continue
+            return ColumnMismatchError(
+                f"the responses are on sheet {other!r}, not on {current!r} (sheets: "
+                + ", ".join(map(repr, sheets)) + ")", file=path, question=err.question,
+                hint=f"pass --sheet {other!r} (sheet={other!r}), or move the responses to the "
+                     "first sheet", sheets=sheets)
+    seen: dict[str, list[int]] = {}
+    for pos, h in enumerate(headers):
+        if h.strip():
+            seen.setdefault(h.strip(), []).append(pos)
+    twice = {h: p for h, p in seen.items() if len(p) > 1}
+    named = set(map(str, err.details.get("columns") or [])) | {str(err.column)}
+    hit = next((h for h in twice if h in named), None) or (next(iter(twice)) if twice else None)
+    if hit is not None:
+        letters = " and ".join(column_letter(p) for p in twice[hit])
+        return ColumnMismatchError(
+            f"the header {hit!r} appears in columns {letters}; {err.message}", file=path,
+            column=hit, question=err.question,
+            hint="rename or delete the repeated column so each header is unique",
+            positions=twice[hit], **{k: v for k, v in err.details.items() if k != "positions"})
+    if len(sheets) > 1:
+        return ColumnMismatchError(
+            f"{err.message} (read sheet {current!r}; the workbook's sheets: "
+            + ", ".join(map(repr, sheets)) + ")", file=path, question=err.question,
+            column=err.column, hint=(err.hint or "") + "; or pick the sheet with --sheet",
+            **err.details)
+    return err
 
 
 def _column_map(headers: list[str], layout: Layout) -> dict[str, str | None]:
@@ -270,7 +395,8 @@ def _export_of(folder: Path, codebook: Codebook | None) -> Path:
 
 
 def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None,
-              platform: str = "auto", mode: str = "auto", encoding: str = "auto") -> Wave:
+              platform: str = "auto", mode: str = "auto", encoding: str = "auto",
+              sheet: str | int | None = None, strict: bool | None = None) -> Wave:
     """Read a wave: codebook, export, targets.
 
     Parameters
@@ -283,7 +409,7 @@ def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
         问卷星 download modes when both are present.
     codebook : Codebook or path, optional
         Use this codebook instead of the folder's.
-    platform, mode, encoding
+    platform, mode, encoding, sheet, strict
         As in :func:`read_export`.
 
     Returns
@@ -297,7 +423,8 @@ def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
 
         cb = draft_codebook(export, encoding=encoding)
     frame, source = read_export(export, cb, platform=platform, mode=mode, encoding=encoding,
-                                wave_folder=folder if _is_wave_folder(folder) else None)
+                                wave_folder=folder if _is_wave_folder(folder) else None,
+                                sheet=sheet, strict=strict)
     targets = None
     if folder is not None:
         tpath = folder / cb.weighting.targets
@@ -308,7 +435,7 @@ def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
 
 def load_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None,
               platform: str = "auto", mode: str = "auto", encoding: str = "auto",
-              ) -> pd.DataFrame:
+              sheet: str | int | None = None, strict: bool | None = None) -> pd.DataFrame:
     """Load a wave as the tidy frame.
 
     Parameters
@@ -324,6 +451,11 @@ def load_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
         Answers as labels or codes; ``"auto"`` detects it.
     encoding : str, default "auto"
         Text files: codec, or detect (BOM, UTF-8, GB18030).
+    sheet : str or int, optional
+        Excel: the sheet with the responses (name or 1-based number).
+    strict : bool, optional
+        Refuse what is otherwise accepted with a warning (default: the
+        codebook's ``strict:``).
 
     Returns
     -------
@@ -340,4 +472,4 @@ def load_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
     >>> data["q3"].value_counts()  # doctest: +SKIP
     """
     return read_wave(path, codebook=codebook, platform=platform, mode=mode,
-                     encoding=encoding).data
+                     encoding=encoding, sheet=sheet, strict=strict).data

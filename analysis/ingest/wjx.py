@@ -30,7 +30,13 @@ from ..codebook import Codebook, Question
 from ..errors import ColumnMismatchError
 from ._cells import SKIP_TOKENS, OptionMatcher, cell_text, is_int_like, normalise_label
 from ._convert import looks_like_other, other_option
-from ._frame import Binding, Layout, raise_missing_questions, raise_unknown_columns
+from ._frame import (
+    Binding,
+    Layout,
+    close_headers,
+    raise_missing_questions,
+    raise_unknown_columns,
+)
 
 __all__ = ["META", "Header", "Group", "parse_header", "group_headers", "bind", "detect_mode", "layout",
            "looks_like_wjx"]
@@ -257,15 +263,48 @@ def _match_parts(parts: list[Header], labels: dict[str, list[str]],
     return out, left
 
 
+def _expected_header(q: Question, number: int | None) -> str:
+    """The header 问卷星 would write for ``q`` (its number and stem)."""
+    stem = q.label.zh if q.label is not None else ""
+    return f"{number}、{stem}" if number is not None else str(q.source_key)
+
+
 def _raise_absent(q: Question, what: str, absent: list[str], found: list[Header],
                   file: str | None) -> None:
     seen = ", ".join(repr(h.sub) for h in found[:12])
+    number = _source_number(q)
+    if what == "rows":
+        rows = {it.id: it for it in q.items}
+        expected = [str(rows[a].source) if isinstance(rows[a].source, str) else
+                    f"{_expected_header(q, number)}—{rows[a].label.zh}" for a in absent[:5]]
+    else:
+        opts = {o.key: o for o in q.options}
+        expected = [f"第{number}题({opts[a].label.zh})" if number is not None else
+                    f"{q.source_key}_{opts[a].code}" for a in absent[:5]]
     raise ColumnMismatchError(
-        f"{what} {absent} of question {q.id} have no column in the export "
-        f"(its columns are: {seen})", file=file, question=q.id,
-        column=found[0].raw if found else None,
+        f"{what} {absent} of question {q.id} have no column in the export (expected headers "
+        f"such as {', '.join(map(repr, expected))}; its columns are: {seen})", file=file,
+        question=q.id, column=found[0].raw if found else None, expected=expected,
         hint=f"make the {what} labels of {q.id} match the export's, add `aliases`, or give "
              "grid rows a `source:` (the row label as exported)")
+
+
+def _raise_missing(missing: list[Question], headers: list[str], file: str | None) -> None:
+    """Name each missing question with the header 问卷星 would have written for it."""
+    if not missing:
+        return
+    described = []
+    for q in missing[:10]:
+        expected = _expected_header(q, _source_number(q))
+        close = close_headers(expected, headers) or close_headers(str(q.source_key), headers)
+        described.append(f"{q.id} (source {q.source_key!r}, expected a header like {expected!r}"
+                         + (f"; closest headers {close}" if close else "") + ")")
+    more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+    raise ColumnMismatchError(
+        f"{len(missing)} codebook question(s) not found in the 问卷星 export: "
+        + "; ".join(described) + more, file=file, question=missing[0].id,
+        hint="fix each question's `source` in survey.yaml (the question number), or check "
+             "that this is the right export", questions=[q.id for q in missing])
 
 
 def _textual(table: pd.DataFrame, pos: int) -> bool:
@@ -383,6 +422,8 @@ def bind(table: pd.DataFrame, codebook: Codebook, *, file: str | None = None) ->
             layout.dropped.add(pos)
         else:
             unknown.append(pos)
+    if any(q.type != "dc_bid" for q in missing):
+        _raise_missing([q for q in missing if q.type != "dc_bid"], headers, file)
     raise_missing_questions(missing, headers, file, "问卷星")
     raise_unknown_columns(sorted(set(unknown)), headers, file, context)
     return layout
