@@ -7,8 +7,13 @@ The user verbs, in pipeline order (see ``ARCHITECTURE.md``)::
     d = SurveyDesign(result.data).rake(targets)    # weight (SEs account for it)
     d.mean("barriers")                             # estimate, with design-based SEs
 
-Everything else lives in the submodules (``analysis.weight``,
-``analysis.models``, ``analysis.pricing``, ``analysis.report``, ...).
+Every verb that takes a design is a method of :class:`SurveyDesign`
+(``d.mean``, ``d.glm``, ``d.crosstab``, ``d.key_drivers``,
+``d.second_hand_threshold``, ...).  The free functions here take no design:
+``rake``, ``poststratify``, ``calibrate`` and ``trim`` weight a DataFrame and
+return the weights.  Everything else lives in the subpackages
+(``analysis.weight``, ``analysis.models``, ``analysis.pricing``,
+``analysis.report``, ...).
 """
 
 from __future__ import annotations
@@ -17,10 +22,7 @@ from ._version import __version__
 from .cleaning import CleanResult, clean
 from .codebook import Codebook, Targets, load_codebook, load_targets
 from .design.results import ContrastResult, SurveyResult
-from .estimate.multiresponse import mr_compare, mr_shares, mr_test
-from .estimate.tables import crosstab, svychisq
 from .ingest import load_wave, read_wave
-from .models.glm import svyglm
 from .survey import SurveyDesign
 from .weight.methods import calibrate, poststratify, rake, trim
 
@@ -37,14 +39,8 @@ __all__ = [
     "SurveyDesign",
     "SurveyResult",
     "ContrastResult",
-    "mr_shares",
-    "mr_test",
-    "mr_compare",
     "rake",
     "poststratify",
     "calibrate",
     "trim",
-    "svyglm",
-    "crosstab",
-    "svychisq",
 ]

@@ -74,8 +74,7 @@ display(ch.text(
 # values; intervals come from 200 bootstrap replicate weights, each raked again to the targets.
 
 # %%
-kd = analysis.models.key_drivers(w.replicates(200), "purchased_yes", barriers + ["attitudes_score"],
-                                 method="shapley")
+kd = w.replicates(200).key_drivers("purchased_yes", barriers + ["attitudes_score"], method="shapley")
 kd_labels = ch.term_labels(kd)
 title = {"zh": "购买低碳产品的关键驱动因素（Shapley 分解）",
          "en": "Key drivers of buying low-carbon products (Shapley decomposition)"}
@@ -97,7 +96,7 @@ display(ch.findings.figure(analysis.report.plots.plot_importance(kd.summary_fram
 # significantly higher than any column.
 
 # %%
-sg = analysis.models.subgroup_differences(w.design, "barriers", by="city_tier", adjust="holm")
+sg = w.design.subgroup_differences("barriers", by="city_tier", adjust="holm")
 title = {"zh": "不同城市级别遇到的障碍", "en": "Barriers by city tier"}
 display(ch.findings.add("drivers.barriers_by_tier", sg.prevalence, title=title, index="variable",
                         split="group", sig="sig", column_letters="column_letter",

@@ -19,7 +19,6 @@ output_dir = None
 # %%
 from IPython.display import display
 
-import analysis.pricing
 import analysis.report
 import analysis.report.plots
 
@@ -50,7 +49,7 @@ display(ch.heading({"zh": "支付卡回答分布", "en": "Payment card answers"}
 ch.shares("premium.card", "premium_card")
 
 # %%
-card = analysis.pricing.wtp_hurdle(w.design, "premium_card", dist="lognormal")
+card = w.design.wtp_hurdle("premium_card", dist="lognormal")
 card_wtp = card.wtp()
 display(ch.heading({"zh": "平均与中位愿付溢价", "en": "Mean and median premium"}))
 title = {"zh": "愿为低碳产品多付的比例（支付卡，%；不愿多付者计为 0）",
@@ -67,7 +66,7 @@ display(ch.findings.add("premium.wtp_card", card_wtp, title=title, unit="percent
 # %%
 # The log-normal has no mass at zero: fit the payers only (those who chose a premium > 0 on the card).
 payers = w.design.subset((w.design.data["premium_card"] != "none").to_numpy())
-dc = analysis.pricing.dc_cv(payers, "premium_dc", dist="lognormal")
+dc = payers.dc_cv("premium_dc", dist="lognormal")
 dc_wtp = dc.wtp(seed=20221205)
 title = {"zh": "愿付者愿多付的比例（双界二分选择，%）",
          "en": "Premium payers would pay (double-bounded choice, %)"}
@@ -108,7 +107,7 @@ display(ch.findings.figure(analysis.report.plots.plot_demand_curve(
 # distribution assumed): the weighted share willing to pay each bid, with 95% intervals.
 
 # %%
-turnbull = analysis.pricing.dc_turnbull(w.design, "premium_dc")
+turnbull = w.design.dc_turnbull("premium_dc")
 title = {"zh": "双界二分选择：各出价下愿意支付的比例（Turnbull）",
          "en": "Double-bounded choice: share accepting each bid (Turnbull)"}
 display(ch.findings.add("premium.turnbull", turnbull, title=title,

@@ -19,7 +19,6 @@ output_dir = None
 # %%
 from IPython.display import display
 
-import analysis.pricing
 import analysis.report
 import analysis.report.i18n
 import analysis.report.plots
@@ -42,7 +41,7 @@ display(ch.title())
 # a 95% confidence band.
 
 # %%
-sh = analysis.pricing.second_hand_threshold(w.design, "secondhand", need_at_most=[0.4])
+sh = w.design.second_hand_threshold("secondhand", need_at_most=[0.4])
 everyone = w.base("secondhand")
 buyers = w.base("secondhand", exclude=("never",))
 

@@ -20,7 +20,6 @@ from numpy.testing import assert_allclose
 
 from analysis import SurveyDesign
 from analysis.errors import DataQualityWarning, DesignError, WeightError
-from analysis.pricing import interval_regression
 
 DATA = Path(__file__).resolve().parent / "reference" / "data"
 WAVE = Path(__file__).resolve().parents[1] / "surveys" / "demo-2022"
@@ -144,8 +143,8 @@ def test_svyolr_on_counts_equals_expanded_rows(counts):
 
 def test_weibull_interval_regression_on_counts_equals_expanded_rows(counts):
     d, de = pair(counts)
-    a = interval_regression(d, "~ x", lower="lower", upper="upper", dist="weibull")
-    b = interval_regression(de, "~ x", lower="lower", upper="upper", dist="weibull")
+    a = d.interval_regression("~ x", lower="lower", upper="upper", dist="weibull")
+    b = de.interval_regression("~ x", lower="lower", upper="upper", dist="weibull")
     sa, sb = a.summary_frame(), b.summary_frame()
     assert_allclose(sa.to_numpy(dtype=float), sb.to_numpy(dtype=float), rtol=1e-8)
 

@@ -246,7 +246,7 @@ def test_bootstrap_is_seeded_and_close_to_taylor(clus1: pd.DataFrame) -> None:
 
 
 def test_sylvester_hadamard_is_orthogonal() -> None:
-    from analysis.design.core.replicates import sylvester_hadamard
+    from analysis.design.replicates import sylvester_hadamard
 
     h = sylvester_hadamard(16)
     np.testing.assert_array_equal(h @ h.T, 16 * np.eye(16))

@@ -24,9 +24,7 @@ from analysis import SurveyDesign
 from analysis.errors import ModelError
 from analysis.models import (
     average_marginal_effects,
-    key_drivers,
     predicted_probabilities,
-    subgroup_differences,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,12 +171,12 @@ def _run_predicted(d: SurveyDesign) -> dict[str, Any]:
 
 
 def _run_key_drivers(d: SurveyDesign) -> dict[str, Any]:
-    res = key_drivers(d, "y", ["b", "k", "g", "x"], replicates=20, seed=7).summary_frame()
+    res = d.key_drivers("y", ["b", "k", "g", "x"], replicates=20, seed=7).summary_frame()
     return {"importance": res["importance"].to_numpy(), "se": res["se"].to_numpy()}
 
 
 def _run_subgroups(d: SurveyDesign) -> dict[str, Any]:
-    res = subgroup_differences(d, ["b", "y"], by="g")
+    res = d.subgroup_differences(["b", "y"], by="g")
     return {"estimate": res.prevalence["estimate"].to_numpy(),
             "se": res.prevalence["se"].to_numpy(), "n": res.prevalence["n"].to_numpy(),
             "groups": list(res.prevalence["group"]),

@@ -13,12 +13,9 @@ from analysis import SurveyDesign
 from analysis.errors import ModelError, SeparationError
 from analysis.models import (
     average_marginal_effects,
-    key_drivers,
     p_adjust,
     predicted_probabilities,
     significance_letters,
-    subgroup_differences,
-    svyolr,
 )
 
 
@@ -43,8 +40,10 @@ def design(survey: pd.DataFrame) -> SurveyDesign:
     return SurveyDesign(survey, weights="w", strata="st", psu="psu", nest=True)
 
 
-def test_svyolr_is_reexported():
-    assert svyolr is analysis.models.ordinal.svyolr
+def test_olr_is_a_design_method_only(design):
+    assert not hasattr(analysis.models, "svyolr")  # one spelling: design.olr
+    direct = analysis.models.ordinal.svyolr(design, "tier ~ att", link="probit")
+    assert_allclose(design.olr("tier ~ att", link="probit").params, direct.params, rtol=1e-12)
 
 
 def test_ame_of_a_saturated_model_is_the_domain_difference(design):
@@ -118,7 +117,7 @@ def _wls_r2(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> float:
 
 
 def test_shapley_importance_sums_to_r2_and_is_symmetric(design, survey):
-    res = key_drivers(design, "buy", ["hard", "price", "tier", "att"], replicates=40, seed=5)
+    res = design.key_drivers("buy", ["hard", "price", "tier", "att"], replicates=40, seed=5)
     X = np.column_stack([survey["hard"], survey["price"], survey["tier"] == "t2",
                          survey["tier"] == "t3", survey["att"]]).astype(float)
     r2 = _wls_r2(survey["buy01"].to_numpy(), X, survey["w"].to_numpy())
@@ -126,13 +125,13 @@ def test_shapley_importance_sums_to_r2_and_is_symmetric(design, survey):
     assert_allclose(res.frame["importance"].sum(), r2, rtol=1e-8)
     assert_allclose(res.frame["share"].sum(), 1.0)
     # order of drivers does not matter
-    again = key_drivers(design, "buy", ["att", "tier", "price", "hard"], replicates=40, seed=5)
+    again = design.key_drivers("buy", ["att", "tier", "price", "hard"], replicates=40, seed=5)
     assert_allclose(again.frame.loc[res.frame.index, "importance"], res.frame["importance"])
     top = res.summary_frame().index[0]
     assert top == "att"
     assert (res.frame["ci_low"] < res.frame["importance"]).all()
     # seeded bootstrap replicates are reproducible
-    same = key_drivers(design, "buy", ["hard", "price", "tier", "att"], replicates=40, seed=5)
+    same = design.key_drivers("buy", ["hard", "price", "tier", "att"], replicates=40, seed=5)
     assert_allclose(same.frame["se"], res.frame["se"])
 
 
@@ -146,21 +145,21 @@ def test_orthogonal_drivers_get_their_own_r2(rng):
     y = 0.5 * a + 0.3 * b + rng.standard_normal(n)
     d = SurveyDesign(pd.DataFrame({"y": y, "a": a, "b": b}))
     rep = d.to_replicates("bootstrap", replicates=20, seed=1)
-    res = key_drivers(rep, "y", ["a", "b"])
+    res = rep.key_drivers("y", ["a", "b"])
     for v in ("a", "b"):
         r = np.corrcoef(y, {"a": a, "b": b}[v])[0, 1]
         assert_allclose(res.frame.loc[v, "importance"], r**2, rtol=1e-8)
-    rw = key_drivers(rep, "y", ["a", "b"], method="relative_weights")
+    rw = rep.key_drivers("y", ["a", "b"], method="relative_weights")
     assert_allclose(rw.frame["importance"], res.frame["importance"], rtol=1e-8)
 
 
 def test_key_driver_errors(design, survey):
     many = pd.DataFrame({f"c{i}": np.arange(5.0) for i in range(16)}).assign(y=1.0)
     with pytest.raises(ModelError, match="2\\^16"):
-        key_drivers(SurveyDesign(many), "y", [f"c{i}" for i in range(16)])
+        SurveyDesign(many).key_drivers("y", [f"c{i}" for i in range(16)])
     d = SurveyDesign(survey.assign(k=1.0), weights="w")
     with pytest.raises(ModelError, match="constant"):
-        key_drivers(d, "buy", ["hard", "k"], replicates=5, seed=1)
+        d.key_drivers("buy", ["hard", "k"], replicates=5, seed=1)
 
 
 @pytest.mark.parametrize(("ours", "theirs"), [("holm", "holm"), ("BH", "fdr_bh"),
@@ -186,7 +185,7 @@ def test_significance_letters():
 
 
 def test_subgroup_differences_tests_and_letters(design):
-    res = subgroup_differences(design, ["hard", "buy"], "tier", adjust="holm")
+    res = design.subgroup_differences(["hard", "buy"], "tier", adjust="holm")
     means = design.mean("buy", by="tier", na_rm=True)
     pair = res.pairwise.query("variable == 'buy' and group_a == 't1' and group_b == 't2'")
     c = means.contrast({"t1": 1.0, "t2": -1.0})
@@ -213,6 +212,6 @@ def test_subgroup_differences_tests_and_letters(design):
     assert res.overall.loc["buy", "p"] < 0.001
     assert set(res.tidy().columns) >= {"variable", "group", "estimate", "ci_low", "ci_high",
                                       "column_letter", "sig"}
-    bh = subgroup_differences(design, ["hard", "buy"], "tier", adjust="BH", family="all")
+    bh = design.subgroup_differences(["hard", "buy"], "tier", adjust="BH", family="all")
     assert_allclose(bh.pairwise["p_adjusted"], multipletests(bh.pairwise["p"],
                                                              method="fdr_bh")[1])

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 from test_glm import MODELS, R_NAMES, SurveyDesign, build_design, load_reference
 
 from analysis.errors import ModelError, SurveyError
-from analysis.models.ordinal import OrdinalResult, svyolr
+from analysis.models.ordinal import OrdinalResult
 
 pytestmark = pytest.mark.skipif(
     not MODELS.exists(), reason="tests/reference/r_models.json missing: run make reference"
@@ -32,7 +32,7 @@ class _Fits(dict):
         case = next(c for c in OLR if c["name"] == name)
         prepare = add_apicat if "apicat" in case["formula"] else None
         d = build_design(case["design"], prepare)
-        self[name] = (case, svyolr(d, case["python_formula"], link=case["link"]))
+        self[name] = (case, d.olr(case["python_formula"], link=case["link"]))
         return self[name]
 
 
@@ -96,7 +96,7 @@ def test_weighted_proportions_fit_exactly_without_predictors(rng):
     y = rng.choice([1, 2, 3, 4], size=500, p=[0.1, 0.2, 0.3, 0.4])
     w = rng.uniform(1, 4, size=500)
     d = SurveyDesign(pd.DataFrame({"y": y, "w": w}), weights="w")
-    res = svyolr(d, "y ~ 1", link="probit")
+    res = d.olr("y ~ 1", link="probit")
     cum = np.cumsum(np.bincount(y, weights=w)[1:])[:-1] / w.sum()
     from scipy.stats import norm
 
@@ -107,7 +107,7 @@ def test_weighted_proportions_fit_exactly_without_predictors(rng):
 def test_needs_three_levels(rng):
     data = pd.DataFrame({"y": rng.choice(["a", "b"], size=50), "x": rng.normal(size=50)})
     with pytest.raises(ModelError, match="3 or more"):
-        svyolr(SurveyDesign(data), "y ~ x")
+        SurveyDesign(data).olr("y ~ x")
 
 
 def test_empty_category_is_named(rng):
@@ -115,15 +115,15 @@ def test_empty_category_is_named(rng):
                        ordered=True)
     data = pd.DataFrame({"y": y, "x": rng.normal(size=60)})
     with pytest.raises(ModelError, match=r"\['mid'\].*no respondents") as err:
-        svyolr(SurveyDesign(data), "y ~ x")
+        SurveyDesign(data).olr("y ~ x")
     assert "remove_unused_categories" in err.value.hint
     data = pd.DataFrame({"y": rng.choice([1, 2, 3], size=60), "x": rng.normal(size=60)})
     with pytest.raises(ModelError, match="no respondents") as err:
-        svyolr(SurveyDesign(data).subset(data["y"] != 2), "y ~ x")
+        SurveyDesign(data).subset(data["y"] != 2).olr("y ~ x")
     assert err.value.level == 2
 
 
 def test_bad_link(olr_fits):
     _, res = olr_fits["strat_logit"]
     with pytest.raises(SurveyError, match="`link` must be one of"):
-        svyolr(res.design, "apicat ~ ell", link="cauchit")
+        res.design.olr("apicat ~ ell", link="cauchit")

@@ -15,7 +15,6 @@ import pytest
 from scipy import stats
 
 from analysis import SurveyDesign
-from analysis.pricing import dc_cv, turnbull
 
 N_REP = 200
 N = 400
@@ -62,7 +61,7 @@ def test_turnbull_curve_intervals_cover_at_nominal_rate():
     for r in range(N_REP):  # replications of the simulation study
         df = _sample(rng)
         d = SurveyDesign(df, weights="w", strata="st")
-        curve = turnbull(d, "l", "u").curve(CHECK)
+        curve = d.turnbull("l", "u").curve(CHECK)
         hits[r] = (curve["ci_low"].to_numpy() <= truth) & (truth <= curve["ci_high"].to_numpy())
     cover = _coverage(hits)
     assert np.all(np.abs(cover - 0.95) <= 0.035), cover
@@ -79,7 +78,7 @@ def test_turnbull_replicate_intervals_cover():
         df = _sample(rng)
         d = SurveyDesign(df, weights="w", strata="st").to_replicates(
             "bootstrap", replicates=100, seed=r)
-        curve = turnbull(d, "l", "u").curve(CHECK[1:3])
+        curve = d.turnbull("l", "u").curve(CHECK[1:3])
         hits[r] = (curve["ci_low"].to_numpy() <= truth) & (truth <= curve["ci_high"].to_numpy())
     cover = _coverage(hits)
     assert np.all(np.abs(cover - 0.95) <= 0.035), cover
@@ -96,7 +95,7 @@ def test_dbdc_median_wtp_intervals_cover():
     for r in range(N_REP):
         df = _sample(rng)
         d = SurveyDesign(df, weights="w", strata="st")
-        res = dc_cv(d, bid1="b1", ans1="a1", bid2="b2", ans2="a2", formula="~ C(st)",
+        res = d.dc_cv(bid1="b1", ans1="a1", bid2="b2", ans2="a2", formula="~ C(st)",
                     dist="lognormal")
         out = res.wtp("median", seed=r, n_draws=400).summary_frame().loc["median"]
         hits[r] = [out["ci_low"] <= median <= out["ci_high"],

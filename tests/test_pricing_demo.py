@@ -22,15 +22,7 @@ import pytest
 import yaml
 
 from analysis import SurveyDesign
-from analysis.models import key_drivers, predicted_probabilities, subgroup_differences
-from analysis.pricing import (
-    dc_cv,
-    dc_turnbull,
-    interval_regression,
-    second_hand_threshold,
-    threshold_model,
-    wtp_hurdle,
-)
+from analysis.models import predicted_probabilities
 
 WAVE = Path(__file__).resolve().parents[1] / "surveys" / "demo-2022"
 pytestmark = pytest.mark.skipif(not (WAVE / "truth.yaml").exists(),
@@ -104,7 +96,7 @@ def test_purchase_logit_and_share(design, truth):
 
 def test_payment_card_wtp(design, truth):
     wtp = truth["wtp"]
-    res = interval_regression(design, "premium_card ~ " + FEATURES, dist="lognormal")
+    res = design.interval_regression("premium_card ~ " + FEATURES, dist="lognormal")
     assert res.nobs == int((design.data["premium_card"].astype(object) != "none").sum())
     table = res.summary_frame()
     _within(table.loc["Intercept", "estimate"], wtp["location"], table.loc["Intercept", "se"],
@@ -124,7 +116,7 @@ def test_payment_card_wtp(design, truth):
 
 def test_premium_over_everyone_with_the_zero_hurdle(design, truth):
     pop = truth["wtp"]["population"]
-    res = wtp_hurdle(design, "premium_card", "~ " + FEATURES)
+    res = design.wtp_hurdle("premium_card", "~ " + FEATURES)
     zero = res.zero.iloc[0]
     _within(zero["estimate"], pop["zero_share"], zero["se"], "zero share")
     table = res.wtp()
@@ -136,7 +128,7 @@ def test_premium_over_everyone_with_the_zero_hurdle(design, truth):
 
 def test_double_bounded_wtp_and_turnbull(design, truth):
     wtp = truth["wtp"]
-    res = dc_cv(_payers(design), "premium_dc", "~ " + FEATURES, dist="lognormal")
+    res = _payers(design).dc_cv("premium_dc", "~ " + FEATURES, dist="lognormal")
     table = res.summary_frame()
     _within(table.loc["Intercept", "estimate"], wtp["location"], table.loc["Intercept", "se"],
             "dc location")
@@ -147,7 +139,7 @@ def test_double_bounded_wtp_and_turnbull(design, truth):
     median = res.wtp("median", krinsky_robb=False).summary_frame().loc["median"]
     _within(median["estimate"], wtp["population"]["median_payers"], median["se"], "dc median")
     # Nonparametric: share of everyone (zero-WTP included) saying yes at each first bid.
-    curve = dc_turnbull(design, "premium_dc").curve(list(truth["premium_dc"]["bids"]))
+    curve = design.dc_turnbull("premium_dc").curve(list(truth["premium_dc"]["bids"]))
     yes = truth["premium_dc"]["population_yes_at_initial_bid"]
     for row in curve.itertuples():
         _within(row.estimate, yes[row.bid], row.se, f"P(WTP >= {row.bid})")
@@ -155,7 +147,7 @@ def test_double_bounded_wtp_and_turnbull(design, truth):
 
 def test_second_hand_hurdle(design, truth):
     sh = truth["secondhand"]
-    res = second_hand_threshold(design, "secondhand", need_at_most=[0.4])
+    res = design.second_hand_threshold("secondhand", need_at_most=[0.4])
     never = res.never.iloc[0]
     _within(never["estimate"], sh["population"]["never_share"], never["se"], "never share")
     need = res.needs.loc[(0.4, "population")]
@@ -169,7 +161,7 @@ def test_second_hand_hurdle(design, truth):
     curve = res.population.curve([0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
     for row, value in zip(curve.itertuples(), accept):
         _within(row.estimate, value, row.se, f"accept {row.ratio}")
-    model = threshold_model(design, "secondhand", "~ " + FEATURES)
+    model = design.threshold_model("secondhand", "~ " + FEATURES)
     table = model.threshold.summary_frame()
     _within(table.loc["Intercept", "estimate"], sh["location"], table.loc["Intercept", "se"],
             "ratio location")
@@ -190,12 +182,12 @@ def test_drivers_and_subgroups(design, wave):
     data, margins, _ = wave
     # Replicates first, then raking, so each replicate repeats the calibration.
     replicated = SurveyDesign(data).to_replicates("bootstrap", replicates=40, seed=1).rake(margins)
-    drivers = key_drivers(replicated, "purchased_yes",
+    drivers = replicated.key_drivers("purchased_yes",
                           ["att_score_c", "barriers_hard_to_identify", "barriers_price_too_high",
                            "barriers_dont_know_where", "city_tier"])
     assert drivers.summary_frame().index[0] == "att_score_c"
     # "don't know where to buy" rises from first-tier cities to the countryside.
-    sub = subgroup_differences(design, ["barriers_dont_know_where"], "city_tier", adjust="holm")
+    sub = design.subgroup_differences(["barriers_dont_know_where"], "city_tier", adjust="holm")
     prev = sub.prevalence.set_index("group")["estimate"]
     assert prev["tier4_below"] > prev["tier1"]
     prev = sub.prevalence.set_index("group")

@@ -11,7 +11,6 @@ from scipy import stats
 from analysis import SurveyDesign
 from analysis.codebook import Codebook
 from analysis.errors import ModelError
-from analysis.pricing import interval_regression, wtp_hurdle
 
 CARDS = [(0.0, 5.0), (5.0, 10.0), (10.0, 20.0), (20.0, 30.0), (30.0, None)]
 
@@ -42,12 +41,12 @@ def _wave(rng: np.random.Generator, n: int = 3000, zero: float = 0.2) -> pd.Data
 def test_population_summaries_combine_the_two_parts(rng):
     df = _wave(rng)
     d = SurveyDesign(df, weights="w", strata="st")
-    res = wtp_hurdle(d, "card")
+    res = d.wtp_hurdle("card")
     w = df["w"].to_numpy()
     zero = (df["card"] == "none").to_numpy()
     pi = w[zero].sum() / w.sum()
     assert_allclose(res.zero["estimate"].iloc[0], pi)
-    direct = interval_regression(d, "card ~ 1", dist="lognormal")
+    direct = d.interval_regression("card ~ 1", dist="lognormal")
     assert_allclose(res.payers.params, direct.params)
     mu, log_s = direct.params.to_numpy()
     s = np.exp(log_s)
@@ -71,17 +70,17 @@ def test_population_summaries_combine_the_two_parts(rng):
 def test_linearization_agrees_with_replicates(rng):
     df = _wave(rng)
     d = SurveyDesign(df, weights="w", strata="st", psu="psu", nest=True)
-    taylor = wtp_hurdle(d, "card").summary_frame()
-    jk = wtp_hurdle(d.to_replicates("JKn"), "card").summary_frame()
+    taylor = d.wtp_hurdle("card").summary_frame()
+    jk = d.to_replicates("JKn").wtp_hurdle("card").summary_frame()
     assert_allclose(jk["estimate"], taylor["estimate"], rtol=1e-8)
     assert_allclose(jk["se"], taylor["se"], rtol=0.02)
-    boot = wtp_hurdle(d, "card", variance="replicate", replicates=100, seed=4).summary_frame()
+    boot = d.wtp_hurdle("card", variance="replicate", replicates=100, seed=4).summary_frame()
     assert_allclose(boot["se"], taylor["se"], rtol=0.35)
 
 
 def test_median_is_zero_when_most_would_not_pay(rng):
     df = _wave(rng, 800, zero=0.6)
-    res = wtp_hurdle(SurveyDesign(df, weights="w"), "card")
+    res = SurveyDesign(df, weights="w").wtp_hurdle("card")
     assert res.wtp().loc["median_all", "estimate"] == 0.0
 
 
@@ -90,4 +89,4 @@ def test_question_without_a_zero_option(rng):
     df = df[df["card"] != "none"].reset_index(drop=True)
     df["card"] = df["card"].cat.remove_categories("none")
     with pytest.raises(ModelError, match="would not pay more"):
-        wtp_hurdle(SurveyDesign(df, weights="w"), "card", codebook=_codebook(with_none=False))
+        SurveyDesign(df, weights="w").wtp_hurdle("card", codebook=_codebook(with_none=False))

@@ -22,13 +22,6 @@ from scipy import special
 from analysis import SurveyDesign
 from analysis.codebook import Codebook
 from analysis.models import average_marginal_effects, predicted_probabilities
-from analysis.pricing import (
-    dc_cv,
-    dc_turnbull,
-    interval_regression,
-    second_hand_threshold,
-    threshold_model,
-)
 
 RUNGS = np.round(np.arange(0.1, 1.0, 0.1), 1)
 CARDS = [(0, 5), (5, 10), (10, 20), (20, 30), (30, None)]
@@ -123,7 +116,7 @@ def test_purchase_drivers_recover_the_population_effects(wave, design):
 
 def test_payment_card_premium_recovers_wtp(wave, design):
     pop, _ = wave
-    res = interval_regression(design, "premium ~ C(tier, Treatment('t2'))", dist="lognormal")
+    res = design.interval_regression("premium ~ C(tier, Treatment('t2'))", dist="lognormal")
     p = res.summary_frame()
     _within(p.iloc[0]["estimate"], WTP_MU, p.iloc[0]["se"])
     _within(p.loc["log(scale)", "estimate"], np.log(WTP_SIGMA), p.loc["log(scale)", "se"])
@@ -135,20 +128,20 @@ def test_payment_card_premium_recovers_wtp(wave, design):
 
 def test_double_bounded_cv_recovers_wtp(wave, design):
     pop, _ = wave
-    res = dc_cv(design, "dc", "~ C(tier)", dist="lognormal")
+    res = design.dc_cv("dc", "~ C(tier)", dist="lognormal")
     wtp = res.wtp("median", krinsky_robb=False).summary_frame()
     _within(wtp.loc["median", "estimate"], np.median(pop["wtp"]), wtp.loc["median", "se"])
     curve = res.demand_curve([10.0, 20.0])
     for v, row in zip([10.0, 20.0], curve.itertuples()):
         _within(row.share, np.mean(pop["wtp"] >= v), row.se)
-    tb = dc_turnbull(design, "dc").curve([10.0, 20.0, 30.0])
+    tb = design.dc_turnbull("dc").curve([10.0, 20.0, 30.0])
     for v, row in zip([10.0, 20.0, 30.0], tb.itertuples()):
         _within(row.estimate, np.mean(pop["wtp"] >= v), row.se)
 
 
 def test_second_hand_threshold_recovers_the_hurdle(wave, design):
     pop, _ = wave
-    res = second_hand_threshold(design, "secondhand", need_at_most=[0.4])
+    res = design.second_hand_threshold("secondhand", need_at_most=[0.4])
     never_pop = np.mean(pop["never"] | (pop["ratio"] < RUNGS[0]))
     _within(res.never["estimate"].iloc[0], never_pop, res.never["se"].iloc[0])
     buyers = pop[~pop["never"]]
@@ -159,7 +152,7 @@ def test_second_hand_threshold_recovers_the_hurdle(wave, design):
     need = res.needs.loc[(0.4, "population")]
     truth = np.mean(~pop["never"] & (pop["ratio"] >= RUNGS[0]) & (pop["ratio"] < 0.5))
     _within(need["estimate"], truth, need["se"])
-    model = threshold_model(design, "secondhand", "~ C(tier, Treatment('t2'))")
+    model = design.threshold_model("secondhand", "~ C(tier, Treatment('t2'))")
     coef = model.threshold.summary_frame()
     t1 = "C(tier, Treatment('t2'))[T.t1]"
     _within(coef.loc[t1, "estimate"], RATIO_T1, coef.loc[t1, "se"])

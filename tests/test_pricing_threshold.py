@@ -12,10 +12,6 @@ from analysis.codebook import Codebook
 from analysis.errors import CodebookError, DataQualityWarning, IntervalError
 from analysis.pricing import (
     GroupedResult,
-    interval_regression,
-    second_hand_threshold,
-    threshold_model,
-    turnbull,
 )
 from analysis.pricing.bounds import (
     dc_bid_data,
@@ -168,9 +164,9 @@ def test_turnbull_se_on_a_ladder_equals_the_design_share(rng):
     lo, hi = bounds["lower"].to_numpy(), bounds["upper"].to_numpy()
     answered = bounds["answered"].to_numpy()
     d = SurveyDesign(df, weights="w", strata="st", psu="psu", nest=True)
-    curve = turnbull(d, lo, hi).curve([0.3, 0.5, 0.7])
+    curve = d.turnbull(lo, hi).curve([0.3, 0.5, 0.7])
     rep = d.to_replicates("JKn")
-    jk = turnbull(rep, lo, hi).curve([0.3, 0.5, 0.7])
+    jk = rep.turnbull(lo, hi).curve([0.3, 0.5, 0.7])
     for i, t in enumerate([0.3, 0.5, 0.7]):
         ind = np.where(answered, (np.nan_to_num(lo, nan=0.0) >= t).astype(float), np.nan)
         dd = SurveyDesign(df.assign(ind=ind), weights="w", strata="st", psu="psu", nest=True)
@@ -183,7 +179,7 @@ def test_turnbull_se_on_a_ladder_equals_the_design_share(rng):
 def test_hurdle_threshold_never_share_and_needs(rng):
     df = _wave(rng)
     d = SurveyDesign(df, weights="w", strata="st", psu="psu", nest=True)
-    res = second_hand_threshold(d, "sh_clothes", need_at_most=[0.4, 0.8])
+    res = d.second_hand_threshold("sh_clothes", need_at_most=[0.4, 0.8])
     bounds = ladder_intervals(df, "sh_clothes")
     answered = bounds["answered"].to_numpy()
     never = bounds["never"].fillna(False).to_numpy(dtype=bool)
@@ -213,7 +209,7 @@ def test_upper_bound_convention_reads_p_at_most(rng):
     df = _wave(rng, convention="upper_bound")
     cb = _codebook("upper_bound")
     d = SurveyDesign(df, weights="w")
-    res = second_hand_threshold(d, "sh_clothes", need_at_most=[0.4], codebook=cb)
+    res = d.second_hand_threshold("sh_clothes", need_at_most=[0.4], codebook=cb)
     key = df["sh_clothes"].astype(object)
     bounds = ladder_intervals(df, "sh_clothes", codebook=cb)
     answered = bounds["answered"].to_numpy()
@@ -227,15 +223,15 @@ def test_upper_bound_convention_reads_p_at_most(rng):
 def test_by_groups_and_several_categories(rng):
     df = _wave(rng)
     d = SurveyDesign(df, weights="w", strata="st")
-    by = second_hand_threshold(d, "sh_clothes", by="tier")
+    by = d.second_hand_threshold("sh_clothes", by="tier")
     assert isinstance(by, GroupedResult)
     assert list(by) == ["t1", "t2"]
     # Each group is a domain of the full design: same estimate as subsetting.
-    sub = second_hand_threshold(d.subset(df["tier"] == "t1"), "sh_clothes")
+    sub = d.subset(df["tier"] == "t1").second_hand_threshold("sh_clothes")
     assert_allclose(by["t1"].buyers.curve()["estimate"], sub.buyers.curve()["estimate"])
     assert_allclose(by["t1"].buyers.curve()["se"], sub.buyers.curve()["se"], rtol=1e-10)
     assert by.tidy().columns[0] == "tier"
-    many = second_hand_threshold(d, ["sh_clothes", "sh_phone"])
+    many = d.second_hand_threshold(["sh_clothes", "sh_phone"])
     frame = many.summary_frame()
     assert set(frame.index.get_level_values("question")) == {"sh_clothes", "sh_phone"}
     # phone answers sit one rung lower: more need a deep discount
@@ -246,7 +242,7 @@ def test_by_groups_and_several_categories(rng):
 def test_threshold_model_hurdle_with_covariates(rng):
     df = _wave(rng, 2000, never=0.25)
     d = SurveyDesign(df, weights="w", strata="st")
-    res = threshold_model(d, "sh_clothes", "~ tier + x", dist="logitnormal")
+    res = d.threshold_model("sh_clothes", "~ tier + x", dist="logitnormal")
     coef = res.threshold.params
     # Data: logit(ratio) = -0.2 + 0.3 [t1] + 0.4 x + 0.8 e  (tier t2 is the baseline here)
     ci = res.threshold.conf_int(0.999)
@@ -259,6 +255,6 @@ def test_threshold_model_hurdle_with_covariates(rng):
     assert nci.loc["x", "lower"] < 0 < nci.loc["x", "upper"]
     assert set(res.tidy()["part"]) == {"never", "threshold"}
     # the interval model leaves never-buyers out
-    direct = interval_regression(d, "sh_clothes ~ tier + x", dist="logitnormal")
+    direct = d.interval_regression("sh_clothes ~ tier + x", dist="logitnormal")
     assert_allclose(direct.params, coef)
     assert direct.nobs == int(((~df["never_true"]) & df["sh_clothes"].notna()).sum())

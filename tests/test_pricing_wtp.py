@@ -14,7 +14,6 @@ from scipy import integrate, optimize, special, stats
 
 from analysis import SurveyDesign
 from analysis.errors import ConvergenceWarning, IntervalError, ModelError
-from analysis.pricing import dc_cv, dc_turnbull, interval_regression
 from analysis.pricing.censored import _prepare, fit_interval, loglik_pieces, row_mean
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -37,7 +36,7 @@ def _survreg_frame(case: dict) -> pd.DataFrame:
 def test_point_estimates_match_r_survreg(name):
     case = SURVREG[name]
     df = _survreg_frame(case)
-    res = interval_regression(SurveyDesign(df, weights="w"), "~ " + " + ".join(case["covariates"]),
+    res = SurveyDesign(df, weights="w").interval_regression("~ " + " + ".join(case["covariates"]),
                               "l", "r", dist=case["dist"])
     assert_allclose(res.params.to_numpy(), np.append(case["coef"], case["log_scale"]), rtol=1e-8,
                     atol=1e-9)
@@ -61,7 +60,7 @@ def _svy_fit(case: dict, df: pd.DataFrame, designs: dict) -> object:
     if case["subset"]:
         design = design.subset(df["x2"] == 1)
     cols = ("l", "r") if case["lhs"].startswith("Surv(l") else ("dl", "dr")
-    return interval_regression(design, "~ " + case["rhs"], *cols, dist=case["dist"])
+    return design.interval_regression("~ " + case["rhs"], *cols, dist=case["dist"])
 
 
 @pytest.mark.parametrize("name", list(SVY))
@@ -124,7 +123,7 @@ def _dbdc_sample(rng: np.random.Generator, n: int, mu: float = 15.0, scale: floa
 
 def test_dbdc_matches_an_independent_hanemann_likelihood(rng):
     df = _dbdc_sample(rng, 600)
-    res = dc_cv(SurveyDesign(df, weights="w"), bid1="q_bid1", ans1="q_ans1", bid2="q_bid2",
+    res = SurveyDesign(df, weights="w").dc_cv(bid1="q_bid1", ans1="q_ans1", bid2="q_bid2",
                 ans2="q_ans2", dist="logistic")
     b1, b2 = df["q_bid1"].to_numpy(), df["q_bid2"].to_numpy()
     a1, a2 = df["q_ans1"].to_numpy(), df["q_ans2"].to_numpy()
@@ -147,7 +146,7 @@ def test_dbdc_matches_an_independent_hanemann_likelihood(rng):
 
 def test_single_bounded_uses_first_answers_only(rng):
     df = _dbdc_sample(rng, 400)
-    single = dc_cv(SurveyDesign(df, weights="w"), bid1="q_bid1", ans1="q_ans1", dist="logistic")
+    single = SurveyDesign(df, weights="w").dc_cv(bid1="q_bid1", ans1="q_ans1", dist="logistic")
     assert single.kind == "sbdc"
     X = np.ones((len(df), 1))
     lower = np.where(df["q_ans1"], df["q_bid1"], np.nan)
@@ -164,7 +163,7 @@ def test_wtp_closed_forms_truncation_and_delta_method(rng):
     lo = np.where(k == 0, np.nan, cuts[np.maximum(k - 1, 0)])
     hi = np.where(k < cuts.size, cuts[np.minimum(k, cuts.size - 1)], np.nan)
     df = pd.DataFrame({"l": lo, "r": hi, "w": rng.uniform(1, 3, n)})
-    res = interval_regression(SurveyDesign(df, weights="w"), "~ 1", "l", "r", dist="lognormal")
+    res = SurveyDesign(df, weights="w").interval_regression("~ 1", "l", "r", dist="lognormal")
     mu, log_s = res.params.to_numpy()
     s = np.exp(log_s)
     out = res.wtp(seed=1, n_draws=4000).summary_frame()
@@ -194,7 +193,7 @@ def test_population_wtp_with_covariates(rng):
     df = pd.DataFrame({"x": x, "w": rng.uniform(1, 2, n),
                        "l": np.where(k == 0, np.nan, cuts[np.maximum(k - 1, 0)]),
                        "r": np.where(k < cuts.size, cuts[np.minimum(k, cuts.size - 1)], np.nan)})
-    res = interval_regression(SurveyDesign(df, weights="w"), "~ x", "l", "r", dist="lognormal")
+    res = SurveyDesign(df, weights="w").interval_regression("~ x", "l", "r", dist="lognormal")
     b0, b1, log_s = res.params.to_numpy()
     share1 = df["w"][df.x == 1].sum() / df["w"].sum()
     s = np.exp(log_s)
@@ -219,8 +218,8 @@ def test_replicate_design_refits_every_replicate(rng):
     base = SurveyDesign(df, weights="w", strata="st")
     rep = base.to_replicates("JKn")
     kw = dict(bid1="q_bid1", ans1="q_ans1", bid2="q_bid2", ans2="q_ans2", dist="logistic")
-    taylor = dc_cv(base, **kw)
-    jk = dc_cv(rep, **kw)
+    taylor = base.dc_cv(**kw)
+    jk = rep.dc_cv(**kw)
     assert_allclose(jk.params, taylor.params, rtol=1e-10)
     assert jk.variance.method == "replicate"
     assert jk.variance.replicates.shape == (rep.repweights.shape[1], 2)
@@ -228,13 +227,13 @@ def test_replicate_design_refits_every_replicate(rng):
     assert_allclose(jk.bse, taylor.bse, rtol=0.1)
     wtp = jk.wtp(krinsky_robb=False).summary_frame()
     assert_allclose(wtp.loc["mean", "se"], jk.bse.iloc[0], rtol=1e-8)  # mean = mu (logistic)
-    boot = dc_cv(base, variance="replicate", replicates=50, seed=3, **kw)
+    boot = base.dc_cv(variance="replicate", replicates=50, seed=3, **kw)
     assert_allclose(boot.bse, taylor.bse, rtol=0.35)
 
 
 def test_turnbull_lower_bound_mean_of_bid_answers(rng):
     df = _dbdc_sample(rng, 500)
-    tb = dc_turnbull(SurveyDesign(df, weights="w"), bid1="q_bid1", ans1="q_ans1",
+    tb = SurveyDesign(df, weights="w").dc_turnbull(bid1="q_bid1", ans1="q_ans1",
                      bid2="q_bid2", ans2="q_ans2")
     intervals = tb.intervals()
     lb = tb.mean_lower_bound()
@@ -250,21 +249,21 @@ def test_errors_and_warnings(rng):
     df = _dbdc_sample(rng, 100)
     d = SurveyDesign(df, weights="w")
     with pytest.raises(ModelError, match="no answer bounds the value from above"):
-        interval_regression(d, "~ 1", np.full(100, 1.0), np.full(100, np.nan))
+        d.interval_regression("~ 1", np.full(100, 1.0), np.full(100, np.nan))
     with pytest.raises(IntervalError, match="empty interval"):
-        interval_regression(d, "~ 1", np.full(100, 2.0), np.full(100, 1.0))
+        d.interval_regression("~ 1", np.full(100, 2.0), np.full(100, 1.0))
     with pytest.raises(IntervalError, match="non-negative"):
-        interval_regression(d, "~ 1", np.full(100, -1.0), np.full(100, 1.0), dist="lognormal")
+        d.interval_regression("~ 1", np.full(100, -1.0), np.full(100, 1.0), dist="lognormal")
     with pytest.raises(IntervalError, match=r"ratios in \(0, 1\)"):
-        interval_regression(d, "~ 1", np.full(100, 0.5), np.full(100, 2.0), dist="logitnormal")
+        d.interval_regression("~ 1", np.full(100, 0.5), np.full(100, 2.0), dist="logitnormal")
     with pytest.raises(ModelError, match="lower= and upper="):
-        interval_regression(d, "~ 1")
+        d.interval_regression("~ 1")
     with pytest.raises(ModelError, match="rank deficient"):
-        interval_regression(d.data.assign(z=1.0).pipe(SurveyDesign, weights="w"), "~ z",
+        d.data.assign(z=1.0).pipe(SurveyDesign, weights="w").interval_regression("~ z",
                             np.where(df.q_ans1, df.q_bid1, np.nan),
                             np.where(df.q_ans1, np.nan, df.q_bid1))
     with pytest.warns(ConvergenceWarning, match="did not converge") as record:
-        dc_cv(d, bid1="q_bid1", ans1="q_ans1", bid2="q_bid2", ans2="q_ans2", maxit=1)
+        d.dc_cv(bid1="q_bid1", ans1="q_ans1", bid2="q_bid2", ans2="q_ans2", maxit=1)
     diagnostics = record[0].message.diagnostics
     assert diagnostics["iterations"] == 1
     assert diagnostics["gradient_norm"] > 0
@@ -286,7 +285,7 @@ def test_krinsky_robb_on_many_covariate_rows_uses_a_recentred_subsample(rng):
     df = pd.DataFrame({"x": x, "w": rng.uniform(1, 2, n),
                        "l": np.where(k == 0, np.nan, cuts[np.maximum(k - 1, 0)]),
                        "r": np.where(k < cuts.size, cuts[np.minimum(k, cuts.size - 1)], np.nan)})
-    res = interval_regression(SurveyDesign(df, weights="w"), "~ x", "l", "r", dist="lognormal")
+    res = SurveyDesign(df, weights="w").interval_regression("~ x", "l", "r", dist="lognormal")
     full = res.wtp(seed=3, n_draws=1000, max_kr_rows=n).summary_frame()
     sub = res.wtp(seed=3, n_draws=1000, max_kr_rows=300).summary_frame()
     assert_allclose(sub["estimate"], full["estimate"])

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from analysis import SurveyDesign
 from analysis.errors import ModelError, ReportError
-from analysis.models import significance_letters, subgroup_differences
+from analysis.models import significance_letters
 from analysis.report.export import FIELD_DOCS, export_findings, merge_findings
 from analysis.report.findings import Findings
 from analysis.report.i18n import t
@@ -71,7 +71,7 @@ class _Cells(HTMLParser):
 
 def _publish(out: Path, design: SurveyDesign, language: str = "zh") -> tuple[Findings, _Cells]:
     """The notebook-04 call on a planted design; returns the collector and the parsed HTML."""
-    sg = subgroup_differences(design, ["hard"], by="grp", adjust="holm")
+    sg = design.subgroup_differences(["hard"], by="grp", adjust="holm")
     f = Findings(out, "04-drivers", language, autosave=True)
     tab = f.add("drivers.planted", sg.prevalence, title="planted", index="variable",
                 split="group", sig="sig", column_letters="column_letter",
@@ -85,7 +85,7 @@ def _publish(out: Path, design: SurveyDesign, language: str = "zh") -> tuple[Fin
                          [({"g1": 0.8, "g2": 0.2}, "g1", "g2"),
                           ({"g1": 0.2, "g2": 0.8}, "g2", "g1")])
 def test_higher_group_lists_the_lower_groups_letter(shares, high, low):
-    res = subgroup_differences(_planted(shares), "hard", by="grp")
+    res = _planted(shares).subgroup_differences("hard", by="grp")
     prev = res.prevalence.set_index("group")
     assert prev["column_letter"].to_dict() == {"g1": "A", "g2": "B"}  # groups' own order
     assert prev.loc[high, "sig"] == prev.loc[low, "column_letter"]
@@ -144,18 +144,18 @@ def test_no_difference_shows_no_letters_but_keeps_the_headers(tmp_path):
 
 def test_three_groups():
     # 80% > 50% > 20%: every pair differs; A is above B and C, B above C.
-    res = subgroup_differences(_planted({"t1": 0.8, "t2": 0.5, "t3": 0.2}), "hard", by="grp")
+    res = _planted({"t1": 0.8, "t2": 0.5, "t3": 0.2}).subgroup_differences("hard", by="grp")
     assert res.prevalence.set_index("group")["sig"].to_dict() == {"t1": "BC", "t2": "C",
                                                                    "t3": ""}
     # 50% ~ 46% > 20%: the close pair is not significant, both sit above the third.
-    res = subgroup_differences(_planted({"t1": 0.5, "t2": 0.46, "t3": 0.2}), "hard", by="grp")
+    res = _planted({"t1": 0.5, "t2": 0.46, "t3": 0.2}).subgroup_differences("hard", by="grp")
     pair = res.pairwise.set_index(["group_a", "group_b"])["p_adjusted"]
     assert pair[("t1", "t2")] > 0.05
     assert pair[("t1", "t3")] < 0.05
     assert pair[("t2", "t3")] < 0.05
     assert res.prevalence.set_index("group")["sig"].to_dict() == {"t1": "C", "t2": "C", "t3": ""}
     # Reversed: the lowest group comes first and carries no letters.
-    res = subgroup_differences(_planted({"t1": 0.2, "t2": 0.5, "t3": 0.8}), "hard", by="grp")
+    res = _planted({"t1": 0.2, "t2": 0.5, "t3": 0.8}).subgroup_differences("hard", by="grp")
     assert res.prevalence.set_index("group")["sig"].to_dict() == {"t1": "", "t2": "A",
                                                                    "t3": "AB"}
 
@@ -164,7 +164,7 @@ def test_letters_follow_the_category_order_on_every_row():
     d = _planted({"x": 0.8, "y": 0.2}).data
     d["grp"] = pd.Categorical(d["grp"], categories=["y", "x"])
     d["other"] = d["hard"]
-    res = subgroup_differences(SurveyDesign(d), ["hard", "other"], by="grp")
+    res = SurveyDesign(d).subgroup_differences(["hard", "other"], by="grp")
     prev = res.prevalence
     assert prev["column_letter"].tolist() == ["A", "B", "A", "B"]  # y is A: categories' order
     assert prev.set_index(["variable", "group"]).loc[("hard", "x"), "sig"] == "A"

@@ -9,7 +9,6 @@ from numpy.testing import assert_allclose
 from test_glm import MODELS, SurveyDesign, build_design, load_data, load_reference
 
 from analysis.errors import DesignError, SurveyError
-from analysis.estimate.tables import crosstab, svychisq
 
 pytestmark = pytest.mark.skipif(
     not MODELS.exists(), reason="tests/reference/r_models.json missing: run make reference"
@@ -49,7 +48,7 @@ def test_chisq_matches_r(designs, case):
 
 @pytest.mark.parametrize("case", CROSSTAB, ids=[c["design"] for c in CROSSTAB])
 def test_crosstab_matches_r(designs, case):
-    tab = crosstab(designs[case["design"]], case["row"], case["col"])
+    tab = designs[case["design"]].crosstab(case["row"], case["col"])
     # R's interaction() cells are "rowlevel.collevel", row level varying fastest.
     cells = [tuple(c.split(".", 1)) for c in case["cells"]]
     long = tab.summary_frame().astype({case["row"]: str, case["col"]: str})
@@ -69,7 +68,7 @@ def test_crosstab_matches_r(designs, case):
 
 def test_crosstab_margins_are_consistent(designs):
     d = designs["strat"]
-    tab = crosstab(d, "sch.wide", "stype")
+    tab = d.crosstab("sch.wide", "stype")
     assert_allclose(tab.counts.to_numpy().sum(), d.weights.sum(), rtol=1e-12)
     assert_allclose(tab.cell.to_numpy().sum(), 1.0, rtol=1e-12)
     assert_allclose(tab.row_prop.sum(axis=1), 1.0, rtol=1e-12)
@@ -77,7 +76,7 @@ def test_crosstab_margins_are_consistent(designs):
     # stype is the stratum: its totals are fixed, so column proportions of
     # complementary cells share one SE.
     assert_allclose(tab.col_prop_se.iloc[0], tab.col_prop_se.iloc[1], rtol=1e-12)
-    assert tab.test().statistic == svychisq(d, "sch.wide", "stype").statistic
+    assert tab.test().statistic == d.chisq("sch.wide", "stype").statistic
 
 
 def test_crosstab_skips_missing_and_zero_weight_rows(rng):
@@ -88,7 +87,7 @@ def test_crosstab_skips_missing_and_zero_weight_rows(rng):
     })
     data.loc[:9, "b"] = None
     inside = np.arange(n) >= 20
-    tab = crosstab(SurveyDesign(data, weights="w").subset(inside), "a", "b")
+    tab = SurveyDesign(data, weights="w").subset(inside).crosstab("a", "b")
     keep = data.iloc[20:]
     expected = keep.groupby(["a", "b"])["w"].sum().unstack()
     assert_allclose(tab.counts.to_numpy(), expected.to_numpy(), rtol=1e-12)
@@ -98,15 +97,15 @@ def test_chisq_needs_two_levels(designs):
     data = load_data("apistrat").assign(one="k")
     d = SurveyDesign(data, weights="pw", strata="stype", fpc="fpc")
     with pytest.raises(DesignError, match="'one' has 1 observed level") as err:
-        svychisq(d, "one", "stype")
+        d.chisq("one", "stype")
     assert err.value.column == "one"
 
 
 def test_chisq_rejects_unknown_statistic(designs):
     with pytest.raises(SurveyError, match="`statistic` must be one of"):
-        svychisq(designs["strat"], "sch.wide", "stype", statistic="G2")
+        designs["strat"].chisq("sch.wide", "stype", statistic="G2")
 
 
 def test_chisq_missing_column(designs):
     with pytest.raises(DesignError, match="nope"):
-        svychisq(designs["strat"], "nope", "stype")
+        designs["strat"].chisq("nope", "stype")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import SurveyDesign
 from analysis.codebook import Margin, Targets
 from analysis.errors import (
     CalibrationError,
@@ -376,16 +377,16 @@ def test_numeric_totals_with_share_margins_rejected(sample):
 
 def test_trim_one_pass_redistributes_equally():
     data = pd.DataFrame(index=range(5))
-    w = trim(data, (None, 5.0), weights=[1, 1, 1, 1, 10])
+    w = trim(data, None, 5.0, weights=[1, 1, 1, 1, 10])
     np.testing.assert_allclose(w.to_numpy(), [2.25, 2.25, 2.25, 2.25, 5.0])
 
 
 def test_trim_strict_iterates_until_inside():
     data = pd.DataFrame(index=range(6))
     raw = np.array([1.0, 1.0, 1.0, 4.0, 4.0, 13.0])
-    loose = trim(data, (None, 5.0), weights=raw)
+    loose = trim(data, None, 5.0, weights=raw)
     assert loose.max() > 5.0  # one pass pushes the 4s past the cap
-    w, info = trim(data, (None, 5.0), weights=raw, strict=True, return_info=True)
+    w, info = trim(data, None, 5.0, weights=raw, strict=True, return_info=True)
     assert w.max() <= 5.0
     assert w.sum() == pytest.approx(raw.sum())
     assert info.iterations > 1
@@ -394,10 +395,23 @@ def test_trim_strict_iterates_until_inside():
 
 def test_trim_relative_bounds_and_infeasible():
     data = pd.DataFrame(index=range(4))
-    w = trim(data, (None, 1.5), weights=[1, 1, 1, 5], relative=True)
+    w = trim(data, None, 1.5, weights=[1, 1, 1, 5], relative=True)
     assert w.iloc[3] == pytest.approx(3.0)
     with pytest.raises(CalibrationError, match="infeasible"):
-        trim(data, (None, 1.0), weights=[1, 1, 1, 5], strict=True)
+        trim(data, None, 1.0, weights=[1, 1, 1, 5], strict=True)
+
+
+def test_trim_takes_the_options_of_the_design_method():
+    data = pd.DataFrame(index=range(5))
+    raw = [1.0, 1.0, 1.0, 1.0, 10.0]
+    d = SurveyDesign(data.assign(w=raw), weights="w")
+    for lower, upper, strict, relative in [(None, 5.0, False, False), (0.3, 2.0, True, True)]:
+        np.testing.assert_allclose(
+            trim(data, lower, upper, weights=raw, strict=strict, relative=relative).to_numpy(),
+            d.trim(lower, upper, strict=strict, relative=relative).weights)
+    assert trim(data, upper=5.0, weights=raw).iloc[4] == 5.0
+    with pytest.raises(TypeError, match=r"trim\(data, lower, upper\)"):
+        trim(data, (None, 5.0), weights=raw)  # the old bounds=(lo, hi) spelling is gone
 
 
 # -- registry and resolution -----------------------------------------------------
@@ -407,12 +421,12 @@ def test_registry_dispatch(sample):
     assert get_weighting_method("rake") is rake
     with pytest.raises(ValueError, match=r"Unknown weighting method: 'ipf'; choose from \["):
         get_weighting_method("ipf")
-    specs = {"rake": MARGINS, "poststratify": {"age": MARGINS["age"]},
-             "calibrate": {"sex": {"m": 0.5, "f": 0.5}}, "trim": (None, 2.0)}
+    specs = {"rake": (MARGINS,), "poststratify": ({"age": MARGINS["age"]},),
+             "calibrate": ({"sex": {"m": 0.5, "f": 0.5}},), "trim": (None, 2.0)}
     for name, spec in specs.items():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            out = get_weighting_method(name)(sample, spec, weights="dw")
+            out = get_weighting_method(name)(sample, *spec, weights="dw")
         assert isinstance(out, pd.Series)
         assert out.name == "weight"
         assert out.index.equals(sample.index)

@@ -56,7 +56,6 @@ def dstrat(apistrat) -> SurveyDesign:
 
 @pytest.fixture(scope="module")
 def rclus1(apiclus1) -> SurveyDesign:
-    pytest.importorskip("analysis.design.core.replicates", reason="replicate designs not available yet")
     jk = REF["jk1"]
     reps = np.asarray(jk["repweights"])
     cols = [f"rw{i}" for i in range(reps.shape[1])]

@@ -1,25 +1,31 @@
 """Models of what drives and blocks low-carbon purchasing.
 
-One import point for the driver analyses (each takes a fitted survey model or
-a :class:`~analysis.SurveyDesign` and returns a result with
-``.summary_frame()`` and a plot-ready ``.tidy()``):
+The fits take a design, so they are methods of :class:`analysis.SurveyDesign`:
+
+===================================  ==========================================================
+method                               answers
+===================================  ==========================================================
+``d.glm`` (:mod:`.glm`)              survey-weighted GLM, R's ``svyglm``; detects perfect
+                                     separation and names the variables responsible
+``d.olr`` (:mod:`.ordinal`)          ordinal (Likert) regression, R's ``svyolr``
+``d.key_drivers``                    Shapley / relative-weights importance with replicate CIs
+``d.subgroup_differences``           barrier prevalence by city tier / age / income with
+                                     Holm or BH-adjusted pairwise tests and significance letters
+===================================  ==========================================================
+
+The free functions exported here take a fitted model or plain numbers, not a
+design:
 
 ===================================  ==========================================================
 function                             answers
 ===================================  ==========================================================
-:func:`svyolr`                       ordinal (Likert) regression, R's ``svyolr``
-                                     (``design.olr`` delegates here)
 :func:`average_marginal_effects`     percentage-point change in the purchase probability when a
                                      barrier is present, with design-based SEs
 :func:`predicted_probabilities`      population-average purchase probability by subgroup or
                                      under a scenario (``at={"price_too_high": False}``)
-:func:`key_drivers`                  Shapley / relative-weights importance with replicate CIs
-:func:`subgroup_differences`         barrier prevalence by city tier / age / income with
-                                     Holm or BH-adjusted pairwise tests and significance letters
+:func:`p_adjust`                     Holm / BH / Bonferroni adjusted p-values (R's ``p.adjust``)
+:func:`significance_letters`         column-letter significance marks from pairwise tests
 ===================================  ==========================================================
-
-The logistic regression itself is :func:`analysis.models.glm.svyglm` (``design.glm``);
-it detects perfect separation and names the variables responsible.
 """
 
 from __future__ import annotations
@@ -30,24 +36,13 @@ from .effects import (
     average_marginal_effects,
     predicted_probabilities,
 )
-from .glm import GLMResult, svyglm
-from .importance import (
-    KeyDriverResult,
-    SubgroupResult,
-    key_drivers,
-    p_adjust,
-    significance_letters,
-    subgroup_differences,
-)
-from .ordinal import OrdinalResult, svyolr
+from .glm import GLMResult
+from .importance import KeyDriverResult, SubgroupResult, p_adjust, significance_letters
+from .ordinal import OrdinalResult
 
 __all__ = [
-    "svyglm",
-    "svyolr",
     "average_marginal_effects",
     "predicted_probabilities",
-    "key_drivers",
-    "subgroup_differences",
     "p_adjust",
     "significance_letters",
     "GLMResult",

@@ -7,36 +7,25 @@ interval regression and WTP), :mod:`.contingent` (``interval_regression``,
 ``dc_cv``), :mod:`.hurdle` (``wtp_hurdle``), :mod:`.vanwestendorp` (price
 sensitivity meter) and :mod:`.threshold` (``turnbull``,
 ``second_hand_threshold``, ``threshold_model``, ``dc_turnbull``).
-Every function takes a design and returns a result with ``.summary_frame()``.
+
+The estimators take a design, so they are methods of
+:class:`analysis.SurveyDesign` (``d.turnbull``, ``d.second_hand_threshold``,
+``d.threshold_model``, ``d.dc_turnbull``, ``d.interval_regression``,
+``d.dc_cv``, ``d.wtp_hurdle``, ``d.van_westendorp``), each returning a result
+with ``.summary_frame()``.  Exported here: the interval builders, which read
+a data frame (or a design's), and the result types.
 """
 
 from __future__ import annotations
 
 from .bounds import dc_bid_data, ladder_intervals, payment_card_intervals
-from .contingent import dc_cv, interval_regression
-from .hurdle import WTPHurdleResult, wtp_hurdle
+from .hurdle import WTPHurdleResult
 from .npmle import TurnbullResult
 from .regression import IntervalRegressionResult
-from .threshold import (
-    GroupedResult,
-    HurdleResult,
-    ThresholdResult,
-    dc_turnbull,
-    second_hand_threshold,
-    threshold_model,
-    turnbull,
-)
-from .vanwestendorp import VanWestendorpResult, van_westendorp
+from .threshold import GroupedResult, HurdleResult, ThresholdResult
+from .vanwestendorp import VanWestendorpResult
 
 __all__ = [
-    "turnbull",
-    "second_hand_threshold",
-    "threshold_model",
-    "interval_regression",
-    "dc_cv",
-    "wtp_hurdle",
-    "dc_turnbull",
-    "van_westendorp",
     "ladder_intervals",
     "payment_card_intervals",
     "dc_bid_data",

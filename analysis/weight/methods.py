@@ -471,16 +471,19 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
     return _series(data, w, cal, return_info)
 
 
-def trim(data: pd.DataFrame, bounds: tuple[float | None, float | None], weights: Any = None, *,
-         strict: bool = False, relative: bool = False, return_info: bool = False) -> Any:
-    """Trim weights to ``bounds``, sharing the excess equally (R's ``trimWeights``).
+def trim(data: pd.DataFrame, lower: float | None = None, upper: float | None = None,
+         weights: Any = None, *, strict: bool = False, relative: bool = False,
+         return_info: bool = False) -> Any:
+    """Trim weights to ``[lower, upper]``, sharing the excess equally (R's ``trimWeights``).
+
+    The options are those of :meth:`SurveyDesign.trim <analysis.SurveyDesign.trim>`.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Respondent data (for the index, and the weight column if named).
-    bounds : tuple
-        ``(lower, upper)``; either may be None.
+    lower, upper : float, optional
+        Bounds on the weights; None leaves that side unbounded.
     weights : array-like or str, optional
         Weights to trim or their column; default ones.
     strict : bool
@@ -494,10 +497,27 @@ def trim(data: pd.DataFrame, bounds: tuple[float | None, float | None], weights:
     Returns
     -------
     pandas.Series or (pandas.Series, WeightingInfo)
+        Weights named ``"weight"`` on ``data.index`` (and the diagnostics).
+
+    Raises
+    ------
+    TypeError
+        A bound that is not a number (e.g. a ``(lower, upper)`` tuple).
+    CalibrationError
+        ``lower >= upper``, or strict bounds the mean weight lies outside.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": range(5)})
+    >>> trim(df, None, 5.0, weights=[1, 1, 1, 1, 10]).tolist()
+    [2.25, 2.25, 2.25, 2.25, 5.0]
     """
+    for name, bound in (("lower", lower), ("upper", upper)):
+        if bound is not None and not isinstance(bound, (int, float, np.number)):
+            raise TypeError(f"`{name}` must be a number or None, not {type(bound).__name__}; "
+                            "trim takes the bounds as two arguments: trim(data, lower, upper)")
     w0 = weights_array(data, weights)
-    w, _, cal = _trim(w0, None, bounds[0], bounds[1], strict=strict,
-                                    relative=relative)
+    w, _, cal = _trim(w0, None, lower, upper, strict=strict, relative=relative)
     return _series(data, w, cal, return_info)
 
 
