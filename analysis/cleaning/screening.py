@@ -3,7 +3,8 @@
 Every rule is a small vectorised function registered in :data:`RULES`, whose
 order is the order of the exclusion funnel.  There are two shapes:
 
-* **value rules** (``invalid_code``, ``out_of_range``, ``routing``) take the
+* **value rules** (``invalid_code``, ``out_of_range``, ``not_integer``,
+  ``exclusive``, ``max_choices``, ``routing``) take the
   tidy frame and return ``(frame, changes)``: a new frame with offending
   values set to NA and their ``<qid>__missing`` status updated, plus a
   change table (:data:`CHANGE_COLUMNS`, one row per changed value);
@@ -16,7 +17,10 @@ order is the order of the exclusion funnel.  There are two shapes:
 
 Statuses written to ``<qid>__missing``: ``"invalid"`` (a code outside the
 codebook; the raw value moves to the audit, because it may hold personal
-data), ``"out_of_range"`` and ``"not_asked"`` (routing).
+data), ``"out_of_range"`` and ``"not_asked"`` (routing).  ``not_integer``
+(2.5 children on an ``integer`` question), ``exclusive`` ("none of these"
+chosen with other options) and ``max_choices`` (too many options) set the
+question's answer to missing with status ``"invalid"``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._codebook_fields import constraint_masks, shown_mask
 from ..codebook import Codebook, Question, Screening, missing_column
 from ..errors import DataQualityWarning, DuplicateIdError, SurveyError
 from .audit import format_values
@@ -47,6 +52,7 @@ __all__ = [
     "check_attention",
     "check_bid_sequence",
     "check_codes",
+    "check_constraints",
     "check_duplicate_answers",
     "check_duplicate_ids",
     "check_duplicate_ips",
@@ -292,7 +298,8 @@ def check_codes(data: pd.DataFrame, ctx: ScreenContext) -> tuple[pd.DataFrame, p
             bad = status.str.startswith("invalid:").fillna(False).to_numpy(dtype=bool)
             if bad.any():
                 raw = status[bad].str.slice(len("invalid:"))
-                if len(cols) == 1:
+                if len(cols) == 1 or q.type in ("multiple", "ranking"):
+                    # A selection or ranking with an invalid part is not an answer.
                     _set_na(out, cols, bad)
                 _set_status(out, q.id, bad, "invalid")
                 parts.append(_changes(np.flatnonzero(bad), "invalid_code", q.id, mcol, raw, None,
@@ -340,30 +347,58 @@ def check_ranges(data: pd.DataFrame, ctx: ScreenContext) -> tuple[pd.DataFrame, 
     return out, _concat_changes(parts)
 
 
+def check_constraints(data: pd.DataFrame, ctx: ScreenContext,
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rules ``not_integer``, ``exclusive``, ``max_choices``: answers the codebook forbids.
+
+    A non-whole number on an ``integer`` question, an ``exclusive`` option
+    chosen with others, more than ``max_choices`` options: the question's
+    answer becomes NA with status ``"invalid"`` and the old value is audited
+    under the rule's name.  (Ranges are :func:`check_ranges`.)
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The tidy frame.
+    ctx : ScreenContext
+        The codebook and settings.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Offending answers set to NA.
+    changes : pandas.DataFrame
+        One row per changed answer (:data:`CHANGE_COLUMNS`).
+    """
+    out = data.copy(deep=False)
+    parts: list[pd.DataFrame] = []
+    for q in ctx.codebook.questions:
+        for rule_id, mask, reason in constraint_masks(q, out):
+            if rule_id == "out_of_range":
+                continue
+            cols = _present(out, [c for c in q.columns() if not c.endswith("_other_text")])
+            rows = np.flatnonzero(mask)
+            old = _render_answers(out, cols, rows) if q.type != "multiple" else \
+                _chosen(out, q, rows)
+            _set_na(out, cols, mask)
+            _set_status(out, q.id, mask, "invalid")
+            parts.append(_changes(rows, rule_id, q.id, ", ".join(cols) if len(cols) > 1
+                                  else cols[0], old, None, f"{q.id}: {reason}; set to missing"))
+    return out, _concat_changes(parts)
+
+
+def _chosen(data: pd.DataFrame, q: Question, rows: np.ndarray) -> pd.Series:
+    """The chosen option keys of ``rows`` of a multiple choice, ``a, b, c``."""
+    acc = pd.Series("", index=range(len(rows)), dtype="string")
+    for o in q.options:
+        sel = data[f"{q.id}_{o.key}"].iloc[rows].astype("boolean").fillna(False).to_numpy(bool)
+        acc = acc + pd.Series(np.where(sel, o.key + ", ", ""), dtype="string")
+    return acc.str.removesuffix(", ")
+
+
 def _shown(data: pd.DataFrame, codebook: Codebook, q: Question) -> np.ndarray | None:
     """Whether ``q`` was shown to each respondent under its ``show_if`` (None = unknown)."""
-    shown = np.ones(len(data), dtype=bool)
-    for ref_id, codes in (q.show_if or {}).items():
-        ref = codebook.question(ref_id)
-        keys = [ref.option(c).key for c in codes] if ref.options else [str(c) for c in codes]
-        if ref.type in ("multiple", "grid"):
-            cols = ([f"{ref.id}_{k}" for k in keys] if ref.type == "multiple"
-                    else [c for c in ref.columns() if not c.endswith("_other_text")])
-            if not set(cols) <= set(data.columns):
-                return None
-            if ref.type == "multiple":
-                cond = data[cols].fillna(False).astype(bool).any(axis=1)
-            else:
-                cond = data[cols].astype("string").isin(keys).any(axis=1)
-        else:
-            if ref.id not in data.columns:
-                return None
-            if ref.options:
-                cond = data[ref.id].astype("string").isin(keys)
-            else:
-                cond = pd.to_numeric(data[ref.id], errors="coerce").isin(codes)
-        shown &= cond.fillna(False).to_numpy(dtype=bool)
-    return shown
+    return shown_mask(data, q, codebook.question)
 
 
 def _render_answers(data: pd.DataFrame, cols: Sequence[str], rows: np.ndarray) -> pd.Series:
@@ -380,10 +415,25 @@ def _render_answers(data: pd.DataFrame, cols: Sequence[str], rows: np.ndarray) -
 def apply_routing(data: pd.DataFrame, ctx: ScreenContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rule ``routing``: answers to questions the respondent should not have seen.
 
-    ``show_if`` entries must all hold (a multiple-choice source holds when any
-    listed option is selected).  Questions are processed in questionnaire
-    order, so removing an answer also hides the questions routed on it.
-    Offending answers become NA with status ``"not_asked"``.
+    ``show_if`` entries must all hold (a multiple-choice source holds ``in``
+    when any listed option is selected, ``not`` when none is; see
+    :func:`analysis._codebook_fields.shown_mask`).  Questions are processed in
+    questionnaire order, so removing an answer also hides the questions
+    routed on it.  Offending answers become NA with status ``"not_asked"``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The tidy frame.
+    ctx : ScreenContext
+        The codebook and settings.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Answers outside the routing set to NA.
+    changes : pandas.DataFrame
+        One row per changed answer (:data:`CHANGE_COLUMNS`).
     """
     out = data.copy(deep=False)
     parts: list[pd.DataFrame] = []
@@ -407,7 +457,7 @@ def apply_routing(data: pd.DataFrame, ctx: ScreenContext) -> tuple[pd.DataFrame,
         old = _render_answers(out, cols, rows)
         _set_na(out, cols, bad)
         _set_status(out, q.id, bad, "not_asked")
-        cond = " and ".join(f"{k} in {list(v)}" for k, v in q.show_if.items())
+        cond = q.routing_text()
         parts.append(_changes(rows, "routing", q.id, ", ".join(cols) if len(cols) > 1 else cols[0],
                               old, None, f"{q.id} is shown only if {cond}, yet it was answered; "
                                          "set to missing (not asked)"))
@@ -692,6 +742,11 @@ RULES: tuple[Rule, ...] = (
     Rule("personal_column", "column", "personal columns dropped or hashed"),
     Rule("invalid_code", "value", "invalid codes set to missing", check_codes),
     Rule("out_of_range", "value", "out-of-range values set to missing", check_ranges),
+    # One function checks the three constraints; the other two entries register their ids.
+    Rule("not_integer", "value", "non-whole numbers on integer questions set to missing",
+         check_constraints),
+    Rule("exclusive", "value", "exclusive options chosen with others set to missing"),
+    Rule("max_choices", "value", "selections over max_choices set to missing"),
     Rule("routing", "value", "answers outside routing set to missing", apply_routing),
     Rule("duplicate_id", "respondent", "duplicate respondent ids", check_duplicate_ids),
     Rule("speeder", "respondent", "speeders", check_speeders),

@@ -377,6 +377,7 @@ def _part_matrix(parts: Mapping[str, pd.Series], q: Question, ctx: Context,
             matrix[chosen.to_numpy(), i] = 1
             ok = (chosen | ((values == 0).fillna(False) & live)).to_numpy()
         weird = live.to_numpy() & ~ok
+        matrix[weird, i] = -1  # neither chosen nor not chosen: NA in the output
         statuses.append(st.mask(weird, "invalid:" + cells.fillna("")))
     if not statuses:
         statuses.append(pd.Series("blank", index=index, dtype="string"))
@@ -429,7 +430,7 @@ def convert_multiple(cells: pd.Series | None, parts: Mapping[str, pd.Series] | N
     cols: dict[str, pd.Series] = {}
     for i, o in enumerate(q.options):
         values = pd.array(matrix[:, i] > 0, dtype="boolean")
-        values[~answered] = pd.NA
+        values[~answered | (matrix[:, i] < 0)] = pd.NA
         cols[f"{q.id}_{o.key}"] = pd.Series(values, index=ctx.index)
     if q.has_other():
         cols[f"{q.id}_other_text"] = other.astype("string")

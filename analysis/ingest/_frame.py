@@ -326,7 +326,8 @@ def build_frame(table: pd.DataFrame, layout: Layout, codebook: Codebook, *,
                     "not a duration (left missing)")
         units = (how == 1).to_numpy()
         if units.any():
-            first = int(np.flatnonzero(units)[0])
+            # The longest such cell is the most telling example (3分12秒 over 60秒).
+            first = int(text.where(units).str.len().fillna(0).to_numpy().argmax())
             layout.notes.append(
                 f"{int(units.sum())} durations in column {headers[meta['duration']]!r} are "
                 f"written with units (e.g. {text.iloc[first]!r} = "
@@ -372,8 +373,8 @@ def build_frame(table: pd.DataFrame, layout: Layout, codebook: Codebook, *,
             cols[missing_column(q.id)] = result.status.astype("string")
         if (layout.platform == "wjx" and layout.mode == "code" and q.has_other()
                 and b.other is None):
-            _mark_unavailable(cols, q, index)
-            unavailable.append(q.id)
+            if _mark_unavailable(cols, q, index):
+                unavailable.append(q.id)
     frame = pd.DataFrame(cols, index=index)
     _route(frame, codebook, issues)
     for q in codebook.questions:
@@ -401,14 +402,15 @@ def _meta_issue(issues: list[Issue], mask: np.ndarray, text: pd.Series, header: 
         issues.append(Issue(MetadataWarning, what, None, header, mask, text))
 
 
-def _mark_unavailable(cols: dict[str, pd.Series], q: Question, index: pd.Index) -> None:
+def _mark_unavailable(cols: dict[str, pd.Series], q: Question, index: pd.Index) -> bool:
     """``<id>_other_text__missing = "unavailable"`` where the other option was chosen."""
     other = other_option(q)
     if other is None:
         chosen = pd.Series(True, index=index)
-    elif q.type in ("multiple", "ranking"):
-        chosen = cols[f"{q.id}_{other.key}"].notna() & (
-            cols[f"{q.id}_{other.key}"].astype("string") != "False")
+    elif q.type == "multiple":
+        chosen = cols[f"{q.id}_{other.key}"].astype("boolean").fillna(False)
+    elif q.type == "ranking":
+        chosen = cols[f"{q.id}_{other.key}"].notna()
     elif q.id in cols:
         chosen = cols[q.id].astype("string") == other.key
     else:
@@ -416,6 +418,7 @@ def _mark_unavailable(cols: dict[str, pd.Series], q: Question, index: pd.Index) 
     status = pd.Series(pd.NA, index=index, dtype="string")
     status[chosen.fillna(False).to_numpy(dtype=bool)] = "unavailable"
     cols[missing_column(f"{q.id}_other_text")] = status
+    return bool(status.notna().any())
 
 
 def _route(frame: pd.DataFrame, codebook: Codebook, issues: list[Issue]) -> None:

@@ -78,7 +78,8 @@ def _part_names(q: Question, source: str) -> dict[str, list[str]]:
 
 
 def _other_names(q: Question, source: str) -> list[str]:
-    names = [f"{source}_other_text", f"{source}_other", f"{source}_text", f"{source}_txt",
+    named = [str(q.other_text)] if q.other_text is not None else []  # the codebook's own
+    names = named + [f"{source}_other_text", f"{source}_other", f"{source}_text", f"{source}_txt",
              f"{source}_其他", f"{source}_其他文本"]
     o = other_option(q)
     if o is not None:

@@ -5,8 +5,13 @@ sub-items), row 3 an ImportId JSON per column (``{"ImportId":"QID2_1"}``).
 A question's ``source`` is its QID (preferred: stable when tags are renamed)
 or its export tag; sub-columns ``<QID>_<k>`` are options (multiple choice,
 ranking) or rows (matrix), ``<QID>_<k>_TEXT`` is other-specify text and
-``<QID>_TEXT`` a text-entry answer.  ``Survey Preview`` responses are
-dropped and counted in ``SourceInfo.n_dropped``.
+``<QID>_TEXT`` a text-entry answer.  Split multiple-choice columns that
+share one ImportId and differ by ``choiceId``
+(``{"ImportId":"QID5","choiceId":"1"}``) are ``QID5_1`` ...; a question's
+``other_text`` may name any column (ImportId or tag).  ``Survey Preview``
+responses are dropped and counted in ``SourceInfo.n_dropped``.  Export tags
+(row 1) that repeat are reported (:class:`analysis.errors.ExportMetadataWarning`),
+and refused when a question can only be found through such a tag.
 """
 
 from __future__ import annotations
@@ -18,10 +23,15 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook, Question
-from ..errors import ColumnMismatchError
+from ..errors import ColumnMismatchError, ExportMetadataWarning
 from ._cells import OptionMatcher, cell_text, normalise_label
-from ._convert import other_option
-from ._frame import Binding, Layout, raise_missing_questions, raise_unknown_columns
+from ._frame import (
+    Binding,
+    Issue,
+    Layout,
+    raise_missing_questions,
+    raise_unknown_columns,
+)
 from .detect import qualtrics_header_rows
 
 __all__ = ["META", "PERSONAL", "import_ids", "question_texts", "layout", "preview_rows"]
@@ -43,7 +53,21 @@ _PREVIEW = {"surveypreview", "1", "preview"}
 
 
 def import_ids(table: pd.DataFrame, extra_rows: int) -> list[str]:
-    """ImportId of each column (its export tag when there is no ImportId row)."""
+    """ImportId of each column (its export tag when there is no ImportId row).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw table (row 1 = question text, row 2 = ImportIds).
+    extra_rows : int
+        Header rows below the tags (2 in a current export).
+
+    Returns
+    -------
+    list of str
+        ``QID5_1`` for ``{"ImportId":"QID5","choiceId":"1"}`` (split
+        multiple choice), the ImportId otherwise, the tag where none.
+    """
     tags = [str(h).strip() for h in table.columns]
     if extra_rows < 2:
         return tags
@@ -58,7 +82,13 @@ def import_ids(table: pd.DataFrame, extra_rows: int) -> list[str]:
                 break
             except json.JSONDecodeError:
                 continue
-        out.append(str(value.get("ImportId", tag)) if isinstance(value, dict) else tag)
+        if not isinstance(value, dict):
+            out.append(tag)
+            continue
+        iid = str(value.get("ImportId", tag))
+        choice = value.get("choiceId")
+        out.append(f"{iid}_{choice}" if choice not in (None, "") and
+                   not iid.endswith(f"_{choice}") else iid)
     return out
 
 
@@ -143,6 +173,7 @@ def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
                 return found
         return found
 
+    repeated = _repeated_tags(tags, ids)
     for q in codebook.questions:
         b = Binding(q, sep=",")
         if q.type == "dc_bid":
@@ -158,13 +189,25 @@ def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
         if not cols:
             missing.append(q)
             continue
+        if any(tags[p] in repeated and ids[p] == tags[p] for p in cols.values()):
+            raise ColumnMismatchError(
+                f"question {q.id} is found through export tag(s) that repeat: "
+                + "; ".join(f"{t!r} in columns {repeated[t]}" for t in
+                            sorted({tags[p] for p in cols.values() if tags[p] in repeated})),
+                file=file, question=q.id,
+                hint="give the question's ImportId (QID...) as its source, or rename the "
+                     "repeated tags in Qualtrics and export again")
         matcher = OptionMatcher(q.options) if q.options else None
-        other = other_option(q)
+        if q.other_text is not None:
+            named = columns_of(str(q.other_text)).get("")
+            if named is not None and named not in cols.values():
+                b.other = named
+                used.add(named)
         for suffix, pos in cols.items():
             if suffix in ("", "TEXT") and b.cells is None and (suffix == "" or q.type in (
                     "text", "numeric", "datetime")):
                 b.cells = pos
-            elif suffix.endswith("TEXT") and other is not None and b.other is None:
+            elif suffix.endswith("TEXT") and q.has_other() and b.other is None:
                 b.other = pos
             elif q.type in ("multiple", "ranking", "grid") and (
                     key := _suffix_key(q, suffix, texts[pos], matcher)) is not None:
@@ -207,6 +250,13 @@ def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
             out.dropped.add(pos)
         else:
             unknown.append(pos)
+    if repeated:
+        out.issues.append(Issue(
+            ExportMetadataWarning,
+            "export tags repeat: " + "; ".join(f"{t!r} in columns {c}" for t, c in
+                                               list(repeated.items())[:8])
+            + " (columns were matched by ImportId; rename the tags in Qualtrics)",
+            count=sum(len(c) for c in repeated.values())))
     raise_missing_questions(missing, tags, file, "Qualtrics")
     raise_unknown_columns(sorted(unknown), tags, file, context)
     preview = preview_rows(table, ids, tags, extra)
@@ -221,6 +271,15 @@ def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
     out.mode = mode if mode in ("text", "code") else detect_mode(body, shifted, codebook)
     out.resolve = "auto" if mode == "auto" else mode
     return out
+
+
+def _repeated_tags(tags: list[str], ids: list[str]) -> dict[str, list[int]]:
+    """Export tags used by more than one column -> 1-based column numbers."""
+    where: dict[str, list[int]] = {}
+    for pos, tag in enumerate(tags):
+        if tag:
+            where.setdefault(tag, []).append(pos + 1)
+    return {t: c for t, c in where.items() if len(c) > 1}
 
 
 def split_tag(text: str) -> tuple[str, str]:
