@@ -78,7 +78,7 @@ kd = w.replicates(200).key_drivers("purchased_yes", barriers + ["attitudes_score
 kd_labels = ch.term_labels(kd)
 title = {"zh": "购买低碳产品的关键驱动因素（Shapley 分解）",
          "en": "Key drivers of buying low-carbon products (Shapley decomposition)"}
-display(ch.findings.add("drivers.importance", kd, title=title, unit="share", value="importance",
+display(ch.findings.add("drivers.importance", kd, title=title, unit="share",
                         row_labels=kd_labels, decimals=2))
 display(ch.findings.figure(analysis.report.plots.plot_importance(kd.summary_frame(), labels=kd_labels,
                                                           title=title, language=language),

@@ -79,7 +79,7 @@ def test_group_comparison_keeps_full_design(survey: pd.DataFrame) -> None:
     table = d.mr_compare("barriers", by="tier")
     assert len(table) == 4 * 3
     assert list(table.columns) == ["option", "group_a", "group_b", "share_a", "share_b",
-                                   "estimate", "se", "t", "df", "p_value"]
+                                   "estimate", "se", "statistic", "df", "p_value"]
     one = d.mr_compare("barriers", by="tier", option="trust", groups=("t3", "t1"))
     by = d.mean("barriers", by="tier")
     row = one.iloc[0]

@@ -171,7 +171,7 @@ def test_multiple_response_tests_match_svyttest(case_id: str) -> None:
     if isinstance(res, pd.DataFrame):
         assert len(res) == 1
         row = res.iloc[0]
-        got = (row["estimate"], row["se"], row["t"], row["df"], row["p_value"])
+        got = (row["estimate"], row["se"], row["statistic"], row["df"], row["p_value"])
     else:
         got = (res.estimate, res.se, res.statistic, res.df, res.p_value)
     want = tuple(_scalar(case[k]) for k in ("estimate", "se", "t", "df", "p_value"))

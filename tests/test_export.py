@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from scipy import stats
 
 from analysis.codebook import Disclosure
 from analysis.errors import DisclosureWarning, ReportError
@@ -27,17 +28,19 @@ from analysis.report.findings import CELL_FIELDS, Findings, round_value
 
 
 class FakeResult:
-    """Quacks like analysis.design.core.results.SurveyResult (summary_frame + n_unweighted)."""
+    """Quacks like analysis.design.results.SurveyResult (the result protocol's summary_frame)."""
 
     def __init__(self, est, se, n, index):
         self.estimate = pd.Series(est, index=index)
         self._se = pd.Series(se, index=index)
         self.n_unweighted = pd.Series(n, index=index)
 
-    def summary_frame(self) -> pd.DataFrame:
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        q = stats.norm.ppf(0.5 + level / 2)
         return pd.DataFrame({"estimate": self.estimate, "se": self._se,
-                             "ci_low": self.estimate - 1.96 * self._se,
-                             "ci_high": self.estimate + 1.96 * self._se})
+                             "ci_low": self.estimate - q * self._se,
+                             "ci_high": self.estimate + q * self._se,
+                             "n_unweighted": self.n_unweighted})
 
 
 LABELS = {"tv": {"zh": "电视", "en": "TV"}, "web": {"zh": "网络", "en": "Web"},

@@ -172,15 +172,15 @@ def _run_predicted(d: SurveyDesign) -> dict[str, Any]:
 
 def _run_key_drivers(d: SurveyDesign) -> dict[str, Any]:
     res = d.key_drivers("y", ["b", "k", "g", "x"], replicates=20, seed=7).summary_frame()
-    return {"importance": res["importance"].to_numpy(), "se": res["se"].to_numpy()}
+    return {"importance": res["estimate"].to_numpy(), "se": res["se"].to_numpy()}
 
 
 def _run_subgroups(d: SurveyDesign) -> dict[str, Any]:
     res = d.subgroup_differences(["b", "y"], by="g")
     return {"estimate": res.prevalence["estimate"].to_numpy(),
-            "se": res.prevalence["se"].to_numpy(), "n": res.prevalence["n"].to_numpy(),
+            "se": res.prevalence["se"].to_numpy(), "n": res.prevalence["n_unweighted"].to_numpy(),
             "groups": list(res.prevalence["group"]),
-            "p": res.pairwise["p"].to_numpy()}
+            "p": res.pairwise["p_value"].to_numpy()}
 
 
 # function -> (runner, the columns it reads)

@@ -103,8 +103,8 @@ def test_glm_matches_r(glm_fits, name):
     assert_allclose(res.pvalues[names], case["p"], rtol=10 * rtol, atol=1e-300)
     assert res.df_resid == case["df_resid"]
     ci = res.conf_int()
-    assert_allclose(ci.loc[names, "lower"], case["ci_low"], rtol=rtol)
-    assert_allclose(ci.loc[names, "upper"], case["ci_high"], rtol=rtol)
+    assert_allclose(ci.loc[names, "ci_low"], case["ci_low"], rtol=rtol)
+    assert_allclose(ci.loc[names, "ci_high"], case["ci_high"], rtol=rtol)
     # Covariances near zero: compare on the scale of se_i * se_j.
     vr = np.asarray(case["vcov"])
     scale = np.sqrt(np.outer(np.diag(vr), np.diag(vr)))
@@ -114,7 +114,7 @@ def test_glm_matches_r(glm_fits, name):
 def test_summary_frame_columns(glm_fits):
     _, res = glm_fits["strat_gaussian"]
     frame = res.summary_frame()
-    assert list(frame.columns) == ["estimate", "se", "t", "p", "ci_low", "ci_high"]
+    assert list(frame.columns) == ["estimate", "se", "ci_low", "ci_high", "statistic", "p_value"]
     assert_allclose(frame["se"], res.bse)
     narrow = res.summary_frame(level=0.5)
     assert (narrow["ci_high"] - narrow["ci_low"] < frame["ci_high"] - frame["ci_low"]).all()

@@ -122,14 +122,17 @@ def test_shapley_importance_sums_to_r2_and_is_symmetric(design, survey):
                          survey["tier"] == "t3", survey["att"]]).astype(float)
     r2 = _wls_r2(survey["buy01"].to_numpy(), X, survey["w"].to_numpy())
     assert_allclose(res.r2, r2, rtol=1e-8)
-    assert_allclose(res.frame["importance"].sum(), r2, rtol=1e-8)
+    assert_allclose(res.frame["estimate"].sum(), r2, rtol=1e-8)
     assert_allclose(res.frame["share"].sum(), 1.0)
     # order of drivers does not matter
     again = design.key_drivers("buy", ["att", "tier", "price", "hard"], replicates=40, seed=5)
-    assert_allclose(again.frame.loc[res.frame.index, "importance"], res.frame["importance"])
+    assert_allclose(again.frame.loc[res.frame.index, "estimate"], res.frame["estimate"])
     top = res.summary_frame().index[0]
     assert top == "att"
-    assert (res.frame["ci_low"] < res.frame["importance"]).all()
+    table = res.summary_frame()
+    assert (table["ci_low"] < table["estimate"]).all()
+    assert_allclose(table["share"].sum(), 1.0)
+    assert (table["share_ci_low"] < table["share"]).all()
     # seeded bootstrap replicates are reproducible
     same = design.key_drivers("buy", ["hard", "price", "tier", "att"], replicates=40, seed=5)
     assert_allclose(same.frame["se"], res.frame["se"])
@@ -148,9 +151,9 @@ def test_orthogonal_drivers_get_their_own_r2(rng):
     res = rep.key_drivers("y", ["a", "b"])
     for v in ("a", "b"):
         r = np.corrcoef(y, {"a": a, "b": b}[v])[0, 1]
-        assert_allclose(res.frame.loc[v, "importance"], r**2, rtol=1e-8)
+        assert_allclose(res.frame.loc[v, "estimate"], r**2, rtol=1e-8)
     rw = rep.key_drivers("y", ["a", "b"], method="relative_weights")
-    assert_allclose(rw.frame["importance"], res.frame["importance"], rtol=1e-8)
+    assert_allclose(rw.frame["estimate"], res.frame["estimate"], rtol=1e-8)
 
 
 def test_key_driver_errors(design, survey):
@@ -191,10 +194,10 @@ def test_subgroup_differences_tests_and_letters(design):
     c = means.contrast({"t1": 1.0, "t2": -1.0})
     assert_allclose(pair["difference"].iloc[0], c.estimate)
     assert_allclose(pair["se"].iloc[0], c.se)
-    assert_allclose(pair["p"].iloc[0], c.p_value)
+    assert_allclose(pair["p_value"].iloc[0], c.p_value)
     buy = res.pairwise[res.pairwise["variable"] == "buy"]
-    assert_allclose(buy["p_adjusted"], multipletests(buy["p"], method="holm")[1])
-    table = res.summary_frame()
+    assert_allclose(buy["p_adjusted"], multipletests(buy["p_value"], method="holm")[1])
+    table = res.letter_table()
     assert list(table.columns) == ["t1 (A)", "t2 (B)", "t3 (C)"]
     # t1 buys more (planted +0.5 on the logit): its cells list the columns it beats.
     prev = res.prevalence.set_index(["variable", "group"])
@@ -209,9 +212,9 @@ def test_subgroup_differences_tests_and_letters(design):
     assert expected["t1"] == "BC"
     assert table.loc["buy", "t1 (A)"].endswith(" BC")
     assert (prev.loc["hard", "sig"] == "").all()  # no planted tier effect on 'hard'
-    assert res.overall.loc["buy", "p"] < 0.001
+    assert res.overall.loc["buy", "p_value"] < 0.001
     assert set(res.tidy().columns) >= {"variable", "group", "estimate", "ci_low", "ci_high",
                                       "column_letter", "sig"}
     bh = design.subgroup_differences(["hard", "buy"], "tier", adjust="BH", family="all")
-    assert_allclose(bh.pairwise["p_adjusted"], multipletests(bh.pairwise["p"],
+    assert_allclose(bh.pairwise["p_adjusted"], multipletests(bh.pairwise["p_value"],
                                                              method="fdr_bh")[1])

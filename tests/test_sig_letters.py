@@ -91,7 +91,7 @@ def test_higher_group_lists_the_lower_groups_letter(shares, high, low):
     assert prev.loc[high, "sig"] == prev.loc[low, "column_letter"]
     assert prev.loc[low, "sig"] == ""
     assert res.pairwise["p_adjusted"].iloc[0] < 1e-10  # the planted gap is decisive
-    table = res.summary_frame()
+    table = res.letter_table()
     assert list(table.columns) == ["g1 (A)", "g2 (B)"]
     assert table.loc["hard", f"{high} ({prev.loc[high, 'column_letter']})"].endswith(
         " " + prev.loc[low, "column_letter"])

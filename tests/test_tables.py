@@ -41,9 +41,9 @@ def test_chisq_matches_r(designs, case):
     else:
         assert_allclose(res.ddf, case["ddf"], rtol=1e-8)
     assert_allclose(res.pvalue, case["p"], rtol=1e-7, atol=1e-300)
-    frame = res.summary_frame()
+    frame = res.to_frame()
     assert frame.loc[0, "test"] == case["statistic"]
-    assert frame.loc[0, "p"] == res.pvalue
+    assert frame.loc[0, "p_value"] == res.pvalue
 
 
 @pytest.mark.parametrize("case", CROSSTAB, ids=[c["design"] for c in CROSSTAB])
@@ -51,7 +51,7 @@ def test_crosstab_matches_r(designs, case):
     tab = designs[case["design"]].crosstab(case["row"], case["col"])
     # R's interaction() cells are "rowlevel.collevel", row level varying fastest.
     cells = [tuple(c.split(".", 1)) for c in case["cells"]]
-    long = tab.summary_frame().astype({case["row"]: str, case["col"]: str})
+    long = tab.cells().astype({case["row"]: str, case["col"]: str})
     long = long.set_index([case["row"], case["col"]]).loc[cells]
     for ours, theirs in [("count", "count"), ("count_se", "count_se"), ("prop", "prop"),
                          ("prop_se", "prop_se")]:

@@ -69,7 +69,7 @@ def test_weighting_info_summary_and_repr():
     data = pd.DataFrame({"g": ["a", "a", "b"]})
     _, info = rake(data, {"g": {"a": 0.5, "b": 0.5}}, return_info=True)
     assert isinstance(info, WeightingInfo)
-    frame = info.summary_frame()
+    frame = info.to_frame()
     assert list(frame.columns) == ["before", "after"]
     assert frame.loc["deff", "before"] == pytest.approx(1.0)
     assert frame.loc["deff", "after"] == pytest.approx(kish_deff([0.75, 0.75, 1.5]))

@@ -1,4 +1,4 @@
-"""Result objects returned by the estimators of :class:`~analysis.SurveyDesign`.
+"""Result objects of the estimators, and the one protocol every result follows.
 
 A :class:`SurveyResult` is immutable and tidy: ``.estimate`` and ``.se`` are
 Series sharing one index (levels, options or ``(group, level)`` pairs),
@@ -6,13 +6,50 @@ Series sharing one index (levels, options or ``(group, level)`` pairs),
 Confidence intervals are Wald intervals on the estimate scale unless the
 estimator supplies its own (proportions use R's ``svyciprop`` methods,
 quantiles Woodruff intervals).
+
+The result protocol
+-------------------
+Every result object of the package (descriptive estimates, contrasts,
+crosstabs, model coefficients, marginal effects, key drivers, subgroup
+prevalences, Turnbull curves, WTP summaries, price points, ...) satisfies
+:class:`Result`:
+
+* ``summary_frame(level=0.95)`` -- the confidence level is the first
+  parameter, named ``level``, default 0.95, and it changes the interval
+  columns; other options are keyword-only and come after it.  The level is
+  chosen when a result is read, not when it is fitted.
+* The returned DataFrame's first columns are exactly :data:`RESULT_COLUMNS`
+  (``estimate, se, ci_low, ci_high``), followed by ``n_unweighted`` (the
+  unweighted base of each row) when the result knows its bases.
+* Extra columns come after those, each with one spelling across classes:
+
+  =================  ==========================================================
+  ``statistic``      test statistic (t or z of a Wald test)
+  ``df``             degrees of freedom of that test / of the interval
+  ``p_value``        two-sided p-value of ``statistic``
+  ``deff``           design effect
+  ``kr_low``,        Krinsky-Robb percentile interval (WTP)
+  ``kr_high``
+  ``kind``, ...      labels (``slope`` / ``cutpoint``, ...)
+  =================  ==========================================================
+
+* ``conf_int(level=0.95)`` returns a DataFrame with columns ``ci_low`` and
+  ``ci_high``; ``tidy(level=0.95)`` the same estimates as a plot-ready long
+  frame (the index turned into columns).
+* A method name means one return type: ``wtp()`` is always a
+  :class:`~analysis.pricing.regression.WTPResult`; ``curve()`` and
+  ``demand_curve()`` frames name the curve value ``estimate``.
+
+Tables that are not estimates (test statistics of a crosstab, weighting
+diagnostics) use ``to_frame()``, so ``summary_frame`` always means the
+protocol.  :func:`result_frame` builds the protocol's frame.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -20,10 +57,58 @@ from scipy import stats
 
 from .._validation import check_probability
 
-__all__ = ["SurveyResult", "ContrastResult", "wald_interval", "probability_interval",
-           "t_quantile"]
+__all__ = ["SurveyResult", "ContrastResult", "Result", "RESULT_COLUMNS", "result_frame",
+           "wald_interval", "probability_interval", "t_quantile"]
 
 Interval = Callable[[float], tuple[np.ndarray, np.ndarray]]
+
+#: The first columns of every ``summary_frame()``, in this order.
+RESULT_COLUMNS = ("estimate", "se", "ci_low", "ci_high")
+
+
+@runtime_checkable
+class Result(Protocol):
+    """What every result object offers (see the module docstring).
+
+    ``summary_frame(level=0.95)`` returns a DataFrame whose first columns are
+    :data:`RESULT_COLUMNS`, then ``n_unweighted`` when the result knows its
+    bases, then any extra columns.
+    """
+
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """The protocol's table at confidence ``level``."""
+        ...
+
+
+def result_frame(estimate: Any, se: Any, ci_low: Any, ci_high: Any, *,
+                 index: Any = None, n_unweighted: Any = None,
+                 extra: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The protocol's table: ``estimate, se, ci_low, ci_high[, n_unweighted]``, then ``extra``.
+
+    Parameters
+    ----------
+    estimate, se, ci_low, ci_high : array-like
+        One value per row.
+    index : Index or array-like, optional
+        Row labels (default: the index of ``estimate`` when it is a Series).
+    n_unweighted : array-like, optional
+        Unweighted base of each row; the column is left out when None.
+    extra : dict, optional
+        Further columns, in order, after the protocol's.
+
+    Returns
+    -------
+    DataFrame
+    """
+    if index is None and isinstance(estimate, pd.Series):
+        index = estimate.index
+    cols: dict[str, Any] = {c: np.asarray(v, dtype=float).reshape(-1) for c, v in
+                            zip(RESULT_COLUMNS, (estimate, se, ci_low, ci_high))}
+    if n_unweighted is not None:
+        cols["n_unweighted"] = np.asarray(n_unweighted).reshape(-1)
+    for name, values in (extra or {}).items():
+        cols[name] = values.to_numpy() if isinstance(values, pd.Series) else values
+    return pd.DataFrame(cols, index=index)
 
 
 def t_quantile(p: float, df: float | np.ndarray) -> np.ndarray:
@@ -168,14 +253,24 @@ class SurveyResult:
         return pd.DataFrame({"ci_low": np.asarray(low, dtype=float),
                              "ci_high": np.asarray(high, dtype=float)}, index=self.estimate.index)
 
-    def summary_frame(self, level: float = 0.95, df: float | str | None = None) -> pd.DataFrame:
-        """Tidy table: ``estimate, se, ci_low, ci_high`` (+ ``deff`` when computed)."""
-        out = pd.DataFrame({"estimate": self.estimate.to_numpy(dtype=float),
-                            "se": self.se.to_numpy(dtype=float)}, index=self.estimate.index)
-        out = out.join(self.conf_int(level, df))
-        if self.deff is not None:
-            out["deff"] = self.deff.to_numpy(dtype=float)
-        return out
+    def summary_frame(self, level: float = 0.95, *, df: float | str | None = None
+                      ) -> pd.DataFrame:
+        """Tidy table: ``estimate, se, ci_low, ci_high, n_unweighted`` (+ ``deff`` when computed).
+
+        Parameters
+        ----------
+        level : float
+            Confidence level of ``ci_low, ci_high``.
+        df : float, "design" or None
+            Degrees of freedom of Wald intervals, as :meth:`conf_int`.
+        """
+        ci = self.conf_int(level, df)
+        n = self.n_unweighted
+        if n is not None and len(n) != len(self.estimate):
+            n = n.reindex(self.estimate.index)
+        extra = {} if self.deff is None else {"deff": self.deff.to_numpy(dtype=float)}
+        return result_frame(self.estimate, self.se, ci["ci_low"], ci["ci_high"],
+                            n_unweighted=None if n is None else n.to_numpy(), extra=extra)
 
     def __len__(self) -> int:
         return len(self.estimate)
@@ -261,18 +356,20 @@ class ContrastResult:
         return cls(name=name, estimate=float(estimate), se=float(se), statistic=float(t),
                    df=float(df), p_value=p)
 
-    def conf_int(self, level: float = 0.95) -> tuple[float, float]:
-        """t interval for the contrast."""
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """t interval for the contrast: one row, columns ``ci_low, ci_high``."""
         check_probability("level", level)
         low, high = wald_interval(np.array(self.estimate), np.array(self.se), level, self.df)
-        return float(low), float(high)
+        return pd.DataFrame({"ci_low": [float(low)], "ci_high": [float(high)]},
+                            index=[self.name])
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """One-row table: ``estimate, se, ci_low, ci_high, t, df, p_value``."""
-        low, high = self.conf_int(level)
-        return pd.DataFrame({"estimate": [self.estimate], "se": [self.se], "ci_low": [low],
-                             "ci_high": [high], "t": [self.statistic], "df": [self.df],
-                             "p_value": [self.p_value]}, index=[self.name])
+        """One-row table: ``estimate, se, ci_low, ci_high, statistic, df, p_value``."""
+        ci = self.conf_int(level)
+        return result_frame([self.estimate], [self.se], ci["ci_low"], ci["ci_high"],
+                            index=[self.name], extra={"statistic": [self.statistic],
+                                                      "df": [self.df],
+                                                      "p_value": [self.p_value]})
 
     def __repr__(self) -> str:
         return (f"<ContrastResult {self.name}: {self.estimate:.6g} (se {self.se:.4g}), "

@@ -139,7 +139,7 @@ def mr_compare(design: Design, var: str | Sequence[str], by: str,
     -------
     DataFrame
         One row per (option, group_a, group_b): ``share_a, share_b, estimate``
-        (``share_a - share_b``), ``se, t, df, p_value``.  The covariance of
+        (``share_a - share_b``), ``se, statistic`` (t), ``df, p_value``.  The covariance of
         the two domains is estimated, not assumed zero.
     """
     res = mr_shares(design, var, by=by)
@@ -174,6 +174,6 @@ def mr_compare(design: Design, var: str | Sequence[str], by: str,
                                              float(np.sqrt(max(var_d, 0.0))), df)
             rows.append({"option": opt, "group_a": ga, "group_b": gb, "share_a": est[ia],
                          "share_b": est[ib], "estimate": t.estimate, "se": t.se,
-                         "t": t.statistic, "df": t.df, "p_value": t.p_value})
+                         "statistic": t.statistic, "df": t.df, "p_value": t.p_value})
     rows.sort(key=lambda r: opts.index(r["option"]))  # option-major, pairs in order
     return pd.DataFrame(rows)

@@ -18,13 +18,15 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from .._validation import check_argument, check_columns
+from .._validation import check_argument, check_columns, check_probability
+from ..design.results import result_frame, wald_interval
 from ..errors import DesignError
 
 if TYPE_CHECKING:
     from ..design.core import Design
 
-__all__ = ["ChisqResult", "CrosstabResult", "crosstab", "svychisq", "linear_vcov", "CHISQ_STATISTICS"]
+__all__ = ["ChisqResult", "CrosstabResult", "crosstab", "svychisq", "linear_vcov",
+           "CHISQ_STATISTICS", "CROSSTAB_TABLES"]
 
 CHISQ_STATISTICS = ("F", "Chisq", "Wald", "adjWald")
 
@@ -112,6 +114,10 @@ def _table(design: Design, row: str, col: str) -> _Table:
     return _Table(row, col, rl, cl, cells, R, C, valid)
 
 
+#: What :meth:`CrosstabResult.summary_frame` reports (``of=``).
+CROSSTAB_TABLES = ("cell", "row", "col", "count")
+
+
 @dataclass(frozen=True)
 class CrosstabResult:
     """Weighted two-way table with design-based standard errors.
@@ -126,6 +132,8 @@ class CrosstabResult:
         Proportions within rows (each row sums to 1).
     col_prop, col_prop_se : DataFrame
         Proportions within columns (each column sums to 1).
+    n_unweighted : DataFrame
+        Respondents (positive weight, both answers) in each cell.
     design : SurveyDesign
         The design, for :meth:`test`.
     """
@@ -140,15 +148,45 @@ class CrosstabResult:
     row_prop_se: pd.DataFrame
     col_prop: pd.DataFrame
     col_prop_se: pd.DataFrame
+    n_unweighted: pd.DataFrame
     design: Design = field(repr=False, compare=False)
 
-    def summary_frame(self) -> pd.DataFrame:
-        """One line per cell: count, cell/row/column proportions and their SEs."""
+    def summary_frame(self, level: float = 0.95, *, of: str = "cell") -> pd.DataFrame:
+        """One line per cell, indexed by ``(row, col)``: the result protocol's table.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level of the Wald intervals (normal quantile, as R's
+            ``confint`` of ``svymean`` / ``svytotal``).
+        of : {"cell", "row", "col", "count"}
+            Cell proportions, proportions within rows, within columns, or
+            weighted counts.
+
+        Returns
+        -------
+        DataFrame
+            ``estimate, se, ci_low, ci_high, n_unweighted``.
+        """
+        check_argument("of", list(CROSSTAB_TABLES), of)
+        check_probability("level", level)
+        est, se = {"cell": (self.cell, self.cell_se), "row": (self.row_prop, self.row_prop_se),
+                   "col": (self.col_prop, self.col_prop_se),
+                   "count": (self.counts, self.counts_se)}[of]
+        e, s = est.to_numpy().ravel(), se.to_numpy().ravel()
+        low, high = wald_interval(e, s, level)
+        index = pd.MultiIndex.from_product([est.index, est.columns], names=[self.row, self.col])
+        return result_frame(e, s, low, high, index=index,
+                            n_unweighted=self.n_unweighted.to_numpy().ravel())
+
+    def cells(self) -> pd.DataFrame:
+        """Wide, one line per cell: count, cell/row/column proportions and their SEs."""
         parts = {
             "count": self.counts, "count_se": self.counts_se,
             "prop": self.cell, "prop_se": self.cell_se,
             "row_prop": self.row_prop, "row_prop_se": self.row_prop_se,
             "col_prop": self.col_prop, "col_prop_se": self.col_prop_se,
+            "n_unweighted": self.n_unweighted,
         }
         nr, nc = self.counts.shape
         out = pd.DataFrame({
@@ -203,10 +241,13 @@ def crosstab(design: Design, row: str, col: str) -> CrosstabResult:
     def se(v: np.ndarray) -> pd.DataFrame:
         return frame(np.sqrt(np.clip(np.diag(v), 0, None)))
 
+    counted = np.asarray(design.weights, dtype=float) > 0
+    n_cells = frame((t.cells[counted] > 0).sum(axis=0).astype("int64"))
+
     return CrosstabResult(
         row=row, col=col, counts=frame(counts), counts_se=se(v_counts),
         cell=frame(cell), cell_se=se(v_cell), row_prop=frame(rprop), row_prop_se=se(v_rprop),
-        col_prop=frame(cprop), col_prop_se=se(v_cprop), design=design,
+        col_prop=frame(cprop), col_prop_se=se(v_cprop), n_unweighted=n_cells, design=design,
     )
 
 
@@ -253,12 +294,16 @@ class ChisqResult:
             return self.pearson / float(np.mean(self.design_effects))
         return self.statistic
 
-    def summary_frame(self) -> pd.DataFrame:
-        """One-row table: test, statistic, ndf, ddf, p."""
+    def to_frame(self) -> pd.DataFrame:
+        """One-row table: ``row, col, test, statistic, ndf, ddf, p_value, method``.
+
+        A test has no estimate, so it offers ``to_frame()`` rather than the
+        result protocol's ``summary_frame()``.
+        """
         return pd.DataFrame({
             "row": [self.row], "col": [self.col], "test": [self.test],
             "statistic": [self.statistic], "ndf": [self.ndf], "ddf": [self.ddf],
-            "p": [self.pvalue], "method": [self.method],
+            "p_value": [self.pvalue], "method": [self.method],
         })
 
 

@@ -32,7 +32,7 @@ from scipy import special, stats
 
 from .._formula import new_design_matrix
 from .._validation import check_probability
-from ..design.results import t_quantile
+from ..design.results import result_frame, t_quantile
 from ..errors import ModelError
 
 __all__ = ["AMEResult", "PredictionResult", "average_marginal_effects",
@@ -156,20 +156,30 @@ def _linearized(model: _Model, h: np.ndarray, grad: np.ndarray, est: np.ndarray,
 
 
 class _Table:
-    """Shared table methods for AMEs and predictions."""
+    """Shared table methods for AMEs and predictions (the result protocol)."""
 
     frame: pd.DataFrame
     df: float
-    level: float
     vcov: np.ndarray
 
-    def _interval(self, level: float | None) -> tuple[np.ndarray, np.ndarray]:
+    def _interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
-    def summary_frame(self, level: float | None = None) -> pd.DataFrame:
-        """Table with ``estimate, se, ci_low, ci_high`` (+ ``t, p`` for effects)."""
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Table with ``estimate, se, ci_low, ci_high`` then the stored extra columns.
+
+        Extra columns: ``statistic, p_value`` for effects, ``n_unweighted``
+        for predictions.
+        """
+        check_probability("level", level)
         low, high = self._interval(level)
-        return self.frame.assign(ci_low=low, ci_high=high)
+        rest = self.frame.drop(columns=["estimate", "se"])
+        n = rest.pop("n_unweighted") if "n_unweighted" in rest else None
+        return result_frame(self.frame["estimate"], self.frame["se"], low, high,
+                            n_unweighted=n, extra=dict(rest.items()))
+
+    def _q(self, level: float) -> float:
+        return float(t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.nan))
 
 
 class AMEResult(_Table):
@@ -179,28 +189,29 @@ class AMEResult(_Table):
     ----------
     frame : DataFrame
         Indexed by ``(variable, contrast)``: ``estimate`` (probability scale;
-        ``* 100`` = percentage points), ``se``, ``t``, ``p``.
+        ``* 100`` = percentage points), ``se``, ``statistic`` (t),
+        ``p_value``.
     vcov : ndarray
         Covariance of the effects (joint, so effects can be compared).
     df : float
         Degrees of freedom (the GLM's ``df_resid``).
+    method : str
+        ``"linearization"`` or ``"replicate"``.
     """
 
-    def __init__(self, frame: pd.DataFrame, vcov: np.ndarray, df: float, level: float,
-                 method: str) -> None:
+    def __init__(self, frame: pd.DataFrame, vcov: np.ndarray, df: float, method: str) -> None:
         self.frame = frame
         self.vcov = vcov
         self.df = df
-        self.level = level
         self.method = method
 
-    def _interval(self, level: float | None) -> tuple[np.ndarray, np.ndarray]:
-        q = t_quantile(0.5 + (level or self.level) / 2, self.df if self.df > 0 else np.nan)
+    def _interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
+        q = self._q(level)
         est, se = self.frame["estimate"].to_numpy(), self.frame["se"].to_numpy()
         return est - q * se, est + q * se
 
-    def tidy(self, level: float | None = None, percent: bool = True) -> pd.DataFrame:
-        """Forest-plot frame: ``variable, contrast, estimate, ci_low, ci_high, p``.
+    def tidy(self, level: float = 0.95, *, percent: bool = True) -> pd.DataFrame:
+        """Forest-plot frame: ``variable, contrast, estimate, se, ci_low, ci_high, p_value``.
 
         ``percent=True`` reports percentage points.
         """
@@ -208,7 +219,7 @@ class AMEResult(_Table):
         if percent:
             for c in ("estimate", "se", "ci_low", "ci_high"):
                 out[c] = out[c] * 100
-        return out[["variable", "contrast", "estimate", "se", "ci_low", "ci_high", "p"]]
+        return out[["variable", "contrast", "estimate", "se", "ci_low", "ci_high", "p_value"]]
 
     def __repr__(self) -> str:
         return f"<AMEResult ({self.method} SEs)>\n{self.summary_frame()}"
@@ -220,7 +231,8 @@ class PredictionResult(_Table):
     Attributes
     ----------
     frame : DataFrame
-        Indexed by group (``"all"`` without ``by``): ``estimate, se``.
+        Indexed by group (``"all"`` without ``by``): ``estimate, se,
+        n_unweighted`` (model rows with positive weight in the group).
     vcov : ndarray
         Covariance across groups.
     df : float
@@ -229,17 +241,16 @@ class PredictionResult(_Table):
         Counterfactual settings applied to every respondent (``at=``).
     """
 
-    def __init__(self, frame: pd.DataFrame, vcov: np.ndarray, df: float, level: float,
+    def __init__(self, frame: pd.DataFrame, vcov: np.ndarray, df: float,
                  scenario: dict[str, Any]) -> None:
         self.frame = frame
         self.vcov = vcov
         self.df = df
-        self.level = level
         self.scenario = scenario
 
-    def _interval(self, level: float | None) -> tuple[np.ndarray, np.ndarray]:
+    def _interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
         # Logit-scale Wald interval keeps probabilities inside (0, 1).
-        q = t_quantile(0.5 + (level or self.level) / 2, self.df if self.df > 0 else np.nan)
+        q = self._q(level)
         p, se = self.frame["estimate"].to_numpy(), self.frame["se"].to_numpy()
         inner = (p > 0) & (p < 1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -248,8 +259,8 @@ class PredictionResult(_Table):
         return (np.where(inner, special.expit(lg - q * sl), p),
                 np.where(inner, special.expit(lg + q * sl), p))
 
-    def tidy(self, level: float | None = None) -> pd.DataFrame:
-        """Plot-ready: ``group, estimate, se, ci_low, ci_high``."""
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Plot-ready: ``group, estimate, se, ci_low, ci_high, n_unweighted``."""
         return self.summary_frame(level).rename_axis("group").reset_index()
 
     def __repr__(self) -> str:
@@ -271,7 +282,7 @@ def _replicate_means(model: _Model, values: Any, groups: np.ndarray | None) -> n
 
 
 def average_marginal_effects(result: Any, variables: str | list[str] | None = None, *,
-                             level: float = 0.95, step: float = 1e-4) -> AMEResult:
+                             step: float = 1e-4) -> AMEResult:
     """Average marginal effects of a binary-outcome survey GLM.
 
     Parameters
@@ -285,15 +296,14 @@ def average_marginal_effects(result: Any, variables: str | list[str] | None = No
         0/1 numbers give the discrete change ``P(x=1) - P(x=0)``; categorical
         columns the change from the first level to each other level;
         continuous columns the average derivative ``dP/dx`` (per unit).
-    level : float
-        Confidence level.
     step : float
         Relative step of the numerical derivative for continuous variables.
 
     Returns
     -------
     AMEResult
-        ``.summary_frame()``, ``.tidy()`` (percentage points, forest plot).
+        ``.summary_frame(level)``, ``.tidy(level)`` (percentage points,
+        forest plot); the confidence level is chosen there.
 
     Notes
     -----
@@ -301,7 +311,6 @@ def average_marginal_effects(result: Any, variables: str | list[str] | None = No
     weights (the population AME), the estimand of Stata's ``margins, dydx()``
     with ``vce(linearized)``.
     """
-    check_probability("level", level)
     model = _Model(result)
     names = formula_variables(result) if variables is None else (
         [variables] if isinstance(variables, str) else list(variables))
@@ -342,13 +351,13 @@ def average_marginal_effects(result: Any, variables: str | list[str] | None = No
     p = 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.full(t.shape, np.nan)
     index = pd.MultiIndex.from_tuples([(e.variable, e.contrast) for e in effects],
                                       names=["variable", "contrast"])
-    frame = pd.DataFrame({"estimate": est, "se": se, "t": t, "p": p}, index=index)
-    return AMEResult(frame, vcov, df, level, method)
+    frame = pd.DataFrame({"estimate": est, "se": se, "statistic": t, "p_value": p},
+                         index=index)
+    return AMEResult(frame, vcov, df, method)
 
 
 def predicted_probabilities(result: Any, by: str | None = None,
-                            at: dict[str, Any] | None = None, *,
-                            level: float = 0.95) -> PredictionResult:
+                            at: dict[str, Any] | None = None) -> PredictionResult:
     """Population-average predicted probability, overall or by subgroup.
 
     Parameters
@@ -360,14 +369,12 @@ def predicted_probabilities(result: Any, by: str | None = None,
     at : dict, optional
         Scenario: set these columns to these values for every respondent
         (e.g. ``{"hard_to_identify": False}``) before averaging.
-    level : float
-        Confidence level (logit-scale intervals).
 
     Returns
     -------
     PredictionResult
+        ``.summary_frame(level)`` gives logit-scale intervals at ``level``.
     """
-    check_probability("level", level)
     model = _Model(result)
     data = model.data
     for var, value in (at or {}).items():
@@ -405,6 +412,7 @@ def predicted_probabilities(result: Any, by: str | None = None,
         vcov = np.asarray(model.design.vcov_scores(
             _linearized(model, h, grad, est, groups)), dtype=float)
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    frame = pd.DataFrame({"estimate": est, "se": se},
+    frame = pd.DataFrame({"estimate": est, "se": se,
+                          "n_unweighted": ((model.w > 0)[:, None] & groups).sum(axis=0)},
                          index=pd.Index(labels, name=by or "group"))
-    return PredictionResult(frame, vcov, result.df_resid, level, dict(at or {}))
+    return PredictionResult(frame, vcov, result.df_resid, dict(at or {}))

@@ -373,14 +373,6 @@ class GLMResult(WaldInference):
         """Number of rows used in the fit (complete cases, any weight)."""
         return int(self.model_frame.rows.size)
 
-    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy coefficient table: estimate, se, t, p, ci_low, ci_high."""
-        ci = self.conf_int(level)
-        return pd.DataFrame({
-            "estimate": self.params, "se": self.bse, "t": self.tvalues, "p": self.pvalues,
-            "ci_low": ci["lower"], "ci_high": ci["upper"],
-        })
-
     def influence(self) -> np.ndarray:
         """Weighted influence values of the coefficients, one row per design row.
 

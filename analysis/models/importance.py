@@ -29,7 +29,7 @@ from scipy import stats
 
 from .._validation import check_argument, check_columns, check_probability
 from ..design.replicates import to_replicates
-from ..design.results import t_quantile
+from ..design.results import result_frame, t_quantile, wald_interval
 from ..errors import CodebookError, ModelError
 from ..estimate.descriptive import svy_mean
 from ..estimate.tables import svychisq
@@ -121,33 +121,47 @@ class KeyDriverResult:
     Attributes
     ----------
     frame : DataFrame
-        Indexed by driver: ``importance`` (share of variance explained),
-        ``share`` (of the total R-squared), ``rank``, ``se``, ``ci_low``,
-        ``ci_high`` (of the importance), ``share_ci_low``, ``share_ci_high``.
+        Indexed by driver: ``estimate`` (importance: share of variance
+        explained), ``se``, ``share`` (of the total R-squared), ``share_se``
+        and ``rank`` (1 = most important).
     r2 : float
         R-squared of the full linear probability model.
+    df : float
+        Degrees of freedom of the intervals (the replicate design's).
     method : str
         ``"shapley"`` or ``"relative_weights"``.
     replicates : ndarray
         Replicate importances (R x k).
     """
 
-    def __init__(self, frame: pd.DataFrame, r2: float, r2_se: float, method: str,
+    def __init__(self, frame: pd.DataFrame, r2: float, r2_se: float, df: float, method: str,
                  replicates: np.ndarray, outcome: str) -> None:
         self.frame = frame
         self.r2 = r2
         self.r2_se = r2_se
+        self.df = df
         self.method = method
         self.replicates = replicates
         self.outcome = outcome
 
-    def summary_frame(self) -> pd.DataFrame:
-        """The importance table, most important first."""
-        return self.frame.sort_values("importance", ascending=False)
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """The importance table, most important first.
 
-    def tidy(self) -> pd.DataFrame:
-        """Plot-ready bars: ``driver, importance, ci_low, ci_high, share, rank``."""
-        return self.summary_frame().rename_axis("driver").reset_index()
+        Columns ``estimate, se, ci_low, ci_high`` (the importance, Wald with
+        t on the replicate df), then ``share, share_ci_low, share_ci_high``
+        (of the total R-squared) and ``rank``.
+        """
+        check_probability("level", level)
+        q = t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.inf)
+        f = self.frame.sort_values("estimate", ascending=False)
+        est, se, share, sse = f["estimate"], f["se"], f["share"], f["share_se"]
+        return result_frame(est, se, est - q * se, est + q * se,
+                            extra={"share": share, "share_ci_low": share - q * sse,
+                                   "share_ci_high": share + q * sse, "rank": f["rank"]})
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Plot-ready bars: ``driver`` then the :meth:`summary_frame` columns."""
+        return self.summary_frame(level).rename_axis("driver").reset_index()
 
     def __repr__(self) -> str:
         return (f"<KeyDriverResult {self.method} for {self.outcome!r}: R2 = {self.r2:.4f}>\n"
@@ -155,8 +169,8 @@ class KeyDriverResult:
 
 
 def key_drivers(design: Design, outcome: str, drivers: Sequence[str], *, method: str = "shapley",
-                rep_type: str = "bootstrap", replicates: int = 200, seed: Any = None,
-                level: float = 0.95) -> KeyDriverResult:
+                rep_type: str = "bootstrap", replicates: int = 200, seed: Any = None
+                ) -> KeyDriverResult:
     """Relative importance of drivers of an outcome, with design-based CIs.
 
     Parameters
@@ -176,12 +190,12 @@ def key_drivers(design: Design, outcome: str, drivers: Sequence[str], *, method:
         replicate design uses its own.  For a raked or calibrated design,
         convert to replicates *before* weighting so every replicate repeats
         the calibration (``SurveyDesign(df).to_replicates(...).rake(...)``).
-    level : float
-        Confidence level (Wald on the replicate SE, t on the replicate df).
 
     Returns
     -------
     KeyDriverResult
+        ``.summary_frame(level)``: Wald intervals on the replicate SE, t on
+        the replicate df.
 
     Raises
     ------
@@ -190,7 +204,6 @@ def key_drivers(design: Design, outcome: str, drivers: Sequence[str], *, method:
         driver.
     """
     check_argument("method", ["shapley", "relative_weights"], method)
-    check_probability("level", level)
     drivers = list(drivers)
     check_columns(design.data, [outcome, *drivers], "drivers")
     k = len(drivers)
@@ -226,13 +239,10 @@ def key_drivers(design: Design, outcome: str, drivers: Sequence[str], *, method:
     sse = np.sqrt(np.clip(np.diag(svc), 0, None))
     r2_se = float(np.sqrt(rep.replicate_vcov(total[1:, None], total[:1])[0, 0]))
     df = float(rep.degf())
-    q = t_quantile(0.5 + level / 2, df if df > 0 else np.inf)
     rank = pd.Series(est).rank(ascending=False, method="min").astype(int).to_numpy()
-    frame = pd.DataFrame({"importance": est, "share": share, "rank": rank, "se": se,
-                          "ci_low": est - q * se, "ci_high": est + q * se,
-                          "share_ci_low": share - q * sse, "share_ci_high": share + q * sse},
-                         index=pd.Index(drivers, name="driver"))
-    return KeyDriverResult(frame, float(total[0]), r2_se, method, reps, outcome)
+    frame = pd.DataFrame({"estimate": est, "se": se, "share": share, "share_se": sse,
+                          "rank": rank}, index=pd.Index(drivers, name="driver"))
+    return KeyDriverResult(frame, float(total[0]), r2_se, df, method, reps, outcome)
 
 
 # --------------------------------------------------------------------------- subgroups
@@ -334,39 +344,64 @@ class SubgroupResult:
     Attributes
     ----------
     prevalence : DataFrame
-        ``variable, group, estimate, se, ci_low, ci_high, n, column_letter,
-        sig``: ``column_letter`` is the group's letter (``A, B, ...`` in
-        the groups' order, the same for every variable) and ``sig`` the
-        letters of the groups this group is significantly higher than on
-        the variable (empty if none).
+        Long, one row per (variable, group): ``variable, group`` then the
+        :meth:`summary_frame` columns at level 0.95 (``estimate, se, ci_low,
+        ci_high, n_unweighted, df, column_letter, sig``).  ``column_letter``
+        is the group's letter (``A, B, ...`` in the groups' order, the same
+        for every variable) and ``sig`` the letters of the groups this group
+        is significantly higher than on the variable (empty if none).
     pairwise : DataFrame
-        ``variable, group_a, group_b, difference, se, t, df, p, p_adjusted,
-        significant``.
+        ``variable, group_a, group_b, difference, se, statistic, df, p_value,
+        p_adjusted, significant``.
     overall : DataFrame
         Per variable: Rao-Scott F test of no difference between groups
-        (``statistic, df1, df2, p, p_adjusted``).
+        (``statistic, df1, df2, p_value, p_adjusted``).
     adjust : str
         Multiple-comparison method.
     alpha : float
         Significance level of ``sig``.
     """
 
-    def __init__(self, prevalence: pd.DataFrame, pairwise: pd.DataFrame, overall: pd.DataFrame,
+    def __init__(self, table: pd.DataFrame, pairwise: pd.DataFrame, overall: pd.DataFrame,
                  by: str, adjust: str, alpha: float) -> None:
-        self.prevalence = prevalence
+        self._table = table  # variable, group, estimate, se, n_unweighted, df, letters
         self.pairwise = pairwise
         self.overall = overall
         self.by = by
         self.adjust = adjust
         self.alpha = alpha
 
-    def summary_frame(self, digits: int = 1) -> pd.DataFrame:
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Prevalences indexed by ``(variable, group)``.
+
+        Columns ``estimate, se, ci_low, ci_high, n_unweighted`` (Wald, t on
+        each group's design df), then ``df, column_letter, sig``.
+        """
+        check_probability("level", level)
+        tab = self._table
+        low, high = wald_interval(tab["estimate"].to_numpy(float), tab["se"].to_numpy(float),
+                                  level, tab["df"].to_numpy(float))
+        index = pd.MultiIndex.from_frame(tab[["variable", "group"]])
+        return result_frame(tab["estimate"], tab["se"], low, high, index=index,
+                            n_unweighted=tab["n_unweighted"],
+                            extra={c: tab[c] for c in ("df", "column_letter", "sig")})
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Plot-ready prevalence: ``variable, group`` then the :meth:`summary_frame` columns."""
+        return self.summary_frame(level).reset_index()
+
+    @property
+    def prevalence(self) -> pd.DataFrame:
+        """:meth:`tidy` at level 0.95."""
+        return self.tidy()
+
+    def letter_table(self, digits: int = 1) -> pd.DataFrame:
         """Table for reports: variables x groups, headers like ``"t1 (A)"``, cells ``"45.3 BC"``.
 
         Cells are percentages followed by the letters of the columns they are
         significantly higher than (nothing when none).
         """
-        prev = self.prevalence
+        prev = self._table
         cell = ((prev["estimate"] * 100).round(digits).map(lambda v: f"{v:.{digits}f}")
                 + (" " + prev["sig"]).where(prev["sig"] != "", ""))
         table = prev.assign(cell=cell).pivot(index="variable", columns="group", values="cell")
@@ -376,13 +411,9 @@ class SubgroupResult:
         table.columns = pd.Index([f"{g} ({letters[g]})" for g in order], name=self.by)
         return table
 
-    def tidy(self) -> pd.DataFrame:
-        """Plot-ready prevalence: ``variable, group, estimate, ci_low, ci_high, column_letter, sig``."""
-        return self.prevalence.copy()
-
     def __repr__(self) -> str:
         return (f"<SubgroupResult by {self.by!r} ({self.adjust}, alpha {self.alpha:g})>\n"
-                f"{self.summary_frame()}")
+                f"{self.letter_table()}")
 
 
 def _expand(design: Design, variables: str | Sequence[str]) -> list[str]:
@@ -422,8 +453,8 @@ def _group_order(column: pd.Series, groups: Sequence[Any]) -> list[Any]:
 
 
 def subgroup_differences(design: Design, variables: str | Sequence[str], by: str, *,
-                         adjust: str = "holm", family: str = "variable", alpha: float = 0.05,
-                         level: float = 0.95) -> SubgroupResult:
+                         adjust: str = "holm", family: str = "variable", alpha: float = 0.05
+                         ) -> SubgroupResult:
     """Barrier prevalence by subgroup with pairwise tests and column significance letters.
 
     Parameters
@@ -441,12 +472,11 @@ def subgroup_differences(design: Design, variables: str | Sequence[str], by: str
         Adjust within each variable's comparisons or across all of them.
     alpha : float
         Significance level for ``significant`` and ``sig``.
-    level : float
-        Confidence level of the prevalence intervals.
 
     Returns
     -------
     SubgroupResult
+        ``.summary_frame(level)`` gives the prevalence intervals at ``level``.
 
     Notes
     -----
@@ -467,35 +497,36 @@ def subgroup_differences(design: Design, variables: str | Sequence[str], by: str
         res = svy_mean(design, var, by=by, na_rm=True)
         est = res.estimate
         groups = list(est.index)
-        ci = res.conf_int(level, df="design")
+        group_df = np.broadcast_to(np.asarray(res.df, dtype=float), (len(groups),))
         vcov = res.vcov.to_numpy()
         df = res.overall_df if res.overall_df is not None else float(np.min(res.df))
         for i, g in enumerate(groups):
             prev_rows.append({"variable": var, "group": g, "estimate": float(est.iloc[i]),
-                              "se": float(res.se.iloc[i]), "ci_low": float(ci["ci_low"].iloc[i]),
-                              "ci_high": float(ci["ci_high"].iloc[i]),
-                              "n": int(res.n_unweighted.iloc[i])})
+                              "se": float(res.se.iloc[i]),
+                              "n_unweighted": int(res.n_unweighted.iloc[i]),
+                              "df": float(group_df[i])})
         for i, j in combinations(range(len(groups)), 2):
             diff = float(est.iloc[i] - est.iloc[j])
             se = float(np.sqrt(max(vcov[i, i] + vcov[j, j] - 2 * vcov[i, j], 0.0)))
             t = diff / se if se > 0 else np.nan
             p = float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) and df > 0 else np.nan
             pair_rows.append({"variable": var, "group_a": groups[i], "group_b": groups[j],
-                              "difference": diff, "se": se, "t": t, "df": df, "p": p})
+                              "difference": diff, "se": se, "statistic": t, "df": df,
+                              "p_value": p})
         try:
             test = svychisq(design, var, by)
             overall_rows.append({"variable": var, "statistic": float(test.statistic),
                                  "df1": float(test.ndf), "df2": float(test.ddf),
-                                 "p": float(test.pvalue)})
+                                 "p_value": float(test.pvalue)})
         except (ValueError, TypeError, AttributeError):
             overall_rows.append({"variable": var, "statistic": np.nan, "df1": np.nan,
-                                 "df2": np.nan, "p": np.nan})
+                                 "df2": np.nan, "p_value": np.nan})
     pairwise = pd.DataFrame(pair_rows)
     if len(pairwise):
         if family == "all":
-            pairwise["p_adjusted"] = p_adjust(pairwise["p"], adjust)
+            pairwise["p_adjusted"] = p_adjust(pairwise["p_value"], adjust)
         else:
-            pairwise["p_adjusted"] = pairwise.groupby("variable", sort=False)["p"].transform(
+            pairwise["p_adjusted"] = pairwise.groupby("variable", sort=False)["p_value"].transform(
                 lambda s: p_adjust(s.to_numpy(), adjust))
         pairwise["significant"] = pairwise["p_adjusted"] < alpha
     prevalence = pd.DataFrame(prev_rows)
@@ -512,5 +543,5 @@ def subgroup_differences(design: Design, variables: str | Sequence[str], by: str
     prevalence["column_letter"] = column_letter
     prevalence["sig"] = sig
     overall = pd.DataFrame(overall_rows).set_index("variable")
-    overall["p_adjusted"] = p_adjust(overall["p"].to_numpy(), adjust)
+    overall["p_adjusted"] = p_adjust(overall["p_value"].to_numpy(), adjust)
     return SubgroupResult(prevalence, pairwise, overall, by, adjust, alpha)

@@ -232,13 +232,9 @@ class OrdinalResult(WaldInference):
         return self.params.iloc[self._n_coef:]
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy table: estimate, se, t, p, ci_low, ci_high and ``kind`` (slope/cut)."""
-        ci = self.conf_int(level)
+        """Tidy table: ``estimate, se, ci_low, ci_high, statistic, p_value, kind`` (slope/cutpoint)."""
         kind = ["slope"] * self._n_coef + ["cutpoint"] * (len(self.params) - self._n_coef)
-        return pd.DataFrame({
-            "estimate": self.params, "se": self.bse, "t": self.tvalues, "p": self.pvalues,
-            "ci_low": ci["lower"], "ci_high": ci["upper"], "kind": kind,
-        })
+        return super().summary_frame(level).assign(kind=kind)
 
     def influence(self) -> np.ndarray:
         """Weighted influence values (design rows x parameters); zero off the fit."""

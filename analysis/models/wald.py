@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..design.results import result_frame
 from ..errors import ModelError
 
 __all__ = ["WaldInference"]
 
 
 class WaldInference:
-    """Mixin: ``bse``, ``tvalues``, ``pvalues``, ``cov_params()``, ``conf_int()``."""
+    """Mixin: ``bse``, ``tvalues``, ``pvalues``, ``cov_params()``, ``conf_int()``, ``summary_frame()``."""
 
     params: pd.Series
     vcov: pd.DataFrame
@@ -59,7 +60,7 @@ class WaldInference:
         Returns
         -------
         DataFrame
-            Columns ``lower`` and ``upper`` (NaN when ``df_resid <= 0``).
+            Columns ``ci_low`` and ``ci_high`` (NaN when ``df_resid <= 0``).
 
         Notes
         -----
@@ -72,4 +73,15 @@ class WaldInference:
             raise ModelError(f"`level` must lie in (0, 1), not {level!r}", hint="e.g. level=0.95")
         q = stats.t.ppf(0.5 + level / 2, self.df_resid) if self.df_resid > 0 else np.nan
         se = self.bse
-        return pd.DataFrame({"lower": self.params - q * se, "upper": self.params + q * se})
+        return pd.DataFrame({"ci_low": self.params - q * se, "ci_high": self.params + q * se})
+
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table: ``estimate, se, ci_low, ci_high, statistic, p_value``.
+
+        ``statistic`` is the Wald t, ``p_value`` its two-sided p-value on
+        ``df_resid`` degrees of freedom (the protocol of
+        :mod:`analysis.design.results`).
+        """
+        ci = self.conf_int(level)
+        return result_frame(self.params, self.bse, ci["ci_low"], ci["ci_high"],
+                            extra={"statistic": self.tvalues, "p_value": self.pvalues})

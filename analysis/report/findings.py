@@ -324,10 +324,8 @@ def _as_frame(data: Any, table_id: str, value: str = "estimate") -> pd.DataFrame
                         f"DataFrame or a Series, not {type(data).__name__}")
     if value != "estimate" and value in frame.columns:
         frame = frame.drop(columns="estimate", errors="ignore").rename(columns={value: "estimate"})
-    if "estimate" not in frame.columns and "share" in frame.columns:
-        frame = frame.rename(columns={"share": "estimate"})  # demand curves name it 'share'
     if "n_unweighted" not in frame.columns and "n" in frame.columns:
-        frame = frame.rename(columns={"n": "n_unweighted"})
+        frame = frame.rename(columns={"n": "n_unweighted"})  # a hand-made frame's base
     if "estimate" not in frame.columns:
         raise ReportError(f"table {table_id!r} has no 'estimate' column",
                           hint=f"columns are {list(frame.columns)}; rename the value column "
@@ -515,7 +513,7 @@ class Findings:
             For a long DataFrame: the column whose values become the table's
             columns (e.g. ``"group"`` of subgroup prevalence).
         value : str
-            Column holding the estimate (e.g. ``"importance"``).
+            Column holding the estimate (e.g. ``"share"`` of a key-driver table).
         show : sequence of {"estimate", "ci", "n", "sig"}, optional
             Sub-columns shown on the page (default: all that have values);
             the exports always hold every field.

@@ -235,8 +235,12 @@ class WeightingInfo:
     options: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-    def summary_frame(self) -> pd.DataFrame:
-        """Weight summary before and after, side by side."""
+    def to_frame(self) -> pd.DataFrame:
+        """Weight summary before and after, side by side.
+
+        Weighting diagnostics are not estimates, so they offer ``to_frame()``
+        rather than the result protocol's ``summary_frame()``.
+        """
         return pd.DataFrame({"before": self.before, "after": self.after})
 
     def __repr__(self) -> str:
