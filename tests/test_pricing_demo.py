@@ -119,11 +119,11 @@ def test_premium_over_everyone_with_the_zero_hurdle(design, truth):
     res = design.wtp_hurdle("premium_card", "~ " + FEATURES)
     zero = res.zero.iloc[0]
     _within(zero["estimate"], pop["zero_share"], zero["se"], "zero share")
-    table = res.wtp()
+    table = res.wtp().summary_frame()
     for stat in ("mean_all", "median_all", "median_payers"):
         _within(table.loc[stat, "estimate"], pop[stat], table.loc[stat, "se"], stat)
     most = res.share_at_most([10.0]).iloc[0]
-    _within(most["share"], pop["share_at_most_10"], most["se"], "share paying <= 10%")
+    _within(most["estimate"], pop["share_at_most_10"], most["se"], "share paying <= 10%")
 
 
 def test_double_bounded_wtp_and_turnbull(design, truth):

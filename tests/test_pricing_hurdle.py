@@ -50,7 +50,7 @@ def test_population_summaries_combine_the_two_parts(rng):
     assert_allclose(res.payers.params, direct.params)
     mu, log_s = direct.params.to_numpy()
     s = np.exp(log_s)
-    table = res.wtp()
+    table = res.wtp().summary_frame()
     assert_allclose(table.loc["mean_payers", "estimate"], np.exp(mu + s**2 / 2), rtol=1e-9)
     assert_allclose(table.loc["mean_all", "estimate"], (1 - pi) * np.exp(mu + s**2 / 2),
                     rtol=1e-9)
@@ -58,11 +58,11 @@ def test_population_summaries_combine_the_two_parts(rng):
     m = np.exp(mu + s * stats.norm.ppf(1 - 0.5 / (1 - pi)))
     assert_allclose(table.loc["median_all", "estimate"], m, rtol=1e-8)
     curve = res.demand_curve([0.0, 10.0])
-    assert curve["share"].iloc[0] == 1.0
-    assert_allclose(curve["share"].iloc[1], (1 - pi) * stats.norm.sf((np.log(10) - mu) / s),
+    assert curve["estimate"].iloc[0] == 1.0
+    assert_allclose(curve["estimate"].iloc[1], (1 - pi) * stats.norm.sf((np.log(10) - mu) / s),
                     rtol=1e-9)
     most = res.share_at_most([10.0])
-    assert_allclose(most["share"].iloc[0], 1 - curve["share"].iloc[1])
+    assert_allclose(most["estimate"].iloc[0], 1 - curve["estimate"].iloc[1])
     assert list(res.tidy()["statistic"]) == ["zero", "mean_all", "median_all", "mean_payers",
                                              "median_payers"]
 
@@ -81,7 +81,7 @@ def test_linearization_agrees_with_replicates(rng):
 def test_median_is_zero_when_most_would_not_pay(rng):
     df = _wave(rng, 800, zero=0.6)
     res = SurveyDesign(df, weights="w").wtp_hurdle("card")
-    assert res.wtp().loc["median_all", "estimate"] == 0.0
+    assert res.wtp().summary_frame().loc["median_all", "estimate"] == 0.0
 
 
 def test_question_without_a_zero_option(rng):

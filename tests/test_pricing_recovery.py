@@ -133,7 +133,7 @@ def test_double_bounded_cv_recovers_wtp(wave, design):
     _within(wtp.loc["median", "estimate"], np.median(pop["wtp"]), wtp.loc["median", "se"])
     curve = res.demand_curve([10.0, 20.0])
     for v, row in zip([10.0, 20.0], curve.itertuples()):
-        _within(row.share, np.mean(pop["wtp"] >= v), row.se)
+        _within(row.estimate, np.mean(pop["wtp"] >= v), row.se)
     tb = design.dc_turnbull("dc").curve([10.0, 20.0, 30.0])
     for v, row in zip([10.0, 20.0, 30.0], tb.itertuples()):
         _within(row.estimate, np.mean(pop["wtp"] >= v), row.se)

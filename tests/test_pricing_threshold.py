@@ -252,7 +252,7 @@ def test_threshold_model_hurdle_with_covariates(rng):
     assert abs(coef["x"] - 0.4) < 0.1
     # never is independent of the covariates in the simulation
     nci = res.never.conf_int(0.999)
-    assert nci.loc["x", "lower"] < 0 < nci.loc["x", "upper"]
+    assert nci.loc["x", "ci_low"] < 0 < nci.loc["x", "ci_high"]
     assert set(res.tidy()["part"]) == {"never", "threshold"}
     # the interval model leaves never-buyers out
     direct = d.interval_regression("sh_clothes ~ tier + x", dist="logitnormal")

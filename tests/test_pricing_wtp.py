@@ -205,10 +205,10 @@ def test_population_wtp_with_covariates(rng):
            + share1 * stats.norm.sf((np.log(m) - b0 - b1) / s))
     assert_allclose(mix, 0.5, atol=1e-10)
     curve = res.demand_curve([5.0, m, 20.0])
-    assert_allclose(curve["share"].iloc[1], 0.5, atol=1e-9)
-    assert (curve["ci_low"] < curve["share"]).all()
-    assert (curve["share"] < curve["ci_high"]).all()
-    assert curve["share"].is_monotonic_decreasing
+    assert_allclose(curve["estimate"].iloc[1], 0.5, atol=1e-9)
+    assert (curve["ci_low"] < curve["estimate"]).all()
+    assert (curve["estimate"] < curve["ci_high"]).all()
+    assert curve["estimate"].is_monotonic_decreasing
     pred = res.predict(pd.DataFrame({"x": [0, 1]}))
     assert_allclose(pred.to_numpy(), np.exp([b0, b0 + b1]))
 

@@ -26,12 +26,13 @@ import pandas as pd
 
 from .._validation import check_probability
 from ..codebook import Codebook
-from ..design.results import probability_interval, t_quantile
+from ..design.results import probability_interval, result_frame
 from ..errors import ModelError
 from .bounds import domain_df, question_intervals
 from .contingent import interval_regression
 from .regression import (
     IntervalRegressionResult,
+    WTPResult,
     infinite_mean_warning,
     variance_design,
 )
@@ -50,7 +51,8 @@ class WTPHurdleResult:
     question : str
         The payment-card question.
     zero : DataFrame
-        One row: share who would not pay more (``estimate, se, ci_low, ci_high``).
+        One row: share who would not pay more (``estimate, se, ci_low,
+        ci_high`` at level 0.95; :meth:`zero_share` takes a level).
     payers : IntervalRegressionResult
         The interval model among those who would pay more.
     df : float
@@ -58,19 +60,27 @@ class WTPHurdleResult:
     """
 
     def __init__(self, question: str, zero_est: float, zero_infl: np.ndarray | None,
-                 zero_reps: np.ndarray | None, payers: IntervalRegressionResult, df: float,
-                 level: float) -> None:
+                 zero_reps: np.ndarray | None, payers: IntervalRegressionResult, df: float
+                 ) -> None:
         self.question = question
         self.payers = payers
         self.df = df
-        self.level = level
         self._pi = zero_est
         self._pi_z = zero_infl
         self._pi_r = zero_reps
-        se = self._se(zero_est, zero_infl, zero_reps)
-        low, high = probability_interval(np.array([zero_est]), np.array([se]), level, df)
-        self.zero = pd.DataFrame({"estimate": [zero_est], "se": [se], "ci_low": low,
-                                  "ci_high": high}, index=["zero"])
+        self._pi_se = self._se(zero_est, zero_infl, zero_reps)
+
+    def zero_share(self, level: float = 0.95) -> pd.DataFrame:
+        """The share who would not pay more, one row ``zero`` (logit-scale interval)."""
+        check_probability("level", level)
+        low, high = probability_interval(np.array([self._pi]), np.array([self._pi_se]), level,
+                                         self.df)
+        return result_frame([self._pi], [self._pi_se], low, high, index=["zero"])
+
+    @property
+    def zero(self) -> pd.DataFrame:
+        """:meth:`zero_share` at level 0.95."""
+        return self.zero_share()
 
     def __repr__(self) -> str:
         return (f"<WTPHurdleResult {self.question!r}: would not pay more "
@@ -94,20 +104,20 @@ class WTPHurdleResult:
             return None, (1 - self._pi_r) * reps
         return (1 - self._pi) * z - est_p * self._pi_z, None
 
-    def _row(self, est: float, z: np.ndarray | None, reps: np.ndarray | None,
-             level: float) -> dict[str, float]:
-        se = self._se(est, z, reps) if np.isfinite(est) else np.nan
-        q = t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.nan)
-        return {"estimate": est, "se": se, "ci_low": est - q * se, "ci_high": est + q * se}
+    def _row(self, est: float, z: np.ndarray | None, reps: np.ndarray | None
+             ) -> tuple[float, float]:
+        """Estimate and its design SE."""
+        return est, (self._se(est, z, reps) if np.isfinite(est) else np.nan)
 
-    def wtp(self, level: float | None = None) -> pd.DataFrame:
+    def wtp(self) -> WTPResult:
         """Mean and median premium over everyone and among payers.
 
         Returns
         -------
-        DataFrame
-            Rows ``mean_all, median_all, mean_payers, median_payers`` with
-            ``estimate, se, ci_low, ci_high`` (delta method / replicates).
+        WTPResult
+            Statistics ``mean_all, median_all, mean_payers, median_payers``;
+            ``.summary_frame(level)`` gives ``estimate, se, ci_low, ci_high``
+            (delta method / replicates, t on the answering rows' design df).
 
         Warns
         -----
@@ -115,8 +125,6 @@ class WTPHurdleResult:
             The payers' mean is infinite (log-logistic with ``scale >= 1``);
             the median rows stay finite.
         """
-        level = level or self.level
-        check_probability("level", level)
         pay = self.payers
         theta = pay.params.to_numpy()
         ux, _, wx = pay._groups()
@@ -124,10 +132,9 @@ class WTPHurdleResult:
         if np.isinf(mean_p):
             infinite_mean_warning(pay.dist, pay.scale, "the payers' mean premium")
         med_p = float(pay._stats("median", theta, ux, wx)[0])
-        rows = {"mean_all": self._row((1 - self._pi) * mean_p, *self._combine(mean_p, "mean"),
-                                      level)}
+        rows = {"mean_all": self._row((1 - self._pi) * mean_p, *self._combine(mean_p, "mean"))}
         if self._pi >= 0.5:
-            rows["median_all"] = {"estimate": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+            rows["median_all"] = (0.0, 0.0)
         else:
             target = 0.5 / (1 - self._pi)  # payers' survival level of the overall median
             m = float(pay._stats("quantile", theta, ux, wx, value=target)[0])
@@ -141,28 +148,30 @@ class WTPHurdleResult:
                 wr = np.zeros((rw.shape[1], ux.shape[0]))
                 np.add.at(wr.T, inv, rw)
                 reps = pay._stats("quantile", var.replicates, ux, wr, value=rt)
-                rows["median_all"] = self._row(m, None, reps, level)
+                rows["median_all"] = self._row(m, None, reps)
             else:
                 # (1 - zero) S(m) = 1/2: dm = -[(1 - zero) dS - S dzero] / ((1 - zero) S'(m)).
                 slope = pay.survival_slope(m)
                 zm = -((1 - self._pi) * z - target * self._pi_z) / ((1 - self._pi) * slope)
-                rows["median_all"] = self._row(m, zm, None, level)
-        rows["mean_payers"] = self._row(mean_p, *pay._linearize("mean", mean_p), level)
-        rows["median_payers"] = self._row(med_p, *pay._linearize("median", med_p), level)
-        out = pd.DataFrame(rows).T.astype(float)
-        out.index.name = "statistic"
-        return out
+                rows["median_all"] = self._row(m, zm, None)
+        rows["mean_payers"] = self._row(mean_p, *pay._linearize("mean", mean_p))
+        rows["median_payers"] = self._row(med_p, *pay._linearize("median", med_p))
+        index = pd.Index(list(rows), name="statistic")
+        return WTPResult(pd.Series([r[0] for r in rows.values()], index=index, dtype=float),
+                         pd.Series([r[1] for r in rows.values()], index=index, dtype=float),
+                         self.df, pay.dist)
 
-    def demand_curve(self, values: Any = None, *, level: float | None = None,
+    def demand_curve(self, values: Any = None, *, level: float = 0.95,
                      n_points: int = 50) -> pd.DataFrame:
         """Share of everyone willing to pay at least each value (0 counts everyone).
 
         Returns
         -------
         DataFrame
-            ``value, share, se, ci_low, ci_high`` (logit-scale intervals).
+            ``value, estimate, se, ci_low, ci_high`` (``estimate`` is the
+            share; logit-scale intervals).
         """
-        level = level or self.level
+        check_probability("level", level)
         pay = self.payers
         if values is None:
             values = np.linspace(0, 1.5 * (pay.bid_max or 1.0), n_points)
@@ -181,27 +190,29 @@ class WTPHurdleResult:
             se.append(self._se(est, *self._combine(s, "survival", v)))
         share_a, se_a = np.array(share), np.array(se)
         low, high = probability_interval(share_a, se_a, level, self.df)
-        return pd.DataFrame({"value": values, "share": share_a, "se": se_a, "ci_low": low,
+        return pd.DataFrame({"value": values, "estimate": share_a, "se": se_a, "ci_low": low,
                              "ci_high": high})
 
-    def share_at_most(self, values: Any, *, level: float | None = None) -> pd.DataFrame:
-        """Share of everyone who would pay at most each value (including those paying nothing)."""
+    def share_at_most(self, values: Any, *, level: float = 0.95) -> pd.DataFrame:
+        """Share of everyone who would pay at most each value (including those paying nothing).
+
+        Columns as :meth:`demand_curve`.
+        """
         curve = self.demand_curve(values, level=level)
-        return curve.assign(share=1 - curve["share"], ci_low=1 - curve["ci_high"],
+        return curve.assign(estimate=1 - curve["estimate"], ci_low=1 - curve["ci_high"],
                             ci_high=1 - curve["ci_low"])
 
-    def summary_frame(self, level: float | None = None) -> pd.DataFrame:
-        """The zero share and the WTP summaries in one table."""
-        return pd.concat([self.zero, self.wtp(level)])
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """The zero share and the WTP summaries in one table (``estimate, se, ci_low, ci_high``)."""
+        return pd.concat([self.zero_share(level), self.wtp().summary_frame(level)])
 
-    def tidy(self, level: float | None = None) -> pd.DataFrame:
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Plot-ready: ``statistic, estimate, se, ci_low, ci_high``."""
         return self.summary_frame(level).rename_axis("statistic").reset_index()
 
 
 def wtp_hurdle(design: Design, question: str, formula: str = "~ 1", *, dist: str = "lognormal",
-               codebook: Codebook | None = None, level: float = 0.95, **kw: Any
-               ) -> WTPHurdleResult:
+               codebook: Codebook | None = None, **kw: Any) -> WTPHurdleResult:
     """Payment-card premium with "would not pay more" as its own group.
 
     Parameters
@@ -218,8 +229,6 @@ def wtp_hurdle(design: Design, question: str, formula: str = "~ 1", *, dist: str
         ``"weibull"``, ...).
     codebook : Codebook, optional
         Defaults to the frame's.
-    level : float
-        Confidence level.
     **kw
         Passed to :func:`analysis.pricing.interval_regression` (``variance``,
         ``seed``, ...).
@@ -256,4 +265,4 @@ def wtp_hurdle(design: Design, question: str, formula: str = "~ 1", *, dist: str
     else:
         infl = w * (zero - pi) / w.sum()
     df = domain_df(vd, answered & (vd.weights > 0))
-    return WTPHurdleResult(q.id, pi, infl, reps, payers, df, level)
+    return WTPHurdleResult(q.id, pi, infl, reps, payers, df)

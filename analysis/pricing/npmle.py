@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_argument
-from ..design.results import probability_interval
+from .._validation import check_argument, check_probability
+from ..design.results import probability_interval, wald_interval
 from ..errors import IntervalError
 
 __all__ = ["TurnbullFit", "innermost_intervals", "turnbull_em", "fit_turnbull",
@@ -362,8 +362,6 @@ class TurnbullResult:
         Influence values (Taylor) or replicate masses behind every SE.
     df : float
         Design degrees of freedom of the answered rows (t intervals).
-    level : float
-        Default confidence level.
     ci : str
         ``"logit"`` (default) or ``"wald"`` intervals for probabilities.
     n : int
@@ -372,12 +370,11 @@ class TurnbullResult:
         Every finite bound in the data (where ``S`` is identified).
     """
 
-    def __init__(self, fit: TurnbullFit, variance: Any, df: float, level: float, ci: str,
+    def __init__(self, fit: TurnbullFit, variance: Any, df: float, ci: str,
                  n: int, grid: np.ndarray, name: str = "value") -> None:
         self.fit = fit
         self.variance = variance
         self.df = float(df)
-        self.level = level
         self.ci = ci
         self.n = n
         self.grid = grid
@@ -392,11 +389,12 @@ class TurnbullResult:
         """Masses of the innermost intervals."""
         return np.asarray(self.fit.mass)
 
-    def _linear(self, G: np.ndarray, level: float | None, ci: str | None
+    def _linear(self, G: np.ndarray, level: float, ci: str | None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        check_probability("level", level)
         est = self.mass @ G
         se = np.sqrt(np.clip(np.diag(self.variance.vcov(G)), 0, None))
-        low, high = probability_interval(est, se, level or self.level, self.df, ci or self.ci)
+        low, high = probability_interval(est, se, level, self.df, ci or self.ci)
         return est, se, low, high
 
     def intervals(self) -> pd.DataFrame:
@@ -405,7 +403,7 @@ class TurnbullResult:
         return pd.DataFrame({"left": self.fit.left, "right": self.fit.right,
                              "mass": self.mass, "se": se})
 
-    def curve(self, at: Any = None, *, level: float | None = None,
+    def curve(self, at: Any = None, *, level: float = 0.95,
               ci: str | None = None) -> pd.DataFrame:
         """``S(t)`` with design SEs and confidence intervals.
 
@@ -414,10 +412,10 @@ class TurnbullResult:
         at : array-like, optional
             Points (default: :attr:`grid`).  Inside an innermost interval the
             NPMLE is not identified; the value assumes the mass lies below.
-        level : float, optional
-            Confidence level (default: the result's).
+        level : float
+            Confidence level.
         ci : {"logit", "wald"}, optional
-            Interval scale.
+            Interval scale (default: the result's).
 
         Returns
         -------
@@ -429,7 +427,7 @@ class TurnbullResult:
         return pd.DataFrame({self.name: at, "estimate": est, "se": se, "ci_low": low,
                              "ci_high": high})
 
-    def share_below(self, t: Any, *, level: float | None = None,
+    def share_below(self, t: Any, *, level: float = 0.95,
                     ci: str | None = None) -> pd.DataFrame:
         """``1 - S(t)``: the share whose value is below ``t`` (at most ``t`` if closed right).
 
@@ -442,7 +440,7 @@ class TurnbullResult:
         return pd.DataFrame({self.name: at, "estimate": est, "se": se, "ci_low": low,
                              "ci_high": high})
 
-    def share_between(self, a: float, b: float, *, level: float | None = None,
+    def share_between(self, a: float, b: float, *, level: float = 0.95,
                       ci: str | None = None) -> pd.DataFrame:
         """``S(a) - S(b)``: the share whose value lies in ``[a, b)`` (``(a, b]`` if closed right).
 
@@ -456,7 +454,7 @@ class TurnbullResult:
         return pd.DataFrame({"lower": [a], "upper": [b], "estimate": est, "se": se,
                              "ci_low": low, "ci_high": high})
 
-    def mean_lower_bound(self, floor: float = 0.0, *, level: float | None = None
+    def mean_lower_bound(self, floor: float = 0.0, *, level: float = 0.95
                          ) -> pd.DataFrame:
         """Turnbull lower-bound mean: each mass placed at its interval's left end.
 
@@ -464,7 +462,7 @@ class TurnbullResult:
         ----------
         floor : float
             Value given to mass on an interval unbounded below (0 for WTP).
-        level : float, optional
+        level : float
             Confidence level (Wald interval).
 
         Returns
@@ -472,19 +470,18 @@ class TurnbullResult:
         DataFrame
             One row: ``estimate, se, ci_low, ci_high``.
         """
-        from ..design.results import wald_interval
-
         left = np.where(np.isfinite(self.fit.left), np.maximum(self.fit.left, floor), floor)
         est = float(self.mass @ left)
         se = float(np.sqrt(max(self.variance.vcov(left[:, None])[0, 0], 0.0)))
-        low, high = wald_interval(np.array(est), np.array(se), level or self.level, self.df)
+        check_probability("level", level)
+        low, high = wald_interval(np.array(est), np.array(se), level, self.df)
         return pd.DataFrame({"estimate": [est], "se": [se], "ci_low": [float(low)],
                              "ci_high": [float(high)]}, index=["mean_lower_bound"])
 
-    def summary_frame(self, level: float | None = None) -> pd.DataFrame:
-        """The curve at every bound of the data, indexed by the bound."""
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """The curve at every bound of the data, indexed by the bound: ``estimate, se, ci_low, ci_high``."""
         return self.curve(level=level).set_index(self.name)
 
-    def tidy(self, level: float | None = None) -> pd.DataFrame:
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Plot-ready step curve: ``<name>, estimate, se, ci_low, ci_high``."""
         return self.curve(level=level)

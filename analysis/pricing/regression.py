@@ -27,7 +27,7 @@ from scipy import stats
 
 from .._validation import as_rng, check_argument, check_probability
 from ..design.replicates import to_replicates
-from ..design.results import probability_interval, t_quantile
+from ..design.results import probability_interval, result_frame, t_quantile
 from ..errors import ModelError, SurveyWarning
 from .bounds import DesignVariance, convergence_warning, domain_df
 from .censored import (
@@ -81,51 +81,87 @@ def variance_design(design: Design, variance: str, rep_type: str = "bootstrap",
 class WTPResult:
     """Mean / median willingness to pay with delta-method and Krinsky-Robb intervals.
 
+    Every ``wtp()`` of the package returns one (interval regressions, DC-CV
+    models, payment-card hurdles).
+
     Attributes
     ----------
-    frame : DataFrame
-        One row per statistic: ``estimate, se, ci_low, ci_high`` (delta
-        method, t on the design df) and ``kr_low, kr_high`` (Krinsky-Robb
-        percentile interval, if requested).
-    level : float
-        Confidence level.
+    estimate, se : Series
+        Point estimates and design-based standard errors (delta method or
+        replicates), indexed by statistic.
+    df : float
+        Degrees of freedom of the delta-method t intervals.
     dist : str
         The model's distribution.
+    draws : DataFrame or None
+        Krinsky-Robb draws of every statistic (one column each), if requested.
     n_draws, seed : int, optional
         Krinsky-Robb draws and seed.
     """
 
-    def __init__(self, frame: pd.DataFrame, level: float, dist: str,
-                 n_draws: int | None, seed: Any) -> None:
-        self.frame = frame
-        self.level = level
+    def __init__(self, estimate: pd.Series, se: pd.Series, df: float, dist: str, *,
+                 draws: pd.DataFrame | None = None, seed: Any = None) -> None:
+        self.estimate = estimate.astype(float).rename("estimate")
+        self.se = se.astype(float).reindex(estimate.index).rename("se")
+        self.df = float(df)
         self.dist = dist
-        self.n_draws = n_draws
+        self.draws = draws
+        self.n_draws = None if draws is None else len(draws)
         self.seed = seed
 
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Delta-method intervals, ``estimate -/+ t(df) * se``: ``ci_low, ci_high``."""
+        check_probability("level", level)
+        q = t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.nan)
+        est, se = self.estimate.to_numpy(), self.se.to_numpy()
+        with np.errstate(invalid="ignore"):
+            return pd.DataFrame({"ci_low": est - q * se, "ci_high": est + q * se},
+                                index=self.estimate.index)
+
+    def krinsky_robb(self, level: float = 0.95) -> pd.DataFrame | None:
+        """Krinsky-Robb percentile intervals ``kr_low, kr_high`` (None without draws)."""
+        if self.draws is None:
+            return None
+        check_probability("level", level)
+        probs = [0.5 - level / 2, 0.5 + level / 2]
+        rows = {}
+        for label, vals in self.draws.items():  # mean and/or median
+            v = vals.to_numpy(dtype=float)
+            # Interpolating between infinite draws gives NaN: take order statistics.
+            method = "inverted_cdf" if np.isinf(v).any() else "linear"
+            rows[label] = np.quantile(v, probs, method=method)
+        return pd.DataFrame.from_dict(rows, orient="index", columns=["kr_low", "kr_high"]
+                                      ).reindex(self.estimate.index)
+
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """The table: ``estimate, se, ci_low, ci_high`` (+ ``kr_low, kr_high``) at ``level``."""
+        ci = self.conf_int(level)
+        kr = self.krinsky_robb(level)
+        extra = {} if kr is None else {"kr_low": kr["kr_low"], "kr_high": kr["kr_high"]}
+        out = result_frame(self.estimate, self.se, ci["ci_low"], ci["ci_high"], extra=extra)
+        out.index.name = "statistic"
+        return out
+
     @property
-    def estimate(self) -> pd.Series:
-        """Point estimates by statistic."""
-        return self.frame["estimate"]
+    def frame(self) -> pd.DataFrame:
+        """:meth:`summary_frame` at level 0.95."""
+        return self.summary_frame()
 
-    def summary_frame(self) -> pd.DataFrame:
-        """The table: ``estimate, se, ci_low, ci_high`` (+ ``kr_low, kr_high``)."""
-        return self.frame.copy()
-
-    def tidy(self) -> pd.DataFrame:
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Long frame for plots: one row per statistic and interval method."""
+        table = self.summary_frame(level)
         rows = []
-        for stat, r in self.frame.iterrows():
+        for stat, r in table.iterrows():
             rows.append({"statistic": stat, "method": "delta", "estimate": r["estimate"],
                          "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
-            if "kr_low" in self.frame:
+            if "kr_low" in table:
                 rows.append({"statistic": stat, "method": "krinsky_robb",
                              "estimate": r["estimate"], "ci_low": r["kr_low"],
                              "ci_high": r["kr_high"]})
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
-        return f"<WTPResult ({self.dist}, level {self.level:g})>\n{self.frame}"
+        return f"<WTPResult ({self.dist})>\n{self.summary_frame()}"
 
 
 class IntervalRegressionResult:
@@ -210,13 +246,14 @@ class IntervalRegressionResult:
                              "ci_high": self.params + q * self.bse})
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Coefficient table: ``estimate, se, t, p, ci_low, ci_high``."""
+        """Coefficient table: ``estimate, se, ci_low, ci_high, statistic, p_value``."""
         se = self.bse
         t = self.params / se
         p = (2 * stats.t.sf(np.abs(t), self.df_resid) if self.df_resid > 0
              else np.full(len(t), np.nan))
-        out = pd.DataFrame({"estimate": self.params, "se": se, "t": t, "p": p})
-        return out.join(self.conf_int(level))
+        ci = self.conf_int(level)
+        return result_frame(self.params, se, ci["ci_low"], ci["ci_high"],
+                            extra={"statistic": t, "p_value": p})
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Forest-plot frame: ``term`` column plus the summary columns."""
@@ -376,7 +413,7 @@ class IntervalRegressionResult:
             return float(np.sqrt(design.replicate_vcov(reps[:, None], np.array([est]))[0, 0]))
         return float(np.sqrt(max(design.vcov_scores(z[:, None])[0, 0], 0.0)))
 
-    def wtp(self, statistics: tuple[str, ...] | str = WTP_STATISTICS, *, level: float = 0.95,
+    def wtp(self, statistics: tuple[str, ...] | str = WTP_STATISTICS, *,
             truncate: tuple[float, float] | bool | None = None, krinsky_robb: bool = True,
             n_draws: int = 2000, seed: Any = None, max_kr_rows: int = 2000) -> WTPResult:
         """Population mean and median willingness to pay.
@@ -385,8 +422,6 @@ class IntervalRegressionResult:
         ----------
         statistics : str or tuple of str
             ``"mean"`` and/or ``"median"``.
-        level : float
-            Confidence level.
         truncate : (lo, hi), True or None
             Report the truncated mean ``E[min(max(Y, lo), hi)]``, which is
             ``lo + integral_lo^hi P(Y >= t) dt`` (``True``: ``[0, bid_max]``,
@@ -412,6 +447,7 @@ class IntervalRegressionResult:
         Returns
         -------
         WTPResult
+            ``.summary_frame(level)`` gives the intervals at ``level``.
 
         Raises
         ------
@@ -431,7 +467,6 @@ class IntervalRegressionResult:
         (linearisation) or of everything (replicates); Krinsky-Robb draws
         only the parameters and keeps the weights fixed.
         """
-        check_probability("level", level)
         stats_ = (statistics,) if isinstance(statistics, str) else tuple(statistics)
         for s in stats_:
             check_argument("statistics", list(WTP_STATISTICS), s)
@@ -443,21 +478,17 @@ class IntervalRegressionResult:
         trunc = None if truncate is None or truncate is False else check_truncate(truncate)
         theta = self.params.to_numpy()
         ux, _, wx = self._groups()
-        q = t_quantile(0.5 + level / 2, self.df_resid if self.df_resid > 0 else np.nan)
-        rows = {}
-        labels = []
+        estimates, ses = {}, {}
         for s in stats_:
             tr = trunc if s == "mean" else None
             est = float(self._stats(s, theta, ux, wx, tr)[0])
             label = "mean_truncated" if tr else s
             if np.isinf(est):
                 infinite_mean_warning(self.dist, self.scale, f"the {label.replace('_', ' ')}")
-            se = self._se(s, est, tr)
-            labels.append(label)
-            rows[label] = {"estimate": est, "se": se, "ci_low": est - q * se,
-                           "ci_high": est + q * se}
-        frame = pd.DataFrame(rows).T.astype(float)
-        frame.index.name = "statistic"
+            estimates[label] = est
+            ses[label] = self._se(s, est, tr)
+        estimate = pd.Series(estimates, dtype=float).rename_axis("statistic")
+        kr = None
         if krinsky_robb:
             rng = as_rng(seed)
             draws = rng.multivariate_normal(theta, self.vcov.to_numpy(), size=int(n_draws),
@@ -465,27 +496,19 @@ class IntervalRegressionResult:
             # Many covariate rows: draws use a systematic subsample, re-centred on the
             # full-population estimate so only the draw-to-draw variation comes from it.
             uk, wk = self._kr_rows(ux, wx, max_kr_rows)
-            lows, highs = [], []
-            for s, label in zip(stats_, labels):
+            kr = {}
+            for s, label in zip(stats_, estimate.index):
                 tr = trunc if s == "mean" else None
                 vals = self._stats(s, draws, uk, wk, tr)
                 if uk.shape[0] != ux.shape[0]:
-                    vals += frame.loc[label, "estimate"] - self._stats(s, theta, uk, wk, tr)[0]
-                probs = [0.5 - level / 2, 0.5 + level / 2]
-                if np.isinf(vals).any():
-                    # Interpolating between infinite draws gives NaN: take order statistics.
-                    lo, hi = np.quantile(vals, probs, method="inverted_cdf")
-                    if np.isfinite(frame.loc[label, "estimate"]):
-                        infinite_mean_warning(
-                            self.dist, self.scale, f"the {label.replace('_', ' ')} of "
-                            f"{int(np.isinf(vals).sum())} of {vals.size} Krinsky-Robb draws")
-                else:
-                    lo, hi = np.quantile(vals, probs)
-                lows.append(lo)
-                highs.append(hi)
-            frame["kr_low"] = lows
-            frame["kr_high"] = highs
-        return WTPResult(frame, level, self.dist, int(n_draws) if krinsky_robb else None, seed)
+                    vals += estimate[label] - self._stats(s, theta, uk, wk, tr)[0]
+                if np.isinf(vals).any() and np.isfinite(estimate[label]):
+                    infinite_mean_warning(
+                        self.dist, self.scale, f"the {label.replace('_', ' ')} of "
+                        f"{int(np.isinf(vals).sum())} of {vals.size} Krinsky-Robb draws")
+                kr[label] = vals
+        return WTPResult(estimate, pd.Series(ses, dtype=float), self.df_resid, self.dist,
+                         draws=None if kr is None else pd.DataFrame(kr), seed=seed)
 
     def demand_curve(self, values: np.ndarray | None = None, *, level: float = 0.95,
                      n_points: int = 50) -> pd.DataFrame:
@@ -504,7 +527,8 @@ class IntervalRegressionResult:
         Returns
         -------
         DataFrame
-            ``value, share, se, ci_low, ci_high`` (plot-ready).
+            ``value, estimate, se, ci_low, ci_high`` (plot-ready; ``estimate``
+            is the share).
         """
         check_probability("level", level)
         if values is None:
@@ -516,7 +540,7 @@ class IntervalRegressionResult:
         share = np.array([self._stats("survival", theta, ux, wx, None, v)[0] for v in values])
         se = np.array([self._se("survival", s, None, v) for s, v in zip(share, values)])
         low, high = probability_interval(share, se, level, self.df_resid)
-        return pd.DataFrame({"value": values, "share": share, "se": se, "ci_low": low,
+        return pd.DataFrame({"value": values, "estimate": share, "se": se, "ci_low": low,
                              "ci_high": high})
 
 

@@ -39,7 +39,7 @@ import pandas as pd
 
 from .._validation import check_argument, check_columns
 from ..codebook import Codebook
-from ..design.results import probability_interval
+from ..design.results import probability_interval, result_frame
 from ..errors import IntervalError, ModelError
 from .bounds import (
     DesignVariance,
@@ -69,13 +69,13 @@ class GroupedResult(dict):
         super().__init__(results)
         self.by = by
 
-    def summary_frame(self, **kw: Any) -> pd.DataFrame:
-        """Members' ``summary_frame()`` stacked, indexed by group first."""
-        return pd.concat({k: r.summary_frame(**kw) for k, r in self.items()}, names=[self.by])
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """Members' ``summary_frame(level)`` stacked, indexed by group first."""
+        return pd.concat({k: r.summary_frame(level) for k, r in self.items()}, names=[self.by])
 
-    def tidy(self, **kw: Any) -> pd.DataFrame:
-        """Members' ``tidy()`` stacked with a ``<by>`` column."""
-        parts = [r.tidy(**kw).assign(**{self.by: k}) for k, r in self.items()]
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Members' ``tidy(level)`` stacked with a ``<by>`` column."""
+        parts = [r.tidy(level).assign(**{self.by: k}) for k, r in self.items()]
         out = pd.concat(parts, ignore_index=True)
         return out[[self.by] + [c for c in out.columns if c != self.by]]
 
@@ -93,7 +93,7 @@ def _groups(design: Design, by: str | None) -> list[tuple[Any, np.ndarray]]:
 
 
 def _turnbull_one(vd: Design, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray, *, closed: str,
-                  level: float, ci: str, name: str, tol: float, maxit: int) -> TurnbullResult:
+                  ci: str, name: str, tol: float, maxit: int) -> TurnbullResult:
     w = np.where(mask, vd.weights, 0.0)
     if not np.any(w > 0):
         raise IntervalError("no answered row with positive weight in this domain",
@@ -113,12 +113,12 @@ def _turnbull_one(vd: Design, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray, 
     df = domain_df(vd, used)
     bounds = np.concatenate([lo[used], hi[used]])
     grid = np.unique(bounds[np.isfinite(bounds)])
-    return TurnbullResult(fit, variance, df, level, ci, int(used.sum()), grid, name=name)
+    return TurnbullResult(fit, variance, df, ci, int(used.sum()), grid, name=name)
 
 
 def turnbull(design: Design, lower: Any, upper: Any, *, by: str | None = None,
              closed: str = "left", variance: str = "auto", rep_type: str = "bootstrap",
-             replicates: int = 200, seed: Any = None, level: float = 0.95, ci: str = "logit",
+             replicates: int = 200, seed: Any = None, ci: str = "logit",
              name: str = "value", tol: float = 1e-11, maxit: int = 20000
              ) -> TurnbullResult | GroupedResult:
     """Weighted Turnbull NPMLE of interval-censored values with design-based CIs.
@@ -141,8 +141,6 @@ def turnbull(design: Design, lower: Any, upper: Any, *, by: str | None = None,
         Taylor designs, refits for replicate designs).
     rep_type, replicates, seed
         How a Taylor design is converted for ``variance="replicate"``.
-    level : float
-        Confidence level.
     ci : {"logit", "wald"}
         Interval scale for curve values.
     name : str
@@ -175,7 +173,7 @@ def turnbull(design: Design, lower: Any, upper: Any, *, by: str | None = None,
     check_argument("ci", ["logit", "wald"], ci)
     lo, hi, answered = as_bounds(lower, upper, design.data)
     vd = variance_design(design, variance, rep_type, replicates, seed)
-    kw = dict(closed=closed, level=level, ci=ci, name=name, tol=tol, maxit=maxit)
+    kw = dict(closed=closed, ci=ci, name=name, tol=tol, maxit=maxit)
     groups = _groups(design, by)
     results = {g: _turnbull_one(vd, lo, hi, answered & m, **kw) for g, m in groups}
     return results[None] if by is None else GroupedResult(results, by)
@@ -205,43 +203,74 @@ class ThresholdResult:
         ``"highest_accepted"`` or ``"upper_bound"``.
     never : DataFrame
         One row: the share who would never buy second-hand (``estimate, se,
-        ci_low, ci_high``), among respondents who answered.
+        ci_low, ci_high``), among respondents who answered (level 0.95;
+        :meth:`summary_frame` takes a level).
     buyers : TurnbullResult
         Acceptance curve among those who would buy at some ratio.
     population : TurnbullResult
         Acceptance curve in the whole answering population (never-buyers
         accept no ratio): ``(1 - never) x buyers`` at every rung.
     needs : DataFrame
-        For each ``need_at_most`` ratio ``c``: the share who would buy only
-        at ``c`` or deeper, among buyers and among everyone who answered
-        (never-buyers count in the denominator, not the numerator, as in
-        the published "超过六成只接受4折及以下").
+        :meth:`need_table` at level 0.95: for each ``need_at_most`` ratio
+        ``c``, the share who would buy only at ``c`` or deeper, among buyers
+        and among everyone who answered (never-buyers count in the
+        denominator, not the numerator, as in the published
+        "超过六成只接受4折及以下").
     """
 
-    def __init__(self, question: str, convention: str, never: pd.DataFrame,
-                 buyers: TurnbullResult, population: TurnbullResult, needs: pd.DataFrame,
-                 ) -> None:
+    def __init__(self, question: str, convention: str,
+                 never: tuple[float, float, float, str], buyers: TurnbullResult,
+                 population: TurnbullResult, needs: list[tuple[float, float]]) -> None:
         self.question = question
         self.convention = convention
-        self.never = never
+        self._never = never  # estimate, se, df, interval method
         self.buyers = buyers
         self.population = population
-        self.needs = needs
+        self._needs = needs  # (requested ratio c, curve point t)
 
     def __repr__(self) -> str:
         return (f"<ThresholdResult {self.question!r} ({self.convention}): never "
-                f"{self.never['estimate'].iloc[0]:.3f}>\n{self.summary_frame()}")
+                f"{self._never[0]:.3f}>\n{self.summary_frame()}")
 
-    def summary_frame(self, level: float | None = None) -> pd.DataFrame:
+    def never_share(self, level: float = 0.95) -> pd.DataFrame:
+        """The share who would never buy second-hand, one row ``never``."""
+        est, se, df, ci = self._never
+        low, high = probability_interval(np.array([est]), np.array([se]), level, df, ci)
+        return result_frame([est], [se], low, high, index=["never"])
+
+    @property
+    def never(self) -> pd.DataFrame:
+        """:meth:`never_share` at level 0.95."""
+        return self.never_share()
+
+    def need_table(self, level: float = 0.95) -> pd.DataFrame:
+        """Share needing a ratio of ``c`` or less, indexed by ``(ratio, base)``."""
+        rows, index = [], []
+        for c, t in self._needs:  # a few requested ratios
+            for label, res in (("buyers", self.buyers), ("population", self.population)):
+                # Buyers whose ratio lies in [0, t): never-buyers are in the population's
+                # denominator only (the published headline's definition).
+                rows.append(res.share_between(0.0, t, level=level).iloc[0])
+                index.append((c, label))
+        frame = pd.DataFrame(rows)
+        return result_frame(frame["estimate"], frame["se"], frame["ci_low"], frame["ci_high"],
+                            index=pd.MultiIndex.from_tuples(index, names=["ratio", "base"]))
+
+    @property
+    def needs(self) -> pd.DataFrame:
+        """:meth:`need_table` at level 0.95."""
+        return self.need_table()
+
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Acceptance at every rung, buyers and population, plus the never share."""
         parts = {"buyers": self.buyers.summary_frame(level),
                  "population": self.population.summary_frame(level)}
         out = pd.concat(parts, names=["base"])
-        never = self.never.copy()
+        never = self.never_share(level)
         never.index = pd.MultiIndex.from_tuples([("never", np.nan)], names=out.index.names)
         return pd.concat([out, never])
 
-    def tidy(self, level: float | None = None) -> pd.DataFrame:
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Plot-ready acceptance curves: ``base, ratio, estimate, se, ci_low, ci_high``."""
         return pd.concat([self.buyers.tidy(level).assign(base="buyers"),
                           self.population.tidy(level).assign(base="population")],
@@ -267,8 +296,7 @@ def second_hand_threshold(design: Design, question: str | Sequence[str], *,
                           by: str | None = None, need_at_most: Sequence[float] = (0.4,),
                           codebook: Codebook | None = None, variance: str = "auto",
                           rep_type: str = "bootstrap", replicates: int = 200, seed: Any = None,
-                          level: float = 0.95, ci: str = "logit"
-                          ) -> ThresholdResult | GroupedResult:
+                          ci: str = "logit") -> ThresholdResult | GroupedResult:
     """Second-hand discount threshold from a price-ratio ladder (a hurdle).
 
     Parameters
@@ -288,7 +316,7 @@ def second_hand_threshold(design: Design, question: str | Sequence[str], *,
         count in the population denominator but not in the share.
     codebook : Codebook, optional
         Defaults to the frame's.
-    variance, rep_type, replicates, seed, level, ci
+    variance, rep_type, replicates, seed, ci
         As :func:`turnbull`.
 
     Returns
@@ -303,7 +331,7 @@ def second_hand_threshold(design: Design, question: str | Sequence[str], *,
     if not isinstance(question, str):
         return GroupedResult({q: second_hand_threshold(
             design, q, by=by, need_at_most=need_at_most, codebook=codebook, variance=variance,
-            rep_type=rep_type, replicates=replicates, seed=seed, level=level, ci=ci)
+            rep_type=rep_type, replicates=replicates, seed=seed, ci=ci)
             for q in question}, "question")
     data = design.data
     cb = codebook if codebook is not None else Codebook.from_frame(data)
@@ -318,30 +346,17 @@ def second_hand_threshold(design: Design, question: str | Sequence[str], *,
     lower = np.where(never, np.nan, lower)
     upper = np.where(never, 0.0, upper)
     lo, hi, _ = as_bounds(lower, upper)
-    kw = dict(closed=closed, level=level, ci=ci, name="ratio", tol=1e-12, maxit=20000)
+    kw = dict(closed=closed, ci=ci, name="ratio", tol=1e-12, maxit=20000)
     points = _need_points(table[answered & ~never], q.convention, need_at_most)
 
     def one(mask: np.ndarray) -> ThresholdResult:
         base = answered & mask
         est, se = _share(vd, never.astype(float), base)
         df = domain_df(vd, base & (vd.weights > 0))
-        low, high = probability_interval(np.array([est]), np.array([se]), level, df, ci)
-        never_frame = pd.DataFrame({"estimate": [est], "se": [se], "ci_low": low,
-                                    "ci_high": high}, index=["never"])
         buyers = _turnbull_one(vd, lo, hi, base & ~never, **kw)
         population = _turnbull_one(vd, lo, hi, base, **kw)
-        rows = []
-        for c, t in zip(need_at_most, points):  # a few requested ratios
-            top = t if np.isfinite(t) else np.inf
-            for label, res in (("buyers", buyers), ("population", population)):
-                # Buyers whose ratio lies in [0, t): never-buyers are in the population's
-                # denominator only (the published headline's definition).
-                r = res.share_between(0.0, top)
-                rows.append({"ratio": c, "base": label,
-                             **{k: float(r[k].iloc[0]) for k in ("estimate", "se", "ci_low",
-                                                                 "ci_high")}})
-        needs = pd.DataFrame(rows).set_index(["ratio", "base"])
-        return ThresholdResult(q.id, q.convention, never_frame, buyers, population, needs)
+        return ThresholdResult(q.id, q.convention, (est, se, df, ci), buyers, population,
+                               list(zip(need_at_most, points)))
 
     groups = _groups(design, by)
     results = {g: one(m) for g, m in groups}

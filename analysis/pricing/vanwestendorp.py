@@ -47,7 +47,7 @@ import pandas as pd
 from .._validation import check_argument, check_columns, check_probability, format_rows
 from ..codebook import Codebook
 from ..design.replicates import to_replicates
-from ..design.results import t_quantile
+from ..design.results import result_frame, t_quantile
 from ..errors import CodebookError, ModelError
 
 if TYPE_CHECKING:
@@ -118,45 +118,70 @@ def _crossing(fall: np.ndarray, rise: np.ndarray, grid: np.ndarray, interpolate:
 class VanWestendorpResult:
     """Price points, curves and the consistency audit of a price sensitivity meter.
 
+    Intervals are Wald intervals on the replicate SE with t on the replicate
+    df, at the level given to :meth:`summary_frame` / :meth:`tidy`.
+
     Attributes
     ----------
     price_points : DataFrame
-        Indexed by ``pmc, opp, ipp, pme``: ``estimate, se, ci_low, ci_high``.
+        :meth:`summary_frame` at level 0.95: indexed by ``pmc, opp, ipp,
+        pme``: ``estimate, se, ci_low, ci_high``.
     curves : DataFrame
-        Long, plot-ready: ``price, curve, estimate, se, ci_low, ci_high`` for
-        the curves too_cheap, cheap, expensive, too_expensive, not_cheap,
-        not_expensive.
+        :meth:`tidy` at level 0.95: long, plot-ready ``price, curve,
+        estimate, se, ci_low, ci_high`` for the curves too_cheap, cheap,
+        expensive, too_expensive, not_cheap, not_expensive.
     audit : DataFrame
         Respondent counts (unweighted) and weighted shares: answered all
         four, inconsistent (excluded), used.
     excluded : Index
         Row labels of the inconsistent respondents.
+    df : float
+        Degrees of freedom of the intervals (the replicate design's).
     cheap_counting : str
         How the cheap curves counted answers (``"at_or_above"`` or ``"above"``).
     """
 
-    def __init__(self, price_points: pd.DataFrame, curves: pd.DataFrame, audit: pd.DataFrame,
-                 excluded: pd.Index, level: float, cheap_counting: str = "at_or_above") -> None:
-        self.price_points = price_points
-        self.curves = curves
+    def __init__(self, points: pd.DataFrame, curves: pd.DataFrame, audit: pd.DataFrame,
+                 excluded: pd.Index, df: float, cheap_counting: str = "at_or_above") -> None:
+        self._points = points  # estimate, se by price point
+        self._curves = curves  # price, curve, estimate, se
         self.audit = audit
         self.excluded = excluded
-        self.level = level
+        self.df = df
         self.cheap_counting = cheap_counting
+
+    def _q(self, level: float) -> float:
+        check_probability("level", level)
+        return float(t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.inf))
 
     @property
     def acceptable_range(self) -> tuple[float, float]:
         """``(PMC, PME)``."""
-        pp = self.price_points["estimate"]
+        pp = self._points["estimate"]
         return float(pp["pmc"]), float(pp["pme"])
 
-    def summary_frame(self) -> pd.DataFrame:
-        """The price points with SEs and intervals."""
-        return self.price_points.copy()
+    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """The price points with SEs and intervals: ``estimate, se, ci_low, ci_high``."""
+        q = self._q(level)
+        est, se = self._points["estimate"], self._points["se"]
+        return result_frame(est, se, est - q * se, est + q * se)
 
-    def tidy(self) -> pd.DataFrame:
+    @property
+    def price_points(self) -> pd.DataFrame:
+        """:meth:`summary_frame` at level 0.95."""
+        return self.summary_frame()
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """The curves in long form (``price, curve, estimate, se, ci_low, ci_high``)."""
-        return self.curves.copy()
+        q = self._q(level)
+        est, se = self._curves["estimate"], self._curves["se"]
+        return self._curves.assign(ci_low=np.clip(est - q * se, 0, 1),
+                                   ci_high=np.clip(est + q * se, 0, 1))
+
+    @property
+    def curves(self) -> pd.DataFrame:
+        """:meth:`tidy` at level 0.95."""
+        return self.tidy()
 
     def __repr__(self) -> str:
         lo, hi = self.acceptable_range
@@ -187,7 +212,7 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
                    strict: bool = False, interpolate: bool = True,
                    cheap_counting: str = "at_or_above",
                    rep_type: str = "bootstrap", replicates: int = 200, seed: Any = None,
-                   level: float = 0.95, n_grid: int = 200) -> VanWestendorpResult:
+                   n_grid: int = 200) -> VanWestendorpResult:
     """Weighted Van Westendorp price sensitivity meter with replicate CIs.
 
     Parameters
@@ -216,8 +241,6 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
     rep_type, replicates, seed
         Replicates made from a Taylor design (``design.to_replicates``); for
         a raked design convert before raking, so replicates repeat it.
-    level : float
-        Confidence level (Wald, t on the replicate df).
     n_grid : int
         Most prices at which :attr:`~VanWestendorpResult.curves` are reported
         (quantiles of the answers); price points always use every answer.
@@ -233,7 +256,6 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
     ModelError
         No respondent answered the four questions consistently.
     """
-    check_probability("level", level)
     check_argument("interpolate", [True, False], interpolate)
     check_argument("cheap_counting", list(CHEAP_COUNTING), cheap_counting)
     cols = _columns(design, {"too_cheap": too_cheap, "cheap": cheap, "expensive": expensive,
@@ -260,15 +282,13 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
     points = {k: _crossing(curves[a], curves[b], grid, interpolate, p.shape[0])
               for k, (a, b) in _POINTS.items()}
     df = float(rep.degf())
-    q = t_quantile(0.5 + level / 2, df if df > 0 else np.inf)
     pp_rows = []
     for k, v in points.items():  # four price points
         est, reps = v[0], v[1:]
         ok = np.isfinite(reps)
         se = (float(np.sqrt(rep.replicate_vcov(reps[ok, None], np.array([est]))[0, 0]))
               if np.isfinite(est) and ok.all() else np.nan)
-        pp_rows.append({"point": k, "estimate": est, "se": se, "ci_low": est - q * se,
-                        "ci_high": est + q * se})
+        pp_rows.append({"point": k, "estimate": est, "se": se})
     price_points = pd.DataFrame(pp_rows).set_index("point")
     # Plot curves on at most `n_grid` prices: the covariance is quadratic in the grid size.
     show = grid if grid.size <= n_grid else np.unique(np.quantile(p, np.linspace(0, 1, n_grid),
@@ -278,9 +298,7 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
     for name, c in shown.items():  # six curves
         est, reps = c[0], c[1:]
         se = np.sqrt(np.clip(np.diag(rep.replicate_vcov(reps, est)), 0, None))
-        long.append(pd.DataFrame({"price": show, "curve": name, "estimate": est, "se": se,
-                                  "ci_low": np.clip(est - q * se, 0, 1),
-                                  "ci_high": np.clip(est + q * se, 0, 1)}))
+        long.append(pd.DataFrame({"price": show, "curve": name, "estimate": est, "se": se}))
     wc = w[complete].sum()
     audit = pd.DataFrame({
         "respondents": [int(complete.sum()), int(inconsistent.sum()), int(use.sum())],
@@ -290,4 +308,4 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
     if inconsistent.any():
         audit.attrs["excluded_rows"] = format_rows(excluded)
     return VanWestendorpResult(price_points, pd.concat(long, ignore_index=True), audit,
-                               excluded, level, cheap_counting)
+                               excluded, df, cheap_counting)

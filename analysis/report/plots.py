@@ -114,9 +114,6 @@ def _frame(data: Any, what: str) -> pd.DataFrame:
     frame = data.summary_frame() if hasattr(data, "summary_frame") else data
     if isinstance(frame, pd.Series):
         frame = frame.to_frame("estimate")
-    for alias in ("importance", "share"):  # key-driver tables, demand curves
-        if isinstance(frame, pd.DataFrame) and "estimate" not in frame and alias in frame:
-            frame = frame.rename(columns={alias: "estimate"})
     if not isinstance(frame, pd.DataFrame) or "estimate" not in frame.columns:
         raise ReportError(f"{what} needs estimates with an 'estimate' column",
                           hint="pass result.summary_frame() (estimate, ci_low, ci_high)")
