@@ -387,3 +387,58 @@ def test_attention_check_on_one_grid_row_and_explicit_psm_roles():
     assert res.excluded.set_index("respondent_id")["rule"].to_dict() == {
         "2": "attention_check", "3": "price_order"}
     assert res.n_in == res.n_kept + res.n_excluded == 3
+
+
+# ------------------------------------------------ codebook constraints (issue 11)
+def _constrained_codebook():
+    spec = make_codebook().model_dump(exclude={"path"})
+    questions = {q["id"]: q for q in spec["questions"]}
+    questions["age"]["integer"] = True
+    questions["why"]["max_choices"] = 2
+    questions["why"]["options"][2]["exclusive"] = True  # "other" stands for "none of these" here
+    questions["how"]["show_if"] = {"buy": {"not": [2]}}
+    from analysis.codebook import Codebook
+
+    return Codebook.model_validate(spec)
+
+
+def test_integer_exclusive_and_max_choices_are_enforced_with_the_rule_named():
+    cb = _constrained_codebook()
+    frame = make_frame(codebook=cb)
+    _set(frame, 0, age=25.5)
+    _set(frame, 2, why_price=True, why_quality=False, why_other=True)   # exclusive + another
+    _set(frame, 6, why_price=True, why_quality=True, why_other=True)    # 3 > max_choices 2
+    res = clean(frame, cb)
+    assert _rows(res, "not_integer")["old_value"].tolist() == ["25.5"]
+    assert _rows(res, "not_integer")["respondent_id"].tolist() == ["r000"]
+    excl = _rows(res, "exclusive")
+    assert excl["respondent_id"].tolist() == ["r002", "r006"]
+    assert excl.loc[0, "old_value"] == "price, other"
+    assert "exclusive option (other)" in excl.loc[0, "reason"]
+    assert _rows(res, "max_choices")["respondent_id"].tolist() == ["r006"]
+    data = res.data.set_index("respondent_id")
+    assert pd.isna(data.loc["r000", "age"])
+    assert data.loc["r000", "age__missing"] == "invalid"
+    assert data.loc[["r002", "r006"], ["why_price", "why_quality", "why_other"]].isna().all().all()
+    assert (data.loc[["r002", "r006"], "why__missing"] == "invalid").all()
+    assert res.n_kept == len(frame)  # value rules never exclude
+
+
+def test_negated_routing_condition_in_clean():
+    cb = _constrained_codebook()
+    frame = make_frame(codebook=cb)
+    _set(frame, 1, how="store", how__missing=None)  # buy == no, so how is hidden
+    res = clean(frame, cb)
+    rows = _rows(res, "routing")
+    assert rows["respondent_id"].tolist() == ["r001"]
+    assert "buy not in [2]" in rows.loc[0, "reason"]
+    assert res.data.loc[1, "how__missing"] == "not_asked"
+    assert res.data.loc[0, "how"] == "online"
+
+
+def test_invalid_part_of_a_multiple_choice_clears_the_whole_answer():
+    frame = make_frame()
+    _set(frame, 0, why__missing="invalid:2")
+    res = clean(frame)
+    assert res.data.loc[0, ["why_price", "why_quality", "why_other"]].isna().all()
+    assert res.data.loc[0, "why__missing"] == "invalid"

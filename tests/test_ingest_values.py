@@ -445,3 +445,18 @@ def test_coerced_number_is_reported_unless_it_is_the_unit(tmp_path):
     path, cb = _wjx(tmp_path, rows, WJX)
     _, _, found = _read(path, cb)
     assert CoercedValueWarning not in found
+
+
+def test_qualtrics_routing_survives_cleaning(tmp_path):
+    from analysis.cleaning.cleaner import clean
+
+    path = tmp_path / "export.csv"
+    path.write_text(_qualtrics(ROUTED), encoding="utf-8")
+    cb = _codebook(tmp_path, QUALTRICS)
+    d, _, _ = _read(path, cb)
+    res = clean(d, cb)
+    assert _l(res.data["brands__missing"]) == [None, "not_asked", "blank", "not_asked",
+                                               "not_asked"]
+    routing = res.audit[res.audit["rule"] == "routing"]
+    assert routing["source_row"].tolist() == [4]
+    assert res.n_in == res.n_kept + res.n_excluded
