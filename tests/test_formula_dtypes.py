@@ -278,7 +278,7 @@ def test_scenario_values_are_checked_against_the_column(plain: pd.DataFrame):
 
 def test_readme_model_example_runs_through_marginal_effects():
     """The README's python block, then the AME and prediction of the fitted model."""
-    import analysis.pricing
+    import analysis.models
 
     wave = ROOT / "surveys" / "demo-2022"
     data = analysis.load_wave(wave)
@@ -299,4 +299,4 @@ def test_readme_model_example_runs_through_marginal_effects():
     assert ame.frame["estimate"].iloc[0] < 0
     pred = analysis.models.predicted_probabilities(fit, by="city_tier")
     assert pred.frame["estimate"].between(0, 1).all()
-    analysis.pricing.second_hand_threshold(d, "secondhand").summary_frame()
+    d.second_hand_threshold("secondhand").summary_frame()
