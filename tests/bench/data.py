@@ -11,7 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["make_data", "margins"]
+__all__ = ["SPELLINGS", "make_data", "margins", "spell"]
+
+# How a categorical predictor can be stored: the glm_C_* tasks fit
+# ``y ~ C(sex) + C(age) + C(urban) + x1`` on each.  The text labels sort in
+# code order, so every spelling has the same reference levels and coefficients.
+SPELLINGS = ("int", "cat", "str", "Int64")
+_LABELS = {"sex": ["female", "male"], "age": [f"a{k}" for k in range(6)],
+           "urban": ["rural", "urban"]}
 
 
 def make_data(n: int, seed: int = 2022) -> pd.DataFrame:
@@ -43,3 +50,25 @@ def margins(data: pd.DataFrame) -> dict[str, dict[int, float]]:
         "province": dict(zip(range(31), prov / prov.sum() * total)),
         "urban": {0: 0.3611 * total, 1: 0.6389 * total},
     }
+
+
+def spell(data: pd.DataFrame, spelling: str) -> pd.DataFrame:
+    """``data`` with sex, age and urban stored as ``spelling`` (one of :data:`SPELLINGS`).
+
+    ``int``: the integer codes; ``cat``: pandas categoricals of the codes;
+    ``str``: text labels (object dtype); ``Int64``: pandas nullable integers.
+    """
+    if spelling == "int":
+        return data
+    out = data.copy()
+    for col, labels in _LABELS.items():
+        if spelling == "cat":
+            out[col] = pd.Categorical(data[col])
+        elif spelling == "str":
+            out[col] = pd.Series(np.asarray(labels, dtype=object)[data[col].to_numpy()],
+                                 index=data.index, dtype=object)
+        elif spelling == "Int64":
+            out[col] = data[col].astype("Int64")
+        else:
+            raise ValueError(f"unknown spelling {spelling!r}; use one of {SPELLINGS}")
+    return out

@@ -26,25 +26,35 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / ".bench"
 PEERS = ("svy", "samplics", "balance", "weightipy")
-TASKS = ("rake", "prop", "domains", "glm")
+SPELL_TEXT = {"int": "integer codes", "cat": "pandas categoricals", "str": "text labels",
+              "Int64": "nullable Int64"}
+GLM_C = tuple(f"glm_C_{s}" for s in SPELL_TEXT)
+TASKS = ("rake", "prop", "domains", "glm", *GLM_C)
 TASK_TEXT = {
     "rake": "raking to 4 margins (2, 6, 31, 2 levels) to 1e-6",
     "prop": "proportion with Taylor SE, strata + PSU",
     "domains": "the same for 31 domains",
     "glm": "logistic svyglm, strata + PSU",
+    **{f"glm_C_{s}": f"logistic svyglm y ~ C(sex) + C(age) + C(urban) + x1, factors as {text}"
+       for s, text in SPELL_TEXT.items()},
 }
-# Peers without design-based standard errors only rake.
+# Peers without design-based standard errors only rake.  R reads the CSV and
+# codes the factors once (factor()), so one categorical task stands for all.
 PEER_TASKS = {"svy": TASKS, "samplics": TASKS, "balance": ("rake",), "weightipy": ("rake",)}
+R_TASKS = ("rake", "prop", "domains", "glm", "glm_C_int")
+# Coefficients of the same model by two tools differ by at most this much.
+COEF_TOL = 1e-5
 
 
-def _peer_python(log: list[str]) -> tuple[Path | None, dict[str, str]]:
+def _peer_python(log: list[str], peers: tuple[str, ...] = PEERS
+                 ) -> tuple[Path | None, dict[str, str]]:
     """Create the peers' venv if missing; return its python and per-peer install status."""
     py = BENCH / "venv" / "bin" / "python"
     status: dict[str, str] = {}
     if not py.exists():
         subprocess.run([sys.executable, "-m", "venv", str(BENCH / "venv")], check=True)
         subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=False)
-    for peer in PEERS:
+    for peer in peers:
         ok = subprocess.run([str(py), "-c", f"import {peer}"], capture_output=True).returncode == 0
         if not ok:
             # One at a time: installed together their pins conflict on some machines.
@@ -107,14 +117,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run each job this many times and keep the median time")
+    ap.add_argument("--tasks", default=",".join(TASKS),
+                    help=f"comma-separated subset of {', '.join(TASKS)}")
+    ap.add_argument("--peers", default=",".join(PEERS),
+                    help="comma-separated subset of the peers to run")
     args = ap.parse_args(argv)
+    tasks = tuple(t for t in TASKS if t in args.tasks.split(","))
+    peers = tuple(p for p in PEERS if p in args.peers.split(","))
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
     BENCH.mkdir(exist_ok=True)
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     log: list[str] = []
     peer_py, peer_status = (None, {p: "skipped (--no-peers)" for p in PEERS}) if args.no_peers \
-        else _peer_python(log)
+        else _peer_python(log, peers)
     r_status = _r_status()
     rows: list[dict] = []
 
@@ -129,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes + ([int(float(args.big))] if args.big else []):
         alone = n not in sizes
         ours = [sys.executable, "-m", "tests.bench.worker_ours"]
-        for task in ("bincount",) + TASKS:
+        for task in ("bincount",) + tasks:
             record("greensurvey", task, n, _median_run(ours + [task, str(n)], args.timeout,
                                                        args.repeat))
         if alone:
@@ -138,23 +154,47 @@ def main(argv: list[str] | None = None) -> int:
         if r_status.startswith("installed"):
             if not csv.exists():
                 make_data(n).to_csv(csv, index=False)
-            for task in TASKS:
+            for task in (t for t in tasks if t in R_TASKS):
                 record("R survey", task, n,
                        _median_run(["Rscript", str(ROOT / "tests/bench/worker_r.R"), task, str(n),
                                     str(csv)], args.timeout, args.repeat))
-        for peer in PEERS:
+        for peer in peers:
             if not peer_status.get(peer, "").startswith("installed"):
                 continue
-            for task in PEER_TASKS[peer]:
+            for task in (t for t in tasks if t in PEER_TASKS[peer]):
                 record(peer, task, n, _median_run([str(peer_py), "-m", "tests.bench.worker_peers",
                                                    peer, task, str(n)], args.timeout, args.repeat))
 
-    df = pd.DataFrame(rows)
+    df = _check_answers(pd.DataFrame(rows))
     df.to_csv(out / "results.csv", index=False)
     _write_markdown(df, out, peer_status, r_status, sizes)
     _plot(df, out)
     print(f"wrote {out}/results.csv, results.md, bench.png")
     return 0
+
+
+def _check_answers(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``coef_diff``: each tool's largest coefficient difference from greensurvey's.
+
+    Only tasks whose workers report coefficients (the glm_C_* tasks) are
+    checked; a time bought with a wrong answer shows up next to it.
+    """
+    if "coef" not in df:
+        return df
+    df = df.copy()
+    diffs = []
+    for _, row in df.iterrows():
+        ours = df[(df["tool"] == "greensurvey") & (df["task"] == row["task"])
+                  & (df["n"] == row["n"])]["coef"]
+        mine, theirs = row["coef"], ours.iloc[0] if len(ours) else None
+        if not isinstance(mine, list) or not isinstance(theirs, list):
+            diffs.append(float("nan"))
+        elif len(mine) != len(theirs):
+            diffs.append(float("inf"))
+        else:
+            diffs.append(float(max(abs(a - b) for a, b in zip(mine, theirs))))
+    df["coef_diff"] = diffs
+    return df.drop(columns="coef")
 
 
 def _write_markdown(df: pd.DataFrame, out: Path, peers: dict[str, str], r_status: str,
@@ -165,7 +205,7 @@ def _write_markdown(df: pd.DataFrame, out: Path, peers: dict[str, str], r_status
              "", "Each cell is the median of the repeated runs (`--repeat`); every tool ran in its own "
              "process on the same rows.",
              "", "Tools: R survey " + r_status + "; " + "; ".join(f"{k} {v}" for k, v in peers.items()) + ".", ""]
-    for task in TASKS:
+    for task in (t for t in TASKS if t in set(df["task"])):
         lines += [f"## {TASK_TEXT[task]}", "", "seconds (peak MB)", ""]
         sub = df[df["task"] == task]
         table = sub.assign(cell=[f"{s:.4f} ({m:.0f})" if st == "ok" else st
@@ -181,6 +221,12 @@ def _write_markdown(df: pd.DataFrame, out: Path, peers: dict[str, str], r_status
             at = ok[(ok["task"] == task) & (ok["n"] == n)].sort_values("seconds")
             if len(at):
                 lines.append(f"- n = {n:,}: fastest {at.iloc[0]['tool']}")
+            if "coef_diff" in at and at["coef_diff"].notna().any():
+                checked = at.dropna(subset=["coef_diff"])
+                worst = checked["coef_diff"].max()
+                verdict = "agree" if worst <= COEF_TOL else "DISAGREE"
+                lines.append(f"  - coefficients of {', '.join(checked['tool'])} {verdict} "
+                             f"(largest difference {worst:.1e}, tolerance {COEF_TOL:g})")
         lines.append("")
     rk = ok[(ok["tool"] == "greensurvey") & (ok["task"] == "rake")].set_index("n")
     bc = ok[(ok["tool"] == "greensurvey") & (ok["task"] == "bincount")].set_index("n")
@@ -204,8 +250,10 @@ def _plot(df: pd.DataFrame, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     ok = df[(df["status"] == "ok") & (df["task"].isin(TASKS))]
-    fig, axes = plt.subplots(1, len(TASKS), figsize=(4 * len(TASKS), 3.6))
-    for ax, task in zip(axes, TASKS):
+    tasks = [t for t in TASKS if t in set(ok["task"])] or list(TASKS[:1])
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.6), squeeze=False)
+    axes = axes[0]
+    for ax, task in zip(axes, tasks):
         for tool, g in ok[ok["task"] == task].groupby("tool"):
             g = g.sort_values("n")
             ax.plot(g["n"], g["seconds"], marker="o", label=tool)

@@ -22,7 +22,11 @@ if (task == "rake") {
   if (task == "prop") r <- svymean(~y, des)
   if (task == "domains") r <- svyby(~y, ~province, des, svymean)
   if (task == "glm") r <- svyglm(y ~ x1 + x2 + sex + urban, des, family = quasibinomial())
+  # sex, age and urban are factors already (read once above): C() is factor().
+  if (task == "glm_C_int") r <- svyglm(y ~ sex + age + urban + x1, des, family = quasibinomial())
 }
 secs <- proc.time()[["elapsed"]] - t0
 mem <- as.numeric(system(paste0("awk '/VmHWM/{print $2}' /proc/", Sys.getpid(), "/status"), intern = TRUE)) / 1024
-cat(toJSON(list(tool = "R survey", task = task, n = n, seconds = secs, peak_mb = mem), auto_unbox = TRUE), "\n")
+out <- list(tool = "R survey", task = task, n = n, seconds = secs, peak_mb = mem)
+if (startsWith(task, "glm_C")) out$coef <- unname(coef(r))
+cat(toJSON(out, auto_unbox = TRUE, digits = NA), "\n")
