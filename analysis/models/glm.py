@@ -468,7 +468,7 @@ def svyglm(design: Design, formula: str, family: str = "gaussian", *, link: str 
         Taylor or replicate design; rows with weight 0 (outside a domain) are
         kept in the design but do not enter the fit.
     formula : str
-        patsy formula; dotted column names (``api.stu``) are handled
+        R-style formula; dotted column names (``api.stu``) are handled
         automatically (see :mod:`analysis._formula`).
     family : {"gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson"}
         Quasi families give the same estimates and design-based SEs.

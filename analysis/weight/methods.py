@@ -436,7 +436,7 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
     weights : array-like or str, optional
         Base weights or their column; default ones.
     formula : str, optional
-        patsy formula of the calibration variables, e.g. ``"~ stype + api99"``.
+        R-style formula of the calibration variables, e.g. ``"~ stype + api99"``.
     method : {"linear", "raking", "logit"}
         Calibration function (R's ``calfun``).
     bounds : tuple, optional
