@@ -41,7 +41,7 @@ class ModelMethods(Design):
         Parameters
         ----------
         formula : str
-            A patsy formula, e.g. ``"bought ~ price_too_high + C(city_tier)"``.
+            An R-style formula, e.g. ``"bought ~ price_too_high + C(city_tier)"``.
         family : {"gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson"}
             Error family; quasi families give the same estimates and SEs.
         link : str, optional

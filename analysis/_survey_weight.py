@@ -112,7 +112,7 @@ class WeightMethods(Design):
             ``{column: total}``, or with ``formula`` totals keyed by the
             model-matrix columns.
         formula : str, optional
-            A patsy formula of the calibration variables, e.g. ``"~ stype + api99"``.
+            An R-style formula of the calibration variables, e.g. ``"~ stype + api99"``.
         method : {"linear", "raking", "logit"}
             Calibration function (R's ``calfun``).
         bounds : tuple, optional
