@@ -58,10 +58,19 @@ _INT64_MAX = 2 ** 63 - 1
 
 
 def to_int(text: Any) -> int | None:
-    """An integer-like text (``"3"``, ``"-2"``, ``"4.0"``) as int, None otherwise.
+    """Read an integer-like text (``"3"``, ``"-2"``, ``"4.0"``) as int.
 
-    Values outside the int64 range are None too (they cannot be codes), so
-    a 40-digit cell is an invalid answer, never an ``OverflowError``.
+    Parameters
+    ----------
+    text : Any
+        A cell's text.
+
+    Returns
+    -------
+    int or None
+        None for other text and for values outside the int64 range (they
+        cannot be codes), so a 40-digit cell is an invalid answer, never an
+        ``OverflowError``.
     """
     s = str(text)
     if not _INT.match(s):
@@ -78,6 +87,13 @@ class Condition(BaseModel):
     ``{not: [9]}`` / ``{not_in: [9]}`` / ``"not 9"`` (answer is none of
     them), ``"!= 9"``, ``"== 3"``, and for numeric questions (or codes of an
     ordered scale) ``"< 18"``, ``"<= 18"``, ``"> 0"``, ``">= 18"``.
+
+    Attributes
+    ----------
+    op : str
+        ``in``, ``not_in``, ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``.
+    values : tuple of number
+        The codes (membership) or the one bound (comparison).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -150,7 +166,18 @@ class Condition(BaseModel):
         return f"{self.op} {self.values[0]:g}"
 
     def describe(self, ref: str) -> str:
-        """Readable text, e.g. ``q3 not in [9]``."""
+        """Render the condition as text, e.g. ``q3 not in [9]``.
+
+        Parameters
+        ----------
+        ref : str
+            The id of the question it tests.
+
+        Returns
+        -------
+        str
+            Readable text.
+        """
         if self.membership:
             word = "in" if not self.negated else "not in"
             return f"{ref} {word} {list(self.values)}"
@@ -262,10 +289,20 @@ def shown_mask(data: pd.DataFrame, question: Any, lookup: Callable[[str], Any],
 
 # ------------------------------------------------------------------ sources
 def source_candidates(spec: SourceSpec, platform: str | None) -> tuple[str | int, ...]:
-    """Names to look for on ``platform`` (first found wins); ``()`` = not given.
+    """List the names to look for on ``platform`` (first found wins).
 
-    A mapping gives the platform's entry, else ``default``, else nothing (so
-    the caller falls back to the question id); a list gives every entry.
+    Parameters
+    ----------
+    spec : str, int, dict, tuple or None
+        A ``source`` as written in the codebook.
+    platform : str or None
+        The reader's platform (None: only ``default`` of a mapping).
+
+    Returns
+    -------
+    tuple
+        A mapping gives the platform's entry, else ``default``, else ``()``
+        (the caller falls back to the question id); a list gives every entry.
     """
     if spec is None:
         return ()
@@ -336,7 +373,18 @@ def resolve_sources(codebook: Any, platform: str, present: Callable[[Any], bool]
 
 # ------------------------------------------------------------- missing codes
 def missing_key(key: Any) -> int | str:
-    """Normalise a missing-code key: integer-like -> int; other text kept (``.a``, ``97..99``)."""
+    """Normalise a missing-code key.
+
+    Parameters
+    ----------
+    key : Any
+        As written in YAML (or read back from JSON, where keys are text).
+
+    Returns
+    -------
+    int or str
+        Integer-like keys as int; other text kept (``.a``, ``97..99``).
+    """
     if isinstance(key, bool):
         raise ValueError(f"missing code {key!r} must be a number or text")
     if isinstance(key, int):
@@ -366,11 +414,21 @@ def missing_keys(table: Any) -> Any:
 
 
 def missing_lookup(table: Mapping[int | str, str], *, codes: bool) -> Callable[[str], str | None]:
-    """``cell text -> missing kind or None`` for one missing-code table.
+    """Build the ``cell text -> missing kind`` function of one missing-code table.
 
-    Integer keys and ``lo..hi`` ranges apply to numeric cells only when
-    ``codes`` is true (code-mode downloads, SPSS/Stata); text keys (Stata
-    ``.a``, ``N/A``, ``不知道``) apply in every mode, compared exactly.
+    Parameters
+    ----------
+    table : mapping
+        Keys as :func:`missing_key` returns them, values missing kinds.
+    codes : bool
+        Whether integer keys and ``lo..hi`` ranges apply (code-mode
+        downloads, SPSS/Stata); text keys (Stata ``.a``, ``N/A``, ``不知道``)
+        apply in every mode, compared exactly.
+
+    Returns
+    -------
+    callable
+        ``text -> kind or None``.
     """
     ints: dict[int, str] = {}
     texts: dict[str, str] = {}
@@ -410,7 +468,7 @@ def missing_lookup(table: Mapping[int | str, str], *, codes: bool) -> Callable[[
 # --------------------------------------------------------------- constraints
 def constraint_masks(question: Any, data: pd.DataFrame,
                      ) -> list[tuple[str, np.ndarray, str]]:
-    """Answers breaking ``range``, ``integer``, ``exclusive`` or ``max_choices``.
+    """Find answers breaking ``range``, ``integer``, ``exclusive`` or ``max_choices``.
 
     Parameters
     ----------
