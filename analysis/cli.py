@@ -8,6 +8,9 @@ Subcommands::
     greensurvey codebook <export> [-o F]    draft a survey.yaml from a raw export
     greensurvey weight surveys/<wave>       clean + rake to targets.yaml, print diagnostics
     greensurvey synth surveys/<wave>        regenerate the synthetic demo wave
+    greensurvey export surveys/<wave> --format sav [-o FILE] [--replicates N --seed S]
+                                            cleaned respondent data + final weights (csv,
+                                            parquet, sav, dta, xlsx) for SPSS, Stata, Q
 
 Bad input prints one line (``greensurvey: error: ...``) and exits with 2;
 ``--debug`` shows the traceback instead.  Hints written for Python callers
@@ -223,6 +226,32 @@ def _cmd_weight(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .pipeline import prepare_wave
+    from .report.microdata import FORMATS, export_microdata
+
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "csv")
+    if fmt not in FORMATS:
+        raise SurveyError(f"cannot tell the format from {args.output!r}",
+                          hint=f"pass --format, one of {', '.join(FORMATS)}")
+    with _step("preparing wave", args.quiet):
+        wave = prepare_wave(args.wave)
+    out = Path(args.output) if args.output else Path(f"{wave.codebook.wave}.{fmt}")
+    if out.exists() and not args.force:
+        raise SurveyError(f"{out} exists", file=out, hint="pass --force to overwrite it")
+    with _step("writing microdata", args.quiet):
+        res = export_microdata(wave, out, fmt, replicates=args.replicates, seed=args.seed,
+                               replicate_type=args.replicate_type,
+                               language=args.language or wave.codebook.language)
+    reps = (f", {res.replicates['n']} {res.replicates['type']} replicate weights"
+            if res.replicates else "")
+    print(f"{res.n_rows} respondents x {len(res.columns)} columns (weight{reps}) written to "
+          f"{res.path} ({res.format})")
+    if res.dropped:
+        print(f"left out: {', '.join(res.dropped)}")
+    return 0
+
+
 def _cmd_synth(args: argparse.Namespace) -> int:
     from .synth.demo import write_wave
 
@@ -335,6 +364,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_salt(w)
     _add_encoding(w)
     w.set_defaults(func=_cmd_weight)
+
+    e = sub.add_parser("export", help="write the cleaned respondent-level data with final "
+                                      "weights and labels (csv, parquet, sav, dta, xlsx)")
+    e.add_argument("wave")
+    e.add_argument("--format", choices=["csv", "parquet", "sav", "dta", "xlsx"],
+                   help="default: from the suffix of -o, else csv")
+    e.add_argument("-o", "--output", metavar="FILE", help="default: ./<wave id>.<format>")
+    e.add_argument("--replicates", type=int, metavar="N",
+                   help="add N replicate weights repw_1..repw_N (weighting redone in each)")
+    e.add_argument("--replicate-type", choices=["bootstrap", "JK1"],
+                   help="default bootstrap; JK1 has one replicate per respondent")
+    e.add_argument("--seed", type=int, metavar="S", help="seed of the bootstrap replicates")
+    e.add_argument("--language", choices=["zh", "en"],
+                   help="language of variable and value labels; default: survey.yaml's")
+    e.add_argument("--force", action="store_true", help="overwrite FILE")
+    _add_salt(e)
+    e.set_defaults(func=_cmd_export)
 
     s = sub.add_parser("synth", help="regenerate the synthetic demo wave")
     s.add_argument("wave", nargs="?", default="surveys/demo-2022")
