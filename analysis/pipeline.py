@@ -98,7 +98,7 @@ class PreparedWave:
         converting :attr:`design`, the raking is redone per replicate, so the
         replicate SEs include the weighting's effect.
         """
-        rep = self.unweighted.to_replicates(rep_type, replicates=replicates, seed=seed)
+        rep = self.unweighted.to_replicates(type=rep_type, replicates=replicates, seed=seed)
         return weight_to_targets(rep, self.targets, self.codebook) if self.targets is not None else rep
 
     def base(self, question: str, *, exclude: Sequence[str] = ()) -> dict[str, float]:

@@ -230,7 +230,7 @@ def wtp_hurdle(design: Design, question: str, formula: str = "~ 1", *, dist: str
     codebook : Codebook, optional
         Defaults to the frame's.
     **kw
-        Passed to :func:`analysis.pricing.interval_regression` (``variance``,
+        Passed to :meth:`analysis.SurveyDesign.interval_regression` (``variance``,
         ``seed``, ...).
 
     Returns

@@ -433,7 +433,7 @@ class TurnbullResult:
 
         For a ladder read as "highest accepted rung", the share who need a
         price ratio of ``c`` or lower is ``share_below(next rung above c)``;
-        :func:`analysis.pricing.second_hand_threshold` does this lookup.
+        :meth:`analysis.SurveyDesign.second_hand_threshold` does this lookup.
         """
         at = np.atleast_1d(np.asarray(t, dtype=float))
         est, se, low, high = self._linear(1 - curve_matrix(self.fit, at), level, ci)

@@ -761,7 +761,7 @@ def questions_table(codebook: Any, language: str = "zh") -> Any:
     for q in codebook.questions:
         options = "; ".join(o.label.get(language) for o in q.options)
         items = "; ".join(it.label.get(language) for it in q.items)
-        routing = ", ".join(f"{k} in {list(v)}" for k, v in (q.show_if or {}).items())
+        routing = q.routing_text()
         rows.append({"id": q.id, "type": q.type, "label": q.label.get(language),
                      "options": options or items, "shown if": routing})
     for d in codebook.derived:

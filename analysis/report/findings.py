@@ -520,7 +520,7 @@ class Findings:
 
         Notes
         -----
-        For :func:`analysis.models.subgroup_differences` pass its
+        For :meth:`analysis.SurveyDesign.subgroup_differences` pass its
         ``prevalence`` with ``split="group", sig="sig",
         column_letters="column_letter"``.  A column ``n`` is read as
         ``n_unweighted``.  A suppressed cell shows no letters.
