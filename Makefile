@@ -9,13 +9,14 @@ STAMP  := $(VENV)/.installed
 WAVE   ?= surveys/demo-2022
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv sysdeps test lint report clean-wave reference bench synth clean
+.PHONY: help venv sysdeps test lint report clean-wave reference bench synth clean fuzz
 
 help:
 	@echo "make report     build the report for $(WAVE) into reports/"
 	@echo "make test       lint (ruff, mypy) + full test suite"
 	@echo "make reference  regenerate R survey reference values (needs R)"
 	@echo "make bench      speed benchmark vs peers into reports/bench/"
+	@echo "make fuzz       10,000 mutated exports through ingest + clean (failures in .fuzz/)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +52,14 @@ reference:
 bench: $(STAMP) sysdeps
 	@sh .ci/sysdeps.sh r
 	$(BIN)/python -m tests.bench.run --out reports/bench --repeat 3
+
+# Mutated real exports through load + clean; each failing case is saved under .fuzz/
+# for replay (GREENSURVEY_FUZZ_REPLAY=.fuzz/<case> pytest tests/test_fuzz.py -k replay).
+FUZZ_CASES ?= 10000
+FUZZ_SEED  ?= 11
+fuzz: $(STAMP)
+	GREENSURVEY_FUZZ_CASES=$(FUZZ_CASES) GREENSURVEY_FUZZ_SEED=$(FUZZ_SEED) \
+		$(BIN)/python -m pytest $(PYTEST_ARGS) tests/test_fuzz.py -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

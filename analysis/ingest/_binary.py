@@ -66,8 +66,8 @@ def _zip_kind(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return "zip"  # damaged: a workbook most likely (the reader will say what is wrong)
+    except Exception:  # noqa: BLE001 - damaged (BadZipFile, NotImplementedError, ...)
+        return "zip"  # a workbook most likely: the reader will say what is wrong
     if any(n.startswith("xl/") for n in names):
         return "xlsx"
     if any(n.startswith("word/") for n in names):
@@ -275,8 +275,8 @@ def xlsx_extent(path: Path) -> str:
                                  f"{m.group(3).decode()}{m.group(4).decode()}")
                 if far:
                     notes.append(f"{name}'s farthest cell is {far}")
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zipfile.LargeZipFile) as exc:
-        return f"its zip structure is damaged ({exc})"
+    except Exception as exc:  # noqa: BLE001 - any damage: this only explains a failed read
+        return f"its zip structure is damaged ({type(exc).__name__}: {exc})"
     return "; ".join(notes)
 
 
@@ -373,11 +373,11 @@ def sav_truncation(path: Path) -> str | None:
         if n < 0:
             raise _Cut(f"{what} declares a negative length: the dictionary is damaged")
         if pos + n > size:
-            raise _Cut(f"the file ends inside {what} at byte {pos} (it has {size} bytes)")
+            raise _Cut(f"the file ends inside {what} (it has {size} bytes)")
 
     def i32() -> int:
         nonlocal pos
-        need(4, "a dictionary record")
+        need(4, f"a dictionary record at byte {pos}")
         v = struct.unpack_from(endian + "i", data, pos)[0]
         pos += 4
         return v
@@ -413,7 +413,7 @@ def sav_truncation(path: Path) -> str | None:
                 pos += 80 * n
             elif rec == 7:
                 _, width, count = i32(), i32(), i32()
-                need(width * count, f"extension record at byte {start}")
+                need(width * count, f"the extension record at byte {start}")
                 pos += width * count
             elif rec == 999:
                 i32()

@@ -22,10 +22,12 @@ than Linux the reader runs in-process, still catching ``BaseException``.
 from __future__ import annotations
 
 import os
+import pickle
+import select
 import signal
 import sys
 import tempfile
-import warnings
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,9 +74,12 @@ def _describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def _child(conn: Any, err_fd: int, limit: int, job: Callable[..., Any],
+def _child(write_fd: int, err_fd: int, limit: int, job: Callable[..., Any],
            args: tuple[Any, ...]) -> None:  # pragma: no cover - runs in the fork
     os.dup2(err_fd, 2)  # native messages ("memory allocation of ... failed") go to a file
+    import faulthandler
+
+    faulthandler.disable()  # a crash here is expected and reported; no dump on the terminal
     if limit:
         import resource
 
@@ -82,7 +87,7 @@ def _child(conn: Any, err_fd: int, limit: int, job: Callable[..., Any],
         cap = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     try:
-        result = ("ok", job(*args))
+        result: tuple[str, Any] = ("ok", job(*args))
     except Refusal as exc:
         result = ("refused", exc.args)
     except MemoryError:
@@ -90,10 +95,29 @@ def _child(conn: Any, err_fd: int, limit: int, job: Callable[..., Any],
     except BaseException as exc:  # noqa: BLE001 - PanicException is a BaseException
         result = ("crash", _describe_exception(exc))
     try:
-        conn.send(result)
+        payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # noqa: BLE001 - e.g. MemoryError while pickling
-        conn.send(("crash", f"could not hand the table back: {_describe_exception(exc)}"))
-    conn.close()
+        payload = pickle.dumps(("crash", f"could not hand the table back: "
+                                         f"{_describe_exception(exc)}"))
+    with os.fdopen(write_fd, "wb") as fh:
+        fh.write(payload)
+
+
+def _receive(read_fd: int, timeout: float) -> bytes | None:
+    """Everything the child writes, or None if it is still running at the deadline."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([read_fd], [], [], left)
+        if not ready:
+            continue
+        chunk = os.read(read_fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _native_message(err: Any) -> str:
@@ -144,44 +168,53 @@ def run_native(job: Callable[..., Any], *args: Any, size: int = 0,
             raise
         except BaseException as exc:  # noqa: BLE001 - PanicException is a BaseException
             raise Refusal(_describe_exception(exc)) from None
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
     limit = _mapped_bytes() + MEMORY_BUDGET + 64 * size
-    receive, send = ctx.Pipe(duplex=False)
+    read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as err:
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns about fork() in a threaded process; the child runs one job.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            proc = ctx.Process(target=_child, args=(send, err.fileno(), limit, job, args),
-                               daemon=True)
-            proc.start()
-        send.close()
-        try:
-            if not receive.poll(timeout):
-                proc.kill()
-                proc.join()
-                raise Refusal(f"the reader did not finish within {timeout:g} s")
+        # A bare fork, not multiprocessing: it works inside daemonic pool workers too.
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 0
             try:
-                status, payload = receive.recv()
-            except (EOFError, OSError):
-                status, payload = "died", None
+                os.close(read_fd)
+                _child(write_fd, err.fileno(), limit, job, args)
+            except BaseException:  # noqa: BLE001 - the child must never return into the caller
+                code = 70
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        try:
+            data = _receive(read_fd, timeout)
         finally:
-            receive.close()
-        proc.join(timeout=10)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-        if status == "ok":
+            os.close(read_fd)
+        if data is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise Refusal(f"the reader did not finish within {timeout:g} s")
+        _, status = os.waitpid(pid, 0)
+        kind: str = "died"
+        payload: Any = None
+        try:
+            if data:
+                kind, payload = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - a payload cut by the child's death
+            kind = "died"
+        if kind == "ok":
             return payload
-        if status == "refused":
+        if kind == "refused":
             raise Refusal(*payload)
-        if status == "crash":
+        if kind == "crash":
             native = _native_message(err)
-            raise Refusal(payload + (f" ({native})" if native and native not in payload else ""))
-        code = proc.exitcode or 0
-        name = signal.Signals(-code).name if code < 0 and -code in signal.Signals._value2member_map_ \
-            else f"exit code {code}"
+            text = str(payload)
+            raise Refusal(text + (f" ({native})" if native and native not in text else ""))
         native = _native_message(err)
-        what = "crashed" if code < 0 else "stopped"
-        raise Refusal(f"the native reader {what} ({name})" + (f": {native}" if native else ""))
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
+            raise Refusal(f"the native reader crashed ({name})" + (f": {native}" if native else ""))
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+        raise Refusal(f"the native reader stopped (exit code {code})"
+                      + (f": {native}" if native else ""))

@@ -18,9 +18,9 @@ __all__ = ["AUTO_ENCODINGS", "decode_bytes", "detect_bom", "working_encoding", "
 
 #: Encodings tried, in order, when no byte-order mark is present.
 AUTO_ENCODINGS = ("utf-8", "gb18030")
-#: Encodings named as "would have worked" when a declared one fails (never latin-1:
-#: every byte string decodes as latin-1, so it proves nothing).
-_ALTERNATIVES = ("utf-8", "gb18030", "big5", "shift_jis", "euc-kr", "cp1252")
+#: Encodings named as "would have worked" when a declared one fails.  Never latin-1 or
+#: cp1252: (almost) every byte string decodes in them, so success proves nothing.
+_ALTERNATIVES = ("utf-8", "gb18030", "big5", "shift_jis")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 _BOMS = (

@@ -152,6 +152,8 @@ def read_table(path: str | Path, encoding: str = "auto", *, sheet: str | int | N
     suffix = path.suffix.lower()
     kind = sniff_content(path)
     promised = _PROMISED.get(suffix)
+    if kind == "ole" and promised in ("xls", "xlsx"):
+        kind = "xls"  # an OLE2 file named as a workbook: a damaged one, most likely
     if kind in ("html", "pdf", "docx", "pptx", "ods", "gzip", "ole"):
         named = f"named {suffix}, " if suffix else ""
         raise FileFormatError(
