@@ -14,8 +14,8 @@ __all__ = ["analysis_variables"]
 def analysis_variables(data: Any, codebook: Codebook) -> Any:
     """The cleaned frame plus model-ready variables (a new frame; ``attrs`` kept).
 
-    * select-all option columns (pandas nullable booleans, which patsy cannot
-      read) become 0/1 floats with NaN where the question was not shown;
+    * select-all option columns (pandas nullable booleans) become 0/1 floats
+      with NaN where the question was not shown, so tables and charts read them as shares;
     * ``<question>_yes`` (0/1, NaN if unanswered) for single questions with a
       ``yes`` option, so a purchase question can be a model outcome;
     * ``<grid>_score``: mean of a grid's items coded 1..k in option order,

@@ -165,7 +165,7 @@ def _poststratify(data: pd.DataFrame, columns: Any, population: Any, w0: np.ndar
 # -- calibration --------------------------------------------------------------
 
 def _r_name(name: str) -> str:
-    """patsy column name -> R's model.matrix name ("x[T.a]" -> "xa", "Intercept" -> "(Intercept)")."""
+    """Formula column name (patsy-style) -> R's model.matrix name ("x[T.a]" -> "xa", "Intercept" -> "(Intercept)")."""
     if name == "Intercept":
         return "(Intercept)"
     return ":".join(re.sub(r"\[(?:T\.)?(.*)\]$", r"\1", part) for part in name.split(":"))
@@ -431,7 +431,7 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
         Without ``formula``: ``{column: {level: count}}`` for categorical
         margins and ``{column: total}`` for numeric variables (an intercept
         fixes the population size).  With ``formula``: totals keyed by the
-        model-matrix columns, in R (``"stypeH"``, ``"(Intercept)"``) or patsy
+        model-matrix columns, in R (``"stypeH"``, ``"(Intercept)"``) or patsy-style
         (``"stype[T.H]"``) spelling.
     weights : array-like or str, optional
         Base weights or their column; default ones.
