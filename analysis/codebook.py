@@ -68,6 +68,7 @@ from ._codebook_fields import (
     resolve_sources,
     source_candidates,
 )
+from ._codebook_roles import AnalysisRoles, check_roles
 from ._shares import check_margin_sums
 from ._yaml import LineMap, line_of, load_yaml_with_lines
 from .errors import CodebookError, TargetsError, UnknownQuestionTypeError
@@ -499,6 +500,7 @@ class Codebook(_Model):
     screening: Screening = Screening()
     weighting: WeightingSpec = WeightingSpec()
     disclosure: Disclosure = Disclosure()
+    analysis: AnalysisRoles = AnalysisRoles()  # report roles: see analysis._codebook_roles
     path: Path | None = Field(default=None, exclude=True)
 
     _missing_ok = field_validator("missing_codes", mode="before")(missing_keys)
@@ -549,6 +551,7 @@ class Codebook(_Model):
         for i, v in enumerate(self.weighting.variables):
             if v not in variables:
                 raise ValueError(f"@weighting.variables.{i}: {v!r} is not a question or derived id")
+        check_roles(self.analysis, known, {d.id for d in self.derived})
         return self
 
     def __iter__(self) -> Iterator[Question]:  # type: ignore[override]
