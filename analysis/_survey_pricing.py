@@ -17,6 +17,7 @@ from .codebook import Codebook
 from .design.core import Design
 from .pricing.contingent import dc_cv, interval_regression
 from .pricing.hurdle import WTPHurdleResult, wtp_hurdle
+from .pricing.nms import DEFAULT_PI_CALIBRATED, DEFAULT_PI_SCALE
 from .pricing.npmle import TurnbullResult
 from .pricing.regression import IntervalRegressionResult
 from .pricing.threshold import (
@@ -358,7 +359,12 @@ class PricingMethods(Design):
                        expensive: str | None = None, too_expensive: str | None = None, *,
                        psm_set: str = "psm", codebook: Codebook | None = None,
                        strict: bool = False, interpolate: bool = True,
-                       cheap_counting: str = "at_or_above", rep_type: str = "bootstrap",
+                       cheap_counting: str = "at_or_above", intersection: str = "min",
+                       price_range: str = "classic", inconsistent: str = "exclude",
+                       pi_cheap: str | None = None, pi_expensive: str | None = None,
+                       pi_scale: Sequence[float] = DEFAULT_PI_SCALE,
+                       pi_calibrated: Sequence[float] = DEFAULT_PI_CALIBRATED,
+                       nms_interpolation: str = "price", rep_type: str = "bootstrap",
                        replicates: int = 200, seed: Any = None, n_grid: int = 200
                        ) -> VanWestendorpResult:
         """Weighted Van Westendorp price sensitivity meter with replicate CIs.
@@ -377,6 +383,20 @@ class PricingMethods(Design):
             Locate crossings by linear interpolation.
         cheap_counting : {"at_or_above", "above"}
             How the "cheap" curves count answers at a price.
+        intersection : {"min", "max", "mean", "median"}
+            Which price of a lasting tie is the price point.
+        price_range : {"classic", "narrower"}
+            Curves defining PMC and PME.
+        inconsistent : {"exclude", "keep"}
+            Leave out or keep respondents whose prices are not ordered.
+        pi_cheap, pi_expensive : str, optional
+            Purchase intent at the cheap / expensive price (Newton-Miller-Smith).
+        pi_scale : sequence of float
+            Purchase-intent answer codes.
+        pi_calibrated : sequence of float
+            Purchase probability of each code.
+        nms_interpolation : {"price", "position"}
+            Purchase probability linear in price or in price position (R).
         rep_type : str
             Replicate type when a Taylor design is converted to replicates.
         replicates : int
@@ -389,7 +409,8 @@ class PricingMethods(Design):
         Returns
         -------
         VanWestendorpResult
-            Price points with replicate CIs and the four curves.
+            Price points with replicate CIs, the four curves and, with
+            purchase intent, trial / revenue curves and optimal prices.
 
         See Also
         --------
@@ -397,5 +418,9 @@ class PricingMethods(Design):
         """
         return van_westendorp(self, too_cheap, cheap, expensive, too_expensive, psm_set=psm_set,
                               codebook=codebook, strict=strict, interpolate=interpolate,
-                              cheap_counting=cheap_counting, rep_type=rep_type,
-                              replicates=replicates, seed=seed, n_grid=n_grid)
+                              cheap_counting=cheap_counting, intersection=intersection,
+                              price_range=price_range, inconsistent=inconsistent,
+                              pi_cheap=pi_cheap, pi_expensive=pi_expensive, pi_scale=pi_scale,
+                              pi_calibrated=pi_calibrated, nms_interpolation=nms_interpolation,
+                              rep_type=rep_type, replicates=replicates, seed=seed,
+                              n_grid=n_grid)
