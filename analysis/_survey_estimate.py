@@ -19,11 +19,11 @@ from .design.results import ContrastResult, SurveyResult
 from .estimate.descriptive import (
     svy_mean,
     svy_proportion,
-    svy_quantile,
     svy_ratio,
     svy_total,
 )
 from .estimate.multiresponse import mr_compare, mr_shares, mr_test
+from .estimate.quantiles import svy_quantile
 from .estimate.tables import ChisqResult, CrosstabResult, crosstab, svychisq
 
 __all__ = ["EstimateMethods"]
@@ -134,9 +134,9 @@ class EstimateMethods(Design):
     @fill_doc
     def quantile(self, var: str | Sequence[str], q: float | Sequence[float], *,
                  by: str | Sequence[str] | None = None, na_rm: bool = False,
-                 qrule: str = "math", interval: str = "mean", conf_level: float = 0.95,
+                 qrule: str = "math", interval_type: str = "mean", conf_level: float = 0.95,
                  df: float | None = None) -> SurveyResult:
-        """Estimate quantiles with Woodruff confidence intervals (R's ``svyquantile``).
+        """Estimate quantiles with confidence intervals (R's ``svyquantile``).
 
         Parameters
         ----------
@@ -146,13 +146,19 @@ class EstimateMethods(Design):
             Probabilities in [0, 1] (``0.5``: the median).
         {{by}}
         {{na_rm}}
-        qrule : {"math", "school", "hf7"}
+        qrule : {"math", "school", "shahvaish", "hf1", ..., "hf9"}
             R's quantile rule: ``"math"`` (default; inverse of the weighted
-            CDF), ``"school"`` (midpoint at ties), ``"hf7"`` (Hyndman-Fan type 7
-            interpolation).
-        interval : {"mean", "beta", "xlogit", "asin"}
-            How the Woodruff interval for the CDF value is built (R's
-            ``interval.type``).
+            CDF, = ``"hf1"``), ``"school"`` (midpoint at ties, = ``"hf2"``),
+            ``"hf3"``-``"hf9"`` (Hyndman-Fan types with weights), ``"shahvaish"``
+            (Shah & Vaish 2006, weights normalised to mean 1; R mixes in the raw
+            weights, so its numbers change when the weights are rescaled).
+        interval_type : {"mean", "beta", "xlogit", "asin", "score"}
+            R's ``interval.type``: a Woodruff interval for the CDF value
+            (``"mean"``: Wald; ``"beta"``, ``"xlogit"``, ``"asin"`` as
+            :meth:`proportion`) mapped back through the rule, or ``"score"``
+            (Francisco-Fuller test inversion; the ends are mapped through the
+            rule at the weighted share below them, where R uses the unweighted
+            share: the same when weights are equal).
         {{conf_level}}
         df : float, optional
             Degrees of freedom (default design df).
@@ -162,7 +168,8 @@ class EstimateMethods(Design):
         {{returns_result}}
             ``se`` is the interval width over ``2 * qt(1 - alpha/2, df)``, as R.
         """
-        return svy_quantile(self, var, q, by=by, na_rm=na_rm, qrule=qrule, interval=interval,
+        return svy_quantile(self, var, q, by=by, na_rm=na_rm, qrule=qrule,
+                            interval_type=interval_type,
                             conf_level=conf_level, df=df)
 
     # -- multiple response ---------------------------------------------------

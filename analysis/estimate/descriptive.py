@@ -1,5 +1,6 @@
-"""Means, totals, ratios, proportions and quantiles on a :class:`~analysis.design.core.Design`
-(R's ``svymean``, ``svytotal``, ``svyratio``, ``svyciprop``, ``svyquantile``, ``svyby``).
+"""Means, totals, ratios and proportions on a :class:`~analysis.design.core.Design`
+(R's ``svymean``, ``svytotal``, ``svyratio``, ``svyciprop``, ``svyby``); quantiles
+are in :mod:`.quantiles`, variances in :mod:`.variance_est`.
 
 Every estimator follows one recipe: turn the variable(s) into an n x k matrix
 (one column per level for categoricals), mark the domain (group, non-missing,
@@ -26,7 +27,7 @@ from .._validation import (
     check_probability,
     format_rows,
 )
-from ..design.results import SurveyResult, t_quantile
+from ..design.results import SurveyResult
 from ..errors import CodebookError, DataQualityWarning, DesignError
 from . import intervals as _iv
 
@@ -44,9 +45,7 @@ __all__ = [
     "svy_total",
     "svy_ratio",
     "svy_proportion",
-    "svy_quantile",
     "PROPORTION_METHODS",
-    "QUANTILE_RULES",
 ]
 
 DEFF_OPTIONS = (False, True, "replace")
@@ -663,114 +662,3 @@ def svy_proportion(design: Design, var: str, *, level: Any = None, method: str =
         return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 
     return replace(res, interval=cached)
-
-
-# --------------------------------------------------------------------------- quantiles
-
-QUANTILE_RULES = ("math", "school", "hf7")
-QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin")
-
-
-def svy_quantile(design: Design, var: str | Sequence[str], q: float | Sequence[float], *,
-                 by: Any = None, na_rm: bool = False, qrule: str = "math",
-                 interval: str = "mean", conf_level: float = 0.95,
-                 df: float | None = None) -> SurveyResult:
-    """Quantiles with Woodruff intervals; see :meth:`analysis.SurveyDesign.quantile`."""
-    check_argument("qrule", QUANTILE_RULES, qrule)
-    check_argument("interval", QUANTILE_INTERVALS, interval)
-    check_probability("conf_level", conf_level)
-    _check_common(by, na_rm, False)
-    probs = np.atleast_1d(np.asarray(q, dtype=float))
-    if probs.ndim != 1 or ((probs < 0) | (probs > 1) | np.isnan(probs)).any():
-        raise DesignError(f"`q` must hold probabilities in [0, 1], not {q!r}",
-                          hint="pass e.g. q=0.5 or q=[0.25, 0.5, 0.75]")
-    cols = as_column_list("var", var)
-    mat = variable_matrix(design, cols, allow_categorical=False, select_all=False)
-    results = []
-    for j, col in enumerate(cols):  # R's svyquantile treats each variable on its own
-        # na_rm drops rows missing in any variable, as R's svyquantile(~a + b, na.rm=TRUE)
-        miss = mat.missing if na_rm else np.isnan(mat.x[:, j])
-        sub = VariableMatrix(x=mat.x[:, [j]], missing=miss, index=pd.Index([col]), scalar=True)
-        results.append(_quantile_one(design, sub, probs, by, na_rm, qrule, interval,
-                                     conf_level, df))
-    if len(results) == 1:
-        return results[0]
-    parts = []
-    for col, r in zip(cols, results):
-        idx = r.estimate.index
-        tuples = [(col,) + (t if isinstance(t, tuple) else (t,)) for t in idx]
-        parts.append(pd.MultiIndex.from_tuples(tuples, names=["variable", *idx.names]))
-    index = parts[0].append(parts[1:])
-    est = np.concatenate([r.estimate.to_numpy() for r in results])
-    se = np.concatenate([r.se.to_numpy() for r in results])
-
-    def joined(lev: float) -> tuple[np.ndarray, np.ndarray]:
-        cis = [r.conf_int(lev) for r in results]
-        return (np.concatenate([c["ci_low"].to_numpy() for c in cis]),
-                np.concatenate([c["ci_high"].to_numpy() for c in cis]))
-
-    df_all = pd.concat([r.df if isinstance(r.df, pd.Series) else
-                        pd.Series(r.df, index=r.estimate.index) for r in results])
-    return SurveyResult(
-        estimate=pd.Series(est, index=index, name="quantile"),
-        vcov=pd.DataFrame(np.diag(se**2), index=index, columns=index),
-        statistic="quantile", df=pd.Series(df_all.to_numpy(), index=index, name="df"),
-        n_unweighted=pd.Series(np.concatenate([r.n_unweighted.to_numpy() for r in results]),
-                               index=index, name="n"),
-        method=qrule, se_values=pd.Series(se, index=index, name="se"), interval=joined)
-
-
-def _quantile_one(design: Design, mat: VariableMatrix, probs: np.ndarray, by: Any,
-                  na_rm: bool, qrule: str, interval: str, conf_level: float,
-                  df: float | None) -> SurveyResult:
-    dom = domains(design, mat, by, na_rm)
-    # svyquantile takes degf() and nrow() after dropping missing rows (svyciprop before)
-    dom = replace(dom, base_group=dom.group)
-    G, g, w = dom.n_groups, dom.group, design.weights
-    x = np.nan_to_num(mat.x[:, 0], nan=0.0)
-    m = probs.shape[0]
-    design_df = group_df(design, dom)
-    use_df = design_df if df is None else np.full(G, float(df))
-    # sort every group's values once: by (group, value), stable like R's order()
-    rows = np.nonzero(g >= 0)[0]
-    order = rows[np.lexsort((x[rows], g[rows]))]
-    gs = g[order]
-    starts = np.searchsorted(gs, np.arange(G + 1))
-    sorted_groups = []
-    qhat = np.full((G, m), np.nan)
-    for gg in range(G):  # one sort slice per group
-        idx = order[starts[gg]:starts[gg + 1]]
-        # R's cumsum/sum accumulate in long double: exact ties at p*sum(w) decide "math"
-        xs, cw = x[idx], np.cumsum(w[idx], dtype=np.longdouble).astype("float64")
-        sorted_groups.append((xs, cw))
-        qhat[gg] = _iv.qrule(xs, cw, probs, qrule)
-    # Woodruff: design mean of 1[x <= qhat] for every (group, q) at once
-    ind = (x[:, None] <= qhat[np.maximum(g, 0)]).astype(float)
-    pm, pv, _ = mean_core(design, ind, dom, "mean")
-    p_hat, p_var = pm.ravel(), np.diag(pv)
-    base_rows = unit_counts(design, dom.base_group, G).astype(float)
-    rep_df, rep_dd = np.repeat(use_df, m), np.repeat(design_df, m)
-
-    def ci(lev: float) -> tuple[np.ndarray, np.ndarray]:
-        lo_p, hi_p = _iv.prop_interval(interval, p_hat, p_var, rep_df, np.repeat(base_rows, m),
-                                    rep_dd, lev)
-        lo_p = np.where(np.isnan(lo_p) | (lo_p < 0), np.nan, lo_p)
-        hi_p = np.where(np.isnan(hi_p) | (hi_p > 1), np.nan, hi_p)
-        lo, hi = np.full(G * m, np.nan), np.full(G * m, np.nan)
-        for gg, (xs, cw) in enumerate(sorted_groups):
-            sl = slice(gg * m, (gg + 1) * m)
-            lo[sl] = _iv.qrule(xs, cw, lo_p[sl], qrule)
-            hi[sl] = _iv.qrule(xs, cw, hi_p[sl], qrule)
-        bad = np.repeat(dom.failed, m)
-        return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
-
-    lo, hi = ci(conf_level)
-    with np.errstate(invalid="ignore"):
-        se = (hi - lo) / (2 * t_quantile(0.5 + conf_level / 2, rep_df))
-    labels = pd.Index(probs, name="q")
-    index = result_index(labels, dom.labels, False)
-    n_unw = unit_counts(design, g, G)
-    res = package("quantile", qhat, np.diag(se**2), index, dom, m, design_df, n_unw,
-                  ci_df=use_df, method=qrule)
-    se_s = pd.Series(np.where(np.repeat(dom.failed, m), np.nan, se), index=index, name="se")
-    return replace(res, se_values=se_s, interval=ci)

@@ -26,6 +26,8 @@ __all__ = [
     "fmm_spline",
     "approx",
     "qrule",
+    "QRULES",
+    "approx_constant",
 ]
 
 
@@ -227,36 +229,92 @@ def likelihood_interval(fit: LogitFit, y: np.ndarray, w: np.ndarray, var_coef: f
     return float(lo), float(hi)
 
 
-def qrule(xs: np.ndarray, cumw: np.ndarray, p: np.ndarray, rule: str) -> np.ndarray:
-    """R's ``qrule_math`` / ``qrule_school`` / ``qrule_hf7`` on sorted values.
+QRULES = ("math", "school", "shahvaish", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7",
+          "hf8", "hf9")
 
-    ``xs`` sorted ascending, ``cumw`` cumulative weights in that order.
+
+def _qs(xs: np.ndarray, cumw: np.ndarray, pp: np.ndarray
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """R's ``qs()``: (pos, next position, wlow, wup), 0-based positions."""
+    n, total = xs.shape[0], cumw[-1]
+    # last position with cumw <= p * total (R's last(); position 1 when there is none)
+    pos = np.maximum(np.searchsorted(cumw, pp * total, side="right") - 1, 0)
+    nxt = np.minimum(pos + 1, n - 1)
+    return pos, nxt, pp - cumw[pos] / total, cumw[nxt] / total - pp
+
+
+def qrule(xs: np.ndarray, ws: np.ndarray, p: np.ndarray, rule: str) -> np.ndarray:
+    """R's ``qrule_<rule>`` (survey 4.1) on sorted values, vectorised over ``p``.
+
+    ``xs`` sorted ascending (stable, as R's ``order``), ``ws`` the weights in
+    that order; rows of zero weight take no part, as in R.  Rules ``hf1``-``hf9``
+    are the Hyndman-Fan definitions with weights; ``shahvaish`` is Shah & Vaish
+    (2006) with weights normalised to mean 1 (R's code mixes in the raw
+    weights; see tests/test_quantile_rules.py).
     """
-    n = xs.shape[0]
     p = np.asarray(p, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
+    w = np.asarray(ws, dtype=float)
+    if (w == 0).any():
+        xs, w = xs[w != 0], w[w != 0]
+    n = xs.shape[0]
     if n == 0 or not ok.any():
         return out
-    total = cumw[-1]
+    # R's cumsum/sum accumulate in long double: exact ties at p*sum(w) decide "math"
+    cumw = np.cumsum(w, dtype=np.longdouble).astype("float64")
     pp = p[ok]
-    if rule == "hf7":
-        if n == 1:
+    if rule in ("hf5", "hf6", "hf7", "hf8", "hf9", "shahvaish"):
+        if rule == "hf7" and n == 1:
             out[ok] = xs[0]
             return out
-        pk = np.concatenate([[0.0], cumw[:-1]]) / cumw[-2]
+        prev = np.concatenate([[0.0], cumw[:-1]])
+        if rule == "hf5":
+            pk = (cumw - w / 2) / cumw[-1]
+        elif rule == "hf6":
+            pk = cumw / (cumw[-1] + w[-1])
+        elif rule == "hf7":
+            pk = prev / cumw[-2]
+        elif rule == "hf8":
+            pk = (prev / 3 + cumw * 2 / 3) / (cumw[-1] + w[-1] / 3)
+        elif rule == "hf9":
+            pk = (prev * 3 / 8 + cumw * 5 / 8) / (cumw[-1] + w[-1] / 4)
+        else:
+            wbar = w / w.mean()
+            pk = (np.cumsum(wbar) + 0.5 - wbar / 2) / (n + 1)
+            out[ok] = approx_constant(pk, xs, pp)
+            return out
         out[ok] = approx_rule2(pk, xs, pp)
         return out
-    # last position with cumw <= p * total (R's qs(); position 1 when there is none)
-    pos = np.searchsorted(cumw, pp * total, side="right") - 1
-    pos = np.maximum(pos, 0)
-    nxt = np.minimum(pos + 1, n - 1)
-    wlow = pp - cumw[pos] / total
-    if rule == "math":
+    if rule == "hf3":  # on distinct values with their summed weights (R's rowsum)
+        ux, first = np.unique(xs, return_index=True)
+        ends = np.append(first[1:], n)
+        # rowsum adds each value's weights one after another in double precision
+        wsum = np.array([np.cumsum(w[a:b])[-1] for a, b in zip(first, ends)])
+        xs, cumw = ux, np.cumsum(wsum, dtype=np.longdouble).astype("float64")
+    pos, nxt, wlow, wup = _qs(xs, cumw, pp)
+    if rule in ("math", "hf1"):
         out[ok] = np.where(wlow == 0, xs[pos], xs[nxt])
-    else:
+    elif rule in ("school", "hf2"):
         out[ok] = np.where(wlow == 0, (xs[pos] + xs[nxt]) / 2, xs[nxt])
+    elif rule == "hf3":
+        # R: the lower value at an exact hit on an even (1-based) position
+        out[ok] = np.where((wlow == 0) & (pos % 2 == 1), xs[pos], xs[nxt])
+    elif rule == "hf4":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gamma = wlow / (wup + wlow)
+        out[ok] = xs[pos] * (1 - gamma) + xs[nxt] * gamma
+    else:
+        raise ValueError(f"unknown quantile rule {rule!r}")
     return out
+
+
+def approx_constant(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
+    """``approx(x, y, xout, method="constant", f=0, rule=2)`` with ties averaged."""
+    ux, inv = np.unique(x, return_inverse=True)
+    uy = np.bincount(inv, weights=y) / np.bincount(inv)
+    i = np.clip(np.searchsorted(ux, xout, side="right") - 1, 0, ux.shape[0] - 1)
+    return uy[i]
 
 
 def approx_rule2(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:

@@ -178,7 +178,7 @@ for (D in designs[1:7]) {
         rows_quantile(svyquantile(~api00, d, c(0.25, 0.5, 0.75), qrule = rule)))
   }
   for (it in c("beta", "xlogit", "asin")) {
-    add(paste0(D$id, "_quantile_", it), D$spec, list(fn = "quantile", var = "api00", q = list(0.5, 0.8), interval = it),
+    add(paste0(D$id, "_quantile_", it), D$spec, list(fn = "quantile", var = "api00", q = list(0.5, 0.8), interval_type = it),
         rows_quantile(svyquantile(~api00, d, c(0.5, 0.8), interval.type = it)))
   }
   res <- svyby(~api00, ~stype, d, svyquantile, quantiles = c(0.5), vartype = c("se", "ci"))

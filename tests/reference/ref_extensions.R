@@ -1,0 +1,144 @@
+# Reference values for the design-based estimators added after the first round
+# (issue 12): every svyquantile qrule and interval.type, svyvar, PPS designs,
+# svychisq(statistic = "saddlepoint"), calibrate() with a formula, rake(control=).
+# Sourced by make_reference.R (write_reference(), export_csv() defined there);
+# writes tests/reference/r_extensions.json.  Cases have the layout of
+# ref_estimators.R (design spec, call as the Python method's arguments, R's rows);
+# where R is wrong a case keeps R's number ("r_*") beside the corrected one and
+# the R evidence for it (read by tests/test_quantile_rules.py, test_svyvar.py, ...).
+data(api, package = "survey")
+options(survey.lonely.psu = "fail", survey.adjust.domain.lonely = FALSE,
+        survey.ultimate.cluster = FALSE, survey.replicates.mse = FALSE)
+
+derive <- function(df) {
+  df$sw <- as.numeric(df$sch.wide == "Yes")
+  df$nh <- ave(rep(1, nrow(df)), df$stype, FUN = length)
+  df
+}
+apistrat <- derive(apistrat)
+apiclus1 <- derive(apiclus1)
+apisrs <- derive(apisrs)
+
+spec <- function(data, weights = NULL, strata = NULL, psu = NULL, fpc = NULL, nest = FALSE,
+                 lonely_psu = "fail", derive = list("api"), subset = NULL, replicates = NULL, ...) {
+  c(list(data = data, weights = weights, strata = strata, psu = psu, fpc = fpc, nest = nest,
+         lonely_psu = lonely_psu, derive = derive, subset = subset, replicates = replicates),
+    list(...))
+}
+
+cases <- list()
+add <- function(id, design_spec, call, rows, extra = list()) {
+  cases[[length(cases) + 1]] <<- c(list(id = id, design = design_spec, call = call), rows, extra)
+}
+
+rows_quantile <- function(q) {
+  lab <- c(); e <- c(); s <- c(); lo <- c(); hi <- c()
+  for (v in names(q)) {
+    m <- q[[v]]
+    for (i in seq_len(nrow(m))) {
+      lab <- c(lab, rownames(m)[i])
+      e <- c(e, m[i, 1]); lo <- c(lo, m[i, 2]); hi <- c(hi, m[i, 3]); s <- c(s, m[i, 4])
+    }
+  }
+  list(label = lab, estimate = e, se = s, ci_low = lo, ci_high = hi)
+}
+
+S_strat <- spec("apistrat", "pw", "stype", NULL, "fpc")
+dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = apistrat)
+S_clus1 <- spec("apiclus1", "pw", NULL, "dnum", "fpc")
+dclus1 <- svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = apiclus1)
+S_srs <- spec("apisrs", "pw", NULL, NULL, "fpc")
+dsrs <- svydesign(id = ~1, weights = ~pw, fpc = ~fpc, data = apisrs)
+designs <- list(list(id = "strat", spec = S_strat, d = dstrat),
+                list(id = "clus1", spec = S_clus1, d = dclus1),
+                list(id = "srs", spec = S_srs, d = dsrs))
+probs <- c(0.1, 0.25, 0.5, 0.75, 0.9)
+
+# ------------------------------------------------------------------ quantile rules
+rules <- c("hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf8", "hf9")
+for (D in designs) {
+  d <- D$d
+  for (rule in rules) {
+    add(paste0("quantile_", D$id, "_", rule), D$spec,
+        list(fn = "quantile", var = "api00", q = as.list(probs), qrule = rule),
+        rows_quantile(svyquantile(~api00, d, probs, qrule = rule)))
+  }
+  # enroll has ties-free large values; ell has many ties (hf3's even-position rule)
+  for (rule in c("hf3", "hf4", "hf6")) {
+    add(paste0("quantile_", D$id, "_ell_", rule), D$spec,
+        list(fn = "quantile", var = "ell", q = as.list(probs), qrule = rule),
+        rows_quantile(svyquantile(~ell, d, probs, qrule = rule)))
+  }
+  add(paste0("quantile_", D$id, "_by_hf6"), D$spec,
+      list(fn = "quantile", var = "api00", q = 0.5, by = "stype", qrule = "hf6"),
+      (function() {
+        res <- svyby(~api00, ~stype, d, svyquantile, quantiles = 0.5, qrule = "hf6",
+                     vartype = c("se", "ci"))
+        list(label = paste(rownames(res), "0.5", sep = "|"), estimate = res$api00,
+             se = res$se.api00, ci_low = res$ci_l, ci_high = res$ci_u)
+      })())
+}
+
+# shahvaish: R's qrule_shahvaish uses pk = (cumsum(w/mean(w)) + 0.5 - w/2)/(n + 1) with the
+# raw w in `- w/2`, so its answer changes when every weight is multiplied by a constant.
+# With weights normalised to mean 1 (w == w/mean(w)) R computes Shah & Vaish's formula,
+# which greensurvey uses for any scaling: that is the corrected reference.
+for (D in designs) {
+  d <- D$d
+  dn <- svydesign(id = if (is.null(D$spec$psu)) ~1 else ~dnum,
+                  strata = if (is.null(D$spec$strata)) NULL else ~stype,
+                  weights = weights(d) / mean(weights(d)), fpc = ~fpc, data = D$d$variables)
+  r_raw <- rows_quantile(svyquantile(~api00, d, probs, qrule = "shahvaish"))
+  r_fix <- rows_quantile(svyquantile(~api00, dn, probs, qrule = "shahvaish"))
+  r_x2 <- rows_quantile(svyquantile(~api00, svydesign(
+    id = if (is.null(D$spec$psu)) ~1 else ~dnum, strata = if (is.null(D$spec$strata)) NULL else ~stype,
+    weights = 2 * weights(d), fpc = ~fpc, data = D$d$variables), probs, qrule = "shahvaish"))
+  add(paste0("quantile_", D$id, "_shahvaish"), D$spec,
+      list(fn = "quantile", var = "api00", q = as.list(probs), qrule = "shahvaish"),
+      r_fix, list(r_wrong = r_raw, r_wrong_weights_doubled = r_x2,
+                  evidence = paste("R's qrule_shahvaish subtracts the raw weight w/2 where Shah & Vaish",
+                                   "subtract the normalised weight; R's own numbers with the weights",
+                                   "normalised to mean 1 (the corrected reference here) differ from",
+                                   "those with the raw weights, which differ again with the weights doubled")))
+}
+
+# ------------------------------------------------------------------ interval.type
+for (D in designs) {
+  d <- D$d
+  for (it in c("mean", "beta", "xlogit", "asin")) {
+    add(paste0("quantile_", D$id, "_interval_", it), D$spec,
+        list(fn = "quantile", var = "api00", q = list(0.25, 0.5, 0.9), interval_type = it,
+             qrule = "hf6"),
+        rows_quantile(svyquantile(~api00, d, c(0.25, 0.5, 0.9), interval.type = it, qrule = "hf6")))
+  }
+  # score: ffullerCI maps each root through qrule(x, w, mean(x <= root)), the *unweighted*
+  # share below the root.  The test-inversion interval needs the weighted share (the
+  # design's CDF estimate at the root); the corrected reference repeats R's steps with
+  # svymean(x <= root) in place of mean(x <= root).
+  for (rule in c("math", "hf6")) {
+    r <- rows_quantile(svyquantile(~api00, d, c(0.25, 0.5, 0.9), interval.type = "score", qrule = rule))
+    fix <- r
+    qr <- get(paste0("qrule_", rule), asNamespace("survey"))
+    x <- d$variables$api00
+    w <- weights(d)
+    crit <- qt(0.975, degf(d))
+    for (i in seq_along(r$label)) {
+      p <- as.numeric(r$label[i])
+      st <- function(theta, ql) { m <- svymean(as.numeric(x > theta) - (1 - p), d); coef(m) / SE(m) - ql }
+      iqr <- IQR(x); tol <- 1 / (100 * sqrt(nrow(d)))
+      lo <- uniroot(st, c(min(x) + iqr / 100, max(x) - iqr / 100), ql = crit, tol = tol)$root
+      hi <- uniroot(st, c(min(x) + iqr / 100, max(x) - iqr / 100), ql = -crit, tol = tol)$root
+      fix$ci_low[i] <- qr(x, w, sum(w * (x <= lo)) / sum(w))
+      fix$ci_high[i] <- qr(x, w, sum(w * (x <= hi)) / sum(w))
+      fix$se[i] <- (fix$ci_high[i] - fix$ci_low[i]) / (2 * crit)
+    }
+    add(paste0("quantile_", D$id, "_score_", rule), D$spec,
+        list(fn = "quantile", var = "api00", q = list(0.25, 0.5, 0.9), interval_type = "score",
+             qrule = rule),
+        fix, list(r_wrong = r, equal_weights = length(unique(w)) == 1,
+                  evidence = paste("ffullerCI maps the roots through qrule(x, w, mean(x <= root)):",
+                                   "an unweighted share; with equal weights both agree")))
+  }
+}
+
+write_reference(cases, "extensions")
