@@ -393,3 +393,12 @@ def test_current_xlsx_download_with_datetime_cells_and_total_score(tmp_path):
     assert w.data["submitted_at"].iloc[1] == pd.Timestamp("2022-11-01 10:05:00")
     assert w.data["duration_s"].iloc[1] == 90.0
     assert w.data["barriers_price"].tolist() == [True, False, pd.NA, True, False]
+
+
+def test_missing_matrix_row_names_the_expected_header(tmp_path):
+    headers = [h if h != "价格" else "质量" for h in TEXT_HEADERS]
+    folder, _ = _wave(tmp_path, _frame(headers, TEXT_ROWS))
+    with pytest.raises(ColumnMismatchError, match=r"rows \['cost'\] of question attitude") as info:
+        load_wave(folder)
+    assert "'3、态度—价格'" in str(info.value)
+    assert info.value.details["expected"] == ["3、态度—价格"]
