@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 __all__ = [
     "constraint_masks",
+    "guide_hint",
     "MISSING_KINDS",
     "MissingKind",
     "PLATFORM_KEYS",
@@ -513,3 +514,41 @@ def constraint_masks(question: Any, data: pd.DataFrame,
                 out.append(("max_choices", chosen > q.max_choices,
                             f"more than max_choices = {q.max_choices} options chosen"))
     return [item for item in out if item[1].any()]
+
+
+#: Sections of docs/codebook.md by the first key of an entry's location (and the
+#: second under ``questions``).
+_GUIDE = {"questions": "questions", "options": "options", "items": "grids-and-items",
+          "missing": "missing-codes", "missing_codes": "missing-codes",
+          "show_if": "routing-show_if", "source": "sources", "other_text": "other-text",
+          "respondent": "respondent-columns", "personal": "personal-columns",
+          "screening": "screening", "weighting": "weighting", "disclosure": "disclosure",
+          "derived": "derived-variables", "analysis": "roles", "strict": "strict",
+          "fieldwork": "wave-title-and-fieldwork", "provisional": "provisional-codes",
+          "bid": "pricing-questions", "bids": "pricing-questions", "psm": "pricing-questions",
+          "margins": "targetsyaml", "population": "targetsyaml", "total": "targetsyaml"}
+
+
+def guide_hint(where: tuple[Any, ...] | list[Any], targets: bool = False) -> str:
+    """The hint of a codebook error: the section of the user guide to read.
+
+    Parameters
+    ----------
+    where : sequence
+        Location of the entry in the YAML (``("questions", 3, "options")``).
+    targets : bool, default False
+        Whether the file is ``targets.yaml``.
+
+    Returns
+    -------
+    str
+        ``see docs/codebook.md#<section>`` naming the most specific section.
+    """
+    keys = [k for k in where if isinstance(k, str)]
+    section = "targetsyaml" if targets else "questions" if where and where[0] == "questions" \
+        else "surveyyaml-at-a-glance"
+    for k in reversed(keys):
+        if k in _GUIDE and not targets:
+            section = _GUIDE[k]
+            break
+    return f"see docs/codebook.md#{section}"

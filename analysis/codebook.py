@@ -63,6 +63,7 @@ from ._codebook_fields import (
     MissingKind,
     SourceSpec,
     check_source,
+    guide_hint,
     missing_key,
     missing_keys,
     resolve_sources,
@@ -74,19 +75,8 @@ from ._yaml import LineMap, line_of, load_yaml_with_lines
 from .errors import CodebookError, TargetsError, UnknownQuestionTypeError
 
 __all__ = [
-    "QUESTION_TYPES",
-    "Label",
-    "Option",
-    "Item",
-    "Question",
-    "Screening",
-    "Codebook",
-    "Condition",
-    "Margin",
-    "Targets",
-    "load_codebook",
-    "load_targets",
-    "missing_column",
+    "QUESTION_TYPES", "Label", "Option", "Item", "Question", "Screening",
+    "Codebook", "Condition", "Margin", "Targets", "load_codebook", "load_targets", "missing_column",
 ]
 
 QUESTION_TYPES = (
@@ -222,6 +212,7 @@ class Question(_Model):
     missing: dict[int | str, MissingKind] | None = None
     show_if: dict[str, Condition] | None = None
     required: bool = True
+    provisional: bool = False  # codes guessed by a draft: docs/codebook.md#provisional-codes
     max_choices: int | None = None
     convention: Literal["highest_accepted", "upper_bound"] | None = None
     # dichotomous-choice bid questions
@@ -645,7 +636,7 @@ def _raise_validation(exc: ValidationError, lines: LineMap, path: Path,
     where = ".".join(str(p) for p in clean) or "(top level)"
     raise error(f"invalid codebook entry at {where}: {msg}", file=path,
                 line=line_of(lines, tuple(clean)),
-                hint="see the codebook schema in analysis/codebook.py") from None
+                hint=guide_hint(clean, issubclass(error, TargetsError))) from None
 
 
 def load_codebook(path: str | Path) -> Codebook:

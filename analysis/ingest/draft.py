@@ -11,6 +11,7 @@ automatically when they sit side by side (``_0``/``_2``,
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ from ._cells import (
     strip_decoration,
 )
 from .detect import detect_platform
+from .pairing import Pairing, find_pair
+from .provisional import DraftWarning
+from .scales import LIKERT_SCALES, order_scale
 from .table import read_table
 from .wjx import Group, detect_mode, group_headers
 
@@ -46,6 +50,8 @@ _TEXT_TAGS = ("填空题", "简答题", "多项填空题", "日期题", "文件�
 _CHOICE_TAGS = ("单选题", "下拉题", "下拉框", "量表题", "NPS量表题", "评分题", "判断题")
 _SCORE = re.compile(r"^(-?\d+(?:\.\d+)?)分$")
 _LEADING_NUMBER = re.compile(r"^\D{0,2}?(\d+(?:\.\d+)?)")
+#: Private key of a drafted question: how its options were ordered (popped before validation).
+_HOW = "_ordered_as"
 
 
 # ------------------------------------------------------------------ pairing
@@ -159,7 +165,9 @@ def _draft_group(g: Group, qid: str, source: Any, cells: dict[int, pd.Series], m
             q["items"] = [{"id": f"r{i}", "label": p.sub, "source": p.sub}
                           for i, p in enumerate(g.parts, start=1)]
             if mode == "text":
-                q["options"] = _options(_order_labels(list(pd.unique(values))))
+                labels, scale = _ordered(list(pd.unique(values)))
+                q["options"] = _options(labels)
+                _mark_guess(q, scale)
             else:
                 codes = sorted({int(v) for v in ints if v >= 0})
                 q["options"] = _options([str(c) for c in codes], codes=codes)
@@ -197,10 +205,27 @@ def _draft_group(g: Group, qid: str, source: Any, cells: dict[int, pd.Series], m
         q["type"] = "text"
     else:
         labels, with_text = _split_labels(values, "\x00")
-        labels = _order_labels(labels)
-        q["type"] = "likert" if all(_SCORE.match(x) for x in labels) else "single"
+        labels, scale = _ordered(labels)
+        likert = all(_SCORE.match(x) for x in labels) or scale in LIKERT_SCALES
+        q["type"] = "likert" if likert else "single"
         q["options"] = _options(labels, with_text)
+        _mark_guess(q, scale)
     return q
+
+
+def _ordered(labels: list[str]) -> tuple[list[str], str | None]:
+    """Labels of a text-mode question in scale order, and the scale recognised (if any)."""
+    match = order_scale(labels)
+    if match is not None:
+        return list(match.labels), match.scale
+    ordered = _order_labels(labels)
+    return ordered, ("numbered" if ordered != labels else None)
+
+
+def _mark_guess(q: dict[str, Any], scale: str | None) -> None:
+    """Codes numbered from text labels are guesses: mark them (and note how they were made)."""
+    q["provisional"] = True
+    q[_HOW] = scale
 
 
 def _wjx_draft(table: pd.DataFrame, mode: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -225,24 +250,6 @@ def _wjx_draft(table: pd.DataFrame, mode: str) -> tuple[list[dict[str, Any]], di
     return questions, extra
 
 
-def _aligned(text: pd.DataFrame, code: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
-    """Row positions pairing the two downloads: by 序号 when both have it, else in order."""
-    def ids(t: pd.DataFrame) -> pd.Series | None:
-        for j, h in enumerate(t.columns):
-            if normalise_label(h) == "序号":
-                return cell_text(t.iloc[:, j])
-        return None
-
-    a, b = ids(text), ids(code)
-    if a is not None and b is not None and a.notna().all() and a.is_unique and b.is_unique \
-            and set(a) == set(b):
-        where = pd.Series(np.arange(len(b)), index=b.to_numpy())
-        return np.arange(len(a)), where.loc[a.to_numpy()].to_numpy()
-    if len(text) == len(code):
-        return np.arange(len(text)), np.arange(len(code))
-    return None
-
-
 def _pair_options(t_cells: list[pd.Series], c_cells: list[pd.Series], rows: tuple[np.ndarray,
                   np.ndarray]) -> tuple[list[tuple[int, str]], bool]:
     """(code, label) options from aligned cells; whether every label equals its code."""
@@ -265,16 +272,16 @@ def _pair_options(t_cells: list[pd.Series], c_cells: list[pd.Series], rows: tupl
     return options, identity
 
 
-def _pair(text: pd.DataFrame, code: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _pair(pairing: Pairing) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    text, code, rows = pairing.text_table, pairing.code_table, pairing.rows
     tq, extra = _wjx_draft(text, "text")
     cq, _ = _wjx_draft(code, "code")
-    rows = _aligned(text, code)
     t_by_id = {q["id"]: q for q in tq}
     t_cells, c_cells = _cells_by_id(text), _cells_by_id(code)
     out = []
     for q in cq:
         t = t_by_id.get(q["id"])
-        if t is None or rows is None:
+        if t is None:
             out.append(q)
             continue
         if t.get("label") and t["label"] != t["id"]:
@@ -320,6 +327,46 @@ def _cells_by_id(table: pd.DataFrame) -> dict[str, list[pd.Series]]:
 
 
 # ------------------------------------------------------------------- public
+_SCALE_NAMES = {"agreement": "agreement", "satisfaction": "satisfaction",
+                "frequency": "frequency", "importance": "importance",
+                "likelihood": "likelihood", "city_tier": "city-tier", "education": "education",
+                "bands": "numbered-band"}
+
+
+def _guess_notes(questions: list[dict[str, Any]], path: Path | None) -> list[str]:
+    """What the draft guessed: scales it ordered, codes it had to number itself."""
+    notes = []
+    by_scale: dict[str, list[str]] = {}
+    guessed, unordered = [], []
+    for q in questions:
+        how = q.pop(_HOW, None)
+        if q.get("provisional"):
+            guessed.append(q["id"])
+            if how is None:
+                unordered.append(q["id"])
+        if how is not None:
+            by_scale.setdefault(how, []).append(q["id"])
+    for how, ids in by_scale.items():
+        what = ("by the numbers in their labels" if how == "numbered"
+                else f"as a standard {_SCALE_NAMES[how]} scale, low to high")
+        notes.append(f"ordered the options of {_ids(ids)} {what}")
+    if guessed:
+        where = f" ({path.name})" if path is not None else ""
+        first = f"; {_ids(unordered)} in order of first appearance" if unordered else ""
+        notes.append(
+            f"the export{where} holds labels only: the option codes of {_ids(guessed)} are "
+            f"guesses, numbered 1, 2, ... from the low end of each ordered scale{first}. "
+            "They are marked `provisional: true`; a code-mode file will not be decoded with "
+            "them. Put the code-mode download beside this one and draft again (the two are "
+            "paired by content), or check the codes against the questionnaire and delete "
+            "`provisional: true` (docs/codebook.md#provisional-codes)")
+    return notes
+
+
+def _ids(ids: list[str]) -> str:
+    return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
 def _wave_name(path: Path | None) -> str:
     if path is None:
         return "draft"
@@ -362,22 +409,25 @@ def draft_codebook(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
         table, _ = read_table(path, encoding)
     platform = detect_platform(table)
     data: dict[str, Any] = {"wave": wave or _wave_name(path), "platform": platform}
+    notes: list[str] = []
     if platform == "wjx":
-        partner = find_partner(path) if pair and path is not None else None
-        if partner is not None:
-            text, code = partner
-            t_table = table if text == path else read_table(text, encoding)[0]
-            c_table = table if code == path else read_table(code, encoding)[0]
-            if detect_mode(t_table) == "text" and detect_mode(c_table) == "code":
-                questions, extra = _pair(t_table, c_table)
-            else:
-                questions, extra = _wjx_draft(table, detect_mode(table))
+        pairing = None
+        if pair and path is not None:
+            named = find_partner(path)
+            preferred = [f for f in (named or ()) if f != path]
+            pairing, notes = find_pair(path, table, encoding, preferred)
+        if pairing is not None:
+            questions, extra = _pair(pairing)
+            notes.insert(0, pairing.describe())
         else:
             questions, extra = _wjx_draft(table, detect_mode(table))
     else:
         from ._draft_other import draft_other
 
         questions, extra = draft_other(table, platform)
+    notes += _guess_notes(questions, path)
+    for note in notes:
+        warnings.warn(DraftWarning(note), stacklevel=2)
     data["title"] = data["wave"]
     if path is not None:
         data["raw"] = path.name
@@ -410,7 +460,9 @@ def codebook_yaml(codebook: Codebook) -> str:
     data = _simplify(data)
     head = (f"# survey.yaml for wave {codebook.wave}: drafted from the export.\n"
             "# Review every question: types, labels (zh/en), option codes, missing codes,\n"
-            "# routing (show_if) and screening rules; see analysis/codebook.py.\n")
+            "# routing (show_if) and screening rules; see docs/codebook.md (the guide) and\n"
+            "# docs/survey.schema.json (for editors). `provisional: true` marks option codes\n"
+            "# guessed from labels: check them, then delete the mark.\n")
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100,
                           default_flow_style=False)
     return head + body

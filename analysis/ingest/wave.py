@@ -37,6 +37,7 @@ from .detect import (
     legacy_qualtrics,
 )
 from .encoding import mojibake
+from .provisional import refuse_provisional
 from .readers import READERS
 from .table import SUFFIXES, read_table
 
@@ -196,6 +197,7 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
         layout = _layout(table, resolved, platform, mode, str(path))
     except ColumnMismatchError as err:
         raise _explain(err, table, codebook, platform, mode, path) from None
+    refuse_provisional(resolved, layout.mode, path)  # guessed codes never decode codes
     n_rows = len(layout.rows) if layout.rows is not None else len(table)
     if n_rows == 0:
         raise EmptyFileError("the export holds a header but no responses", file=path,

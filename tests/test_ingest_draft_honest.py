@@ -1,0 +1,148 @@
+"""Drafts do not invent codes silently: content pairing, ordered scales, provisional codes."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+
+import pandas as pd
+import pytest
+from conftest import REAL_EXPORTS
+
+from analysis.codebook import load_codebook
+from analysis.errors import CodebookError
+from analysis.ingest import codebook_yaml, draft_codebook, read_export
+from analysis.ingest.provisional import DraftWarning, ProvisionalCodesError
+from analysis.ingest.scales import order_scale
+
+WJX = REAL_EXPORTS / "wjx" / "reportgen-2018-800"
+META = ["序号", "提交答卷时间", "所用时间"]
+LIKERT = ["比较同意", "一般", "比较不同意", "非常同意", "非常不同意"]
+
+
+@pytest.fixture(autouse=True)
+def _salt(monkeypatch):
+    monkeypatch.setenv("GREENSURVEY_SALT", "s")
+
+
+def _draft(path):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        cb = draft_codebook(path)
+    return cb, [str(w.message) for w in seen if issubclass(w.category, DraftWarning)]
+
+
+@pytest.mark.parametrize(("labels", "scale", "first", "last"), [
+    (LIKERT, "agreement", "非常不同意", "非常同意"),
+    (["满意", "非常不满意", "一般"], "satisfaction", "非常不满意", "满意"),
+    (["经常", "从不", "有时", "不知道"], "frequency", "从不", "不知道"),
+    (["重要", "非常重要", "不重要"], "importance", "不重要", "非常重要"),
+    (["肯定会", "不太可能", "说不准"], "likelihood", "不太可能", "肯定会"),
+    (["二线城市", "一线城市", "新一线城市", "三线及以下城市"], "city_tier", "一线城市",
+     "三线及以下城市"),
+    (["5001-10000元", "3000元以下", "1万以上", "3001-5000元"], "bands", "3000元以下", "1万以上"),
+    (["25~34岁", "60岁及以上", "18岁以下"], "bands", "18岁以下", "60岁及以上"),
+    (["本科", "硕士及以上", "高中/中专", "大专"], "education", "高中/中专", "硕士及以上"),
+    (["Agree", "Strongly disagree", "Neutral"], "agreement", "Strongly disagree", "Agree"),
+])
+def test_standard_scales_are_ordered(labels, scale, first, last):
+    m = order_scale(labels)
+    assert m is not None
+    assert m.scale == scale
+    assert (m.labels[0], m.labels[-1]) == (first, last)
+    assert sorted(m.labels) == sorted(labels)  # spelling kept
+
+
+def test_nominal_labels_are_no_scale():
+    assert order_scale(["男", "女"]) is None
+    assert order_scale(["微信", "淘宝", "京东"]) is None
+
+
+def _text_code(n=6):
+    meta = [[i + 1, f"2024/05/0{i + 1} 10:00:00", f"{60 + i}秒"] for i in range(n)]
+    answers = [LIKERT[i % 5] for i in range(n)]
+    codes = {"非常同意": 1, "比较同意": 2, "一般": 3, "比较不同意": 4, "非常不同意": 5}
+    sex = ["女", "男"] * (n // 2)
+    text = pd.DataFrame([m + [a, s] for m, a, s in zip(meta, answers, sex, strict=True)],
+                        columns=META + ["1、您同意吗 (单选题 *必答)", "2、性别"])
+    code = pd.DataFrame([m + [codes[a], 1 if s == "男" else 2]
+                         for m, a, s in zip(meta, answers, sex, strict=True)],
+                        columns=META + ["1、您同意吗", "2、性别"])
+    return text, code
+
+
+def test_text_only_draft_orders_scale_marks_codes_provisional_and_refuses_code_file(tmp_path):
+    text, code = _text_code()
+    text.to_csv(tmp_path / "answers.csv", index=False)
+    cb, notes = _draft(tmp_path / "answers.csv")
+    q1 = cb.question("q1")
+    assert q1.type == "likert"
+    assert [o.label.zh for o in q1.options] == ["非常不同意", "比较不同意", "一般", "比较同意",
+                                               "非常同意"]
+    assert q1.provisional
+    assert cb.question("q2").provisional
+    assert any("agreement" in n and "q1" in n for n in notes)
+    assert any("provisional" in n and "q1, q2" in n for n in notes)
+    out = tmp_path / "survey.yaml"
+    out.write_text(codebook_yaml(cb), encoding="utf-8")
+    again = load_codebook(out)
+    assert again.question("q1").provisional
+    # the text file decodes with its own draft
+    d, _ = read_export(tmp_path / "answers.csv", again, salt="s")
+    assert d["q1"].iloc[3] == q1.options[4].key  # 非常同意
+    # the code file (elsewhere: no pairing) is refused, with the fix
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    code.to_csv(other / "codes.csv", index=False)
+    with pytest.raises(ProvisionalCodesError, match="provisional") as info:
+        read_export(other / "codes.csv", again, salt="s")
+    assert isinstance(info.value, CodebookError)
+    assert "docs/codebook.md#provisional-codes" in str(info.value)
+
+
+def test_downloads_pair_by_content_whatever_their_names(tmp_path):
+    text, code = _text_code()
+    text.to_csv(tmp_path / "mine.csv", index=False)
+    code.to_csv(tmp_path / "export (3).csv", index=False)
+    cb, notes = _draft(tmp_path / "mine.csv")
+    q1 = cb.question("q1")
+    assert not q1.provisional
+    assert q1.labels() == {"1": "非常同意", "2": "比较同意", "3": "一般", "4": "比较不同意",
+                           "5": "非常不同意"}
+    assert q1.type == "likert"
+    assert any("by content" in n and "export (3).csv" in n for n in notes)
+    d_text, _ = read_export(tmp_path / "mine.csv", cb, salt="s")
+    d_code, _ = read_export(tmp_path / "export (3).csv", cb, salt="s")
+    assert d_text["q1"].tolist() == d_code["q1"].tolist()
+
+
+def test_files_named_as_a_pair_with_other_respondents_are_not_paired(tmp_path):
+    text, code = _text_code()
+    code["提交答卷时间"] = code["提交答卷时间"].str.replace("10:00", "11:00")
+    text.to_csv(tmp_path / "w_0.csv", index=False)
+    code.to_csv(tmp_path / "w_2.csv", index=False)
+    cb, notes = _draft(tmp_path / "w_0.csv")
+    assert cb.question("q1").provisional
+    assert any("other respondents" in n for n in notes)
+
+
+@pytest.mark.skipif(not WJX.is_dir(), reason="real exports not found")
+def test_real_text_download_alone_then_renamed_pair(tmp_path):
+    shutil.copy(WJX / "[问卷星数据]800_800_0.xls", tmp_path / "responses.xls")
+    cb, notes = _draft(tmp_path / "responses.xls")
+    guessed = {q.id for q in cb.questions if q.provisional}
+    assert guessed
+    assert all(cb.question(q).type in ("single", "likert", "grid") for q in guessed)
+    with pytest.raises(ProvisionalCodesError):
+        read_export(WJX / "[问卷星数据]800_800_2.xls", cb, salt="s")
+    shutil.copy(WJX / "[问卷星数据]800_800_2.xls", tmp_path / "download.xls")
+    paired, notes = _draft(tmp_path / "responses.xls")
+    assert not any(q.provisional for q in paired.questions)
+    assert any("800 respondents" in n for n in notes)
+    t, _ = read_export(tmp_path / "responses.xls", paired, salt="s")
+    c, _ = read_export(tmp_path / "download.xls", paired, salt="s")
+    for q in ("q1", "q2", "q4"):
+        assert t[q].astype(str).tolist() == c[q].astype(str).tolist()
+    # labels as written: the full-width punctuation of the questionnaire stays
+    labels = [o.label.zh for q in paired.questions for o in q.options]
+    assert "ACG文化(动漫、游戏等)" in labels
