@@ -25,6 +25,7 @@ from .estimate.descriptive import (
 from .estimate.multiresponse import mr_compare, mr_shares, mr_test
 from .estimate.quantiles import svy_quantile
 from .estimate.tables import ChisqResult, CrosstabResult, crosstab, svychisq
+from .estimate.variance_est import svy_var
 
 __all__ = ["EstimateMethods"]
 
@@ -171,6 +172,29 @@ class EstimateMethods(Design):
         return svy_quantile(self, var, q, by=by, na_rm=na_rm, qrule=qrule,
                             interval_type=interval_type,
                             conf_level=conf_level, df=df)
+
+    @fill_doc
+    def var(self, var: str | Sequence[str], *, by: str | Sequence[str] | None = None,
+            na_rm: bool = False) -> SurveyResult:
+        """Estimate population variances and covariances with SEs (R's ``svyvar``).
+
+        Parameters
+        ----------
+        var : str or list of str
+            Numeric column(s); with several, every covariance as well.
+        {{by}}
+        {{na_rm}}
+
+        Returns
+        -------
+        {{returns_result}}
+            One row per variable (several: per ``(row, column)`` cell of the
+            covariance matrix, column-major as R), per group with ``by=``.
+            The estimate is ``n/(n-1)`` times the weighted mean squared
+            deviation, ``n`` the respondents used; R's Taylor ``svyvar`` with
+            ``na.rm=TRUE`` also counts rows with a missing value in ``n``.
+        """
+        return svy_var(self, var, by=by, na_rm=na_rm)
 
     # -- multiple response ---------------------------------------------------
     def mr_shares(self, var: str | Sequence[str], by: str | None = None) -> SurveyResult:

@@ -26,7 +26,13 @@ import analysis
 from analysis import SurveyDesign
 from analysis.design import replicates
 from analysis.design.core import Design
-from analysis.estimate import descriptive, multiresponse, quantiles, tables
+from analysis.estimate import (
+    descriptive,
+    multiresponse,
+    quantiles,
+    tables,
+    variance_est,
+)
 from analysis.models import glm, importance, ordinal
 from analysis.pricing import contingent, hurdle, threshold, vanwestendorp
 from analysis.weight import methods, targets
@@ -37,7 +43,7 @@ FAMILIES = ("estimate", "models", "pricing", "weight", "design")
 IMPLEMENTATION: dict[str, Callable[..., Any]] = {
     "mean": descriptive.svy_mean, "total": descriptive.svy_total,
     "ratio": descriptive.svy_ratio, "proportion": descriptive.svy_proportion,
-    "quantile": quantiles.svy_quantile,
+    "quantile": quantiles.svy_quantile, "var": variance_est.svy_var,
     "mr_shares": multiresponse.mr_shares, "mr_test": multiresponse.mr_test,
     "mr_compare": multiresponse.mr_compare,
     "crosstab": tables.crosstab, "chisq": tables.svychisq,

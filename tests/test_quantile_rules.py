@@ -18,53 +18,18 @@ one, with the evidence:
 
 from __future__ import annotations
 
-import json
-import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from extension_reference import build, cases, check_rows
+from extension_reference import vec as _vec
 
-from analysis.errors import SurveyWarning
 from analysis.estimate import intervals
 from analysis.survey import SurveyDesign
 
-REFERENCE = Path(__file__).resolve().parent / "reference"
-REF = json.loads((REFERENCE / "r_extensions.json").read_text())
-CASES = {c["id"]: c for c in REF["results"] if c["id"].startswith("quantile_")}
-
-
-def build(spec: dict[str, Any]) -> SurveyDesign:
-    data = pd.read_csv(REFERENCE / "data" / f"{spec['data']}.csv")
-    data["sw"] = (data["sch.wide"] == "Yes").astype(float)
-    def one(v: Any) -> Any:
-        return v[0] if isinstance(v, list) and len(v) == 1 else v
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SurveyWarning)
-        return SurveyDesign(data, weights=one(spec["weights"]), strata=one(spec["strata"]),
-                            psu=spec["psu"], fpc=spec["fpc"])
-
-
-def _vec(v: Any) -> np.ndarray:
-    v = v if isinstance(v, list) else [v]
-    return np.array([np.nan if x is None else x for x in v], dtype=float)
-
-
-def _label(x: Any) -> str:
-    if isinstance(x, tuple):
-        return "|".join(_label(v) for v in x)
-    return repr(float(x)) if isinstance(x, float) else str(x)
-
-
-def run(case: dict[str, Any]) -> pd.DataFrame:
-    kw = {k: v for k, v in case["call"].items() if k != "fn"}
-    res = build(case["design"]).quantile(**kw)
-    frame = res.summary_frame(level=0.95)
-    frame.index = [_label(i) for i in frame.index]
-    return frame
+CASES = cases("quantile_")
 
 
 def _r_label(lab: str) -> str:
@@ -73,14 +38,13 @@ def _r_label(lab: str) -> str:
     return "|".join(parts)
 
 
+def run(case: dict[str, Any]) -> pd.DataFrame:
+    kw = {k: v for k, v in case["call"].items() if k != "fn"}
+    return build(case["design"]).quantile(**kw).summary_frame(level=0.95)
+
+
 def _check(frame: pd.DataFrame, rows: dict[str, Any], case_id: str) -> None:
-    labels = [_r_label(lab) for lab in (rows["label"] if isinstance(rows["label"], list)
-                                        else [rows["label"]])]
-    assert sorted(frame.index) == sorted(labels), case_id
-    got = frame.loc[labels]
-    for col in ("estimate", "se", "ci_low", "ci_high"):
-        np.testing.assert_allclose(got[col].to_numpy(), _vec(rows[col]), rtol=1e-8, atol=1e-12,
-                                   equal_nan=True, err_msg=f"{case_id}: {col}")
+    check_rows(frame, rows, case_id, relabel=_r_label)
 
 
 @pytest.mark.parametrize("case_id", sorted(CASES))

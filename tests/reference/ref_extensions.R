@@ -141,4 +141,45 @@ for (D in designs) {
   }
 }
 
+# ------------------------------------------------------------------ svyvar
+rows_var <- function(v) {
+  vv <- as.matrix(v)
+  nm <- rownames(vv)
+  p <- length(nm)
+  lab <- if (p == 1) nm else paste(nm[(seq_len(p * p) - 1) %% p + 1], nm[(seq_len(p * p) - 1) %/% p + 1], sep = "|")
+  est <- as.numeric(vv)
+  se <- sqrt(diag(as.matrix(attr(v, "var"))))
+  list(label = lab, estimate = est, se = se, ci_low = est - qnorm(0.975) * se,
+       ci_high = est + qnorm(0.975) * se, vcov = as.numeric(attr(v, "var")))
+}
+for (D in designs) {
+  d <- D$d
+  add(paste0("var_", D$id), D$spec, list(fn = "var", var = "api00"), rows_var(svyvar(~api00, d)))
+  add(paste0("var_", D$id, "_cov"), D$spec, list(fn = "var", var = list("api00", "api99", "enroll")),
+      rows_var(svyvar(~api00 + api99 + enroll, d)))
+  res <- svyby(~api00, ~stype, d, svyvar)
+  add(paste0("var_", D$id, "_by"), D$spec, list(fn = "var", var = "api00", by = "stype"),
+      list(label = rownames(res), estimate = res$api00, se = as.numeric(SE(res)),
+           ci_low = res$api00 - qnorm(0.975) * as.numeric(SE(res)),
+           ci_high = res$api00 + qnorm(0.975) * as.numeric(SE(res))))
+  rt <- if (is.null(D$spec$strata)) "JK1" else "JKn"
+  rd <- as.svrepdesign(d, type = rt)
+  sp <- c(D$spec[names(D$spec) != "replicates"], list(replicates = list(type = rt)))
+  add(paste0("var_", D$id, "_jk1"), sp, list(fn = "var", var = list("api00", "api99")),
+      rows_var(svyvar(~api00 + api99, rd)))
+}
+# na.rm: R's Taylor svyvar counts rows with a missing value in n (n/(n-1)), so it
+# differs from the same design subset to the complete rows; the corrected reference is
+# R's svyvar on that subset (where svymean(na.rm=TRUE) and the subset agree, as they should).
+apistrat$enroll_na <- ifelse(seq_len(nrow(apistrat)) %% 10 == 0, NA, apistrat$enroll)
+dna <- svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = apistrat)
+r_na <- rows_var(svyvar(~enroll_na, dna, na.rm = TRUE))
+fix_na <- rows_var(svyvar(~enroll_na, subset(dna, !is.na(enroll_na))))
+fix_na$label <- r_na$label
+add("var_strat_na_rm", c(S_strat, list(missing_every = 10)), list(fn = "var", var = "enroll_na", na_rm = TRUE),
+    fix_na, list(r_wrong = r_na,
+                 evidence = paste("svyvar(~y, d, na.rm=TRUE) uses n = sum(weights(d) != 0), rows with",
+                                  "y missing included; svyvar(~y, subset(d, !is.na(y))) uses the complete",
+                                  "rows; svymean gives the same mean both ways")))
+
 write_reference(cases, "extensions")
