@@ -146,3 +146,65 @@ def test_real_text_download_alone_then_renamed_pair(tmp_path):
     # labels as written: the full-width punctuation of the questionnaire stays
     labels = [o.label.zh for q in paired.questions for o in q.options]
     assert "ACG文化(动漫、游戏等)" in labels
+
+
+# ------------------------------------------------------------ other formats
+def test_qualtrics_choice_text_grid_single_and_joined_multiple(tmp_path):
+    from test_ingest_qualtrics import _export
+
+    answers = [["男", "价格太高,信息不足", "非常同意", "同意", "25", "好"],
+               ["女", "价格太高", "一般", "不同意", "30", ""],
+               ["男", "信息不足,其他", "非常不同意", "同意", "41", "无"]]
+    tags = ["Q1", "Q2", "Q3_1", "Q3_2", "Q4", "Q5"]
+    ids = ["QID1", "QID2", "QID3_1", "QID3_2", "QID4_TEXT", "QID5_TEXT"]
+    texts = ["性别", "障碍", "态度 - 外观", "态度 - 价格", "年龄", "意见"]
+    path = tmp_path / "export.tsv"
+    path.write_bytes(_export(answers, tags, ids, texts, sep="\t").encode("utf-16"))
+    cb, notes = _draft(path)
+    grid = next(q for q in cb.questions if q.source == "QID3")
+    assert grid.type == "grid"
+    assert [o.label.zh for o in grid.options] == ["非常不同意", "不同意", "一般", "同意", "非常同意"]
+    assert grid.provisional
+    barriers = next(q for q in cb.questions if q.source == "QID2")
+    assert barriers.type == "multiple"
+    assert [o.label.zh for o in barriers.options] == ["价格太高", "信息不足", "其他"]
+    assert any("provisional" in n for n in notes)
+    d, _ = read_export(path, cb, salt="s")  # the draft reads its own export
+    assert len(d) == 3
+
+
+def test_spss_split_variables_become_one_multiple_question(tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    df = pd.DataFrame({"q1": [1.0, 2.0, 1.0], "q5_1": [1.0, 0.0, 1.0], "q5_2": [0.0, 1.0, 0.0],
+                       "q5_3": [1.0, 0.0, 0.0], "age": [23.0, 45.0, 31.0]})
+    path = tmp_path / "s.sav"
+    pyreadstat.write_sav(df, str(path), column_labels={
+        "q1": "性别", "q5_1": "用过：A", "q5_2": "用过：B", "q5_3": "用过：其他", "age": "年龄"},
+        variable_value_labels={"q1": {1: "男", 2: "女"}})
+    cb, _ = _draft(path)
+    assert [q.id for q in cb.questions] == ["q1", "q5", "age"]
+    q5 = cb.question("q5")
+    assert (q5.type, q5.label.zh) == ("multiple", "用过")
+    assert [o.label.zh for o in q5.options] == ["A", "B", "其他"]
+    assert not any(o.other for o in q5.options)
+    assert not cb.question("q1").provisional  # value labels: real codes
+    d, _ = read_export(path, cb, salt="s")
+    assert d[q5.columns()[0]].tolist() == [True, False, True]
+
+
+def test_stata_extended_missing_is_declared_not_a_code(tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    obj = lambda *v: pd.Series(v, dtype=object)  # noqa: E731
+    df = pd.DataFrame({"q1": [1.0, 2.0, 1.0], "q5_1": obj(1, 0, "a"), "q5_2": obj(0, 1, "a"),
+                       "q7": obj(3.0, "b", 4.0)})
+    path = tmp_path / "s.dta"
+    pyreadstat.write_dta(df, str(path), missing_user_values={
+        "q5_1": ["a"], "q5_2": ["a"], "q7": ["b"]},
+        variable_value_labels={"q7": {3: "三", 4: "四"}})
+    cb, _ = _draft(path)
+    q5 = cb.question("q5")
+    assert q5.type == "multiple"
+    assert q5.missing == {".a": "skipped"}
+    assert cb.question("q7").missing == {".b": "skipped"}
+    d, _ = read_export(path, cb, salt="s")
+    assert d["q5__missing"].tolist()[2] == "skipped"

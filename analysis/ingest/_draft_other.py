@@ -11,10 +11,14 @@ from ._cells import cell_text, is_int_like, normalise_label, strip_decoration
 from .detect import qualtrics_header_rows
 from .generic import META_NAMES, joined_separator
 from .qualtrics import PERSONAL, column_role, import_ids, question_texts
+from .scales import LIKERT_SCALES, order_scale
 
 __all__ = ["draft_other", "identifier"]
 
 _SPLIT = re.compile(r"^(.+?)[_.](\d+)$")
+_EXTENDED = r"\.?[a-z]"
+#: Private key of a drafted question: the scale its options were ordered as.
+HOW = "_ordered_as"
 
 
 def identifier(name: str, taken: set[str]) -> str:
@@ -55,6 +59,12 @@ def _choice_or_text(values: pd.Series, label: str, qid: str, source: str,
     an unlabelled numeric variable is a number, never a guessed choice.
     """
     q: dict[str, Any] = {"id": qid, "label": label or source, "source": source}
+    extended = sorted(set(values[values.str.fullmatch(_EXTENDED)].str.lstrip(".")))
+    if extended:  # Stata .a-.z: declared missing, never codes
+        values = values[~values.str.fullmatch(_EXTENDED)]
+        q["missing"] = {f".{x}": "skipped" for x in extended}
+    value_labels = {k: v for k, v in (value_labels or {}).items() if is_int_like(
+        pd.Series([str(k)], dtype="string")).all()}
     if value_labels:
         codes = sorted({int(float(k)) for k in value_labels})
         labels = {int(float(k)): str(v) for k, v in value_labels.items()}
@@ -62,7 +72,7 @@ def _choice_or_text(values: pd.Series, label: str, qid: str, source: str,
                                          if c >= 0] or [{"code": 1, "label": "1"}])
         missing = {c: "skipped" for c in codes if c < 0}
         if missing:
-            q["missing"] = missing
+            q["missing"] = {**q.get("missing", {}), **missing}
         return q
     if len(values) == 0:
         q["type"] = "text"
@@ -82,9 +92,19 @@ def _choice_or_text(values: pd.Series, label: str, qid: str, source: str,
     elif values.nunique() > 40 or (len(values) >= 20 and values.nunique() > 0.5 * len(values)):
         q["type"] = "text"
     else:
-        q.update(type="single", options=[{"code": i, "label": lb} for i, lb in
-                                         enumerate(_labels_in_order(values), start=1)])
+        labels_, scale = _text_options(values)
+        q.update(type="likert" if scale in LIKERT_SCALES else "single",
+                 options=[{"code": i, "label": lb} for i, lb in enumerate(labels_, start=1)],
+                 provisional=True)
+        q[HOW] = scale
     return {k: v for k, v in q.items() if v is not None}
+
+
+def _text_options(values: pd.Series) -> tuple[list[str], str | None]:
+    """Distinct answer labels, in scale order when they form a standard scale."""
+    labels = _labels_in_order(values)
+    match = order_scale(labels)
+    return (list(match.labels), match.scale) if match else (labels, None)
 
 
 def _multiple(base: str, qid: str, label: str, parts: list[tuple[int, str]],
@@ -97,6 +117,17 @@ def _multiple(base: str, qid: str, label: str, parts: list[tuple[int, str]],
         options.append(opt)
     return {"id": qid, "type": "multiple", "label": label or base, "source": base,
             "options": options}
+
+
+_STEM_SEP = re.compile(r"^(.*?)\s*(?:[:：]|\s-\s|——|—)\s*(.+)$")
+
+
+def _split_stem(names: list[str]) -> tuple[str, list[str]]:
+    """``["用过：A", "用过：B"]`` -> ``("用过", ["A", "B"])``: the stem the labels share."""
+    parts = [_STEM_SEP.match(n) for n in names]
+    if all(parts) and len({m.group(1) for m in parts if m}) == 1:
+        return parts[0].group(1), [m.group(2) for m in parts if m]  # type: ignore[union-attr]
+    return "", names
 
 
 def _draft_by_name(table: pd.DataFrame, labels: dict[str, str],
@@ -125,11 +156,20 @@ def _draft_by_name(table: pd.DataFrame, labels: dict[str, str],
             base = m.group(1)
             members = groups[base]
             values = pd.concat([cells[c].dropna() for _, c in members])
+            extended = values[values.str.fullmatch(_EXTENDED)]
+            values = values[~values.str.fullmatch(_EXTENDED)]
             if len(values) and values.isin(["0", "1"]).all():
-                # Each 0/1 variable's own label names the option.
-                parts = [(k, labels.get(c) or str(k)) for k, c in members]
-                questions.append(_multiple(base, identifier(base, taken), labels.get(h, base),
-                                           parts, set()))
+                # One question of 0/1 split variables; each variable's label (without the
+                # stem they share) or its value label of 1 names the option.
+                names = [labels.get(c) or (value_labels.get(c) or {}).get(1) or "" for _, c in
+                         members]
+                stem, options = _split_stem(names)
+                parts = [(k, lab or str(k)) for (k, _), lab in zip(members, options, strict=True)]
+                q = _multiple(base, identifier(base, taken), stem or base, parts, set())
+                if len(extended):
+                    q["missing"] = {f".{x}": "skipped" for x in sorted(set(
+                        extended.str.lstrip(".")))}
+                questions.append(q)
                 done.update(c for _, c in members)
                 continue
         values = cells[h].dropna()
@@ -188,12 +228,19 @@ def _draft_qualtrics(table: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[st
                 q["type"] = "ranking"
                 questions.append(q)
             else:
-                opts = sorted({int(float(v)) for v in values[is_int_like(values)]})
                 items = [{"id": f"r{code}", "label": lab, "source": str(code)}
                          for code, lab in labels]
-                questions.append({"id": qid, "type": "grid", "label": stem, "source": base,
-                                  "items": items,
-                                  "options": [{"code": c, "label": str(c)} for c in opts]})
+                grid: dict[str, Any] = {"id": qid, "type": "grid", "label": stem,
+                                        "source": base, "items": items}
+                if is_int_like(values).all():
+                    opts = sorted({int(float(v)) for v in values})
+                    grid["options"] = [{"code": c, "label": str(c)} for c in opts]
+                else:  # choice text: labels only, codes guessed (in scale order if one)
+                    names, scale = _text_options(values)
+                    grid.update(options=[{"code": i, "label": lb} for i, lb in
+                                         enumerate(names, start=1)], provisional=True)
+                    grid[HOW] = scale
+                questions.append(grid)
             continue
         suffix, main = next(((s, p) for s, p in members if s in ("", "TEXT")), ("", first))
         values = cell_text(body.iloc[:, main]).dropna()
@@ -202,11 +249,36 @@ def _draft_qualtrics(table: pd.DataFrame) -> tuple[list[dict[str, Any]], dict[st
             questions.append({"id": qid, "type": "numeric" if numeric else "text",
                               "label": stem or base, "source": base})
             continue
+        joined = _comma_joined(values)
+        if joined is not None:  # choice text of a multiple choice: labels joined by ","
+            names, _ = joined, None
+            q = _multiple(base, qid, stem, list(enumerate(names, start=1)), others)
+            q["provisional"] = True
+            questions.append(q)
+            continue
         q = _choice_or_text(values, stem, qid, base)
         if q.get("options") and others:
             q["options"][-1]["other"] = True
         questions.append(q)
     return questions, extra
+
+
+def _comma_joined(values: pd.Series) -> list[str] | None:
+    """Option labels of a Qualtrics choice-text multiple choice (``A,B``), or None.
+
+    A comma inside one label (``Not enough information, really``) is not a
+    join: the parts of a join recur across answers, those of one label do not.
+    """
+    distinct = pd.unique(values)
+    if not any("," in v for v in distinct):
+        return None
+    seen: dict[str, int] = {}
+    for v in distinct:
+        for part in {p.strip() for p in v.split(",") if p.strip()}:
+            seen[part] = seen.get(part, 0) + 1
+    if not any(n >= 2 for n in seen.values()):
+        return None
+    return list(seen)
 
 
 def draft_other(table: pd.DataFrame, platform: str) -> tuple[list[dict[str, Any]],
