@@ -35,7 +35,8 @@ class WeightMethods(Design):
 
     def rake(self, margins: Any, *, max_iter: int = 50, tol: float = 1e-7,
              cap: tuple[float | None, float | None] | None = None, strict: bool = False,
-             total: float | str | None = None, normalize: bool | list[str] = False) -> Self:
+             total: float | str | None = None, normalize: bool | list[str] = False,
+             control: dict[str, float] | None = None) -> Self:
         """Rake to population margins (R's ``rake``); SEs account for the raking.
 
         Parameters
@@ -56,6 +57,12 @@ class WeightMethods(Design):
             Population total for share margins.
         normalize : bool or list of str
             Margins whose shares may be rescaled to add to 1 (``True``: all).
+        control : dict, optional
+            R ``rake()``'s stopping rule, ``{"maxit": 10, "epsilon": 1}``, to
+            get an R script's numbers (see :func:`analysis.rake`): R stops
+            before the margins are met, and a warning says by how much the
+            weights differ from converged raking.  Default: iterate to
+            convergence (``max_iter``, ``tol``).
 
         Returns
         -------
@@ -67,7 +74,8 @@ class WeightMethods(Design):
         analysis.rake : the same on a DataFrame, returning weights.
         """
         return cast(Self, design_rake(self, margins, max_iter=max_iter, tol=tol, cap=cap,
-                                      strict=strict, total=total, normalize=normalize))
+                                      strict=strict, total=total, normalize=normalize,
+                                      control=control))
 
     def poststratify(self, columns: str | list[str], population: Any, *, partial: bool = False,
                      total: float | str | None = None, normalize: bool = False) -> Self:

@@ -52,7 +52,7 @@ from .margins import ResolvedMargin
 if TYPE_CHECKING:
     from ..design.core import Design
 
-__all__ = ["CALFUNS", "group_sums", "collapse_cells", "ipf", "IPFResult", "grake", "GrakeResult", "linear_calibration", "trim_weights", "RakingCalibration", "PostStratification", "GregCalibration", "Trimming", "rake_weights", "poststratify_weights", "calibrate_weights", "dummy_matrix", "check_rank", "build_info"]
+__all__ = ["CALFUNS", "group_sums", "collapse_cells", "ipf", "IPFResult", "grake", "GrakeResult", "linear_calibration", "trim_weights", "RakingCalibration", "PostStratification", "GregCalibration", "Trimming", "rake_weights", "r_rake_control", "R_RAKE_CONTROL", "poststratify_weights", "calibrate_weights", "dummy_matrix", "check_rank", "build_info"]
 
 # survey:::svyrecvar applies the raking residualisation a fixed 10 times.
 _RAKING_SWEEPS = 10
@@ -277,21 +277,48 @@ def dummy_matrix(resolved: Sequence[ResolvedMargin], n: int) -> tuple[np.ndarray
     return np.column_stack(cols), np.array(pop)
 
 
+R_RAKE_CONTROL = {"maxit": 10, "epsilon": 1.0}
+
+
+def r_rake_control(control: Any, w0: np.ndarray) -> tuple[int, float, dict[str, float]]:
+    """Check R's ``control=list(maxit, epsilon)``; (maxit, absolute epsilon, control)."""
+    if not isinstance(control, dict) or set(control) - set(R_RAKE_CONTROL) - {"verbose"}:
+        raise CalibrationError(
+            f"`control` must be a dict with keys 'maxit' and/or 'epsilon', not {control!r}",
+            hint="pass e.g. control={'maxit': 10, 'epsilon': 1} (R's defaults)")
+    full = {**R_RAKE_CONTROL, **{k: v for k, v in control.items() if k != "verbose"}}
+    maxit, eps = full["maxit"], float(full["epsilon"])
+    if not isinstance(maxit, (int, np.integer)) or maxit < 1 or not eps > 0:
+        raise CalibrationError(f"`control` needs maxit >= 1 and epsilon > 0, not {control!r}",
+                               hint="pass e.g. control={'maxit': 10, 'epsilon': 1}")
+    # R: epsilon below 1 is relative to the sum of the starting weights
+    return int(maxit), eps * float(w0.sum()) if eps < 1 else eps, full
+
+
 def rake_weights(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.ndarray | None,
                  *, max_iter: int = 50, tol: float = 1e-7,
                  cap: tuple[float | None, float | None] | None = None, strict: bool = False,
-                 notes: Sequence[str] = ()) -> Result:
+                 notes: Sequence[str] = (), control: dict[str, float] | None = None) -> Result:
     """Rake ``w0`` (and each replicate column of ``repw``) to resolved margins.
 
     Returns the new weights, the new replicate weights (or None) and the
     calibration object (:class:`RakingCalibration`; a
     :class:`GregCalibration` on the margin dummies when ``cap`` is given).
+    With ``control`` (R's ``rake(control=)``) the sweeps stop by R's rule
+    and ``max_iter``/``tol`` are not used.
     """
     if max_iter < 1:
         raise CalibrationError(f"`max_iter` must be at least 1, not {max_iter}",
                                hint="pass max_iter=50")
     common = float(resolved[0].targets.sum())
-    options = {"max_iter": max_iter, "tol": tol, "cap": cap, "total": common}
+    options: dict[str, Any] = {"max_iter": max_iter, "tol": tol, "cap": cap, "total": common}
+    r_eps = None
+    if control is not None:
+        if cap is not None:
+            raise CalibrationError("`control` (R's stopping rule) cannot be combined with `cap`",
+                                   hint="R's rake() has no caps: drop one of them")
+        max_iter, r_eps, full = r_rake_control(control, w0)
+        options["control"] = full
     codes = [m.codes for m in resolved]
     targets = [m.targets for m in resolved]
     if cap is None:
@@ -301,7 +328,7 @@ def rake_weights(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.nd
         if repw is not None:
             start = np.hstack([start, group_sums(cell, k, repw)])
         try:
-            res = ipf(cell_codes, targets, start, max_iter=max_iter, tol=tol)
+            res = ipf(cell_codes, targets, start, max_iter=max_iter, tol=tol, r_epsilon=r_eps)
         except EmptyLevelError as exc:
             m = resolved[exc.margin]
             level = m.levels[exc.level]
@@ -327,11 +354,38 @@ def rake_weights(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.nd
     else:
         cal = GregCalibration(dummy_matrix(resolved, len(w0))[0], w0, w / w0,
                               method="raking with caps", info=info)
-    if not converged:
+    if control is not None:
+        _r_rule_notice(options["control"], iterations, converged, info, strict, cell_codes,
+                       targets, start[:, 0], res.factor[:, 0], tol)
+    elif not converged:
         _not_converged(f"raking did not converge in {iterations} iterations: largest relative "
                        f"margin error {info.max_margin_error:.3g} (tol {tol:g})", strict,
                        hint="raise max_iter, loosen tol, or collapse sparse levels")
     return w, reps, cal
+
+
+def _r_rule_notice(control: dict[str, float], iterations: int, converged: bool,
+                   info: WeightingInfo, strict: bool, cell_codes: Sequence[np.ndarray],
+                   targets: Sequence[np.ndarray], start: np.ndarray, factor: np.ndarray,
+                   tol: float) -> None:
+    """Say how R's stopping rule left the weights: R's warning, or how far from converged."""
+    if not converged:  # R: warning("Raking did not converge after ", iter, " iterations.")
+        _not_converged(f"raking did not converge after {iterations} iterations by R's rule "
+                       f"(control={control}): largest relative margin error "
+                       f"{info.max_margin_error:.3g}", strict,
+                       hint="raise control['maxit'], or omit control to iterate to convergence")
+        return
+    if info.max_margin_error <= tol:
+        return
+    full = ipf(cell_codes, targets, start[:, None], max_iter=1000, tol=tol).factor[:, 0]
+    diff = float(np.max(np.abs(factor / full - 1.0)))
+    warnings.warn(
+        f"R's stopping rule (control={control}) ended raking after {iterations} sweeps, when "
+        f"no weighted cell count moved by epsilon={control['epsilon']:g} "
+        f"({'relative to the total' if control['epsilon'] < 1 else 'absolute'}); the margins "
+        f"are still off by up to {info.max_margin_error:.3g} (relative) and the weights differ "
+        f"from raking to convergence by up to {diff:.3g} (relative). These are R's numbers; "
+        "omit control to iterate to convergence", ConvergenceWarning, stacklevel=4)
 
 
 def _capped(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.ndarray | None,

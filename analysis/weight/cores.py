@@ -113,7 +113,8 @@ class IPFResult:
 
 
 def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
-        cell_weights: np.ndarray, *, max_iter: int = 50, tol: float = 1e-7) -> IPFResult:
+        cell_weights: np.ndarray, *, max_iter: int = 50, tol: float = 1e-7,
+        r_epsilon: float | None = None) -> IPFResult:
     """Iterative proportional fitting of cell weights to margins.
 
     Parameters
@@ -130,6 +131,10 @@ def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
     tol : float
         Stop once every level total of every column is within a relative
         ``tol`` of its target.
+    r_epsilon : float, optional
+        R ``rake()``'s stopping rule instead: stop after the first sweep that
+        moves no cell total of the first column by ``r_epsilon`` or more
+        (absolute); ``converged`` then says whether that happened.
 
     Returns
     -------
@@ -148,6 +153,8 @@ def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
     last = [np.ones((k, w0.shape[1])) for k in nlev]
     err = np.inf
     it = 0
+    r_done = False
+    old = w0[:, 0].copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported
             for m, codes in enumerate(cell_codes):
@@ -160,9 +167,17 @@ def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
                 last[m] = f
             err = max(float(np.max(np.abs(group_sums(c, k, w0 * factor) / t - 1.0)))
                       for c, k, t in zip(cell_codes, nlev, tcol, strict=True))
-            if err <= tol:
+            if r_epsilon is not None:
+                # R: delta <- max(abs(oldtable - newtable)) over the cells of the
+                # full-sample weights; stop when delta < epsilon
+                new = w0[:, 0] * factor[:, 0]
+                r_done = float(np.max(np.abs(old - new))) < r_epsilon
+                old = new
+                if r_done:
+                    break
+            elif err <= tol:
                 break
-    return IPFResult(factor, last, it, err, err <= tol)
+    return IPFResult(factor, last, it, err, r_done if r_epsilon is not None else err <= tol)
 
 
 def capped_ipf(codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],

@@ -310,7 +310,7 @@ def _series(data: pd.DataFrame, w: np.ndarray, cal: Any, return_info: bool) -> A
 def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int = 50,
          tol: float = 1e-7, cap: tuple[float | None, float | None] | None = None,
          strict: bool = False, total: Total = None, normalize: Normalize = False,
-         return_info: bool = False) -> Any:
+         control: dict[str, float] | None = None, return_info: bool = False) -> Any:
     """Rake weights to population margins (iterative proportional fitting).
 
     Parameters
@@ -340,6 +340,17 @@ def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int
         The explicit opt-in to rescale margins whose shares do not add to 1
         or 100, e.g. ``normalize=["tier"]`` (``True``: all margins); each is
         reported in the diagnostics' ``notes``.
+    control : dict, optional
+        Reproduce an R script: R ``rake()``'s stopping rule,
+        ``{"maxit": 10, "epsilon": 1}`` (R's defaults fill missing keys).
+        R stops after the first sweep that moves no weighted cell count of
+        the margins' cross-table by ``epsilon`` (a count; below 1 a share of
+        the weight total), which leaves the margins short of their targets:
+        R's weights then differ from converged raking (by up to a few percent
+        on small samples).  A :class:`ConvergenceWarning` says how far, or
+        repeats R's warning when ``maxit`` sweeps were not enough.
+        ``max_iter`` and ``tol`` are then not used; by default (None) raking
+        iterates to convergence.
     return_info : bool
         Also return the :class:`~analysis.weight.diagnostics.WeightingInfo`.
 
@@ -373,7 +384,7 @@ def rake(data: pd.DataFrame, margins: Any, weights: Any = None, *, max_iter: int
     w0 = weights_array(data, weights)
     resolved, _, notes = resolve_margins(data, margins, w0, total=total, normalize=normalize)
     w, _, cal = rake_weights(resolved, w0, None, max_iter=max_iter, tol=tol, cap=cap,
-                             strict=strict, notes=notes)
+                             strict=strict, notes=notes, control=control)
     return _series(data, w, cal, return_info)
 
 

@@ -182,4 +182,35 @@ add("var_strat_na_rm", c(S_strat, list(missing_every = 10)), list(fn = "var", va
                                   "y missing included; svyvar(~y, subset(d, !is.na(y))) uses the complete",
                                   "rows; svymean gives the same mean both ways")))
 
+# ------------------------------------------------------------------ rake(control = )
+# R's default control = list(maxit = 10, epsilon = 1) stops when no weighted cell count
+# moves by 1 between sweeps; the Python default iterates to convergence, control= gives R's.
+pop_types <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+pop_schwide <- data.frame(sch.wide = c("No", "Yes"), Freq = c(1072, 5122))
+pop_awards <- as.data.frame(table(awards = apipop$awards))
+rake_case <- function(id, D, margins, pops, control, call_control) {
+  warn <- NULL
+  r <- withCallingHandlers(
+    if (is.null(control)) rake(D$d, margins, pops) else rake(D$d, margins, pops, control = control),
+    warning = function(w) { warn <<- conditionMessage(w); invokeRestart("muffleWarning") })
+  m <- svymean(~api00, r)
+  tt <- svytotal(~enroll, r)
+  add(id, D$spec,
+      list(fn = "rake", margins = setNames(lapply(pops, function(p) as.list(setNames(p$Freq, as.character(p[[1]])))),
+                                           sapply(pops, function(p) names(p)[1])),
+           control = call_control),
+      list(label = c("api00", "enroll"), estimate = c(coef(m), coef(tt)), se = c(SE(m), SE(tt)),
+           ci_low = c(confint(m)[1], confint(tt)[1]), ci_high = c(confint(m)[2], confint(tt)[2])),
+      list(weights = unname(weights(r)), r_warning = if (is.null(warn)) "" else warn))
+}
+rake_case("rake_clus1_default", designs[[2]], list(~stype, ~sch.wide), list(pop_types, pop_schwide),
+          NULL, list(maxit = 10, epsilon = 1))
+rake_case("rake_strat_default", designs[[1]], list(~sch.wide, ~awards),
+          list(as.data.frame(table(sch.wide = apipop$sch.wide)), pop_awards), NULL, list(maxit = 10, epsilon = 1))
+rake_case("rake_clus1_relative", designs[[2]], list(~stype, ~sch.wide), list(pop_types, pop_schwide),
+          list(epsilon = 1e-4), list(epsilon = 1e-4))
+rake_case("rake_clus1_maxit2", designs[[2]], list(~stype, ~sch.wide, ~awards),
+          list(pop_types, pop_schwide, pop_awards), list(maxit = 2, epsilon = 1e-9),
+          list(maxit = 2, epsilon = 1e-9))
+
 write_reference(cases, "extensions")
