@@ -24,6 +24,7 @@ __all__ = [
     "BLANK_TOKENS",
     "cell_text",
     "map_unique",
+    "spread",
     "normalise_label",
     "strip_decoration",
     "OptionMatcher",
@@ -38,6 +39,10 @@ SKIP_TOKENS = frozenset({"(跳过)", "（跳过）", "跳过"})
 BLANK_TOKENS = frozenset({"NULL", "null", "(空)", "（空）", "#N/A", "NaN", "nan"})
 _DECORATION = re.compile(r"[【〖\[(（][^】〗\])）]*(?:请注明|请说明|请填写|请补充|注明|specify|填写)"
                          r"[^】〗\])）]*[】〗\])）]|〖[^〗]*〗|[:：]+$", re.IGNORECASE)
+# Every character str.isspace() holds for: what str.strip() removes.
+_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+               "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_EMPTY = sorted(BLANK_TOKENS | {""})
 _INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 
 
@@ -91,10 +96,39 @@ def map_unique(series: pd.Series, func: Callable[[Any], Any], na: Any = None,
     results = np.empty(len(uniques) + 1, dtype=object)
     results[:-1] = [func(u) for u in uniques]
     results[-1] = na
-    out = results[codes]  # code -1 (missing) picks the trailing ``na``
+    return spread(results, codes, series.index, dtype)
+
+
+def spread(results: np.ndarray, codes: np.ndarray, index: pd.Index, dtype: Any = object,
+           ) -> pd.Series:
+    """Per-cell values from per-distinct-value ``results`` and factor ``codes``.
+
+    The typed array is built on the few distinct results and then taken by
+    code (one C-level gather): building a ``string``/``Int64`` array from
+    millions of Python objects costs far more than the take.
+
+    Parameters
+    ----------
+    results : ndarray of object
+        One result per distinct value, then the result for code -1 (missing).
+    codes : ndarray of int
+        Factor codes (-1 for missing), as from :func:`pandas.factorize`.
+    index : Index
+        Index of the result.
+    dtype : dtype, default object
+        Dtype of the result.
+
+    Returns
+    -------
+    Series
+        ``results[codes]`` on ``index``.
+    """
+    codes = np.asarray(codes)
+    taken = np.where(codes < 0, len(results) - 1, codes) if len(results) else codes
     if dtype is object:
-        return pd.Series(out, index=series.index, dtype=object)
-    return pd.Series(pd.array(out, dtype=dtype), index=series.index)
+        return pd.Series(results[taken], index=index, dtype=object)
+    small = pd.array(results, dtype=dtype)
+    return pd.Series(small.take(taken), index=index)
 
 
 def _clean_cell(value: Any) -> str | None:
@@ -118,6 +152,13 @@ def cell_text(column: pd.Series) -> pd.Series:
     Series of string
         The cell texts, on the column's index.
     """
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        # Text read from a delimited file: trim and blank out on the whole column in
+        # Arrow (ids, timestamps and IPs have as many distinct values as rows, so a
+        # per-distinct-value Python call would be a per-cell one).  The characters
+        # are exactly those str.strip() removes, as in the general path.
+        text = column.astype("string").str.strip(_WHITESPACE)
+        return text.mask(text.isin(_EMPTY) | text.isna())
     return map_unique(column, _clean_cell, dtype="string")
 
 

@@ -30,6 +30,7 @@ from ._cells import (
     map_unique,
     parse_int,
     special_status,
+    spread,
     strip_decoration,
 )
 
@@ -167,8 +168,8 @@ def _split_other(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     for i, u in enumerate(uniques):
         labels[i], others[i] = _split_other_one(str(u))
     labels[-1] = others[-1] = None
-    return (pd.Series(pd.array(labels[codes], dtype="string"), index=values.index),
-            pd.Series(pd.array(others[codes], dtype="string"), index=values.index))
+    return (spread(labels, codes, values.index, "string"),
+            spread(others, codes, values.index, "string"))
 
 
 def choice_keys(labels: pd.Series, q: Question, ctx: Context, header: str,
@@ -218,20 +219,38 @@ def choice_keys(labels: pd.Series, q: Question, ctx: Context, header: str,
             labels.where(bad[codes]))
 
 
-def _categorical(keys: pd.Series, q: Question) -> pd.Series:
-    cats = [o.key for o in q.options]
-    return pd.Series(pd.Categorical(keys, categories=cats, ordered=q.ordered), index=keys.index)
-
-
 def _choice_cells(text: pd.Series, q: Question, ctx: Context, header: str,
                   matcher: OptionMatcher) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(categorical, status, other text) for one single-answer cell column."""
-    status = special_status(text, q, ctx.codebook, codes=ctx.mode != "text")
-    todo = text.where(status.isna())
-    labels, other = _split_other(todo)
-    keys, bad = choice_keys(labels, q, ctx, header, matcher)
-    status = status.mask(bad.notna(), "invalid:" + todo.where(bad.notna()).fillna(""))
-    return _categorical(keys, q), status, other
+    """(categorical, status, other text) for one single-answer cell column.
+
+    The column is factorised once; missing codes, other-specify text,
+    option matching and the category codes are decided on its few distinct
+    values and spread to the cells by code.
+    """
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype="string")
+    status_u = special_status(u, q, ctx.codebook, codes=ctx.mode != "text")
+    todo_u = u.where(status_u.isna())
+    labels_u, other_u = _split_other(todo_u)
+    try:
+        keys_u, bad_u = choice_keys(labels_u, q, ctx, header, matcher)
+    except UnknownLabelError:
+        # Said again on the cells, so the error names the respondents' rows.
+        choice_keys(spread(np.append(labels_u.to_numpy(object), None), codes, text.index,
+                           "string"), q, ctx, header, matcher)
+        raise
+    position = {o.key: i for i, o in enumerate(q.options)}
+    cat_u = np.array([position.get(k, -1) if k is not None else -1 for k in keys_u]
+                     + [-1], dtype=np.int64)
+    taken = np.where(codes < 0, len(uniques), codes)
+    values = pd.Series(pd.Categorical.from_codes(cat_u[taken], categories=list(position),
+                                                 ordered=q.ordered), index=text.index)
+    bad = bad_u.notna().to_numpy()
+    st = status_u.to_numpy(object).copy()
+    st[bad] = ["invalid:" + str(v) for v in todo_u.to_numpy(object)[bad]]
+    status = spread(np.append(st, "blank"), codes, text.index, "string")
+    other = spread(np.append(other_u.to_numpy(object), None), codes, text.index, "string")
+    return values, status, other
 
 
 # ----------------------------------------------------------------- converters
@@ -308,8 +327,8 @@ def _joined(cells: pd.Series, header: str, q: Question, ctx: Context, sep: str,
                 other_u[u_i] = other if other_u[u_i] is None else f"{other_u[u_i]}; {other}"
     codes = np.where(codes < 0, len(uniques), codes)
     matrix = table[codes]
-    other_text = pd.Series(other_u[codes], index=cells.index, dtype="string")
-    bad = pd.Series(bad_u[codes], index=cells.index, dtype="string")
+    other_text = spread(other_u, codes, cells.index, "string")
+    bad = spread(bad_u, codes, cells.index, "string")
     status = status.mask(bad.notna(), "invalid:" + bad.fillna(""))
     return matrix, status, other_text
 
