@@ -5,7 +5,8 @@ Subcommands::
     greensurvey clean surveys/<wave>        ingest + clean, print the exclusion funnel
     greensurvey report surveys/<wave>       execute the notebooks, render reports/<wave>/
     greensurvey inspect <export>            detect platform, mode, encoding; list questions
-    greensurvey codebook <export> [-o F]    draft a survey.yaml from a raw export
+    greensurvey codebook <export> [-o F]    draft a survey.yaml (-o: lay out the wave folder)
+    greensurvey codebook --check <wave>     validate survey.yaml and targets.yaml
     greensurvey weight surveys/<wave>       clean + rake to targets.yaml, print diagnostics
     greensurvey synth surveys/<wave>        regenerate the synthetic demo wave
     greensurvey export surveys/<wave> --format sav [-o FILE] [--replicates N --seed S]
@@ -164,16 +165,33 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_codebook(args: argparse.Namespace) -> int:
-    from .ingest import codebook_yaml, draft_codebook
+    if args.schema:
+        from ._codebook_schema import write_schemas
+
+        for path in write_schemas(args.schema):
+            print(f"schema written to {path}")
+        return 0
+    if args.check:
+        from ._codebook_check import check_wave
+
+        for line in check_wave(args.check):
+            print(line)
+        return 0
+    if not args.export:
+        raise SurveyError("name the export to draft from (or --check WAVE, --schema FOLDER)",
+                          hint="greensurvey codebook raw/export.xlsx -o surveys/my-wave/survey.yaml")
+    from .ingest import codebook_yaml
+    from .ingest.draft import draft_wave
 
     with _step("drafting codebook", args.quiet):
-        text = codebook_yaml(draft_codebook(args.export, encoding=args.encoding))
+        wave = Path(args.output).parent.name if args.output else None
+        codebook, files = draft_wave(args.export, encoding=args.encoding, wave=wave or None)
+        text = codebook_yaml(codebook)
     if args.output:
-        out = Path(args.output)
-        if out.exists() and not args.force:
-            raise SurveyError(f"{out} exists", file=out, hint="pass --force to overwrite it")
-        out.write_text(text, encoding="utf-8")
-        print(f"codebook draft written to {out}")
+        from .ingest.layout import lay_out_wave
+
+        for line in lay_out_wave(args.output, codebook, text, files, force=args.force):
+            print(line)
     else:
         sys.stdout.write(text)
     return 0
@@ -349,10 +367,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sheet(i)
     i.set_defaults(func=_cmd_inspect)
 
-    d = sub.add_parser("codebook", help="draft a survey.yaml from a raw export")
-    d.add_argument("export")
-    d.add_argument("-o", "--output", metavar="YAML")
-    d.add_argument("--force", action="store_true")
+    d = sub.add_parser("codebook", help="draft a survey.yaml from a raw export, or check one")
+    d.add_argument("export", nargs="?", help="the raw export to draft from")
+    d.add_argument("-o", "--output", metavar="YAML",
+                   help="write the draft here, creating its folder with raw/ (a copy of the "
+                        "export) and a commented targets template; default: standard output")
+    d.add_argument("--force", action="store_true", help="overwrite an existing survey.yaml")
+    d.add_argument("--check", metavar="WAVE",
+                   help="validate the wave's survey.yaml and targets.yaml without reading data")
+    d.add_argument("--schema", metavar="FOLDER",
+                   help="write the JSON Schemas of survey.yaml and targets.yaml into FOLDER "
+                        "(docs/ in the project)")
     _add_encoding(d)
     d.set_defaults(func=_cmd_codebook)
 

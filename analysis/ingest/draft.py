@@ -36,7 +36,7 @@ from .scales import LIKERT_SCALES, order_scale
 from .table import read_table
 from .wjx import Group, detect_mode, group_headers
 
-__all__ = ["draft_codebook", "codebook_yaml", "pair_exports", "find_partner"]
+__all__ = ["draft_codebook", "draft_wave", "codebook_yaml", "pair_exports", "find_partner"]
 
 _PAIR_PATTERNS = (
     (re.compile(r"^(.*)_0$"), r"\g<1>_2", re.compile(r"^(.*)_2$")),
@@ -385,9 +385,9 @@ def draft_codebook(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
     encoding : str, default "auto"
         Text files: codec, or detect.
     pair : bool, default True
-        For 问卷星, also read the other download mode beside the file
-        (``_0``/``_2``, ``Readable``/``Original``, ``按文本``/``按序号``):
-        codes come from the code file and labels from the text file.
+        For 问卷星, also read the other download of the same survey beside
+        the file, found by content (same 序号 and submit times) whatever its
+        name: codes come from the code file and labels from the text file.
     wave : str, optional
         Wave name; defaults to the wave folder's or file's name.
 
@@ -396,10 +396,37 @@ def draft_codebook(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
     Codebook
         Question ids ``q<n>`` (问卷星 question number ``n``; ``x<k>`` for
         unnumbered columns) or the export's variable names; multiple
-        choice from ``┋`` or 0/1 columns; options in order of first
-        appearance (text) or from headers/codes; grids, rankings
-        (``→``), numeric and free-text questions.  Review it, then save
-        it with :func:`codebook_yaml` as ``survey.yaml``.
+        choice from ``┋`` or 0/1 columns (SPSS/Stata split variables
+        grouped); standard scales ordered low to high; grids, rankings
+        (``→``), numeric and free-text questions.  Codes that only a
+        text-mode file suggested are ``provisional`` (a
+        :class:`~analysis.ingest.provisional.DraftWarning` says which).
+        Review it, then save it with :func:`codebook_yaml` as ``survey.yaml``.
+    """
+    return draft_wave(source, encoding=encoding, pair=pair, wave=wave)[0]
+
+
+def draft_wave(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
+               pair: bool = True, wave: str | None = None) -> tuple[Codebook, list[Path]]:
+    """Draft a codebook and name the files it was drafted from.
+
+    Parameters
+    ----------
+    source : str, Path or pandas.DataFrame
+        The export file, or its raw table.
+    encoding : str, default "auto"
+        Text files: codec, or detect.
+    pair : bool, default True
+        For 问卷星, pair the other download found by content.
+    wave : str, optional
+        Wave name; defaults to the wave folder's or file's name.
+
+    Returns
+    -------
+    codebook : Codebook
+        As :func:`draft_codebook`.
+    files : list of Path
+        The export, then the other 问卷星 download it was paired with (if any).
     """
     path: Path | None = None
     if isinstance(source, pd.DataFrame):
@@ -410,6 +437,7 @@ def draft_codebook(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
     platform = detect_platform(table)
     data: dict[str, Any] = {"wave": wave or _wave_name(path), "platform": platform}
     notes: list[str] = []
+    files = [path] if path is not None else []
     if platform == "wjx":
         pairing = None
         if pair and path is not None:
@@ -419,6 +447,7 @@ def draft_codebook(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
         if pairing is not None:
             questions, extra = _pair(pairing)
             notes.insert(0, pairing.describe())
+            files.append(pairing.code if pairing.text == path else pairing.text)
         else:
             questions, extra = _wjx_draft(table, detect_mode(table))
     else:
@@ -434,7 +463,7 @@ def draft_codebook(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
     data.update({k: v for k, v in extra.items() if v})
     data["questions"] = questions
     try:
-        return Codebook.model_validate(data)
+        return Codebook.model_validate(data), files
     except Exception as exc:  # a bug in drafting, not user input: say which question
         raise CodebookError(f"could not draft a valid codebook: {exc}", file=path,
                             hint="please report this; write survey.yaml by hand meanwhile"
