@@ -120,7 +120,13 @@ class WeightMethods(Design):
             ``{column: total}``, or with ``formula`` totals keyed by the
             model-matrix columns.
         formula : str, optional
-            An R-style formula of the calibration variables, e.g. ``"~ stype + api99"``.
+            An R-style formula of the calibration variables, e.g.
+            ``"~ stype * sch.wide + api99:stype"``: factors (text, categorical,
+            ``C(x)`` or R's ``factor(x)`` on numbers) in treatment coding,
+            interactions, ``I()``; ``population`` then maps R's
+            ``model.matrix`` column names (``"(Intercept)"``, ``"stypeH"``,
+            ``"stypeH:sch.wideYes"``; an interaction's parts in either order)
+            to totals, as R's ``calibrate(design, formula, population)``.
         method : {"linear", "raking", "logit"}
             Calibration function (R's ``calfun``).
         bounds : tuple, optional

@@ -42,6 +42,8 @@ def data_for(spec: dict[str, Any]) -> pd.DataFrame:
     """The case's data set with the derived columns of ref_extensions.R."""
     data = pd.read_csv(REFERENCE / "data" / f"{one(spec['data'])}.csv")
     data["sw"] = (data["sch.wide"] == "Yes").astype(float)
+    if "stype" in data:  # R's as.integer(stype): codes of the sorted levels E, H, M
+        data["stype_code"] = data["stype"].map({"E": 1, "H": 2, "M": 3})
     if spec.get("missing_every"):
         k = int(one(spec["missing_every"]))
         data["enroll_na"] = data["enroll"].where((np.arange(len(data)) + 1) % k != 0)

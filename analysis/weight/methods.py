@@ -171,6 +171,14 @@ def _r_name(name: str) -> str:
     return ":".join(re.sub(r"\[(?:T\.)?(.*)\]$", r"\1", part) for part in name.split(":"))
 
 
+_R_FACTOR = re.compile(r"(?<![\w.])factor\(")
+
+
+def _parts(name: str) -> tuple[str, ...]:
+    """An R model-matrix column name as the sorted parts of its interaction."""
+    return tuple(sorted(_R_FACTOR.sub("C(", name).split(":")))
+
+
 def _formula_matrix(data: pd.DataFrame, formula: str, population: Any
                     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     from .._formula import build_model_frame
@@ -178,7 +186,8 @@ def _formula_matrix(data: pd.DataFrame, formula: str, population: Any
     if not isinstance(population, (Mapping, pd.Series)):
         raise TypeError("with `formula`, `population` must map model-matrix columns to totals, "
                         f"not {type(population).__name__}")
-    frame = build_model_frame(formula, data)
+    # R's factor(x) is the formula engine's C(x); totals may use either name
+    frame = build_model_frame(_R_FACTOR.sub("C(", formula), data)
     if len(frame.rows) != len(data):
         rows = np.setdiff1d(np.arange(len(data)), frame.rows)
         raise TargetsError(f"calibration variables of {formula!r} are missing in {len(rows)} "
@@ -186,14 +195,19 @@ def _formula_matrix(data: pd.DataFrame, formula: str, population: Any
                            hint="drop these rows or impute the variables before calibrating")
     pop = {str(k): v for k, v in population.items()}
     names = [_r_name(c) for c in frame.columns]
+    # an interaction's parts may come in either order: R names `x:stype` "stypeE:x" when
+    # stype appears first in the formula, so match on the set of parts
+    by_parts = {_parts(k): k for k in pop}
     values = []
+    used = set()
     for col, rname in zip(frame.columns, names, strict=True):
-        key = col if col in pop else rname
+        key = col if col in pop else by_parts.get(_parts(rname), rname)
         if key not in pop:
             raise TargetsError(f"no population total for model-matrix column {rname!r}",
                                column=rname, hint=f"give totals for {names}")
         values.append(float(pop[key]))
-    extra = [k for k in pop if k not in set(frame.columns) | set(names)]
+        used.add(key)
+    extra = [k for k in pop if k not in used]
     if extra:
         raise TargetsError(f"population totals {extra} match no model-matrix column",
                            column=extra[0], hint=f"the columns are {names}")

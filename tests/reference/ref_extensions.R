@@ -213,4 +213,24 @@ rake_case("rake_clus1_maxit2", designs[[2]], list(~stype, ~sch.wide, ~awards),
           list(pop_types, pop_schwide, pop_awards), list(maxit = 2, epsilon = 1e-9),
           list(maxit = 2, epsilon = 1e-9))
 
+# ------------------------------------------------------------------ calibrate(formula)
+apipop$stype_code <- as.integer(apipop$stype)
+cal_case <- function(id, D, formula, calfun = "linear") {
+  dd <- D$d
+  dd$variables$stype_code <- as.integer(dd$variables$stype)
+  pop <- colSums(model.matrix(formula, apipop))
+  r <- calibrate(dd, formula, pop, calfun = calfun, epsilon = 1e-12, maxit = 200)
+  m <- svymean(~api00, r)
+  tt <- svytotal(~enroll, r)
+  add(id, D$spec, list(fn = "calibrate", population = as.list(pop),
+                       formula = paste(deparse(formula), collapse = ""), method = calfun),
+      list(label = c("api00", "enroll"), estimate = c(coef(m), coef(tt)), se = c(SE(m), SE(tt)),
+           ci_low = c(confint(m)[1], confint(tt)[1]), ci_high = c(confint(m)[2], confint(tt)[2])),
+      list(weights = unname(weights(r))))
+}
+cal_case("calibrate_clus1_interaction", designs[[2]], ~stype * sch.wide + api99:stype)
+cal_case("calibrate_strat_interaction", designs[[1]], ~stype * sch.wide + api99:stype)
+cal_case("calibrate_clus1_factor_raking", designs[[2]], ~factor(stype_code) + awards * api99, "raking")
+cal_case("calibrate_srs_factor_numeric", designs[[3]], ~factor(stype_code):api99 + sch.wide)
+
 write_reference(cases, "extensions")
