@@ -288,9 +288,28 @@ def _columns(design: Design, given: dict[str, str | None], psm_set: str,
     return [roles[r] for r in PSM_ROLES]  # type: ignore[misc]
 
 
+def _intent_codes(design: Design, col: str, codebook: Codebook | None) -> np.ndarray:
+    """Numeric purchase-intent codes of a column: numbers as they are, a categorical
+    (a cleaned ``single`` / ``likert`` question) through its codebook option codes."""
+    s = design.data[col]
+    if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    cb = codebook if codebook is not None else Codebook.from_frame(design.data)
+    codes: dict[Any, int] = {o.name: o.code for o in cb.question(col).options
+                             if o.name is not None}
+    codes.update({o.code: o.code for o in cb.question(col).options})
+    out = s.astype(object).map(codes)
+    unknown = s.notna() & out.isna()
+    if unknown.any():
+        raise ModelError(f"{col!r} holds answers that are not options of question {col!r} "
+                         f"(rows {format_rows(s.index[unknown])})", columns=[col],
+                         hint="recode the purchase-intent answers to the codebook's options")
+    return out.to_numpy(dtype=float, na_value=np.nan)
+
+
 def _intent(design: Design, pi_cheap: str | None, pi_expensive: str | None,
-            pi_scale: Sequence[float], pi_calibrated: Sequence[float]
-            ) -> tuple[np.ndarray, np.ndarray] | None:
+            pi_scale: Sequence[float], pi_calibrated: Sequence[float],
+            codebook: Codebook | None) -> tuple[np.ndarray, np.ndarray] | None:
     """Calibrated purchase probabilities at the cheap and expensive price (or None)."""
     if pi_cheap is None and pi_expensive is None:
         return None
@@ -299,11 +318,8 @@ def _intent(design: Design, pi_cheap: str | None, pi_expensive: str | None,
                          "pi_expensive=", hint="name the purchase-intent columns at the "
                                                "cheap and at the expensive price")
     check_columns(design.data, [pi_cheap, pi_expensive], "purchase-intent columns")
-    out = []
-    for col in (pi_cheap, pi_expensive):
-        v = pd.to_numeric(design.data[col], errors="coerce").to_numpy(dtype=float,
-                                                                      na_value=np.nan)
-        out.append(calibrate_intent(v, pi_scale, pi_calibrated, col, design.data.index))
+    out = [calibrate_intent(_intent_codes(design, col, codebook), pi_scale, pi_calibrated, col,
+                            design.data.index) for col in (pi_cheap, pi_expensive)]
     return out[0], out[1]
 
 
@@ -372,7 +388,9 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
         Purchase-intent answers at the respondent's own cheap and expensive
         price: give both for the Newton-Miller-Smith extension (trial and
         revenue curves and their optimal prices, see
-        :mod:`analysis.pricing.nms`).  Respondents then need all six answers.
+        :mod:`analysis.pricing.nms`).  Numeric codes, or a cleaned
+        ``single`` / ``likert`` question whose options' codes are used.
+        Respondents then need all six answers.
     pi_scale : sequence of float
         The purchase-intent answer codes.
     pi_calibrated : sequence of float
@@ -413,7 +431,7 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
     check_columns(design.data, cols, "price columns")
     prices = np.column_stack([pd.to_numeric(design.data[c], errors="coerce")
                               .to_numpy(dtype=float, na_value=np.nan) for c in cols])
-    intent = _intent(design, pi_cheap, pi_expensive, pi_scale, pi_calibrated)
+    intent = _intent(design, pi_cheap, pi_expensive, pi_scale, pi_calibrated, codebook)
     w = np.asarray(design.weights, dtype=float)
     complete = np.isfinite(prices).all(axis=1) & (w > 0)
     if intent is not None:

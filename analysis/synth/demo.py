@@ -56,6 +56,7 @@ from .model import (
     population_values,
     reduced_form,
 )
+from .psm import draw_vw
 from .yaml_out import codebook_dict, dump_yaml, targets_dict
 
 __all__ = ["generate", "write_wave", "params_from_truth", "main", "DEFAULT_SEED", "DEFAULT_N"]
@@ -155,18 +156,45 @@ def generate(seed: int | np.random.Generator = DEFAULT_SEED, n: int = DEFAULT_N,
     if not isinstance(n, (int, np.integer)) or n < 200:
         raise ValueError(f"`n` must be an integer of at least 200, got {n!r}")
     rng = as_rng(seed)
+    # The Van Westendorp block draws from a child stream: spawning consumes nothing from
+    # `rng`, so every other answer (and the published shares) stays as without the block.
+    vw_rng = rng.spawn(1)[0]
     counts = _counts(int(n))
     n_resp = int(n) - counts["duplicates"]
     cells = population_cells()
     params = calibrate(cells)
     demo = draw_demographics(rng, n_resp)
     ans = draw_answers(rng, demo, params)
-    raw, dirt, serial = build_export(rng, demo, ans, counts)
+    vw = draw_vw(vw_rng, demo, ans.eta)
+    raw, dirt, serial = build_export(rng, demo, ans, counts, vw)
     pop = population_values(params, cells)
     truth = _truth(seed, int(n), n_resp, params, pop, dirt, serial, counts, raw, ans)
     truth["screening_expectations"] = _screening_expectations(raw, dirt, serial, n_resp,
                                                               ans.grid)
+    truth["van_westendorp"] = _vw_truth(vw, dirt, serial)
     return raw, _round(truth)
+
+
+def _vw_truth(vw: Any, dirt: Any, serial: np.ndarray) -> dict[str, Any]:
+    """The Van Westendorp block's model and who answered it inconsistently."""
+    careless = np.concatenate([dirt.speeders, dirt.attention_failures])
+    genuine = np.setdiff1d(np.arange(len(vw.prices)), careless)
+    swapped = genuine[vw.swapped[genuine] & (vw.prices[genuine, 1] != vw.prices[genuine, 2])]
+    # Noise can also put neighbouring answers out of order (mostly expensive > too expensive).
+    disordered = genuine[(np.diff(vw.prices[genuine], axis=1) < 0).any(axis=1)]
+    return {
+        "questions": dict(S.VW_QUESTIONS),
+        "purchase_intent": {"cheap": "vw_intent_cheap", "expensive": "vw_intent_expensive",
+                            "codes": {i: o[0] for i, o in enumerate(S.INTENT["options"], 1)},
+                            "model": S.INTENT},
+        "model": S.VW,
+        "stream": "its own: Generator.spawn(1)[0] of the main generator (taken before any "
+                  "draw), so the other answers are the same as without the block",
+        "careless": "speeders and attention failures type log-uniform prices in "
+                    "careless_range (unordered) and a uniform intent code",
+        "genuine_swapped_cheap_expensive": _ids(serial, swapped),
+        "genuine_inconsistent": _ids(serial, disordered),
+    }
 
 
 def _ids(serial: np.ndarray, rows: np.ndarray) -> list[int]:

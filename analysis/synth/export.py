@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import spec as S
 from .model import Answers, Demographics
+from .psm import VWAnswers
 
 __all__ = ["META_COLUMNS", "Dirt", "build_export", "headers", "to_csv_bytes", "id_number",
            "export_name"]
@@ -254,9 +255,36 @@ def _pii_texts(rng: np.random.Generator, demo: Demographics, picks: dict[str, np
     return texts
 
 
+def _vw_columns(vw: VWAnswers, careless: np.ndarray) -> dict[str, np.ndarray]:
+    """Export columns of the Van Westendorp block (careless rows answer at random)."""
+    prices, intent = vw.prices.copy(), vw.intent.copy()
+    prices[careless], intent[careless] = vw.careless_prices[careless], vw.careless_intent[careless]
+    cols = {qid: pd.Series(prices[:, j]).map(lambda v: f"{v:g}").to_numpy(dtype=object)
+            for j, qid in enumerate(S.VW_QUESTIONS.values())}
+    labels = np.array([o[1] for o in S.INTENT["options"]], dtype=object)
+    cols["vw_intent_cheap"] = labels[intent[:, 0] - 1]
+    cols["vw_intent_expensive"] = labels[intent[:, 1] - 1]
+    return cols
+
+
 def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
-                 counts: dict[str, int]) -> tuple[pd.DataFrame, Dirt, np.ndarray]:
+                 counts: dict[str, int], vw: VWAnswers,
+                 ) -> tuple[pd.DataFrame, Dirt, np.ndarray]:
     """The export table (strings) with dirt injected.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The main random stream (dirt, metadata).
+    demo : Demographics
+        The respondents.
+    ans : Answers
+        Their genuine answers.
+    counts : dict
+        Dirt counts.
+    vw : VWAnswers
+        The Van Westendorp block (drawn from its own stream); speeders and
+        attention failures answer it at random like everything else.
 
     Returns
     -------
@@ -343,6 +371,8 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
     cols["dc_followup"] = willing[codes["ans2"].astype(int)]
     cols["secondhand"] = np.array([r[1] for r in S.LADDER], dtype=object)[codes["rung"]]
     cols["suggestion"] = np.where(pd.isna(codes["suggestion"]), BLANK, codes["suggestion"])
+    cols.update(_vw_columns(vw, np.concatenate([careless["speeders"],
+                                                careless["attention_failures"]])))
 
     scale = np.ones(n)
     scale[careless["attention_failures"]] = 0.8

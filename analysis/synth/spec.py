@@ -8,6 +8,8 @@ tagged *invented* are plausible values chosen for the demo, not estimates.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = [
@@ -39,6 +41,9 @@ __all__ = [
     "DC_BIDS",
     "LADDER",
     "SECONDHAND",
+    "VW",
+    "VW_QUESTIONS",
+    "INTENT",
     "DIRT",
     "DURATION",
     "QUESTIONS",
@@ -104,6 +109,26 @@ QUESTIONS: dict[str, tuple[int, str, str, str]] = {
     "suggestion": (20, "您对推广低碳产品和低碳消费有什么建议？（选填）",
                    "Suggestions for promoting low-carbon consumption (optional)",
                    "20、您对推广低碳产品和低碳消费有什么建议？（选填）"),
+    # Van Westendorp block (Newton-Miller-Smith purchase intent at the cheap and expensive
+    # prices), after the suggestion so that questions 1-20 keep their numbers.
+    "vw_too_cheap": (21, "一款低碳版电热水壶，价格低到多少元时，您会因为怀疑质量而不考虑购买？（元）",
+                     "Kettle: price so low you would doubt its quality (yuan)",
+                     "21、一款低碳版电热水壶，价格低到多少元时，您会因为怀疑质量而不考虑购买？（元）"),
+    "vw_cheap": (22, "价格为多少元时，您会觉得这款低碳电热水壶很划算？（元）",
+                 "Kettle: price that is a bargain (yuan)",
+                 "22、价格为多少元时，您会觉得这款低碳电热水壶很划算？（元）"),
+    "vw_expensive": (23, "价格为多少元时，您会觉得它开始有点贵，但仍会考虑购买？（元）",
+                     "Kettle: price that is getting expensive but still considered (yuan)",
+                     "23、价格为多少元时，您会觉得它开始有点贵，但仍会考虑购买？（元）"),
+    "vw_too_expensive": (24, "价格高到多少元时，您会觉得太贵而不考虑购买？（元）",
+                         "Kettle: price too expensive to consider (yuan)",
+                         "24、价格高到多少元时，您会觉得太贵而不考虑购买？（元）"),
+    "vw_intent_cheap": (25, "如果价格是您认为“很划算”的价格，您购买这款低碳电热水壶的可能性有多大？",
+                        "Purchase intent at the bargain price",
+                        "25、如果价格是您认为“很划算”的价格，您购买这款低碳电热水壶的可能性有多大？"),
+    "vw_intent_expensive": (26, "如果价格是您认为“开始有点贵”的价格，您购买的可能性有多大？",
+                            "Purchase intent at the getting-expensive price",
+                            "26、如果价格是您认为“开始有点贵”的价格，您购买的可能性有多大？"),
 }
 # Demographic options: (name, zh as exported, en).
 DEMOGRAPHIC_OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -357,6 +382,28 @@ LADDER = (("r1_2", "1-2折", "10-20% of new", 0.1, (0.0, 0.3), False),
 SECONDHAND = {"never_share": 0.10, "never_slopes": {"age_c": 0.30, "urban": -0.20, "inc_c": 0.10},
               "share_at_most_4": 0.62, "slopes": {"age_c": -0.15, "inc_c": 0.05, "urban": 0.10},
               "eta_slope": 0.30, "sigma": 0.70}
+
+# ------------------------------------------------- Van Westendorp block (invented)
+# A reference price B per respondent: log B = log(median_price) + slopes . x + eta_slope * eta
+# + sigma * N(0, 1); the four answers are B x factor x exp(noise * N(0, 1)), rounded as
+# people answer (to 5 yuan below 100, to 10 above), at least 5.  A share swap_share of
+# genuine respondents swaps "cheap" and "expensive" (inconsistent answers).  Purchase intent
+# (codes 1 = definitely not .. 5 = definitely) is ordered logit: latent = loading * eta +
+# shift + logistic noise, cut at `cuts`; shift is 0 at the cheap price.  Drawn from its own
+# random stream (Generator.spawn), so every other answer is unchanged by the block.
+VW: dict[str, Any] = {"median_price": 150.0, "slopes": {"inc_c": 0.12, "tier_c": 0.05, "age_c": -0.03},
+      "eta_slope": 0.10, "sigma": 0.30, "factors": (0.45, 0.75, 1.3, 1.8), "noise": 0.10,
+      "swap_share": 0.03, "min_price": 5.0, "careless_range": (5.0, 1000.0)}
+VW_QUESTIONS = {"too_cheap": "vw_too_cheap", "cheap": "vw_cheap", "expensive": "vw_expensive",
+                "too_expensive": "vw_too_expensive"}
+# Purchase-intent scale (name, zh, en), code 1 .. 5; calibrated probabilities 0 .. 0.7 are
+# Newton, Miller & Smith's defaults (pi_scale 5..1 -> 0.7, 0.5, 0.3, 0.1, 0).
+INTENT: dict[str, Any] = {"options": (("definitely_not", "肯定不会买", "Definitely would not buy"),
+                      ("probably_not", "可能不会买", "Probably would not buy"),
+                      ("unsure", "不确定", "Not sure"),
+                      ("probably", "可能会买", "Probably would buy"),
+                      ("definitely", "肯定会买", "Definitely would buy")),
+          "loading": 0.8, "cuts": (-2.6, -1.4, 0.0, 1.6), "shift_expensive": -1.4}
 
 # ---------------------------------------------------------------- dirt
 # Counts per 4,000 exported rows (scaled for other n).  Careless groups are disjoint.

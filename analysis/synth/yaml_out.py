@@ -113,6 +113,10 @@ def codebook_dict(raw_name: str) -> dict[str, Any]:
     qs.append(_question("secondhand", "price_ladder", convention="highest_accepted",
                         options=ladder))
     qs.append(_question("suggestion", "text", required=False))
+    for role, qid in S.VW_QUESTIONS.items():
+        qs.append(_question(qid, "numeric", unit="元", range=[1, 5000], psm=role))
+    for qid in ("vw_intent_cheap", "vw_intent_expensive"):
+        qs.append(_question(qid, "likert", options=_options(S.INTENT["options"])))
     region_map = {p[0]: p[2] for p in S.PROVINCES}
     return {
         "wave": "demo-2022",
@@ -138,10 +142,18 @@ def codebook_dict(raw_name: str) -> dict[str, Any]:
                                   "action": "exclude"}],
             "straightlining": [{"grid": "attitudes", "action": "exclude"}],
             "duplicates": {"ids": "error", "answers": "exclude", "ip": "flag"},
-            "consistency": "exclude",
+            # Flag, not exclude: a respondent whose Van Westendorp prices are out of order
+            # still answered everything else; the meter leaves them out (and counts them).
+            "consistency": "flag",
         },
         "weighting": {"variables": ["sex", "age_band", "region", "urban"],
                       "targets": "targets.yaml", "method": "rake"},
+        # Roles of the report's mission chapters (analysis._codebook_roles).
+        "analysis": {"banner": ["sex", "age_band", "city_tier"], "outcome": "purchased",
+                     "barriers": "barriers", "attitudes": ["attitudes"],
+                     "controls": ["sex", "age_band", "urban", "city_tier", "education", "income"],
+                     "premium": {"payment_card": "premium_card", "dc": "premium_dc"},
+                     "second_hand": ["secondhand"]},
     }
 
 
