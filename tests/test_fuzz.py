@@ -15,7 +15,7 @@ asserts:
 * the raw export is byte-identical afterwards, and nothing else is
   written (no partial output).
 
-``make test`` runs ``GREENSURVEY_FUZZ_CASES`` (default 240) cases; ``make
+``make test`` runs ``GREENSURVEY_FUZZ_CASES`` (default 200) cases; ``make
 fuzz`` runs 10,000.  A failing case is written to ``.fuzz/<case>/`` (or
 ``$GREENSURVEY_FUZZ_DIR``) with its survey.yaml, export and ``case.json``;
 replay it with ``GREENSURVEY_FUZZ_REPLAY=.fuzz/<case> pytest tests/test_fuzz.py -k replay``.
@@ -49,7 +49,7 @@ from analysis.cleaning.cleaner import clean
 from analysis.errors import SurveyError, SurveyWarning
 from analysis.ingest import read_wave
 
-CASES = int(os.environ.get("GREENSURVEY_FUZZ_CASES", "240"))
+CASES = int(os.environ.get("GREENSURVEY_FUZZ_CASES", "200"))
 TIMEOUT = float(os.environ.get("GREENSURVEY_FUZZ_TIMEOUT", "60"))
 SEED = int(os.environ.get("GREENSURVEY_FUZZ_SEED", "11"))
 OUT = Path(os.environ.get("GREENSURVEY_FUZZ_DIR", ROOT / ".fuzz"))
