@@ -4,6 +4,7 @@ Subcommands::
 
     greensurvey clean surveys/<wave>        ingest + clean, print the exclusion funnel
     greensurvey report surveys/<wave>       execute the notebooks, render reports/<wave>/
+    greensurvey notebooks surveys/<wave>    copy the chapter notebooks into the wave to edit
     greensurvey inspect <export>            detect platform, mode, encoding; list questions
     greensurvey codebook <export> [-o F]    draft a survey.yaml (-o: lay out the wave folder)
     greensurvey codebook --check <wave>     validate survey.yaml and targets.yaml
@@ -146,9 +147,30 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     with _step("building report", args.quiet):
         res = build_report(args.wave, output_dir=args.output, language=args.language,
-                           timeout=args.timeout, notebooks_dir=args.notebooks)
+                           timeout=args.timeout, notebooks_dir=args.notebooks,
+                           chapters=args.chapters, jobs=args.jobs)
     print(res.summary() if hasattr(res, "summary") else res)
     return 0
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .report.build import copy_notebooks
+
+    copies = copy_notebooks(args.wave, args.output, force=args.force)
+    print(f"{len(copies)} chapter notebooks copied to {copies[0].parent}:")
+    for path in copies:
+        print(f"  {path.name}")
+    print("greensurvey report now uses these copies for this wave; open them as notebooks "
+          "with `make lab` (JupyterLab + jupytext)")
+    return 0
+
+
+def _chapters(text: str) -> list[str]:
+    """``--chapters 01,03`` -> ``["01", "03"]``."""
+    items = [c.strip() for c in text.split(",") if c.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("list chapters as numbers or names, e.g. 01,03")
+    return items
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
@@ -351,14 +373,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="execute the notebooks and render the HTML report")
     r.add_argument("wave")
-    r.add_argument("--language", choices=["zh", "en"], default="zh")
+    r.add_argument("--language", choices=["zh", "en"], default="zh",
+                   help="default language of the report (index.html, findings labels); both "
+                        "languages are built, with a switch on every page")
     r.add_argument("--output", metavar="DIR", help="default: reports/<wave>/")
     r.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
     r.add_argument("--notebooks", metavar="DIR",
-                   help="folder of the NN-*.py notebooks; default: $GREENSURVEY_NOTEBOOKS, "
-                        "else notebooks/ beside surveys/, else ./notebooks")
+                   help="folder of the NN-*.py notebooks; default: the wave's own notebooks/ "
+                        "(see `greensurvey notebooks`), else $GREENSURVEY_NOTEBOOKS, else the "
+                        "package's")
+    r.add_argument("--chapters", type=_chapters, metavar="LIST",
+                   help="build only these chapters, by number or name (e.g. 01,03); the "
+                        "others are listed as not run")
+    r.add_argument("--jobs", type=int, metavar="N",
+                   help="chapters run at once (default: one per core); outputs do not depend on it")
     _add_salt(r)
     r.set_defaults(func=_cmd_report)
+
+    nb = sub.add_parser("notebooks", help="copy the chapter notebooks into a wave for editing",
+                        description="Copy the report's chapter notebooks (jupytext .py) into "
+                                    "<wave>/notebooks/; `greensurvey report` then uses the "
+                                    "wave's copies instead of the package's.")
+    nb.add_argument("wave")
+    nb.add_argument("-o", "--output", metavar="DIR", help="default: <wave>/notebooks/")
+    nb.add_argument("--force", action="store_true", help="overwrite notebooks already there")
+    nb.set_defaults(func=_cmd_notebooks)
 
     i = sub.add_parser("inspect", help="detect platform, mode and encoding of an export")
     i.add_argument("path")
