@@ -119,3 +119,20 @@ def test_schema_accepts_the_demo_and_the_guide_examples_and_flags_typos():
     bad = {"wave": "w", "title": "t", "questions": [{"id": "q1", "type": "single", "label": "x",
                                                      "optoins": []}]}
     assert list(survey.iter_errors(bad))
+
+
+def test_guide_has_every_section_errors_point_to():
+    import re
+
+    from analysis import _codebook_fields
+
+    text = (DOCS / "codebook.md").read_text(encoding="utf-8")
+    anchors = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+               for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    used = set(_codebook_fields._GUIDE.values()) | {"surveyyaml-at-a-glance",
+                                                     "provisional-codes"}
+    assert used <= anchors, sorted(used - anchors)
+    for key in ("show_if", "missing", "other_text", "personal", "screening", "weighting",
+                "disclosure", "analysis", "strict", "provisional", "attention_checks",
+                "derived", "normalize"):
+        assert key in text

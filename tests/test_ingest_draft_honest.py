@@ -208,3 +208,24 @@ def test_stata_extended_missing_is_declared_not_a_code(tmp_path):
     assert cb.question("q7").missing == {".b": "skipped"}
     d, _ = read_export(path, cb, salt="s")
     assert d["q5__missing"].tolist()[2] == "skipped"
+
+
+def test_draft_proposes_roles_and_says_so(tmp_path):
+    meta = [[i + 1, f"2024/05/0{i + 1} 10:00:00", f"{60 + i}秒"] for i in range(6)]
+    rows = [["男", "是", "价格太高┋不知道去哪买", "比较同意"], ["女", "否", "价格太高", "一般"],
+            ["男", "是", "不知道去哪买", "非常同意"], ["女", "否", "价格太高", "比较不同意"],
+            ["男", "是", "价格太高", "非常不同意"], ["女", "否", "不知道去哪买", "一般"]]
+    text = pd.DataFrame([m + r for m, r in zip(meta, rows, strict=True)],
+                        columns=META + ["1、您的性别", "2、您是否购买过环保产品", "3、您没有多买的原因 (多选题)",
+                                        "4、环保比价格更重要"])
+    text.to_csv(tmp_path / "t.csv", index=False)
+    cb, notes = _draft(tmp_path / "t.csv")
+    roles = cb.analysis
+    assert roles.banner == ("q1",)
+    assert roles.outcome == "q2"
+    assert roles.barriers == "q3"
+    assert roles.attitudes == ("q4",)
+    assert any("proposed report roles" in n and "outcome q2" in n for n in notes)
+    out = tmp_path / "survey.yaml"
+    out.write_text(codebook_yaml(cb), encoding="utf-8")
+    assert load_codebook(out).analysis == roles

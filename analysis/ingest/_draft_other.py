@@ -274,7 +274,7 @@ def _comma_joined(values: pd.Series) -> list[str] | None:
         return None
     seen: dict[str, int] = {}
     for v in distinct:
-        for part in {p.strip() for p in v.split(",") if p.strip()}:
+        for part in dict.fromkeys(p.strip() for p in v.split(",") if p.strip()):
             seen[part] = seen.get(part, 0) + 1
     if not any(n >= 2 for n in seen.values()):
         return None

@@ -32,6 +32,7 @@ from ._cells import (
 from .detect import detect_platform
 from .pairing import Pairing, find_pair
 from .provisional import DraftWarning
+from .roles import propose_roles
 from .scales import LIKERT_SCALES, order_scale
 from .table import read_table
 from .wjx import Group, detect_mode, group_headers
@@ -363,6 +364,17 @@ def _guess_notes(questions: list[dict[str, Any]], path: Path | None) -> list[str
     return notes
 
 
+def _scales(questions: list[dict[str, Any]]) -> dict[str, str | None]:
+    """Question id -> the standard scale its option labels form (None: none)."""
+    out: dict[str, str | None] = {}
+    for q in questions:
+        labels = [o["label"] if isinstance(o["label"], str) else o["label"].get("zh", "")
+                  for o in q.get("options") or []]
+        match = order_scale(labels) if len(labels) >= 2 else None
+        out[q["id"]] = match.scale if match else None
+    return out
+
+
 def _ids(ids: list[str]) -> str:
     return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
@@ -455,6 +467,10 @@ def draft_wave(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
 
         questions, extra = draft_other(table, platform)
     notes += _guess_notes(questions, path)
+    roles, why = propose_roles(questions, _scales(questions))
+    if why:
+        notes.append("proposed report roles (analysis:) from the labels: " + "; ".join(why)
+                     + ". Check them (docs/codebook.md#roles)")
     for note in notes:
         warnings.warn(DraftWarning(note), stacklevel=2)
     data["title"] = data["wave"]
@@ -462,6 +478,11 @@ def draft_wave(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
         data["raw"] = path.name
     data.update({k: v for k, v in extra.items() if v})
     data["questions"] = questions
+    if roles:
+        try:
+            return Codebook.model_validate({**data, "analysis": roles}), files
+        except Exception:  # noqa: BLE001 - a guessed role that does not fit is left out
+            pass
     try:
         return Codebook.model_validate(data), files
     except Exception as exc:  # a bug in drafting, not user input: say which question
