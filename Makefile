@@ -9,10 +9,11 @@ STAMP  := $(VENV)/.installed
 WAVE   ?= surveys/demo-2022
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv sysdeps test lint report clean-wave reference bench synth clean fuzz
+.PHONY: help venv sysdeps test lint report clean-wave reference bench synth clean fuzz lab
 
 help:
 	@echo "make report     build the report for $(WAVE) into reports/"
+	@echo "make lab        JupyterLab with jupytext: the .py chapter notebooks open as notebooks"
 	@echo "make test       lint (ruff, mypy) + full test suite"
 	@echo "make reference  regenerate R survey reference values (needs R)"
 	@echo "make bench      speed benchmark vs peers into reports/bench/"
@@ -39,6 +40,16 @@ test: $(STAMP) sysdeps lint
 report: $(STAMP) sysdeps
 	$(BIN)/greensurvey report $(WAVE)
 
+# JupyterLab with jupytext (pyproject's `lab` extra): notebooks/*.py and a wave's own copies
+# (greensurvey notebooks surveys/<wave>) open as notebooks, paired with .ipynb (jupytext.toml).
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	@mkdir -p $(LAB_SETTINGS)
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}' \
+		> $(LAB_SETTINGS)/overrides.json
+	$(BIN)/jupyter lab --notebook-dir=.
+
 clean-wave: $(STAMP)
 	$(BIN)/greensurvey clean $(WAVE)
 
@@ -52,6 +63,7 @@ reference:
 bench: $(STAMP) sysdeps
 	@sh .ci/sysdeps.sh r
 	$(BIN)/python -m tests.bench.run --out reports/bench --repeat 3
+	$(BIN)/python -m tests.bench.report_timing --out reports/bench --repeat 3
 
 # Mutated real exports through load + clean; each failing case is saved under .fuzz/
 # for replay (GREENSURVEY_FUZZ_REPLAY=.fuzz/<case> pytest tests/test_fuzz.py -k replay).

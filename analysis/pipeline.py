@@ -4,11 +4,14 @@ weight it to its targets.  Used by the CLI and by every report chapter alike.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from .cleaning.derived import analysis_variables
 from .weight.targets import weight_to_targets
@@ -22,7 +25,14 @@ if TYPE_CHECKING:
     from .survey import SurveyDesign
     from .weight.diagnostics import WeightingInfo
 
-__all__ = ["PreparedWave", "prepare_wave", "wave_folder"]
+__all__ = ["PreparedWave", "prepare_wave", "wave_folder", "WAVE_CACHE_ENV", "wave_cache_key",
+           "cached_respondent_ids"]
+
+#: Folder of the prepared-wave cache.  The report build sets it for its kernels so the
+#: wave is read, cleaned and weighted once per build; unset, nothing is cached.
+WAVE_CACHE_ENV = "GREENSURVEY_WAVE_CACHE"
+# Folders of a wave that are not inputs of the prepared wave (outputs, working copies).
+_NOT_INPUTS = ("interim", "notebooks")
 
 
 def wave_folder(wave: str | Path) -> Path:
@@ -118,7 +128,93 @@ class PreparedWave:
                 "n_weighted": float(self.design.weights[answered].sum())}
 
 
-def prepare_wave(wave: str | Path) -> PreparedWave:
+def wave_cache_key(wave: str | Path) -> str:
+    """Key of a wave's prepared-wave cache: its inputs, the salt and the software.
+
+    A sha256 over the package, Python and pandas versions, the folder, a hash of the salt in
+    ``GREENSURVEY_SALT`` (hashed personal columns depend on it) and the sha256 of
+    every input file of the wave folder (``survey.yaml``, the targets, ``raw/``;
+    not ``interim/``, ``notebooks/`` or hidden files).  Any change gives a new key,
+    so a stale cache is never read.
+    """
+    import platform
+
+    import pandas as pd
+
+    from ._version import __version__
+    from .ingest.wave import SALT_ENV, file_sha256
+
+    folder = wave_folder(wave)
+    salt = os.environ.get(SALT_ENV) or ""
+    parts = [f"greensurvey {__version__}", f"python {platform.python_version()}",
+             f"pandas {pd.__version__}", f"folder {folder}", "salt " + hashlib.sha256(salt.encode()).hexdigest()]
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and rel.parts[0] not in _NOT_INPUTS \
+                and not any(p.startswith(".") for p in rel.parts):
+            parts.append(f"{rel.as_posix()} {file_sha256(path)}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def cached_respondent_ids(wave: str | Path, cache_dir: str | Path) -> list[str] | None:
+    """Respondent ids and IP hashes of the raw export, as saved with the cached wave.
+
+    ``None`` when the wave was not prepared into ``cache_dir`` (for the report's
+    scan of its outputs, which must not hold any of them).
+    """
+    path = Path(cache_dir) / f"respondents-{wave_cache_key(wave)}.json"
+    if not path.is_file():
+        return None
+    return list(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _cached(folder: Path, cache_dir: Path) -> PreparedWave:
+    """The prepared wave from ``cache_dir``, preparing and saving it on first use.
+
+    Concurrent processes (the report's parallel kernels) take a file lock, so
+    the wave is prepared once and the others read it.  The pickle is written
+    to a temporary name and renamed, so a reader never sees half a file.
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    key = wave_cache_key(folder)
+    path = cache_dir / f"prepared-{key}.pickle"
+    with _locked(cache_dir / f"prepared-{key}.lock"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                # The cache is written by this build into its own folder (never surveys/)
+                # and keyed by the inputs, so what is read is what was written.
+                return pickle.load(fh)  # noqa: S301
+        prepared, ids = _prepare(folder)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+        (cache_dir / f"respondents-{key}.json").write_text(json.dumps(ids), encoding="utf-8")
+        return prepared
+
+
+class _locked:
+    """An exclusive lock on ``path`` for the ``with`` block (no-op where fcntl is missing)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh: IO[str] | None = None
+
+    def __enter__(self) -> _locked:
+        try:
+            import fcntl
+        except ImportError:  # Windows: parallel kernels may both prepare; results are equal
+            return self
+        fh = self.path.open("a")
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        self.fh = fh
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fh is not None:
+            self.fh.close()  # closing the file releases the flock
+
+
+def prepare_wave(wave: str | Path, *, cache_dir: str | Path | None = None) -> PreparedWave:
     """Load, clean and weight a wave: the shared first step of every chapter.
 
     Reads the raw export against ``survey.yaml`` (:func:`analysis.ingest.read_wave`),
@@ -131,27 +227,52 @@ def prepare_wave(wave: str | Path) -> PreparedWave:
     marked ``hash`` are hashed with the salt in ``GREENSURVEY_SALT`` (what the
     CLI's ``--salt`` sets).
 
+    Parameters
+    ----------
+    wave : str or Path
+        The wave folder (or its ``survey.yaml``).
+    cache_dir : str or Path, optional
+        Keep the prepared wave in this folder, keyed by :func:`wave_cache_key`,
+        and read it from there when the key matches (default: the folder in
+        ``GREENSURVEY_WAVE_CACHE``, which the report build sets for its
+        kernels; unset: no cache).  Every call still returns a fresh object.
+
+    Returns
+    -------
+    PreparedWave
+
     Raises
     ------
     SurveyError
         From the reader, cleaning or weighting, naming file, row or column.
     """
+    folder = wave_folder(wave)
+    cache = cache_dir if cache_dir is not None else os.environ.get(WAVE_CACHE_ENV)
+    if cache:
+        return _cached(folder, Path(cache))
+    return _prepare(folder)[0]
+
+
+def _prepare(folder: Path) -> tuple[PreparedWave, list[str]]:
+    """The prepared wave and the raw export's respondent ids and IP hashes."""
     from .cleaning.cleaner import clean
     from .codebook import load_targets
     from .ingest import read_wave
     from .ingest.wave import SALT_ENV
     from .survey import SurveyDesign
 
-    folder = wave_folder(wave)
     read = read_wave(folder)
     codebook = read.codebook
+    ids = [str(v) for col in ("respondent_id", "ip_hash") if col in read.data.columns
+           for v in read.data[col].dropna().unique()]
     # The CLI's --salt reaches the notebooks' kernels through the environment.
     cleaned = clean(read.data, codebook, salt=os.environ.get(SALT_ENV) or None)
     unweighted = SurveyDesign(analysis_variables(cleaned.data, codebook))
     target_file = folder / codebook.weighting.targets
     if not target_file.is_file():
-        return PreparedWave(folder, codebook, read.source, cleaned, unweighted, unweighted)
+        return PreparedWave(folder, codebook, read.source, cleaned, unweighted, unweighted), ids
     targets = load_targets(target_file)
     design = weight_to_targets(unweighted, targets, codebook)
     infos = tuple(c.info for c in design.calibrations if getattr(c, "info", None) is not None)
-    return PreparedWave(folder, codebook, read.source, cleaned, unweighted, design, targets, infos)
+    return PreparedWave(folder, codebook, read.source, cleaned, unweighted, design, targets,
+                        infos), ids

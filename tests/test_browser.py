@@ -200,6 +200,33 @@ def test_report_in_headless_chromium(report, browser_context, screenshot):
     assert screenshot.stat().st_size > 10_000
 
 
+def test_language_switch_on_every_page(report, browser_context):
+    """Both languages are in the build: the switch leads to the same page in the other language and back."""
+    page, errors = _open(browser_context, (report / "index.html").as_uri())
+    assert page.evaluate("document.documentElement.lang").startswith("zh")
+    chapters = page.eval_on_selector_all("a[data-chapter]", "els => els.map(e => e.getAttribute('href'))")
+    for href in ["index.html", *chapters]:
+        page.goto((report / href).as_uri(), wait_until="load")
+        english = href.replace(".html", ".en.html")
+        page.click('a[data-lang-switch="en"]')
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/" + english), page.url
+        assert page.evaluate("document.documentElement.lang") == "en", english
+        broken = page.eval_on_selector_all(
+            "img", "els => els.filter(e => !e.complete || e.naturalWidth === 0).length")
+        assert broken == 0, english
+        if href == "index.html":  # the English contents page links the English chapters
+            links = page.eval_on_selector_all("a[data-chapter]",
+                                              "els => els.map(e => e.getAttribute('href'))")
+            assert links == [c.replace(".html", ".en.html") for c in chapters]
+        page.click('a[data-lang-switch="zh"]')
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/" + href), page.url
+        assert page.evaluate("document.documentElement.lang").startswith("zh"), href
+    assert errors == [], f"console errors: {errors}"
+    assert browser_context.outside == [], f"report fetched outside resources: {browser_context.outside}"
+
+
 # --- the policy above: a missing browser never passes silently in CI ----------------------
 
 @pytest.mark.parametrize(("ci", "root", "apt", "outcome"), [

@@ -310,7 +310,8 @@ def test_personal_data_in_a_page_fails_the_build(tmp_path):
     wave = make_project(tmp_path, extra={"05-leak.py": LEAK})
     with pytest.raises(ReportError, match="mobile number") as err:
         build_report(wave, chapters=["05"], timeout=120)
-    assert "05-leak.html" in str(err.value)
+    assert re.search(r"05-leak(\.en)?\.html", str(err.value))
+    assert not (tmp_path / "reports" / "tiny").exists()  # nothing published
 
 
 def test_missing_parameters_cell(tmp_path):
@@ -359,3 +360,205 @@ def test_provenance_lists_versions_hashes_commit(tmp_path):
     assert re.fullmatch(r"[0-9a-f]{64}", info["inputs"]["survey.yaml"])
     assert info["git_commit"] == ""  # tmp_path is not a git repository
     assert re.fullmatch(r"[0-9a-f]{12}(\+dirty)?", git_commit(ROOT))
+
+
+# ----------------------------------------------------------- both languages, one build
+
+def test_both_languages_in_one_build_with_a_switch(built):
+    root, res = built
+    out = root / "reports" / "tiny"
+    assert res.language == "zh"
+    assert [p.name for p in res.translations["en"]] == [
+        "index.en.html", "01-data-cleaning.en.html", "02-weighting.en.html"]
+    zh = res.pages[0].read_text(encoding="utf-8")
+    en = (out / "01-data-cleaning.en.html").read_text(encoding="utf-8")
+    # nbconvert writes attributes in its own order
+    assert 'href="01-data-cleaning.en.html"' in re.search(r'<a [^>]*data-lang-switch="en"[^>]*>', zh)[0]
+    assert 'href="01-data-cleaning.html"' in re.search(r'<a [^>]*data-lang-switch="zh"[^>]*>', en)[0]
+    assert '<html lang="en">' in en
+    assert "English prose paragraph" in en
+    assert "中文说明段落" not in en
+    assert 'href="02-weighting.en.html"' in en
+    assert 'href="index.en.html"' in en
+    index_en = (out / "index.en.html").read_text(encoding="utf-8")
+    assert re.findall(r'<a href="([^"]+)" data-chapter', index_en) == [
+        "01-data-cleaning.en.html", "02-weighting.en.html"]
+    assert 'data-lang-switch="zh"' in index_en
+    assert "Headline findings" in index_en
+    # one findings set, labelled in the default language; the English pass leaves no files
+    doc = json.loads(res.findings["json"].read_text(encoding="utf-8"))
+    assert doc["language"] == "zh"
+    assert sorted(p.name for p in (out / "findings").iterdir()) == [
+        "01-data-cleaning.json", "02-weighting.json"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no build folders
+
+
+def test_parallel_build_is_byte_identical_to_sequential(tmp_path):
+    wave = make_project(tmp_path, extra={"03-third.py": NOTEBOOK.format(
+        chapter="03-third", table="shares.three", figure="shares-three")})
+    seq = build_report(wave, output_dir=tmp_path / "seq", jobs=1, timeout=120)
+    par = build_report(wave, output_dir=tmp_path / "par", jobs=2, timeout=120)
+    files = sorted(p.relative_to(seq.output_dir) for p in seq.output_dir.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(par.output_dir) for p in par.output_dir.rglob("*")
+                           if p.is_file())
+    assert len(files) > 10
+    for rel in files:
+        if rel.suffix == ".xlsx":
+            continue  # compared by value in test_second_wave_and_determinism
+        assert (seq.output_dir / rel).read_bytes() == (par.output_dir / rel).read_bytes(), rel
+
+
+WARNS = '''\
+# %% tags=["parameters"]
+wave = ""
+language = "zh"
+output_dir = None
+
+# %%
+import warnings
+import matplotlib
+matplotlib.rcParams["font.size"] = 31
+warnings.warn("shown in every chapter", UserWarning)
+print("font size", matplotlib.rcParams["font.size"])
+'''
+
+
+def test_chapters_sharing_a_kernel_do_not_see_each_other(tmp_path):
+    """A warning shown in one chapter is shown again in the next; settings do not leak."""
+    wave = make_project(tmp_path, extra={"03-warn.py": WARNS, "04-warn.py": WARNS.replace(
+        'matplotlib.rcParams["font.size"] = 31\n', "")})
+    res = build_report(wave, chapters=["03", "04"], jobs=1, timeout=120)
+    third, fourth = (p.read_text(encoding="utf-8") for p in res.pages)
+    assert "shown in every chapter" in third
+    assert "shown in every chapter" in fourth
+    assert "font size 31" in third
+    assert "font size 31" not in fourth
+
+
+def test_failed_build_leaves_the_previous_report(tmp_path):
+    wave = make_project(tmp_path)
+    first = build_report(wave, chapters=["01"], timeout=120)
+    before = {p.name: p.read_bytes() for p in first.output_dir.iterdir() if p.is_file()}
+    (first.output_dir / "notes.txt").write_text("kept", encoding="utf-8")  # not the build's
+    (tmp_path / "notebooks" / "03-broken.py").write_text(FAILING, encoding="utf-8")
+    with pytest.raises(ReportError, match="03-broken.py, cell 3 raised ValueError"):
+        build_report(wave, timeout=120, jobs=2)
+    after = {p.name: p.read_bytes() for p in first.output_dir.iterdir() if p.is_file()}
+    assert after.pop("notes.txt") == b"kept"
+    assert after == before  # not a page of the failed build, not a page missing
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["tiny"]
+    # the next good build replaces it and keeps files it does not write
+    (tmp_path / "notebooks" / "03-broken.py").unlink()
+    again = build_report(wave, timeout=120)
+    assert (again.output_dir / "02-weighting.html").is_file()
+    assert (again.output_dir / "notes.txt").read_text(encoding="utf-8") == "kept"
+
+
+def test_failing_first_build_leaves_nothing(tmp_path):
+    wave = make_project(tmp_path, extra={"03-broken.py": FAILING})
+    with pytest.raises(ReportError, match="boom"):
+        build_report(wave, timeout=120)
+    assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").iterdir())
+
+
+def test_index_lists_chapters_not_run_with_reason_and_how_to(tmp_path):
+    from analysis.report.pages import ChapterEntry, index_html
+
+    wave = make_project(tmp_path)
+    res = build_report(wave, chapters=["02"], timeout=120)
+    html = res.index.read_text(encoding="utf-8")
+    assert re.findall(r'<a href="([^"]+)" data-chapter', html) == ["02-weighting.html"]
+    skipped = {c.chapter: c for c in res.not_run}
+    assert "01-data-cleaning" in skipped
+    assert re.search(r'data-chapter="01-data-cleaning" data-run="false">[^<]*— <span '
+                     r'class="gs-reason">未运行：本次构建未选择（--chapters）', html)
+    entry = ChapterEntry("05-drivers", {"zh": "驱动因素", "en": "Drivers"}, False,
+                         {"zh": "未运行：没有声明结果问题", "en": "not run: the codebook declares "
+                                                         "no outcome question"},
+                         "analysis:\n  outcome: <question>")
+    page = index_html(title="T", language="en", entries=[entry], headlines=[], synthetic=False,
+                      footer="", downloads=[], default="zh")
+    assert ("Drivers — <span class=\"gs-reason\">not run: the codebook declares no outcome "
+            "question</span>") in page
+    assert '<pre class="gs-howto">analysis:\n  outcome: &lt;question&gt;</pre>' in page
+    assert 'href="index.html" hreflang="zh-CN"' in page
+
+
+# ----------------------------------------------------------- the analyst's own notebooks
+
+def test_wave_notebooks_are_copied_and_then_used(tmp_path, capsys):
+    from analysis.cli import main
+    from analysis.report.build import notebooks_folder, package_notebooks
+
+    wave = make_project(tmp_path)
+    assert main(["notebooks", str(wave)]) == 0
+    own = wave / "notebooks"
+    shipped = sorted(p.name for p in package_notebooks().glob("[0-9][0-9]-*.py"))
+    assert sorted(p.name for p in own.glob("*.py")) == shipped
+    text = (own / shipped[0]).read_text(encoding="utf-8")
+    assert "\nwave = '..'\n" in text  # the copy runs as it is from <wave>/notebooks
+    assert notebooks_folder(wave=wave) == own.resolve()
+    assert [p.parent for p in find_notebooks(wave=wave)] == [own.resolve()] * len(shipped)
+    assert main(["notebooks", str(wave)]) == 2  # input error: never overwrites edits
+    assert "already there" in capsys.readouterr().err
+    assert main(["notebooks", str(wave), "-o", str(tmp_path / "mine"), "--force"]) == 0
+    assert "\nwave = " in (tmp_path / "mine" / shipped[0]).read_text(encoding="utf-8")
+
+
+def test_report_command_takes_chapters_and_jobs():
+    from analysis.cli import build_parser
+
+    args = build_parser().parse_args(["report", "w", "--chapters", "01,03", "--jobs", "1"])
+    assert args.chapters == ["01", "03"]
+    assert args.jobs == 1
+    help_text = build_parser()._subparsers._group_actions[0].choices["report"].format_help()
+    assert "--chapters" in help_text
+    assert "both" in help_text
+    assert "notebooks" in build_parser()._subparsers._group_actions[0].choices
+
+
+def test_lab_target_extra_and_jupytext_pairing():
+    import tomllib
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^lab:", makefile, re.M)
+    assert "jupyter lab" in makefile
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    lab = " ".join(project["project"]["optional-dependencies"]["lab"])
+    assert "jupyterlab" in lab
+    assert "jupytext" in lab
+    config = tomllib.loads((ROOT / "jupytext.toml").read_text(encoding="utf-8"))
+    assert "py:percent" in config["formats"]
+
+
+# ----------------------------------------------------------- the prepared-wave cache
+
+@pytest.mark.skipif(not (ROOT / "surveys" / "demo-2022" / "raw").is_dir(), reason="no demo wave")
+def test_prepared_wave_cache_is_keyed_by_the_inputs(tmp_path, monkeypatch):
+    import warnings
+
+    from analysis.pipeline import cached_respondent_ids, prepare_wave, wave_cache_key
+
+    monkeypatch.setenv("GREENSURVEY_SALT", "test-salt")
+    wave = tmp_path / "demo"
+    shutil.copytree(ROOT / "surveys" / "demo-2022", wave, ignore=shutil.ignore_patterns("interim"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = prepare_wave(wave)
+        first = prepare_wave(wave, cache_dir=tmp_path / "cache")
+        key = wave_cache_key(wave)
+        assert (tmp_path / "cache" / f"prepared-{key}.pickle").is_file()
+        second = prepare_wave(wave, cache_dir=tmp_path / "cache")
+    assert second is not first
+    for w in (first, second):
+        assert w.data.equals(fresh.data)
+        assert (w.design.weights == fresh.design.weights).all()
+    ids = cached_respondent_ids(wave, tmp_path / "cache")
+    assert ids
+    assert str(fresh.data["respondent_id"].iloc[0]) in ids
+    (wave / "targets.yaml").write_text((wave / "targets.yaml").read_text(encoding="utf-8") + "\n",
+                                       encoding="utf-8")
+    assert wave_cache_key(wave) != key  # an edited input is never read from the cache
+    monkeypatch.setenv("GREENSURVEY_SALT", "other-salt")
+    assert wave_cache_key(wave) != key

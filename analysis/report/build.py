@@ -1,19 +1,43 @@
-"""Execute the report notebooks and render them into a self-contained HTML report.
+"""Execute the report notebooks and render them into a self-contained, bilingual HTML report.
 
-``build_report("surveys/demo-2022")`` runs every ``notebooks/NN-*.py``
-(jupytext ``py:percent``) in a fresh kernel of the current interpreter with
-the wave's parameters injected after the cell tagged ``parameters``
-(papermill-style), fails loudly on the first error (naming the notebook, the
-cell and the exception), renders each executed notebook to HTML with the code
-hidden and images embedded, writes ``index.html`` linking every chapter,
-merges the chapters' findings into ``findings.{json,csv,xlsx}`` and finally
-scans every output for personal data and respondent ids::
+``build_report("surveys/demo-2022")`` runs every chapter notebook ``NN-*.py``
+(jupytext ``py:percent``) with the wave's parameters injected after the cell
+tagged ``parameters`` (papermill-style), once per language, renders each
+executed notebook to HTML (code hidden, images embedded), writes the contents
+pages, merges the chapters' findings into ``findings.{json,csv,xlsx}`` and
+finally scans every output for personal data and respondent ids::
 
     reports/<wave>/
-        index.html, 01-data-cleaning.html, ...   one page per chapter
-        findings.json, findings.csv, findings.xlsx
+        index.html, 01-data-cleaning.html, ...          default language (--language)
+        index.en.html, 01-data-cleaning.en.html, ...    the other language (switch on every page)
+        findings.json, findings.csv, findings.xlsx      one set, labels in the default language
         figures/*.png, figures/*.svg
-        findings/<chapter>.json                  per-notebook fragments
+        findings/<chapter>.json                         per-notebook fragments
+
+How a build runs, and why:
+
+* **Which notebooks.** The wave's own ``<wave>/notebooks/`` when it has
+  chapters (``greensurvey notebooks <wave>`` copies them there for editing),
+  else the package's (:func:`find_notebooks`).  The chapter plan
+  (:mod:`analysis.report.plan`) says which chapters the codebook supports; the
+  others are not executed and the contents page lists them as "not run" with
+  the reason and the ``survey.yaml`` lines that would make them run.
+* **Prepared once.** The kernels share a prepared-wave cache
+  (:func:`analysis.pipeline.prepare_wave`, keyed by the input hashes and the
+  package version) in the build folder: the first chapter reads, cleans and
+  weights the wave, the others load the result.
+* **In parallel.** ``jobs`` kernels (default: one per core, at most one per
+  chapter) take chapters from a queue.  A kernel runs a chapter in the default
+  language, then in the other, then clears its namespace, warning registry,
+  working folder and matplotlib state before the next chapter, so a chapter's
+  outputs do not depend on which kernel ran it or what ran before: a parallel
+  build is byte-identical to ``jobs=1``.  Reusing kernels is what makes it
+  fast: starting a kernel and importing the scientific stack costs more than
+  most chapters.
+* **Atomic.** Everything is written to a temporary folder next to the output
+  and moved into place only when every chapter ran and the PII scan passed; a
+  failed build leaves the previous report (or nothing) and names the notebook,
+  the cell and the exception.
 
 Inside a notebook, :func:`open_chapter` gives the chapter's
 :class:`~analysis.report.findings.Findings` collector, the codebook and the
@@ -25,6 +49,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,27 +58,38 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ReportError
-from ..pipeline import wave_folder
+from ..pipeline import WAVE_CACHE_ENV, cached_respondent_ids, wave_folder
 from .chapter import default_output_dir
-from .i18n import check_language, pick, t
+from .i18n import LANGUAGES, check_language, pick, t
+from .kernels import (
+    ChapterJob,
+    default_jobs,
+    execute_notebook,
+    inject_parameters,
+    read_notebook,
+    run_chapters,
+)
 
 if TYPE_CHECKING:
-    import nbformat
+    from .pages import ChapterEntry
 
 
 __all__ = [
     "ReportResult",
     "build_report",
+    "copy_notebooks",
     "find_notebooks",
     "inject_parameters",
     "execute_notebook",
+    "notebooks_folder",
+    "package_notebooks",
 ]
 
 _NOTEBOOK = re.compile(r"^\d{2}-[A-Za-z0-9_\-]+\.py$")
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_GLYPH = re.compile(r"Glyph \d+ .*missing from (current )?font")
-# Generated items removed before a rebuild, so nothing stale survives; other files are kept.
-_GENERATED = ("findings", "figures", "findings.json", "findings.csv", "findings.xlsx", "index.html")
+# What a build writes; a rebuild replaces these and carries any other file of the folder over.
+_GENERATED = re.compile(r"^(findings|figures|findings\.(json|csv|xlsx)|index(\.[a-z]{2})?\.html|"
+                        r"\d{2}-[A-Za-z0-9_\-]+(\.[a-z]{2})?\.html)$")
+
 
 @dataclass
 class ReportResult:
@@ -62,14 +99,21 @@ class ReportResult:
     ----------
     output_dir : Path
     index : Path
-        ``index.html``.
+        ``index.html`` (default language).
     pages : list of Path
-        One HTML page per chapter, in order.
+        One HTML page per chapter built, in order, in the default language.
     findings : dict
         ``{"json", "csv", "xlsx"}`` -> path.
     figures : list of Path
     timings : dict
-        Seconds per notebook, plus ``"merge"``, ``"scan"`` and ``"total"``.
+        Seconds per chapter (both languages), plus ``"prepare"`` (kernels
+        started), ``"merge"``, ``"scan"`` and ``"total"``.
+    language : str
+        The default language.
+    translations : dict
+        ``{language: [index, pages...]}`` for the other language.
+    chapters : list of ChapterEntry
+        Every chapter of the contents page, with ``runs`` and the reason.
     """
 
     output_dir: Path
@@ -78,47 +122,121 @@ class ReportResult:
     findings: dict[str, Path]
     figures: list[Path]
     timings: dict[str, float] = field(default_factory=dict)
+    language: str = "zh"
+    translations: dict[str, list[Path]] = field(default_factory=dict)
+    chapters: list[ChapterEntry] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
         """Every file written."""
-        return [self.index, *self.pages, *self.findings.values(), *self.figures]
+        other = [p for paths in self.translations.values() for p in paths]
+        return [self.index, *self.pages, *other, *self.findings.values(), *self.figures]
+
+    @property
+    def not_run(self) -> list[ChapterEntry]:
+        """The chapters listed as not run."""
+        return [c for c in self.chapters if not c.runs]
 
     def summary(self) -> str:
         """A few lines for the console."""
-        lines = [f"report written to {self.output_dir} ({len(self.pages)} chapters, "
-                 f"{len(self.figures)} figure files) in {self.timings.get('total', 0.0):.1f} s"]
+        lines = [f"report written to {self.output_dir} ({len(self.pages)} chapters in "
+                 f"{len(LANGUAGES)} languages, {len(self.figures)} figure files) in "
+                 f"{self.timings.get('total', 0.0):.1f} s"]
         lines += [f"  {name:<28} {sec:6.1f} s" for name, sec in self.timings.items() if name != "total"]
+        for c in self.not_run:
+            lines.append(f"  {c.chapter:<28} {pick(c.reason, 'en') if c.reason else 'not run'}")
         lines.append(f"  open {self.index}")
         return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------ paths
 
+def package_notebooks() -> Path | None:
+    """The chapter notebooks that come with the package, or None.
+
+    From a checkout (or an editable install) they are ``notebooks/`` at the
+    repository root; an installed wheel puts them in
+    ``<prefix>/share/greensurvey/notebooks``.
+    """
+    here = Path(__file__).resolve()
+    for folder in (here.parents[2] / "notebooks",
+                   Path(sys.prefix) / "share" / "greensurvey" / "notebooks"):
+        if folder.is_dir() and any(_NOTEBOOK.match(p.name) for p in folder.iterdir()):
+            return folder
+    return None
+
+
+def _has_chapters(folder: Path) -> bool:
+    return folder.is_dir() and any(_NOTEBOOK.match(p.name) for p in folder.iterdir())
+
+
+def notebooks_folder(notebooks_dir: str | Path | None = None,
+                     wave: str | Path | None = None) -> Path:
+    """The folder of chapter notebooks a build uses.
+
+    In order: ``notebooks_dir`` if given; the wave's own ``<wave>/notebooks/``
+    when it holds chapters (see :func:`copy_notebooks`);
+    ``$GREENSURVEY_NOTEBOOKS``; ``notebooks/`` next to the wave's ``surveys/``
+    folder; the package's (:func:`package_notebooks`); ``./notebooks``.
+
+    Parameters
+    ----------
+    notebooks_dir : str or Path, optional
+        An explicit folder.
+    wave : str or Path, optional
+        The wave folder.
+
+    Returns
+    -------
+    Path
+        The folder (which may not exist if nothing was found).
+    """
+    if notebooks_dir is not None:
+        return Path(notebooks_dir)
+    if wave is not None and _has_chapters(Path(wave) / "notebooks"):
+        return Path(wave).resolve() / "notebooks"
+    if os.environ.get("GREENSURVEY_NOTEBOOKS"):
+        return Path(os.environ["GREENSURVEY_NOTEBOOKS"])
+    if wave is not None and _has_chapters(Path(wave).resolve().parent.parent / "notebooks"):
+        return Path(wave).resolve().parent.parent / "notebooks"
+    return package_notebooks() or Path.cwd() / "notebooks"
+
+
+def _wanted(stem: str, chapters: Sequence[str]) -> bool:
+    return stem in chapters or stem[:2] in chapters
+
+
 def find_notebooks(notebooks_dir: str | Path | None = None, wave: str | Path | None = None,
                    chapters: Sequence[str] | None = None) -> list[Path]:
     """The report notebooks ``NN-*.py`` in order.
 
-    The folder is ``notebooks_dir`` if given, else ``$GREENSURVEY_NOTEBOOKS``,
-    else ``notebooks/`` next to the wave's ``surveys/`` folder, else
-    ``./notebooks``.  ``chapters`` keeps only notebooks whose stem or number
-    prefix is listed (``["03", "06-second-hand"]``).
+    Parameters
+    ----------
+    notebooks_dir : str or Path, optional
+        The folder (default: see :func:`notebooks_folder`).
+    wave : str or Path, optional
+        The wave folder (whose own ``notebooks/`` wins).
+    chapters : sequence of str, optional
+        Keep only notebooks whose stem or number prefix is listed
+        (``["03", "06-second-hand"]``).
+
+    Returns
+    -------
+    list of Path
+
+    Raises
+    ------
+    ReportError
+        No such folder, no notebooks in it, or a listed chapter has none.
     """
-    if notebooks_dir is not None:
-        folder = Path(notebooks_dir)
-    elif os.environ.get("GREENSURVEY_NOTEBOOKS"):
-        folder = Path(os.environ["GREENSURVEY_NOTEBOOKS"])
-    elif wave is not None and (Path(wave).resolve().parent.parent / "notebooks").is_dir():
-        folder = Path(wave).resolve().parent.parent / "notebooks"
-    else:
-        folder = Path.cwd() / "notebooks"
+    folder = notebooks_folder(notebooks_dir, wave)
     if not folder.is_dir():
         raise ReportError("notebooks folder not found", file=folder,
                           hint="pass notebooks_dir= or set GREENSURVEY_NOTEBOOKS")
     found = sorted(p for p in folder.iterdir() if _NOTEBOOK.match(p.name))
     if chapters is not None:
         wanted = set(chapters)
-        found = [p for p in found if p.stem in wanted or p.stem[:2] in wanted]
+        found = [p for p in found if _wanted(p.stem, chapters)]
         missing = wanted - {p.stem for p in found} - {p.stem[:2] for p in found}
         if missing:
             raise ReportError(f"no notebook for chapter(s) {sorted(missing)}", file=folder,
@@ -129,146 +247,88 @@ def find_notebooks(notebooks_dir: str | Path | None = None, wave: str | Path | N
     return found
 
 
-# ------------------------------------------------------------------------ execution
-
-def _read(path: Path) -> nbformat.NotebookNode:
-    import jupytext
-
-    try:
-        return jupytext.read(path, fmt="py:percent")
-    except Exception as exc:  # jupytext raises assorted errors on malformed text
-        raise ReportError(f"cannot read notebook: {exc}", file=path,
-                          hint="notebooks are jupytext py:percent files ('# %%' cell markers)") from None
+_WAVE_PARAMETER = re.compile(r"^wave\s*=.*$", re.M)
 
 
-def inject_parameters(nb: nbformat.NotebookNode, parameters: dict[str, Any],
-                      path: str | Path = "<notebook>") -> nbformat.NotebookNode:
-    """Insert a cell tagged ``injected-parameters`` after the cell tagged ``parameters``.
+def copy_notebooks(wave: str | Path, output_dir: str | Path | None = None, *,
+                   force: bool = False) -> list[Path]:
+    """Copy the package's chapter notebooks into a wave for editing.
 
-    Raises
-    ------
-    ReportError
-        The notebook has no cell tagged ``parameters``.
-    """
-    import nbformat
-
-    index = next((i for i, c in enumerate(nb.cells)
-                  if "parameters" in c.get("metadata", {}).get("tags", [])), None)
-    if index is None:
-        raise ReportError("notebook has no cell tagged 'parameters'", file=path,
-                          hint='mark the first code cell with  # %% tags=["parameters"]')
-    source = "# Parameters injected by analysis.report.build_report\n" + "\n".join(
-        f"{k} = {v!r}" for k, v in parameters.items())
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-    nb.cells.insert(index + 1, cell)
-    return nb
-
-
-def _cell_lines(path: Path) -> list[int]:
-    """1-based line of each ``# %%`` marker, to point errors at the .py file."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    return [i for i, line in enumerate(lines, start=1) if line.startswith("# %%")]
-
-
-def _error_text(cell: Any, exc: BaseException) -> str:
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return f"{out.get('ename')}: {_ANSI.sub('', str(out.get('evalue')))}".strip()
-    return f"{type(exc).__name__}: {_ANSI.sub('', str(exc)).strip().splitlines()[-1:] or ''}"
-
-
-def _cell_error(nb: nbformat.NotebookNode, path: Path, index: int, exc: BaseException,
-                timeout: int) -> ReportError:
-    """The error naming the notebook, the cell (as numbered in the .py file) and its line."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    cell = nb.cells[index] if index < len(nb.cells) else {}
-    injected = [j for j, c in enumerate(nb.cells)
-                if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
-    number = index - sum(1 for j in injected if j < index)
-    markers = _cell_lines(path)
-    line = markers[number] if len(markers) == len(nb.cells) - len(injected) else None
-    if isinstance(exc, CellTimeoutError):
-        what, hint = f"timed out after {timeout} s", "make the cell faster or pass a larger timeout"
-    elif isinstance(exc, DeadKernelError):
-        what, hint = "killed the kernel (out of memory?)", "check the memory use of the cell"
-    else:
-        what = f"raised {_error_text(cell, exc)}"
-        hint = f"run the notebook interactively (jupytext --to ipynb {path.name}) to debug"
-    return ReportError(f"notebook {path.name}, cell {number + 1} {what}", file=path, line=line,
-                       hint=hint)
-
-
-def execute_notebook(nb: nbformat.NotebookNode, path: str | Path, *, timeout: int = 600,
-                     kernel_name: str = "python3", cwd: str | Path | None = None,
-                     first_cell: int = 0) -> nbformat.NotebookNode:
-    """Run ``nb`` top to bottom in a fresh kernel; raise on the first failing cell.
-
-    The ``python3`` kernel runs the interpreter of the current process
-    (jupyter_client substitutes ``sys.executable`` for ``python``), so the
-    notebook sees the same installed ``analysis``.
+    ``greensurvey report`` then uses the wave's own ``<wave>/notebooks/``.
+    In the copies the ``wave`` parameter points at the wave (relative to the
+    copy), so they also run as they are in JupyterLab (``make lab``).
 
     Parameters
     ----------
-    nb : NotebookNode
-    path : str or Path
-        The notebook file (for messages).
-    timeout : int
-        Seconds allowed per cell.
-    kernel_name : str
-    cwd : str or Path, optional
-        Working directory of the kernel (default: the notebook's folder).
-    first_cell : int
-        Cells before this index are not counted in messages (none by default).
+    wave : str or Path
+        The wave folder.
+    output_dir : str or Path, optional
+        Where to copy (default ``<wave>/notebooks``).
+    force : bool
+        Overwrite notebooks already there (default: refuse, so edits are
+        never lost).
+
+    Returns
+    -------
+    list of Path
+        The copies, in chapter order.
 
     Raises
     ------
     ReportError
-        Naming the notebook, the cell number (as in the .py file, the
-        injected parameters cell not counted), its line and the exception;
-        also when a chart drew Chinese text without a CJK font.
+        The package's notebooks cannot be found, or a copy would overwrite
+        an existing file without ``force``.
     """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import (
-        CellExecutionError,
-        CellTimeoutError,
-        DeadKernelError,
-    )
-
-    path = Path(path)
-    current = {"index": 0}
-
-    def _on_start(cell: Any, cell_index: int) -> None:  # nbclient hook: remember where we are
-        current["index"] = cell_index
-
-    # log_level=ERROR: ipykernel's start-up chatter (e.g. the local-TCP notice) is not ours to show.
-    client = NotebookClient(nb, timeout=timeout, startup_timeout=120, kernel_name=kernel_name,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                            allow_errors=False, record_timing=False,
-                            resources={"metadata": {"path": str(cwd or path.parent)}},
-                            on_cell_start=_on_start)
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-        raise _cell_error(nb, path, current["index"], exc, timeout) from None
-    except RuntimeError as exc:  # nbclient raises RuntimeError when the kernel does not start
-        raise ReportError(f"notebook {path.name}: kernel {kernel_name!r} failed to start: {exc}",
-                          file=path, hint="check that ipykernel is installed in this environment "
-                                          "(python -m ipykernel install --sys-prefix)") from None
-    for i, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and _GLYPH.search(out.get("text", "")):
-                raise ReportError(f"notebook {path.name}, cell {i + 1} drew text with glyphs "
-                                  "missing from the font (tofu boxes)", file=path,
-                                  hint="install fonts-noto-cjk (make sysdeps) and draw charts "
-                                       "with analysis.plots, which sets the CJK font up")
-    return nb
+    folder = wave_folder(wave)
+    source = package_notebooks()
+    if source is None:
+        raise ReportError("the package's chapter notebooks were not found",
+                          hint="reinstall greensurvey, or run from a checkout of the repository")
+    dest = Path(output_dir) if output_dir is not None else folder / "notebooks"
+    notebooks = sorted(p for p in source.iterdir() if _NOTEBOOK.match(p.name))
+    clash = [dest / p.name for p in notebooks if (dest / p.name).exists()]
+    if clash and not force:
+        raise ReportError(f"{len(clash)} notebook(s) already there, e.g. {clash[0].name}",
+                          file=dest, hint="edit them where they are, or pass --force to overwrite")
+    dest.mkdir(parents=True, exist_ok=True)
+    rel = Path(os.path.relpath(folder, dest.resolve())).as_posix()
+    copies = []
+    for path in notebooks:
+        text = _WAVE_PARAMETER.sub(f"wave = {rel!r}", path.read_text(encoding="utf-8"), count=1)
+        (dest / path.name).write_text(text, encoding="utf-8")
+        copies.append(dest / path.name)
+    return copies
 
 
-# ---------------------------------------------------------------------- in notebooks
+# ---------------------------------------------------------------------- planning
+
+def _plan(codebook: Any, folder: Path, stems: Sequence[str],
+          chapters: Sequence[str] | None) -> list[ChapterEntry]:
+    """Every chapter of the contents page: the chapter plan's and the notebooks'.
+
+    A notebook the plan does not know runs; a chapter of the plan without a
+    notebook, or not selected with ``chapters``, is listed as not run.
+    """
+    from .pages import ChapterEntry
+    from .plan import chapter_plan
+
+    targets_present = (folder / codebook.weighting.targets).is_file()
+    planned = {item.chapter: ChapterEntry(item.chapter, dict(item.title), bool(item.runs),
+                                          dict(item.reason), item.how_to, dict(item.note))
+               for item in chapter_plan(codebook, targets_present)}
+    entries = []
+    for stem in sorted(set(planned) | set(stems)):
+        entry = planned.get(stem, ChapterEntry(stem))
+        if entry.runs and stem not in stems:
+            entry = ChapterEntry(stem, entry.title, False, {
+                "zh": f"未运行：没有笔记本 {stem}.py", "en": f"not run: no notebook {stem}.py"})
+        elif entry.runs and chapters is not None and not _wanted(stem, chapters):
+            entry = ChapterEntry(stem, entry.title, False, {
+                "zh": "未运行：本次构建未选择（--chapters）",
+                "en": "not run: not selected in this build (--chapters)"})
+        entries.append(entry)
+    return entries
+
 
 def _respondent_ids(folder: Path) -> list[str]:
     """Respondent ids and IP hashes of the raw export, for the output scan."""
@@ -284,11 +344,31 @@ def _respondent_ids(folder: Path) -> list[str]:
     return ids
 
 
+def _publish(staging: Path, out: Path) -> None:
+    """Move the finished build into place; files of the old folder a build does not write stay."""
+    if out.exists():
+        for item in out.iterdir():
+            if not _GENERATED.match(item.name) and not (staging / item.name).exists():
+                os.replace(item, staging / item.name)
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / out.name)
+        try:
+            os.replace(staging, out)
+        except OSError:
+            os.replace(old / out.name, out)  # put the previous report back
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, out)
+
+
+# ------------------------------------------------------------------------- the build
+
 def build_report(wave: str | Path, output_dir: str | Path | None = None, language: str = "zh",
                  timeout: int = 600, chapters: Sequence[str] | None = None, *,
                  notebooks_dir: str | Path | None = None, kernel_name: str = "python3",
-                 respondent_ids: Sequence[Any] | None = None) -> ReportResult:
-    """Execute the report notebooks for a wave and write ``reports/<wave>/``.
+                 respondent_ids: Sequence[Any] | None = None, jobs: int | None = None) -> ReportResult:
+    """Execute the report notebooks for a wave and write ``reports/<wave>/`` in both languages.
 
     Parameters
     ----------
@@ -297,18 +377,24 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
     output_dir : str or Path, optional
         Default :func:`default_output_dir` (``reports/<wave>``).
     language : {"zh", "en"}
-        Language of labels, headings and prose.
+        The default language: its pages get the plain names (``index.html``)
+        and it labels the findings files; the other language's pages are
+        ``*.<language>.html``, one switch away.
     timeout : int
         Seconds allowed per notebook cell.
     chapters : sequence of str, optional
-        Build only these chapters (stems or ``NN`` prefixes).
+        Build only these chapters (stems or ``NN`` prefixes); the others are
+        listed as not run.
     notebooks_dir : str or Path, optional
-        Folder of the notebooks (see :func:`find_notebooks`).
+        Folder of the notebooks (default: see :func:`notebooks_folder`).
     kernel_name : str
         Jupyter kernel (``python3`` runs the current interpreter).
     respondent_ids : sequence, optional
-        Ids that must not appear in outputs (default: read from the wave's
-        raw export when it has one).
+        Ids that must not appear in outputs (default: those of the wave's
+        raw export).
+    jobs : int, optional
+        Kernels running chapters at once (default :func:`default_jobs`: one
+        per core).  Outputs do not depend on it.
 
     Returns
     -------
@@ -318,67 +404,106 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
     ------
     ReportError
         A notebook failed (notebook, cell and exception named), findings
-        could not be merged, or an output holds personal data.
+        could not be merged, or an output holds personal data.  The previous
+        report, if any, is left as it was.
     """
     from ..codebook import load_codebook
-    from .export import (
+    from .export import export_findings, git_commit, merge_findings, scan_outputs
+    from .pages import (
+        PageRenderer,
         banner_html,
-        chapter_title,
-        export_findings,
         footer_html,
-        git_commit,
         index_html,
-        merge_findings,
+        index_name,
         nav_html,
-        render_chapter,
-        scan_outputs,
+        other_language,
+        page_name,
     )
 
     start = time.perf_counter()
-    check_language(language)
+    default = check_language(language)
+    languages = [default, other_language(default)]
     folder = wave_folder(wave)
     codebook = load_codebook(folder)
     out = Path(output_dir).resolve() if output_dir else default_output_dir(folder)
-    notebooks = find_notebooks(notebooks_dir, folder, chapters)
-    out.mkdir(parents=True, exist_ok=True)
-    for name in _GENERATED:
-        target = out / name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.is_file():
-            target.unlink()
-    for stale in out.glob("[0-9][0-9]-*.html"):
-        stale.unlink()
+    found = find_notebooks(notebooks_dir, folder, chapters)
+    every = found if chapters is None else find_notebooks(found[0].parent)
+    entries = _plan(codebook, folder, [p.stem for p in every], chapters)
+    runs = {e.chapter for e in entries if e.runs}
+    notebooks = [p for p in found if p.stem in runs]
     stems = [p.stem for p in notebooks]
-    commit = git_commit(notebooks[0].parent)
-    footer = footer_html(codebook.wave, language, commit)
-    timings: dict[str, float] = {}
-    pages: list[Path] = []
-    params = {"wave": str(folder), "language": language, "output_dir": str(out)}
-    for i, path in enumerate(notebooks):
+    commit = git_commit(found[0].parent)
+    jobs = default_jobs(len(notebooks)) if jobs is None else max(1, int(jobs))
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    try:
+        cache = staging / ".cache"
+        outputs = {default: staging, languages[1]: staging / f".{languages[1]}"}
+        work = []
+        for path in notebooks:
+            nbs = {lang: inject_parameters(read_notebook(path), {"wave": str(folder), "language": lang,
+                                                         "output_dir": str(outputs[lang])}, path)
+                   for lang in languages}
+            work.append(ChapterJob(path.stem, path, nbs))
+        renderer = PageRenderer()
+        footers = {lang: footer_html(codebook.wave, lang, commit) for lang in languages}
+        timings: dict[str, float] = {}
+
+        def _render(job: ChapterJob) -> None:
+            i = stems.index(job.stem)
+            for lang, nb in job.notebooks.items():
+                header = banner_html(codebook.synthetic, lang) + nav_html(stems, i, lang, default)
+                title = next(e for e in entries if e.chapter == job.stem).title_in(lang)
+                page = staging / page_name(job.stem, lang, default)
+                page.write_text(renderer.render(nb, title=title, language=lang, header=header,
+                                                footer=footers[lang]), encoding="utf-8")
+            timings[job.stem] = job.seconds
+
+        if work:
+            env = {**os.environ, WAVE_CACHE_ENV: str(cache)}
+            run_chapters(work, min(jobs, len(work)), _render, timeout=timeout,
+                                     kernel_name=kernel_name, cwd=found[0].parent, env=env)
+        timings = {s: timings[s] for s in stems}  # chapter order, whichever kernel finished first
         t0 = time.perf_counter()
-        nb = inject_parameters(_read(path), params, path)
-        execute_notebook(nb, path, timeout=timeout, kernel_name=kernel_name)
-        header = banner_html(codebook.synthetic, language) + nav_html(stems, i, language)
-        page = out / f"{path.stem}.html"
-        page.write_text(render_chapter(nb, title=chapter_title(path.stem, language), language=language,
-                                       header=header, footer=footer), encoding="utf-8")
-        pages.append(page)
-        timings[path.stem] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    fs = merge_findings(out, wave=codebook.wave, title=codebook.title, synthetic=codebook.synthetic,
-                        language=language, disclosure=codebook.disclosure, chapters=stems)
-    written = export_findings(fs, out)
-    title = t("report.title", language, title=pick(codebook.title, language))
-    index = out / "index.html"
-    index.write_text(index_html(title=title, language=language, stems=stems, headlines=fs.headlines,
-                                 synthetic=codebook.synthetic, footer=footer,
-                                 downloads=[p.name for p in written.values()]), encoding="utf-8")
-    timings["merge"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    ids = list(respondent_ids) if respondent_ids is not None else _respondent_ids(folder)
-    scan_outputs(out, respondent_ids=ids)
-    timings["scan"] = time.perf_counter() - t0
+        fs = merge_findings(staging, wave=codebook.wave, title=codebook.title,
+                            synthetic=codebook.synthetic, language=default,
+                            disclosure=codebook.disclosure, chapters=stems)
+        written = export_findings(fs, staging)
+        for lang in languages:
+            title = t("report.title", lang, title=pick(codebook.title, lang))
+            (staging / index_name(lang, default)).write_text(index_html(
+                title=title, language=lang, entries=entries, headlines=fs.headlines,
+                synthetic=codebook.synthetic, footer=footers[lang],
+                downloads=[p.name for p in written.values()], default=default), encoding="utf-8")
+        timings["merge"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if respondent_ids is not None:
+            ids = [str(i) for i in respondent_ids]
+        else:
+            cached = cached_respondent_ids(folder, cache) if cache.is_dir() else None
+            ids = cached if cached is not None else _respondent_ids(folder)
+        # The cache holds respondent-level data and the other language's fragments are
+        # working files: neither is published.
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(outputs[languages[1]], ignore_errors=True)
+        try:
+            scan_outputs(staging, respondent_ids=ids)
+        except ReportError as exc:  # name the page as it would have been published
+            name = Path(exc.file).relative_to(staging) if exc.file else None
+            raise ReportError(f"{exc.message}; nothing was published",
+                              file=out / name if name else None,
+                              hint=exc.hint) from None
+        timings["scan"] = time.perf_counter() - t0
+        _publish(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     timings["total"] = time.perf_counter() - start
     figures = sorted((out / "figures").glob("*")) if (out / "figures").is_dir() else []
-    return ReportResult(out, index, pages, written, figures, timings)
+    written = {k: out / p.name for k, p in written.items()}
+    translations = {lang: [out / index_name(lang, default)] +
+                    [out / page_name(s, lang, default) for s in stems] for lang in languages[1:]}
+    return ReportResult(out, out / index_name(default, default),
+                        [out / page_name(s, default, default) for s in stems], written, figures,
+                        timings, default, translations, entries)

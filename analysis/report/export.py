@@ -31,16 +31,13 @@ significant digits, fixed key order, no timestamps, fixed workbook metadata.
 (:mod:`analysis.pii`) and respondent identifiers, raising
 :class:`~analysis.errors.ReportError` naming the file and what was found.
 
-The HTML side of the report lives here too: :func:`render_chapter` turns an
-executed notebook into a self-contained page (code hidden, images embedded,
-no external scripts, banner and navigation added) and :func:`index_html`
-writes the contents page.
+The HTML pages are rendered by :mod:`analysis.report.pages`; the methods
+appendix helpers (:func:`provenance`, :func:`questions_table`, ...) live here.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -50,7 +47,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..codebook import Disclosure
 from ..errors import ReportError
@@ -62,10 +59,7 @@ from .findings import (
     disclosure_dict,
     table_from_dict,
 )
-from .i18n import TEXT, check_language, pick, t
-
-if TYPE_CHECKING:
-    import nbformat
+from .i18n import check_language, pick, t
 
 __all__ = [
     "SCHEMA",
@@ -79,13 +73,6 @@ __all__ = [
     "write_xlsx",
     "export_findings",
     "scan_outputs",
-    "CSS",
-    "chapter_title",
-    "banner_html",
-    "nav_html",
-    "footer_html",
-    "render_chapter",
-    "index_html",
     "git_commit",
     "provenance",
     "questions_table",
@@ -584,121 +571,6 @@ def scan_outputs(folder: str | Path, *, respondent_ids: Iterable[Any] = (),
                         file=path, hint="publish aggregates only; never add respondent-level rows "
                                         "or ids to tables, labels or charts")
     return scanned
-
-
-# ---------------------------------------------------------------------------- HTML pages
-
-CSS = """
-body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei",
-  system-ui, sans-serif; }
-.gs-banner { background: #b00020; color: #fff; padding: .6em 1em; font-weight: bold;
-  text-align: center; position: sticky; top: 0; z-index: 10; }
-.gs-nav, .gs-footer { max-width: 1100px; margin: .8em auto; padding: 0 1em; color: #444; }
-.gs-nav a { margin-right: 1.2em; }
-.gs-footer { border-top: 1px solid #ddd; padding-top: .6em; font-size: .85em; }
-.gs-page { max-width: 1100px; margin: 0 auto; padding: 0 1em 2em; line-height: 1.6; }
-table.gs-table { border-collapse: collapse; margin: .8em 0 .3em; font-size: .92em; }
-table.gs-table caption { text-align: left; font-weight: bold; padding: .3em 0; }
-table.gs-table th, table.gs-table td { border-bottom: 1px solid #ddd; padding: .25em .6em;
-  text-align: right; }
-table.gs-table th[scope=row] { text-align: left; font-weight: normal; min-width: 10em; }
-table.gs-table td { white-space: nowrap; }
-table.gs-table thead th { background: #eef3f8; text-align: center; }
-td.gs-est { font-weight: bold; }
-p.gs-note { font-size: .85em; color: #555; margin-top: 0; }
-"""
-
-_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block extra_css %}<style type="text/css">{{ resources.gs_css }}</style>{% endblock extra_css %}
-{%- block body_header -%}{{ super() }}{{ resources.gs_header }}{%- endblock body_header -%}
-{% block body_footer %}{{ resources.gs_footer }}{{ super() }}{% endblock body_footer %}
-"""
-
-
-def chapter_title(stem: str, language: str) -> str:
-    """The chapter's title from the i18n catalogue (``chapter.<stem>``), else the stem."""
-    key = f"chapter.{stem}"
-    return t(key, language) if key in TEXT else stem
-
-
-def banner_html(synthetic: bool, language: str) -> str:
-    """The synthetic-data banner (empty for a real wave)."""
-    if not synthetic:
-        return ""
-    return (f'<div class="gs-banner" role="note" data-synthetic="true">'
-            f'{html.escape(t("report.synthetic", language))}</div>')
-
-
-def nav_html(stems: Sequence[str], i: int | None, language: str) -> str:
-    """Links to the index and to the previous/next chapter of chapter ``i``."""
-    links = [f'<a href="index.html" data-nav="index">{html.escape(t("report.back", language))}</a>']
-    if i is not None and i > 0:
-        links.append(f'<a href="{stems[i - 1]}.html" data-nav="previous">'
-                     f'{html.escape(t("report.previous", language))}</a>')
-    if i is not None and i + 1 < len(stems):
-        links.append(f'<a href="{stems[i + 1]}.html" data-nav="next">'
-                     f'{html.escape(t("report.next", language))}</a>')
-    return f'<nav class="gs-nav">{"".join(links)}</nav>'
-
-
-def footer_html(wave: str, language: str, commit: str) -> str:
-    """Page footer: wave, package version and git commit."""
-    from .._version import __version__
-
-    parts = [t("report.wave", language, wave=wave), t("report.generated", language, version=__version__)]
-    if commit:
-        parts.append(f"git {commit}")
-    return f'<footer class="gs-footer">{html.escape(" · ".join(parts))}</footer>'
-
-
-def render_chapter(nb: nbformat.NotebookNode, *, title: str, language: str, header: str = "",
-                   footer: str = "") -> str:
-    """HTML of an executed notebook: code hidden, images embedded, no external scripts.
-
-    Cells tagged ``remove``, ``remove-cell`` or ``lang-<other language>`` are
-    dropped; ``header`` (banner, navigation) opens the body and ``footer``
-    closes it.
-    """
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    other = "en" if language == "zh" else "zh"
-    remove = TagRemovePreprocessor(remove_cell_tags={"remove", "remove-cell", f"lang-{other}",
-                                                     "injected-parameters", "parameters"})
-    exporter = HTMLExporter(template_name="lab", template_file="greensurvey.html.j2",
-                            extra_loaders=[DictLoader({"greensurvey.html.j2": _TEMPLATE})],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True,
-                            language_code=language)
-    exporter.register_preprocessor(remove, enabled=True)
-    nb.metadata["title"] = title
-    resources = {"gs_css": CSS, "gs_header": header, "gs_footer": footer,
-                 "metadata": {"name": title}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
-
-
-def index_html(*, title: str, language: str, stems: Sequence[str], headlines: Sequence[Any],
-               synthetic: bool, footer: str, downloads: Sequence[str]) -> str:
-    """The contents page: banner, chapter links, headline tables and download links."""
-    esc = html.escape
-    lang_attr = "zh-CN" if language == "zh" else "en"
-    items = "".join(f'<li><a href="{s}.html" data-chapter="{s}">{esc(chapter_title(s, language))}</a></li>'
-                    for s in stems)
-    tables = "".join(tab.to_html(language) for tab in headlines)
-    files = " · ".join(f'<a href="{esc(f)}">{esc(f)}</a>' for f in downloads)
-    heads = (f"<h2>{esc(t('report.headlines', language))}</h2>{tables}" if tables else "")
-    return (f'<!DOCTYPE html>\n<html lang="{lang_attr}">\n<head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
-            f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>"
-            f"{banner_html(synthetic, language)}<main class=\"gs-page\"><h1>{esc(title)}</h1>"
-            f"<h2>{esc(t('report.contents', language))}</h2><ol class=\"gs-contents\">{items}</ol>"
-            f"{heads}<h2>{esc(t('report.downloads', language))}</h2><p>{files}</p>"
-            f"<p>{esc(t('report.findings_files', language))}</p></main>{footer}</body>\n</html>\n")
 
 
 # ------------------------------------------------------------------ methods appendix

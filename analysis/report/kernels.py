@@ -1,0 +1,416 @@
+"""Run chapter notebooks in Jupyter kernels: one notebook, or many chapters on a few kernels.
+
+:func:`execute_notebook` runs one notebook top to bottom in a fresh kernel.
+:func:`run_chapters` runs a report's chapters on ``n`` kernels at once, each
+kernel taking chapters from a queue; a kernel clears its namespace, warning
+registries, working folder and matplotlib state between chapters (modules
+stay imported: starting a kernel and importing the scientific stack costs
+more than most chapters), so a chapter's outputs do not depend on which
+kernel ran it or what ran before.  Errors name the notebook, the cell (as
+numbered in the ``.py`` file) and its line.  Used by
+:func:`analysis.report.build.build_report`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ReportError
+
+if TYPE_CHECKING:
+    import nbformat
+
+__all__ = ["ChapterJob", "default_jobs", "execute_notebook", "inject_parameters",
+           "read_notebook", "run_chapters"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_GLYPH = re.compile(r"Glyph \d+ .*missing from (current )?font")
+
+
+# ------------------------------------------------------------------------ execution
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read a jupytext ``py:percent`` notebook.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.py`` file.
+
+    Returns
+    -------
+    NotebookNode
+        The notebook, not executed.
+
+    Raises
+    ------
+    ReportError
+        The file is not a readable notebook.
+    """
+    import jupytext
+
+    try:
+        return jupytext.read(path, fmt="py:percent")
+    except Exception as exc:  # jupytext raises assorted errors on malformed text
+        raise ReportError(f"cannot read notebook: {exc}", file=path,
+                          hint="notebooks are jupytext py:percent files ('# %%' cell markers)") from None
+
+
+def inject_parameters(nb: nbformat.NotebookNode, parameters: dict[str, Any],
+                      path: str | Path = "<notebook>") -> nbformat.NotebookNode:
+    """Insert a cell tagged ``injected-parameters`` after the cell tagged ``parameters``.
+
+    Cells are then numbered (``cell-0``, ``cell-1``, ...) instead of
+    nbformat's random ids, so the rendered pages are identical across builds.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The notebook, changed in place.
+    parameters : dict
+        Names and values, written as ``name = repr(value)``.
+    path : str or Path
+        The notebook file (for messages).
+
+    Returns
+    -------
+    NotebookNode
+        ``nb``.
+
+    Raises
+    ------
+    ReportError
+        The notebook has no cell tagged ``parameters``.
+    """
+    import nbformat
+
+    index = next((i for i, c in enumerate(nb.cells)
+                  if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if index is None:
+        raise ReportError("notebook has no cell tagged 'parameters'", file=path,
+                          hint='mark the first code cell with  # %% tags=["parameters"]')
+    source = "# Parameters injected by analysis.report.build_report\n" + "\n".join(
+        f"{k} = {v!r}" for k, v in parameters.items())
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(index + 1, cell)
+    # nbformat gives cells random ids, which the HTML carries: number them, so builds are
+    # byte-identical.
+    for i, c in enumerate(nb.cells):
+        if "id" in c:
+            c["id"] = f"cell-{i}"
+    return nb
+
+
+def _cell_lines(path: Path) -> list[int]:
+    """1-based line of each ``# %%`` marker, to point errors at the .py file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    return [i for i, line in enumerate(lines, start=1) if line.startswith("# %%")]
+
+
+def _error_text(cell: Any, exc: BaseException) -> str:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return f"{out.get('ename')}: {_ANSI.sub('', str(out.get('evalue')))}".strip()
+    return f"{type(exc).__name__}: {_ANSI.sub('', str(exc)).strip().splitlines()[-1:] or ''}"
+
+
+def _cell_error(nb: nbformat.NotebookNode, path: Path, index: int, exc: BaseException,
+                timeout: int) -> ReportError:
+    """The error naming the notebook, the cell (as numbered in the .py file) and its line."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    cell = nb.cells[index] if index < len(nb.cells) else {}
+    injected = [j for j, c in enumerate(nb.cells)
+                if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    number = index - sum(1 for j in injected if j < index)
+    markers = _cell_lines(path)
+    line = markers[number] if len(markers) == len(nb.cells) - len(injected) else None
+    if isinstance(exc, CellTimeoutError):
+        what, hint = f"timed out after {timeout} s", "make the cell faster or pass a larger timeout"
+    elif isinstance(exc, DeadKernelError):
+        what, hint = "killed the kernel (out of memory?)", "check the memory use of the cell"
+    else:
+        what = f"raised {_error_text(cell, exc)}"
+        hint = f"run the notebook interactively (jupytext --to ipynb {path.name}) to debug"
+    return ReportError(f"notebook {path.name}, cell {number + 1} {what}", file=path, line=line,
+                       hint=hint)
+
+
+def execute_notebook(nb: nbformat.NotebookNode, path: str | Path, *, timeout: int = 600,
+                     kernel_name: str = "python3", cwd: str | Path | None = None,
+                     first_cell: int = 0) -> nbformat.NotebookNode:
+    """Run ``nb`` top to bottom in a fresh kernel; raise on the first failing cell.
+
+    The ``python3`` kernel runs the interpreter of the current process
+    (jupyter_client substitutes ``sys.executable`` for ``python``), so the
+    notebook sees the same installed ``analysis``.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The notebook, with parameters injected; executed in place.
+    path : str or Path
+        The notebook file (for messages).
+    timeout : int
+        Seconds allowed per cell.
+    kernel_name : str
+        Jupyter kernel (``python3`` runs the current interpreter).
+    cwd : str or Path, optional
+        Working directory of the kernel (default: the notebook's folder).
+    first_cell : int
+        Cells before this index are not counted in messages (none by default).
+
+    Returns
+    -------
+    NotebookNode
+        ``nb``, with its outputs.
+
+    Raises
+    ------
+    ReportError
+        Naming the notebook, the cell number (as in the .py file, the
+        injected parameters cell not counted), its line and the exception;
+        also when a chart drew Chinese text without a CJK font.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import (
+        CellExecutionError,
+        CellTimeoutError,
+        DeadKernelError,
+    )
+
+    path = Path(path)
+    current = {"index": 0}
+
+    def _on_start(cell: Any, cell_index: int) -> None:  # nbclient hook: remember where we are
+        current["index"] = cell_index
+
+    # log_level=ERROR: ipykernel's start-up chatter (e.g. the local-TCP notice) is not ours to show.
+    client = NotebookClient(nb, timeout=timeout, startup_timeout=120, kernel_name=kernel_name,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                            allow_errors=False, record_timing=False,
+                            resources={"metadata": {"path": str(cwd or path.parent)}},
+                            on_cell_start=_on_start)
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        raise _cell_error(nb, path, current["index"], exc, timeout) from None
+    except RuntimeError as exc:  # nbclient raises RuntimeError when the kernel does not start
+        raise ReportError(f"notebook {path.name}: kernel {kernel_name!r} failed to start: {exc}",
+                          file=path, hint="check that ipykernel is installed in this environment "
+                                          "(python -m ipykernel install --sys-prefix)") from None
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and _GLYPH.search(out.get("text", "")):
+                raise ReportError(f"notebook {path.name}, cell {i + 1} drew text with glyphs "
+                                  "missing from the font (tofu boxes)", file=path,
+                                  hint="install fonts-noto-cjk (make sysdeps) and draw charts "
+                                       "with analysis.plots, which sets the CJK font up")
+    return nb
+
+
+# ------------------------------------------------------------------------ the kernels
+
+# Run once in each kernel before its first chapter: remember the state a fresh kernel has
+# (warning filters, working folder, matplotlib's settings once pyplot is set up) in a module
+# that survives the namespace reset between chapters.
+_KERNEL_SETUP = """\
+import os as _os, sys as _sys, types as _types, warnings as _warnings
+import matplotlib as _mpl
+import matplotlib.pyplot as _plt
+_state = _types.ModuleType("_greensurvey_kernel")
+_state.filters = list(_warnings.filters)
+_state.cwd = _os.getcwd()
+_state.rc = dict(_mpl.rcParams)
+_state.modules = set(_sys.modules)
+_sys.modules["_greensurvey_kernel"] = _state
+del _os, _sys, _types, _warnings, _mpl, _plt, _state
+"""
+
+# Run after every chapter: a clean namespace (modules stay imported: that is the speed-up),
+# warnings shown again (the registries reset), the same folder and matplotlib settings.
+_KERNEL_RESET = """\
+get_ipython().run_line_magic("reset", "-f")
+import os as _os, sys as _sys, warnings as _warnings
+import matplotlib as _mpl
+import matplotlib.pyplot as _plt
+_state = _sys.modules["_greensurvey_kernel"]
+_plt.close("all")
+_mpl.rcParams.update(_state.rc)
+_warnings.resetwarnings()
+_warnings.filters[:] = _state.filters
+_os.chdir(_state.cwd)
+for _m in list(_sys.modules):
+    if _m.startswith("analysis") and _m not in _state.modules and hasattr(_sys.modules[_m], "__warningregistry__"):
+        _sys.modules[_m].__warningregistry__.clear()
+del _os, _sys, _warnings, _mpl, _plt, _state
+"""
+
+
+@dataclass
+class ChapterJob:
+    """One chapter: its notebook in each language, in the order they run.
+
+    Attributes
+    ----------
+    stem : str
+        Notebook stem.
+    path : Path
+        The ``.py`` file (for messages).
+    notebooks : dict
+        ``{language: NotebookNode}`` with parameters injected; executed in place.
+    seconds : float
+        Wall time of the chapter (all languages), set when it finished.
+    """
+
+    stem: str
+    path: Path
+    notebooks: dict[str, nbformat.NotebookNode]
+    seconds: float = 0.0
+
+
+def _check_glyphs(nb: nbformat.NotebookNode, path: Path) -> None:
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and _GLYPH.search(out.get("text", "")):
+                raise ReportError(f"notebook {path.name}, cell {i + 1} drew text with glyphs "
+                                  "missing from the font (tofu boxes)", file=path,
+                                  hint="install fonts-noto-cjk (make sysdeps) and draw charts "
+                                       "with analysis.plots, which sets the CJK font up")
+
+
+async def _kernel_worker(queue: list[ChapterJob], done: Callable[[ChapterJob], None], *, timeout: int,
+                         kernel_name: str, cwd: Path, env: dict[str, str]) -> None:
+    """One kernel: take chapters from ``queue`` until it is empty, run them, hand them to ``done``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import (
+        CellExecutionError,
+        CellTimeoutError,
+        DeadKernelError,
+    )
+
+    current = {"index": 0}
+
+    def _on_start(cell: Any, cell_index: int) -> None:  # nbclient hook: remember where we are
+        current["index"] = cell_index
+
+    scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_KERNEL_SETUP)])
+    # log_level=ERROR: ipykernel's start-up chatter (e.g. the local-TCP notice) is not ours to show.
+    client = NotebookClient(scratch, timeout=timeout, startup_timeout=120, kernel_name=kernel_name,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                            allow_errors=False, record_timing=False,
+                            resources={"metadata": {"path": str(cwd)}}, on_cell_start=_on_start)
+
+    async def _internal(code: str) -> None:
+        client.nb = scratch
+        cell = nbformat.v4.new_code_cell(code)
+        try:
+            await client.async_execute_cell(cell, 0, store_history=False)
+        except CellExecutionError as exc:  # our own code: a bug, not the analyst's
+            raise ReportError(f"the report's kernel set-up failed: {_ANSI.sub('', str(exc))[-400:]}",
+                              hint="report this as a bug of greensurvey") from None
+
+    try:
+        async with client.async_setup_kernel(env=env):
+            assert client.kc is not None  # set up by async_setup_kernel
+            reply = await client.async_wait_for_reply(client.kc.kernel_info())
+            language_info = (reply or {}).get("content", {}).get("language_info", {})
+            await _internal(_KERNEL_SETUP)
+            while queue:
+                job = queue.pop(0)
+                t0 = time.perf_counter()
+                for nb in job.notebooks.values():
+                    client.nb = nb
+                    for index, cell in enumerate(nb.cells):
+                        current["index"] = index
+                        try:
+                            await client.async_execute_cell(cell, index)
+                        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                            raise _cell_error(nb, job.path, index, exc, timeout) from None
+                    nb.metadata["language_info"] = language_info
+                    _check_glyphs(nb, job.path)
+                await _internal(_KERNEL_RESET)
+                job.seconds = time.perf_counter() - t0
+                done(job)
+    except RuntimeError as exc:  # nbclient raises RuntimeError when the kernel does not start
+        raise ReportError(f"kernel {kernel_name!r} failed to start: {exc}",
+                          hint="check that ipykernel is installed in this environment "
+                               "(python -m ipykernel install --sys-prefix)") from None
+
+
+async def _run_kernels(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob], None],
+                       **kw: Any) -> None:
+    """Run ``jobs`` on ``n`` kernels; the first failure stops the others and is raised."""
+    queue = list(jobs)
+    tasks = [asyncio.ensure_future(_kernel_worker(queue, done, **kw)) for _ in range(n)]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        # Let cancelled kernels shut down before the error propagates.
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def run_chapters(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob], None], *,
+                 timeout: int = 600, kernel_name: str = "python3", cwd: str | Path = ".",
+                 env: dict[str, str] | None = None) -> None:
+    """Run chapters on ``n`` kernels at once, calling ``done(job)`` as each finishes.
+
+    Parameters
+    ----------
+    jobs : list of ChapterJob
+        The chapters, in the order they are taken from the queue.
+    n : int
+        Kernels started (at most one per chapter is useful).
+    done : callable
+        Called in this process with each finished job (its notebooks
+        executed), e.g. to render its pages while other chapters still run.
+    timeout : int
+        Seconds allowed per cell.
+    kernel_name : str
+        Jupyter kernel (``python3`` runs the current interpreter).
+    cwd : str or Path
+        Working folder of the kernels.
+    env : dict, optional
+        Environment of the kernels (default: this process's).
+
+    Raises
+    ------
+    ReportError
+        The first failing cell (notebook, cell, line and exception named);
+        the other kernels are stopped.
+    """
+    asyncio.run(_run_kernels(jobs, max(1, min(n, len(jobs))), done, timeout=timeout,
+                             kernel_name=kernel_name, cwd=Path(cwd),
+                             env=dict(os.environ) if env is None else env))
+
+
+def default_jobs(n_chapters: int) -> int:
+    """Return how many kernels a build runs at once: one per core, at most one per chapter.
+
+    Parameters
+    ----------
+    n_chapters : int
+        Chapters to run.
+
+    Returns
+    -------
+    int
+        Kernels to start.
+    """
+    return max(1, min(n_chapters, os.cpu_count() or 1))
+
+
