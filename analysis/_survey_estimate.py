@@ -297,9 +297,11 @@ class EstimateMethods(Design):
         ----------
         row, col : str
             The two categorical columns; rows missing either are dropped.
-        statistic : {"F", "Chisq", "Wald", "adjWald"}
-            Rao-Scott second-order F (default), first-order chi-squared, or the
-            design-based Wald tests.
+        statistic : {"F", "Chisq", "Wald", "adjWald", "saddlepoint"}
+            Rao-Scott second-order F (default), first-order chi-squared, the
+            design-based Wald tests, or the Pearson X^2 with a saddlepoint
+            p-value from its asymptotic distribution (a weighted sum of
+            chi-squares over a chi-square; R's ``pFsum``).
 
         Returns
         -------

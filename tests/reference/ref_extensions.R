@@ -233,4 +233,20 @@ cal_case("calibrate_strat_interaction", designs[[1]], ~stype * sch.wide + api99:
 cal_case("calibrate_clus1_factor_raking", designs[[2]], ~factor(stype_code) + awards * api99, "raking")
 cal_case("calibrate_srs_factor_numeric", designs[[3]], ~factor(stype_code):api99 + sch.wide)
 
+# ------------------------------------------------------------------ svychisq(statistic = "saddlepoint")
+for (D in designs) {
+  for (pair in list(c("stype", "awards"), c("sch.wide", "comp.imp"), c("stype", "both"))) {
+    f <- as.formula(paste("~", pair[1], "+", pair[2]))
+    r <- svychisq(f, D$d, statistic = "saddlepoint")
+    add(paste0("chisq_", D$id, "_", pair[1], "_", pair[2]), D$spec,
+        list(fn = "chisq", row = pair[1], col = pair[2], statistic = "saddlepoint"),
+        list(statistic = unname(r$statistic), p_value = unname(r$p.value)))
+  }
+}
+rd <- as.svrepdesign(dclus1, type = "JK1")
+r <- svychisq(~stype + awards, rd, statistic = "saddlepoint")
+add("chisq_clus1_jk1_stype_awards", c(S_clus1[names(S_clus1) != "replicates"], list(replicates = list(type = "JK1"))),
+    list(fn = "chisq", row = "stype", col = "awards", statistic = "saddlepoint"),
+    list(statistic = unname(r$statistic), p_value = unname(r$p.value)))
+
 write_reference(cases, "extensions")
