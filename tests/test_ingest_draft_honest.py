@@ -229,3 +229,17 @@ def test_draft_proposes_roles_and_says_so(tmp_path):
     out = tmp_path / "survey.yaml"
     out.write_text(codebook_yaml(cb), encoding="utf-8")
     assert load_codebook(out).analysis == roles
+
+
+def test_labels_keep_full_width_punctuation(tmp_path):
+    meta = [[i + 1, f"2024/05/0{i + 1} 10:00:00", "60秒"] for i in range(4)]
+    rows = [["好，很好", "1"], ["一般：还行", "0"], ["好，很好", "1"], ["差！", "1"]]
+    text = pd.DataFrame([m + r for m, r in zip(meta, rows, strict=True)],
+                        columns=META + ["1、您觉得如何？（单选题）", "第2题(纸袋（可降解）)"])
+    text.to_csv(tmp_path / "fw.csv", index=False)
+    cb, _ = _draft(tmp_path / "fw.csv")
+    assert cb.question("q1").label.zh == "您觉得如何？"
+    assert [o.label.zh for o in cb.question("q1").options] == ["好，很好", "一般：还行", "差！"]
+    assert [o.label.zh for o in cb.question("q2").options] == ["纸袋（可降解）"]
+    d, _ = read_export(tmp_path / "fw.csv", cb, salt="s")
+    assert len(d) == 4

@@ -11,6 +11,7 @@ automatically when they sit side by side (``_0``/``_2``,
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -152,9 +153,32 @@ def _free_text(values: pd.Series) -> bool:
     return distinct > 40 or (len(values) >= 20 and distinct > 0.5 * len(values))
 
 
+def _as_written(parsed: str | None, raw: str) -> str:
+    """The part of ``raw`` that header parsing read as ``parsed`` (NFKC), spelled as in ``raw``.
+
+    Header parsing compares NFKC forms, which turn full-width punctuation
+    (``？``, ``：``, ``（）``) into ASCII; labels keep the questionnaire's spelling.
+    """
+    if not parsed:
+        return parsed or ""
+    pieces = [unicodedata.normalize("NFKC", c) for c in raw]
+    starts, text = [], ""
+    for piece in pieces:
+        starts.append(len(text))
+        text += piece
+    at = text.find(parsed)
+    end = at + len(parsed)
+    if at < 0 or at not in starts or (end not in starts and end != len(text)):
+        return parsed
+    first = starts.index(at)
+    last = starts.index(end) if end in starts else len(raw)
+    return raw[first:last]
+
+
 def _draft_group(g: Group, qid: str, source: Any, cells: dict[int, pd.Series], mode: str,
                  ) -> dict[str, Any]:
-    label = g.label or (g.head.raw.strip() if g.head else qid)
+    label = _as_written(g.label, g.head.raw if g.head else (g.parts[0].raw if g.parts else "")) \
+        or (g.head.raw.strip() if g.head else qid)
     q: dict[str, Any] = {"id": qid, "type": "text", "label": label, "source": source}
     tag = g.tag or ""
     if g.parts and g.head is None:
@@ -163,7 +187,7 @@ def _draft_group(g: Group, qid: str, source: Any, cells: dict[int, pd.Series], m
         textual = len(values) > 0 and not is_int_like(values).all()
         if g.matrix or (textual and mode == "text"):
             q["type"] = "grid"
-            q["items"] = [{"id": f"r{i}", "label": p.sub, "source": p.sub}
+            q["items"] = [{"id": f"r{i}", "label": _as_written(p.sub, p.raw), "source": p.sub}
                           for i, p in enumerate(g.parts, start=1)]
             if mode == "text":
                 labels, scale = _ordered(list(pd.unique(values)))
@@ -177,7 +201,7 @@ def _draft_group(g: Group, qid: str, source: Any, cells: dict[int, pd.Series], m
         subs = [p for p in g.parts if not (
             _values(cells[p.position]).size and not is_int_like(_values(cells[p.position])).all())]
         texts = {normalise_label(strip_decoration(p.sub or "")) for p in g.parts if p not in subs}
-        q["options"] = _options([p.sub or "" for p in subs])
+        q["options"] = _options([_as_written(p.sub or "", p.raw) for p in subs])
         for o in q["options"]:
             if normalise_label(strip_decoration(o["label"])) in texts:
                 o["other"] = True
