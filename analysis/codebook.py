@@ -667,7 +667,7 @@ def load_codebook(path: str | Path) -> Codebook:
             raise UnknownQuestionTypeError(
                 f"unknown question type {q['type']!r}", file=path,
                 line=line_of(lines, ("questions", i, "type")), question=q.get("id"),
-                hint=f"use one of {list(QUESTION_TYPES)}")
+                hint=f"use one of {list(QUESTION_TYPES)}; see docs/codebook.md#questions")
     try:
         cb = Codebook.model_validate({**data, "path": path.resolve()})
     except ValidationError as exc:
