@@ -18,6 +18,7 @@ from .design.core import Design
 from .pricing.contingent import dc_cv, interval_regression
 from .pricing.hurdle import WTPHurdleResult, wtp_hurdle
 from .pricing.nms import DEFAULT_PI_CALIBRATED, DEFAULT_PI_SCALE
+from .pricing.nonparametric import KristromResult, kristrom
 from .pricing.npmle import TurnbullResult
 from .pricing.regression import IntervalRegressionResult
 from .pricing.threshold import (
@@ -354,6 +355,44 @@ class PricingMethods(Design):
         return wtp_hurdle(self, question, formula, dist=dist, codebook=codebook,
                           variance=variance, rep_type=rep_type, replicates=replicates, seed=seed,
                           tol=tol, maxit=maxit)
+
+    def kristrom(self, question: str | None = None, *, bid: str | None = None,
+                 answer: str | None = None, codebook: Codebook | None = None,
+                 pooling: str = "pava", variance: str = "auto", rep_type: str = "bootstrap",
+                 replicates: int = 200, seed: Any = None) -> KristromResult:
+        """Estimate WTP nonparametrically (Kriström) from single-bounded dichotomous-choice answers.
+
+        Parameters
+        ----------
+        question : str, optional
+            A ``dc_bid`` question (its first bid and answer).
+        bid, answer : str, optional
+            Bid and yes/no (1/0) columns instead of the question's.
+        codebook : Codebook, optional
+            Defaults to the frame's.
+        pooling : {"pava", "dcchoice"}
+            NPMLE pooling of rising shares, or R DCchoice's loop.
+        variance : {"auto", "linearization", "replicate"}
+            Variance method (``"auto"``: the design's own).
+        rep_type : str
+            Replicate type when a Taylor design is converted to replicates.
+        replicates : int
+            Number of bootstrap replicates.
+        seed : int or numpy.random.Generator, optional
+            Bootstrap randomness.
+
+        Returns
+        -------
+        KristromResult
+            ``.summary_frame()`` (Spearman-Kärber, truncated and lower-bound
+            means, median) and ``.curve()``.
+
+        See Also
+        --------
+        analysis.pricing.nonparametric.kristrom
+        """
+        return kristrom(self, question, bid=bid, answer=answer, codebook=codebook,
+                        pooling=pooling, variance=variance, rep_type=rep_type, replicates=replicates, seed=seed)
 
     def van_westendorp(self, too_cheap: str | None = None, cheap: str | None = None,
                        expensive: str | None = None, too_expensive: str | None = None, *,

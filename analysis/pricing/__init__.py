@@ -4,14 +4,14 @@ Layers, bottom up: :mod:`.bounds` (interval bounds from codebook questions),
 :mod:`.censored` (interval-censored likelihoods of every distribution),
 :mod:`.npmle` (weighted Turnbull NPMLE), :mod:`.regression` (design-level
 interval regression and WTP), :mod:`.contingent` (``interval_regression``,
-``dc_cv``), :mod:`.hurdle` (``wtp_hurdle``), :mod:`.vanwestendorp` (price
+``dc_cv``), :mod:`.nonparametric` (Kriström), :mod:`.hurdle` (``wtp_hurdle``), :mod:`.vanwestendorp` (price
 sensitivity meter) and :mod:`.threshold` (``turnbull``,
 ``second_hand_threshold``, ``threshold_model``, ``dc_turnbull``).
 
 The estimators take a design, so they are methods of
 :class:`analysis.SurveyDesign` (``d.turnbull``, ``d.second_hand_threshold``,
 ``d.threshold_model``, ``d.dc_turnbull``, ``d.interval_regression``,
-``d.dc_cv``, ``d.wtp_hurdle``, ``d.van_westendorp``), each returning a result
+``d.dc_cv``, ``d.wtp_hurdle``, ``d.van_westendorp``, ``d.kristrom``), each returning a result
 with ``.summary_frame()``.  Exported here: the interval builders, which read
 a data frame (or a design's), and the result types.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from .bounds import dc_bid_data, ladder_intervals, payment_card_intervals
 from .hurdle import WTPHurdleResult
+from .nonparametric import KristromResult
 from .npmle import TurnbullResult
 from .regression import IntervalRegressionResult
 from .threshold import GroupedResult, HurdleResult, ThresholdResult
@@ -36,4 +37,5 @@ __all__ = [
     "IntervalRegressionResult",
     "VanWestendorpResult",
     "WTPHurdleResult",
+    "KristromResult",
 ]
