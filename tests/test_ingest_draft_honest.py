@@ -243,3 +243,25 @@ def test_labels_keep_full_width_punctuation(tmp_path):
     assert [o.label.zh for o in cb.question("q2").options] == ["纸袋（可降解）"]
     d, _ = read_export(tmp_path / "fw.csv", cb, salt="s")
     assert len(d) == 4
+
+
+def test_qualtrics_numeric_and_choice_text_exports_pair_by_response_id(tmp_path):
+    from test_ingest_qualtrics import ANSWERS, Q_IDS, Q_TAGS, Q_TEXT, _export
+
+    text_answers = [["男", "价格太高", "", "其他", "太远", "同意", "非常同意", "25", "很好"],
+                    ["女", "", "信息不足", "", "", "一般", "一般", "30", ""],
+                    ["男", "价格太高", "信息不足", "", "", "非常不同意", "不同意", "41", "无"],
+                    ["女", "", "", "其他", "test", "非常同意", "非常同意", "99", "preview"]]
+    (tmp_path / "numbers.csv").write_text(_export(ANSWERS), encoding="utf-8")
+    (tmp_path / "labels.csv").write_text(_export(text_answers, Q_TAGS, Q_IDS, Q_TEXT),
+                                         encoding="utf-8")
+    for name in ("numbers.csv", "labels.csv"):
+        cb, notes = _draft(tmp_path / name)
+        sex = next(q for q in cb.questions if q.source == "QID1")
+        assert sex.labels() == {"1": "男", "2": "女"}
+        assert not sex.provisional
+        grid = next(q for q in cb.questions if q.source == "QID3")
+        assert grid.labels() == {"1": "非常不同意", "2": "不同意", "3": "一般", "4": "同意",
+                                 "5": "非常同意"}
+        assert not grid.provisional
+        assert any("ResponseIds" in n for n in notes)

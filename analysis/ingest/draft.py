@@ -33,6 +33,7 @@ from ._cells import (
 from .detect import detect_platform
 from .pairing import Pairing, find_pair
 from .provisional import DraftWarning
+from .qualtrics_pair import pair_qualtrics
 from .roles import propose_roles
 from .scales import LIKERT_SCALES, order_scale
 from .table import read_table
@@ -490,6 +491,11 @@ def draft_wave(source: str | Path | pd.DataFrame, *, encoding: str = "auto",
         from ._draft_other import draft_other
 
         questions, extra = draft_other(table, platform)
+        if platform == "qualtrics" and pair and path is not None:
+            questions, partner, note = pair_qualtrics(path, table, questions, encoding)
+            if partner is not None and note is not None:
+                files.append(partner)
+                notes.append(note)
     notes += _guess_notes(questions, path)
     roles, why = propose_roles(questions, _scales(questions))
     if why:

@@ -21,7 +21,7 @@ from .detect import detect_platform
 from .table import read_table
 from .wjx import detect_mode
 
-__all__ = ["Pairing", "same_respondents", "find_pair"]
+__all__ = ["Pairing", "same_respondents", "find_pair", "candidates"]
 
 _EXPORT_SUFFIXES = {".xls", ".xlsx", ".csv", ".tsv", ".txt"}
 #: Files larger than this are not opened while looking for a partner.
@@ -113,7 +113,21 @@ def same_respondents(text: pd.DataFrame, code: pd.DataFrame,
     return rows, n_times
 
 
-def _candidates(path: Path, preferred: list[Path]) -> list[Path]:
+def candidates(path: Path, preferred: list[Path]) -> list[Path]:
+    """Export files beside ``path`` that may be its other download, ``preferred`` first.
+
+    Parameters
+    ----------
+    path : Path
+        The export being drafted.
+    preferred : list of Path
+        Files to try first.
+
+    Returns
+    -------
+    list of Path
+        At most 20 readable-looking exports (by suffix, under 200 MB).
+    """
     try:
         siblings = sorted(p for p in path.parent.iterdir()
                           if p != path and p.is_file() and p.suffix.lower() in _EXPORT_SUFFIXES
@@ -155,7 +169,7 @@ def find_pair(path: Path, table: pd.DataFrame, encoding: str = "auto",
         return None, notes
     preferred = preferred or []
     found: list[Pairing] = []
-    for cand in _candidates(path, preferred):
+    for cand in candidates(path, preferred):
         try:
             other, _ = read_table(cand, encoding)
             if detect_platform(other) != "wjx" or detect_mode(other) == mode:
