@@ -18,6 +18,7 @@ freedom, as ``summary.svyglm`` and ``confint.svyglm`` (Wald) do.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,12 @@ __all__ = ["GLMResult", "Family", "FAMILIES", "svyglm", "irls", "find_separation
 
 _EPS = np.finfo(float).eps
 _LINKS = ("identity", "log", "logit", "probit", "cloglog")
+
+
+def _clamp(mu: np.ndarray) -> np.ndarray:
+    """``mu`` clamped to ``[eps, 1 - eps]`` in place (``np.clip`` is slower)."""
+    np.maximum(mu, _EPS, out=mu)
+    return np.minimum(mu, 1 - _EPS, out=mu)
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,11 @@ class Family:
         if self.link == "log":
             return np.maximum(np.exp(eta), _EPS)
         if self.link == "logit":
-            return np.clip(special.expit(eta), _EPS, 1 - _EPS)
+            return _clamp(special.expit(eta))
         if self.link == "probit":
             thresh = -special.ndtri(_EPS)
             return special.ndtr(np.clip(eta, -thresh, thresh))
-        return np.clip(-np.expm1(-np.exp(eta)), _EPS, 1 - _EPS)
+        return _clamp(-np.expm1(-np.exp(eta)))
 
     def mu_eta(self, eta: np.ndarray) -> np.ndarray:
         """Derivative ``d mu / d eta``."""
@@ -158,7 +165,15 @@ class _Fit:
     n_iter: int
 
 
-_BLOCK = 1 << 16
+# Rows per block of the QR passes (TSQR): a few MB, cache-friendly.
+_BLOCK = 1 << 14
+# Rows per block of the matrix products with p-column results.  OpenBLAS runs
+# a product of m x k by k x n on several threads once m n k exceeds 2^18; for
+# p ~ 10 columns that split costs far more than it saves (measured ~10x CPU on
+# 2 busy cores), so the blocks stay below it: 2048 x 9 x 9 < 2^18.
+_GEMM_ROWS = 2048
+# The same for matrix-vector products (threaded from m n >= 9216).
+_GEMV_ROWS = 1024
 
 
 def _r_factor(A: np.ndarray) -> np.ndarray:
@@ -185,14 +200,85 @@ def _wls(X: np.ndarray, z: np.ndarray, ww: np.ndarray) -> np.ndarray:
     return linalg.solve_triangular(R[:p, :p], R[:p, p])
 
 
-def _wls_normal(X: np.ndarray, z: np.ndarray, ww: np.ndarray) -> np.ndarray:
-    """Normal-equation WLS (Cholesky of the p x p X'WX): cheap steps for IRLS."""
-    xtw = X.T * ww
+def _gram_cross(X: np.ndarray, ww: np.ndarray, v: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``X' diag(ww) X`` and ``X'v`` (zeros without ``v``) in one pass over ``X``.
+
+    Block by block: no n x p temporary, and every product small enough for
+    one thread (see ``_GEMM_ROWS``).
+    """
+    n, p = X.shape
+    gram = np.zeros((p, p))
+    cross = np.zeros(p)
+    buf = np.empty((min(n, _GEMM_ROWS), p))
+    for start in range(0, n, _GEMM_ROWS):
+        stop = start + _GEMM_ROWS
+        xb = X[start:stop]
+        wb = buf[:len(xb)]
+        np.multiply(xb, ww[start:stop, None], out=wb)
+        gram += wb.T @ xb
+        if v is not None:
+            cross += xb.T @ v[start:stop]
+    return gram, cross
+
+
+def _working(family: Family, y: np.ndarray, w: np.ndarray, eta: np.ndarray, mu: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """IRLS working weights ``w mu'^2 / V`` and score contributions ``w mu' (y - mu) / V``.
+
+    For a canonical link ``mu' = V(mu)``, so they are ``w V`` and ``w (y - mu)``:
+    fewer passes over the n values, and the score is the exact likelihood score.
+    """
+    if (family.name, family.link) in _CANONICAL:
+        # not in place: a variance function may return mu itself (poisson)
+        return w * family.variance(mu), w * (y - mu)
+    mu_eta = family.mu_eta(eta)
+    var = family.variance(mu)
+    return w * mu_eta**2 / var, w * mu_eta * (y - mu) / var
+
+
+_CANONICAL = {("binomial", "logit"), ("poisson", "log"), ("gaussian", "identity")}
+
+
+def _matvec(X: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``X @ b`` block by block: OpenBLAS threads a long matrix-vector product too."""
+    out = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], _GEMV_ROWS):
+        np.matmul(X[start:start + _GEMV_ROWS], b, out=out[start:start + _GEMV_ROWS])
+    return out
+
+
+def _times(X: np.ndarray, A: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``(X @ A) * scale[:, None]`` block by block (see ``_GEMM_ROWS``)."""
+    out = np.empty((X.shape[0], A.shape[1]))
+    for start in range(0, X.shape[0], _GEMM_ROWS):
+        stop = start + _GEMM_ROWS
+        block = out[start:stop]
+        np.matmul(X[start:stop], A, out=block)
+        block *= scale[start:stop, None]
+    return out
+
+
+def _newton_step(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray | None:
+    """``gram^-1 rhs`` by Cholesky of the p x p matrix; None if it is not positive definite."""
     try:
-        factor = linalg.cho_factor(xtw @ X)
+        return linalg.cho_solve(linalg.cho_factor(gram), rhs)
     except linalg.LinAlgError:
-        return _wls(X, z, ww)
-    return linalg.cho_solve(factor, xtw @ z)
+        return None
+
+
+def _deviance_of(family: Family, y: np.ndarray, w: np.ndarray) -> Callable[[np.ndarray], float]:
+    """``mu -> family.deviance(y, mu, w)``, with the 0/1 test of a binomial ``y`` done once."""
+    if family.name == "binomial" and np.all((y == 0) | (y == 1)):
+        success = y == 1
+
+        def binary(mu: np.ndarray) -> float:
+            # -2 log of the fitted probability of the observed outcome
+            p = np.subtract(1.0, mu)
+            np.copyto(p, mu, where=success)
+            return float(-2 * np.dot(w, np.log(p, out=p)))
+        return binary
+    return lambda mu: family.deviance(y, mu, w)
 
 
 def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, *,
@@ -200,8 +286,16 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, *,
     """Fit a weighted GLM by Fisher scoring, as ``stats::glm.fit``.
 
     Rows must have positive weight.  Convergence: relative deviance change
-    below ``tol`` (R uses 1e-8; a tighter default gives R's answer to more
-    digits than R itself reports).
+    below ``tol`` (R uses 1e-8 and so stops one step early; a tighter default
+    gives R's answer to more digits than R itself reports).
+
+    Each step solves ``(X'WX) delta = X'W (y - mu) / mu'(eta)`` by Cholesky of
+    the small ``X'WX`` (one pass over ``X``) instead of R's QR of the weighted
+    ``X`` (the slow part of ``glm.fit`` on many rows).  The scores on the right
+    are computed from the residuals at the current coefficients, so the fixed
+    point (score = 0) is as accurate as a QR fit: rounding in the p x p solve
+    only changes the path, which Newton's method corrects on the next step.
+    A step whose ``X'WX`` is numerically singular falls back to QR.
     """
     if family.name == "gaussian" and family.link == "identity":
         beta = _wls(X, y, w)
@@ -211,45 +305,96 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, *,
         mu = family.mustart(y, w)
         eta = family.linkfun(mu)
     else:
-        eta = X @ start
+        eta = _matvec(X, start)
         mu = family.linkinv(eta)
-    dev_old = family.deviance(y, mu, w)
+    deviance = _deviance_of(family, y, w)
+    dev_old = deviance(mu)
     beta = start
-    # Cheap normal-equation steps while converging, then one QR step from the
-    # converged point so the answer has QR accuracy (as R's glm.fit).
-    solve = _wls_normal if X.shape[0] > 20 * X.shape[1] else _wls
-    polished = solve is _wls
     for it in range(1, maxit + 1):
-        mu_eta = family.mu_eta(eta)
-        z = eta + (y - mu) / mu_eta
-        ww = w * mu_eta**2 / family.variance(mu)
-        new = solve(X, z, ww)
-        eta_new = X @ new
+        ww, v = _working(family, y, w, eta, mu)
+        if beta is None:
+            # From mustart there is no beta yet: the step is the whole solve
+            # X'WX b = X'W z, with z = eta + (y - mu) / mu'.
+            v += ww * eta
+        gram, score = _gram_cross(X, ww, v)
+        step = _newton_step(gram, score)
+        if step is None:  # X'WX numerically singular: QR of the weighted X
+            new = _wls(X, v / ww if beta is None else eta + v / ww, ww)
+        else:
+            new = step if beta is None else beta + step
+        eta_new = _matvec(X, new)
         mu_new = family.linkinv(eta_new)
-        dev = family.deviance(y, mu_new, w)
+        dev = deviance(mu_new)
         halvings = 0
         # Step halving when the update leaves the valid region (R's glm.fit).
         while not np.isfinite(dev) and beta is not None and halvings < 30:
             new = (new + beta) / 2
-            eta_new = X @ new
+            eta_new = _matvec(X, new)
             mu_new = family.linkinv(eta_new)
-            dev = family.deviance(y, mu_new, w)
+            dev = deviance(mu_new)
             halvings += 1
         beta, eta, mu = new, eta_new, mu_new
         if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
-            if polished:
-                return _Fit(beta, eta, mu, dev, True, it)
-            solve, polished = _wls, True
+            return _Fit(beta, eta, mu, dev, True, it)
         dev_old = dev
     return _Fit(beta, eta, mu, dev_old, False, maxit)
 
 
+def _full_rank_by_gram(X: np.ndarray) -> bool:
+    """True if ``X'X`` (one pass) proves that the QR rank test below finds full rank.
+
+    With columns scaled to unit norm, ``lam``, the smallest eigenvalue of the
+    scaled ``X'X``, is ``sigma_min^2`` of that matrix (to ~1e-15: its norm is at
+    most p).  Scaling to unit column maxima instead can only raise
+    ``sigma_min`` (every column norm is at least its maximum) and keeps every
+    column norm at most ``sqrt(n)``; every diagonal element of a QR is at least
+    ``sigma_min``.  So ``sqrt(lam) > 100 sqrt(n) * tol`` (tol the relative QR
+    threshold) leaves a margin of 100 over rounding, and a margin of 1e-8 on
+    ``lam`` keeps far from the Gram matrix's own rounding.  Models with nearly
+    collinear columns fail this and get the exact QR test.
+    """
+    n, p = X.shape
+    gram = X.T @ X
+    norms = np.sqrt(np.diag(gram))
+    if not (np.isfinite(gram).all() and (norms > 0).all()):
+        return False
+    lam = np.linalg.eigvalsh(gram / np.outer(norms, norms))[0]
+    bound = 100 * np.sqrt(n) * max(n, p) * _EPS * 10
+    return bool(lam > max(1e-8, bound**2))
+
+
 def check_model_rank(X: np.ndarray, columns: list[str], formula: str) -> None:
+    """Raise :class:`ModelError` if ``X`` has fewer rows than columns or is rank deficient.
+
+    Parameters
+    ----------
+    X : ndarray
+        Design matrix of the fitting rows.
+    columns : list of str
+        Its column names (to name the aliased ones).
+    formula : str
+        The formula, for the message.
+
+    Raises
+    ------
+    ModelError
+        Naming the columns that are linear combinations of the others.
+
+    Notes
+    -----
+    The rank is that of a column-pivoted QR of ``X`` scaled to unit column
+    maxima (threshold ``max(n, p) * 10 eps`` of the largest diagonal element).
+    The smallest eigenvalue of the scaled ``X'X`` (a p x p matrix from one
+    pass) shows most designs to be of full rank beyond rounding doubt; only a
+    nearly collinear design pays for the QR.
+    """
     if X.shape[0] < X.shape[1]:
         raise ModelError(
             f"{formula!r} has {X.shape[1]} coefficients but only {X.shape[0]} usable rows",
             hint="simplify the model or check for missing values in the predictors",
         )
+    if X.size and _full_rank_by_gram(X):
+        return
     scale = np.abs(X).max(axis=0)
     scale[scale == 0] = 1.0
     # Pivoting the small R factor gives the same column order as pivoting X itself.
@@ -531,18 +676,16 @@ def svyglm(design: Design, formula: str, family: str = "gaussian", *, link: str 
         warnings.warn(f"svyglm({formula!r}) did not converge in {maxit} iterations",
                       ConvergenceWarning, stacklevel=2)
     beta = fit.beta
-    eta = X @ beta
-    mu = fam.linkinv(eta)
-    mu_eta = fam.mu_eta(eta)
-    var = fam.variance(mu)
     all_used = bool(use.all())
-    ww = w * mu_eta**2 / var
-    resid = w * mu_eta * (y - mu) / var
+    # The fit's eta and mu are those of every model row when all are used.
+    eta = fit.eta if all_used else _matvec(X, beta)
+    mu = fit.mu if all_used else fam.linkinv(eta)
+    ww, resid = _working(fam, y, w, eta, mu)
     if not all_used:
         ww[~use] = 0.0
         resid[~use] = 0.0
-    ainv = linalg.inv(X.T @ (X * ww[:, None]))
-    scores = (X * resid[:, None]) @ ainv
+    ainv = linalg.inv(_gram_cross(X, ww)[0])
+    scores = _times(X, ainv, resid)  # (X * resid) @ ainv; ainv is symmetric
     if len(rows) == len(w_all):  # no incomplete rows: skip the scatter into design rows
         influence = scores
     else:
@@ -565,6 +708,6 @@ def svyglm(design: Design, formula: str, family: str = "gaussian", *, link: str 
         vcov=pd.DataFrame(vc, index=names, columns=names),
         df_resid=complete_case_degf(design, complete) + 1 - X.shape[1], family=fam, formula=formula, frame=frame,
         design=design, eta=eta_full, influence=influence, converged=fit.converged,
-        n_iter=fit.n_iter, deviance=fam.deviance(y[use], mu[use], w[use]),
+        n_iter=fit.n_iter, deviance=fit.deviance,
         replicates=replicates,
     )
