@@ -79,9 +79,8 @@ def _r_status() -> str:
     return f"installed survey {r.stdout.strip()}" if r.returncode == 0 else "R present, survey missing"
 
 
-def _median_run(cmd: list[str], timeout: float, repeat: int) -> dict:
-    """Run a job ``repeat`` times; keep the run with the median time (and its peak memory)."""
-    runs = [_run(cmd, timeout) for _ in range(max(1, repeat))]
+def _median(runs: list[dict]) -> dict:
+    """The run with the median time among the successful ``runs`` (and its peak memory)."""
     ok = sorted((r for r in runs if r["status"] == "ok"), key=lambda r: r["seconds"])
     if not ok:
         return runs[-1]
@@ -89,6 +88,22 @@ def _median_run(cmd: list[str], timeout: float, repeat: int) -> dict:
     best["runs"] = len(ok)
     best["min_s"], best["max_s"] = ok[0]["seconds"], ok[-1]["seconds"]
     return best
+
+
+def _interleaved(jobs: list[tuple[str, str, list[str]]], timeout: float, repeat: int
+                 ) -> dict[tuple[str, str], dict]:
+    """Run every job ``repeat`` times, round by round, and keep each job's median run.
+
+    Round ``k`` runs every job once before round ``k + 1`` starts, so a load
+    change on a shared machine hits every tool alike instead of the one that
+    happened to be running; the order alternates between rounds so no tool
+    always runs first.
+    """
+    runs: dict[tuple[str, str], list[dict]] = {(tool, task): [] for tool, task, _ in jobs}
+    for k in range(max(1, repeat)):
+        for tool, task, cmd in (jobs if k % 2 == 0 else jobs[::-1]):
+            runs[(tool, task)].append(_run(cmd, timeout))
+    return {key: _median(r) for key, r in runs.items()}
 
 
 def _run(cmd: list[str], timeout: float) -> dict:
@@ -145,25 +160,23 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes + ([int(float(args.big))] if args.big else []):
         alone = n not in sizes
         ours = [sys.executable, "-m", "tests.bench.worker_ours"]
-        for task in ("bincount",) + tasks:
-            record("greensurvey", task, n, _median_run(ours + [task, str(n)], args.timeout,
-                                                       args.repeat))
-        if alone:
-            continue
+        jobs = [("greensurvey", task, ours + [task, str(n)]) for task in ("bincount",) + tasks]
         csv = BENCH / f"data_{n}.csv"
-        if r_status.startswith("installed"):
+        if not alone and r_status.startswith("installed"):
             if not csv.exists():
                 make_data(n).to_csv(csv, index=False)
-            for task in (t for t in tasks if t in R_TASKS):
-                record("R survey", task, n,
-                       _median_run(["Rscript", str(ROOT / "tests/bench/worker_r.R"), task, str(n),
-                                    str(csv)], args.timeout, args.repeat))
-        for peer in peers:
-            if not peer_status.get(peer, "").startswith("installed"):
-                continue
-            for task in (t for t in tasks if t in PEER_TASKS[peer]):
-                record(peer, task, n, _median_run([str(peer_py), "-m", "tests.bench.worker_peers",
-                                                   peer, task, str(n)], args.timeout, args.repeat))
+            jobs += [("R survey", task, ["Rscript", str(ROOT / "tests/bench/worker_r.R"), task,
+                                         str(n), str(csv)]) for task in tasks if task in R_TASKS]
+        for peer in peers if not alone else ():
+            if peer_status.get(peer, "").startswith("installed"):
+                jobs += [(peer, task, [str(peer_py), "-m", "tests.bench.worker_peers", peer, task,
+                                       str(n)]) for task in tasks if task in PEER_TASKS[peer]]
+        # One task at a time, its tools taking turns: a round is over quickly,
+        # so the tools it compares see the same load.
+        for task in ("bincount",) + tasks:
+            group = [job for job in jobs if job[1] == task]
+            for (tool, _), res in _interleaved(group, args.timeout, args.repeat).items():
+                record(tool, task, n, res)
 
     df = _check_answers(pd.DataFrame(rows))
     df.to_csv(out / "results.csv", index=False)
