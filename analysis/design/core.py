@@ -21,7 +21,7 @@ methods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Self, TypeVar
 
 import numpy as np
@@ -587,6 +587,32 @@ class Design:
         return _variance.svr_vcov(theta_reps, np.atleast_1d(theta), scale=rep["scale"],
                                   rscales=rep["rscales"], mse=rep["mse"])
 
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed once per design and key (the design is frozen).
+
+        Estimators keep what depends on the design alone here (the
+        factorisation of a ``by=`` column, say), so repeated estimates on a
+        small survey do not pay for it again.
+
+        Parameters
+        ----------
+        key : hashable
+            What is cached; include the identity of any data it is derived from.
+        compute : callable
+            Called without arguments on the first request.
+
+        Returns
+        -------
+        object
+            The cached value.
+        """
+        if key in self._cache:
+            return self._cache[key]
+        if len(self._cache) > 256:  # by= on many groups: keep the cache bounded
+            self._cache.clear()
+        value = self._cache[key] = compute()
+        return value
+
     def degf(self, rows: np.ndarray | None = None) -> int:
         """Design degrees of freedom (R's ``degf``).
 
@@ -601,12 +627,12 @@ class Design:
         rows : ndarray of bool, optional
             Restrict to these rows (a domain).
         """
+        key = ("degf", None if rows is None else hash(np.packbits(rows).tobytes()))
+        if key in self._cache:  # before any n-row work: this is a per-estimate fixed cost
+            return self._cache[key]
         inset = self._weights != 0
         if rows is not None:
             inset = inset & rows
-        key = ("degf", None if rows is None else hash(np.packbits(rows).tobytes()))
-        if key in self._cache:
-            return self._cache[key]
         if len(self._cache) > 256:  # by= on many groups: keep the cache bounded
             self._cache.clear()
         if self.is_replicate:

@@ -101,6 +101,16 @@ def category_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (-1 for NA) and levels; categories keep their order, strings sort."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         return np.asarray(s.cat.codes, dtype=np.int64), pd.Index(s.cat.categories)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" and len(s):
+        # small non-negative integer codes (provinces, bands): levels by counting, no hash
+        # table and no sort -- the same sorted levels and codes as factorize(sort=True)
+        values = s.to_numpy()
+        lo, hi = int(values.min()), int(values.max())
+        if lo >= 0 and hi <= 4 * len(values) + 1024:
+            present = np.flatnonzero(np.bincount(values, minlength=hi + 1))
+            rank = np.full(hi + 1, -1, dtype=np.int64)
+            rank[present] = np.arange(len(present))
+            return rank[values], pd.Index(present.astype(s.dtype, copy=False))
     codes, levels = pd.factorize(s, sort=True, use_na_sentinel=True)
     return codes.astype(np.int64, copy=False), pd.Index(levels)
 
@@ -202,10 +212,35 @@ class Domains:
     labels: pd.Index | None
     base_group: np.ndarray
     failed: np.ndarray
+    full: bool = False  # one domain holding every row: estimators skip the masking
 
     @property
     def rows(self) -> np.ndarray:
         return self.group >= 0
+
+
+def _by_key(data: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray, list[pd.Index]]:
+    """Mixed-radix key of the ``by=`` columns per row, rows with no NA level, the levels."""
+    if len(cols) == 1:  # one column: its codes are the key (no n-row scratch arrays)
+        codes, levels = category_codes(data[cols[0]])
+        return codes, codes >= 0, [levels]
+    key = np.zeros(len(data), dtype=np.int64)
+    valid = np.ones(len(data), dtype=bool)
+    level_lists = []
+    for c in cols:
+        codes, levels = category_codes(data[c])
+        valid &= codes >= 0
+        key = key * max(len(levels), 1) + np.where(codes >= 0, codes, 0)
+        level_lists.append(levels)
+    return key, valid, level_lists
+
+
+def _column_identity(s: pd.Series) -> tuple[Any, ...]:
+    """What tells a column's storage apart: its buffer (numpy) or its array object."""
+    if isinstance(s.dtype, np.dtype):
+        arr = np.asarray(s)  # a view: no copy
+        return (arr.__array_interface__["data"][0], arr.dtype.str, arr.shape)
+    return (id(s.array), len(s))
 
 
 def by_codes(design: Design, by: str | Sequence[str], usable: np.ndarray
@@ -213,17 +248,28 @@ def by_codes(design: Design, by: str | Sequence[str], usable: np.ndarray
     """Group code per row (-1: NA group or unusable row) and sorted group labels."""
     cols = as_column_list("by", by)
     check_columns(design.data, cols, "by")
-    key = np.zeros(design.n, dtype=np.int64)
-    valid = usable.copy()
-    level_lists = []
-    for c in cols:
-        codes, levels = category_codes(design.data[c])
-        valid &= codes >= 0
-        key = key * max(len(levels), 1) + np.where(codes >= 0, codes, 0)
-        level_lists.append(levels)
-    present = np.unique(key[valid])
-    group = np.full(design.n, -1, dtype=np.int64)
-    group[valid] = np.searchsorted(present, key[valid])
+    # The factorisation depends on the columns alone: once per design (a column
+    # replaced in the frame has another array, hence another key).
+    ident = tuple((c, _column_identity(design.data[c])) for c in cols)
+    key, valid0, level_lists = design.memo(("by_key", ident),
+                                           lambda: _by_key(design.data, cols))
+    valid = usable & valid0
+    radix = 1
+    for levels in level_lists:
+        radix *= max(len(levels), 1)
+    if radix <= 4 * design.n + 1024:
+        # present keys and their ranks by counting, not sorting
+        every = bool(valid.all())
+        present = np.flatnonzero(np.bincount(key if every else key[valid], minlength=radix))
+        rank = np.full(radix, -1, dtype=np.int64)
+        rank[present] = np.arange(len(present))
+        group = rank[np.maximum(key, 0)]  # NA keys (-1) are masked just below
+        if not every:
+            group[~valid] = -1
+    else:
+        group = np.full(design.n, -1, dtype=np.int64)
+        present = np.unique(key[valid])
+        group[valid] = np.searchsorted(present, key[valid])
     # decode mixed-radix keys back to level tuples
     parts = []
     rem = present.copy()
@@ -242,19 +288,36 @@ def by_codes(design: Design, by: str | Sequence[str], usable: np.ndarray
 def domains(design: Design, mat: VariableMatrix, by: str | Sequence[str] | None,
             na_rm: bool) -> Domains:
     """Domain rows and groups for an estimate (R's ``svyby`` + ``na.rm`` semantics)."""
-    usable = design.weights > 0
-    if mat.asked is not None:
-        usable = usable & mat.asked
+    positive = design.memo(("positive_weights",), lambda: design.weights > 0)
+    usable = positive if mat.asked is None else positive & mat.asked
     if by is None:
-        group = np.where(usable, 0, -1).astype(np.int64)
+        if usable.all() and not mat.missing.any():
+            # the common case on a small survey: every row, nothing to mask or count
+            zeros = np.zeros(design.n, dtype=np.int64)
+            return Domains(group=zeros, n_groups=1, labels=None, base_group=zeros,
+                           failed=np.zeros(1, dtype=bool), full=True)
+        group = np.where(usable, 0, -1).astype(np.int64, copy=False)
         labels = None
         n_groups = 1
+    elif usable is positive:
+        # the same rows every time: the groups are a property of the design
+        cols = as_column_list("by", by)
+        ident = tuple((c, _column_identity(design.data[c])) for c in cols) \
+            if all(isinstance(c, str) and c in design.data.columns for c in cols) else None
+        group, labels = by_codes(design, by, usable) if ident is None else design.memo(
+            ("by_group", ident), lambda: by_codes(design, by, usable))
+        n_groups = len(labels)
     else:
         group, labels = by_codes(design, by, usable)
         n_groups = len(labels)
     base_group = group
-    missing_in = (group >= 0) & mat.missing
     failed = np.zeros(n_groups, dtype=bool)
+    if not mat.missing.any():
+        full = bool(design.memo(("all_grouped", id(group)), lambda: group.min() >= 0)) \
+            if usable is positive and by is not None else False
+        return Domains(group=group, n_groups=n_groups, labels=labels, base_group=base_group,
+                       failed=failed, full=full)
+    missing_in = (group >= 0) & mat.missing
     if missing_in.any():
         if na_rm:
             group = np.where(missing_in, -1, group)
@@ -264,14 +327,24 @@ def domains(design: Design, mat: VariableMatrix, by: str | Sequence[str] | None,
                    failed=failed)
 
 
-def group_sums(values: np.ndarray, weights: np.ndarray, group: np.ndarray, n_groups: int
-               ) -> np.ndarray:
-    """``sum_i w_i x_ij`` per group: (G, k) for 1-D weights, (G, k, R) for (n, R) weights."""
+def group_sums(values: np.ndarray, weights: np.ndarray, group: np.ndarray, n_groups: int,
+               full: bool = False) -> np.ndarray:
+    """``sum_i w_i x_ij`` per group: (G, k) for 1-D weights, (G, k, R) for (n, R) weights.
+
+    ``full``: every row is in a group (no -1), so nothing is masked or copied.
+    """
+    if full and weights.ndim == 1 and n_groups > 1:
+        out = np.empty((n_groups, values.shape[1]))
+        for j in range(values.shape[1]):
+            out[:, j] = np.bincount(group, weights=weights * values[:, j], minlength=n_groups)
+        return out
     keep = group >= 0
     if n_groups == 1:
-        # one domain: plain dot products, no fancy indexing of n-row arrays
+        # one domain: plain dot products, no fancy indexing of n-row arrays; einsum, not
+        # BLAS, for a vector: a threaded gemv costs milliseconds on a busy machine
         wk = weights * keep[:, None] if weights.ndim == 2 else np.where(keep, weights, 0.0)
-        return (wk.T @ values).T[None, ...] if weights.ndim == 2 else (wk @ values)[None, :]
+        return (wk.T @ values).T[None, ...] if weights.ndim == 2 else \
+            np.einsum("i,ij->j", wk, values)[None, :]
     g = group[keep]
     v = values[keep]
     if weights.ndim == 1:
@@ -307,7 +380,12 @@ def result_index(mat_index: pd.Index, labels: pd.Index | None, scalar: bool) -> 
 
 def unit_counts(design: Design, group: np.ndarray, n_groups: int) -> np.ndarray:
     """Respondents per group: rows, or the sum of their frequency weights."""
+    if design.freq_weight_column is None and n_groups == 1 and len(group) and \
+            group[0] == 0 and group[-1] == 0 and not group.any():
+        return np.array([len(group)], dtype=np.int64)  # one domain of every row
     keep = group >= 0
+    if design.freq_weight_column is None:  # every row one respondent
+        return np.bincount(group[keep], minlength=n_groups).astype(np.int64)
     n = np.bincount(group[keep], weights=design.freq_weights[keep], minlength=n_groups)
     return np.rint(n).astype(np.int64)
 
@@ -330,8 +408,13 @@ def group_df(design: Design, dom: Domains) -> np.ndarray:
     for codes, sign in ((st.cluster, 1.0), (st.stratum_code, -1.0)):
         if sign > 0 and st.units is not None:
             continue
-        pairs = pd.unique(codes[rows] * G + bg[rows])
-        out += sign * np.bincount(pairs % G, minlength=G)
+        size = (int(codes.max()) + 1) * G if len(codes) else 0
+        if size <= 4 * len(codes) + 1024:  # count the occupied (unit, group) cells
+            cells = np.bincount(codes[rows] * G + bg[rows], minlength=size).reshape(-1, G)
+            out += sign * np.count_nonzero(cells, axis=0)
+        else:
+            pairs = pd.unique(codes[rows] * G + bg[rows])
+            out += sign * np.bincount(pairs % G, minlength=G)
     return out
 
 
@@ -436,6 +519,28 @@ def mean_core(design: Design, x: np.ndarray, dom: Domains, kind: str = "mean"
     """
     k = x.shape[1]
     G, g, w = dom.n_groups, dom.group, design.weights
+    if dom.full and G == 1 and not design.is_replicate:
+        # every row in the one domain: no masks, no gathers (the small-survey fixed cost)
+        wsum = np.array([np.add.reduce(w)])
+        tot = np.einsum("i,ij->j", w, x)[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = tot / wsum[:, None] if kind == "mean" else tot
+        if kind == "mean":
+            values = (x - est[0]) * (w / wsum[0])[:, None]
+        else:
+            values = x * w[:, None]
+        return est, design.vcov_scores(values), wsum
+    if dom.full and not design.is_replicate:
+        # every row in some group: no masks (the domain-estimate fixed cost)
+        wsum = np.bincount(g, weights=w, minlength=G)
+        tot = group_sums(x, w, g, G, full=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = tot / wsum[:, None] if kind == "mean" else tot
+            if kind == "mean":
+                values = (x - est[g]) * (w / wsum[g])[:, None]
+            else:
+                values = x * w[:, None]
+        return est, design._vcov_grouped(values, g, G), wsum
     in_dom = g >= 0
     gi = np.maximum(g, 0)
     wsum = np.bincount(g[in_dom], weights=w[in_dom], minlength=G)
@@ -467,11 +572,18 @@ def _linear(design: Design, var: str | Sequence[str], by: Any, na_rm: bool,
     _check_common(by, na_rm, deff)
     mat = variable_matrix(design, var)
     dom = domains(design, mat, by, na_rm)
-    x = np.nan_to_num(mat.x, nan=0.0)
+    # nan_to_num copies: only when there is something to replace (NaN, or inf)
+    x = mat.x if np.isfinite(mat.x).all() else np.nan_to_num(mat.x, nan=0.0)
     k = x.shape[1]
     est, vcov, wsum = mean_core(design, x, dom, kind)
     g = dom.group
-    n_unw = unit_counts(design, g, dom.n_groups)
+    if dom.full and dom.labels is not None:
+        # the groups are cached on the design (see domains): so are their counts and df
+        n_unw = design.memo(("unit_counts", id(g)), lambda: unit_counts(design, g, dom.n_groups))
+        df = design.memo(("group_df", id(g)), lambda: group_df(design, dom))
+    else:
+        n_unw = unit_counts(design, g, dom.n_groups)
+        df = group_df(design, dom)
     deffs = None
     if deff:
         centre = est if kind == "mean" else est / wsum[:, None]
@@ -481,7 +593,7 @@ def _linear(design: Design, var: str | Sequence[str], by: Any, na_rm: bool,
         with np.errstate(divide="ignore", invalid="ignore"):
             deffs = np.diag(vcov) / vsrs.ravel()
     index = result_index(mat.index, dom.labels, mat.scalar)
-    return package(kind, est, vcov, index, dom, k, group_df(design, dom), n_unw, deffs,
+    return package(kind, est, vcov, index, dom, k, df, n_unw, deffs,
                    overall_df=union_df(design, dom))
 
 
