@@ -11,7 +11,11 @@ recomputed in every notebook so notebooks share no state.  Split from
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +30,27 @@ if TYPE_CHECKING:
     from .findings import Findings
 
 
-__all__ = ["Chapter", "open_chapter", "default_output_dir"]
+__all__ = ["Chapter", "open_chapter", "default_output_dir", "readable_note"]
+
+# Absolute paths (POSIX or Windows) in a warning message: only the file name may reach a page.
+_PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s'\"\]\[,;:()]+[/\\])+([^\s'\"\]\[,;:()]+)")
+
+
+def readable_note(message: Any) -> str:
+    """A warning's message as a data note: its text with local folders removed.
+
+    Parameters
+    ----------
+    message : Warning or str
+        A captured warning (or its text).
+
+    Returns
+    -------
+    str
+        The first paragraph of the message, paths reduced to file names.
+    """
+    text = str(message).strip().split("\n\n", 1)[0]
+    return _PATH.sub(lambda m: m.group(1), text)
 
 
 def default_output_dir(wave: str | Path) -> Path:
@@ -51,6 +75,51 @@ class Chapter:
     output_dir: Path
     codebook: Codebook
     findings: Findings
+    notes: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def capture(self) -> Iterator[None]:
+        """Collect the warnings raised inside the block as data notes (see :meth:`data_notes`).
+
+        Yields
+        ------
+        None
+            Warnings of the block land in :attr:`notes`, not on the page.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        for w in caught:
+            note = readable_note(w.message)
+            if note and note not in self.notes:
+                self.notes.append(note)
+
+    def data_notes(self) -> Any:
+        """A "data notes" box of the warnings captured so far (empty when there are none).
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        import html
+
+        from IPython.display import HTML
+
+        if not self.notes:
+            return HTML("")  # display(None) would print "None" on the page
+        head = "数据说明" if self.language == "zh" else "Data notes"
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return HTML(f'<div class="gs-notes"><strong>{head}</strong><ul>{items}</ul></div>')
+
+    def show(self, *objects: Any) -> None:
+        """Display every object that is not ``None`` (tables, figures, prose).
+
+        Parameters
+        ----------
+        *objects : object
+            Anything IPython can display.
+        """
+        self._show(*objects)
 
     def title(self) -> Any:
         """The chapter's level-1 heading in the report language (for ``display``)."""
@@ -70,8 +139,13 @@ class Chapter:
 
     def text(self, text: Any, **fields: Any) -> Any:
         """A paragraph from a catalogue key or a ``{"zh", "en"}`` mapping, formatted."""
+        import html
+
         from .i18n import prose
 
+        if not fields and isinstance(text, dict):
+            # A sentence built from facts (file names, sources): literal text, not a template.
+            text = {k: html.escape(v).replace("{", "{{").replace("}", "}}") for k, v in text.items()}
         return prose(text, self.language, **fields)
 
     def label(self, value: Any) -> str:
@@ -80,8 +154,12 @@ class Chapter:
 
     @cached_property
     def wave(self) -> PreparedWave:
-        """The prepared wave (cleaned and weighted), computed on first use."""
-        return prepare_wave(self.wave_path)
+        """The prepared wave (cleaned and weighted), computed on first use.
+
+        Load-time data warnings become data notes (:meth:`data_notes`).
+        """
+        with self.capture():
+            return prepare_wave(self.wave_path)
 
     # -- recurring report blocks: each adds its table (and figure) and displays them ----
     def _show(self, *objects: Any) -> None:
@@ -157,28 +235,37 @@ class Chapter:
 
         q = self.codebook.question(question)
         w = self.wave
-        if q.type == "multiple":
-            weighted, unweighted = mr_shares(w.design, question), mr_shares(w.unweighted, question)
-        else:
-            weighted, unweighted = w.design.proportion(question), w.unweighted.proportion(question)
+        with self.capture():
+            if q.type == "multiple":
+                weighted, unweighted = mr_shares(w.design, question), mr_shares(w.unweighted, question)
+            else:
+                weighted = w.design.proportion(question, na_rm=True)
+                unweighted = w.unweighted.proportion(question, na_rm=True)
         label = title if title is not None else q.label
         labels = q.labels(self.language)
-        table = self.findings.add(table_id, {"weighted": weighted, "unweighted": unweighted},
-                                  title=label, row_labels=labels, headline=headline,
-                                  n_weighted=w.base(question)["n_weighted"])
+        # Without targets both columns would be the same numbers: show one.
+        columns = ({"estimate": unweighted} if w.targets is None
+                   else {"weighted": weighted, "unweighted": unweighted})
+        table = self.findings.add(table_id, columns, title=label, row_labels=labels,
+                                  headline=headline, n_weighted=w.base(question)["n_weighted"])
         fig = None
         if figure:
-            fig = self.findings.figure(plot_shares(weighted, unweighted, labels=labels, title=label,
-                                                   language=self.language, sort=not q.ordered),
-                                       table_id.replace(".", "-"), title=label)
+            with self.capture():
+                fig = self.findings.figure(plot_shares(
+                    weighted, None if w.targets is None else unweighted, labels=labels,
+                    title=label, language=self.language, sort=not q.ordered),
+                    table_id.replace(".", "-"), title=label)
         self._show(table, fig)
 
     def funnel(self, table_id: str = "cleaning.funnel") -> None:
         """The exclusion funnel of the cleaning audit: excluded and remaining per rule."""
+        from .facts import rule_status
         from .plots import plot_funnel
 
         f = self.wave.cleaned.funnel()
-        f = f[(f["action"] != "off") | (f["rule"] == "input")].set_index("rule")
+        ran = rule_status(self.wave, self.language)["ran"]
+        keep = [r == "input" or bool(ran.get(r, False)) for r in f["rule"]]
+        f = f[keep].set_index("rule")  # a rule that could not run is listed by rules(), not as 0
         labels = {r: t(f"rule.{r}", self.language) if f"rule.{r}" in TEXT else lab
                   for r, lab in f["label"].items()}
         title = {"zh": "样本清理漏斗", "en": "Exclusion funnel"}
@@ -192,24 +279,31 @@ class Chapter:
                                    table_id.replace(".", "-"), title=title)
         self._show(table, fig)
 
-    def margins(self, table_id: str, *, weighted: bool = True, figure: bool = True) -> None:
+    def margins(self, table_id: str, *, weighted: bool = True, figure: bool = True,
+                heading: Any = None) -> None:
         """Sample (unweighted), weighted and population shares of every weighting variable.
 
-        ``weighted=False`` shows only sample vs population (the cleaning chapter).
+        ``weighted=False`` shows only sample vs population (the cleaning chapter);
+        ``heading`` is shown above the table only when the wave has targets.
         """
         from ..weight.diagnostics import margins_table
         from .plots import plot_margins
 
         w = self.wave
         if w.targets is None:
-            self._show(self.text({"zh": "本批次没有总体目标（targets.yaml），未加权。",
-                                  "en": "This wave has no population targets (targets.yaml); "
-                                        "it is not weighted."}))
+            if not weighted:  # the weighting chapter says it in its own words
+                self._show(self.text({"zh": "本批次没有总体目标（targets.yaml），无法与总体结构比较，也未加权。",
+                                      "en": "This wave has no population targets (targets.yaml): the "
+                                            "sample is not compared with a population and not "
+                                            "weighted."}))
             return
+        if heading is not None:
+            self._show(self.heading(heading))
         table = margins_table(w.data, w.targets.as_margins(), w.design.weights)
         keys = [f"{v}|{lv}" for v, lv in zip(table["variable"], table["level"])]
         frame = table.assign(key=keys).set_index("key")
-        labels = {k: f"{self.variable_label(v)}：{self.level_labels(v).get(lv, lv)}"
+        sep = "：" if self.language == "zh" else ": "
+        labels = {k: f"{self.variable_label(v)}{sep}{self.level_labels(v).get(lv, lv)}"
                   for k, v, lv in zip(keys, table["variable"], table["level"])}
         cols = {"sample": frame["sample_share"].rename("estimate")}
         if weighted:
@@ -244,6 +338,113 @@ class Chapter:
                                                 language=self.language),
                                    table_id.replace(".", "-"), title=title)
         self._show(table, fig)
+
+    # -- generic chapter blocks: sentences from facts of the wave ------------------------
+    def rules(self) -> None:
+        """Every cleaning rule with what it did, or why it could not run (no silent 0)."""
+        from .facts import rule_status
+
+        status = rule_status(self.wave, self.language)
+        head = ("规则", "结果") if self.language == "zh" else ("Rule", "Result")
+        self._show(status[["label", "status"]].set_axis(list(head), axis=1).set_index(head[0]))
+
+    def weighting_labels(self) -> dict[str, dict[str, str]]:
+        """Labels of the weighting variables in both languages (for :func:`facts.weighting_text`).
+
+        Returns
+        -------
+        dict
+            ``{"zh": {variable: label}, "en": {...}}``.
+        """
+        variables = list(self.wave.targets.margins) if self.wave.targets is not None else []
+        out: dict[str, dict[str, str]] = {}
+        for lang in ("zh", "en"):
+            other = Chapter(self.id, self.wave_path, lang, self.output_dir, self.codebook,
+                            self.findings)
+            out[lang] = {v: other.variable_label(v) for v in variables}
+        return out
+
+    def weighting_summary(self) -> None:
+        """Weight diagnostics when the wave is weighted; nothing otherwise."""
+        if self.wave.targets is not None:
+            with self.capture():
+                self.weight_diagnostics()
+
+    def weighting_note(self) -> Any:
+        """One sentence on what the tables' columns are: weighted and unweighted, or unweighted only.
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        if self.wave.targets is None:
+            return self.text({"zh": "本批次没有总体目标（targets.yaml），以下结果均未加权。",
+                              "en": "This wave has no population targets (targets.yaml): every "
+                                    "result below is unweighted."})
+        return self.text({"zh": "每张表并列给出加权与未加权结果；两者的差别就是加权对结论的影响。",
+                          "en": "Every table shows weighted and unweighted results side by side; "
+                                "the gap between them is what weighting changes."})
+
+    def banner_note(self, variables: list[str]) -> Any:
+        """Which banner variables the tables use and where they come from.
+
+        Parameters
+        ----------
+        variables : list of str
+            The banner variables.
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        if not variables:
+            return self.text({"zh": "问卷编码本没有声明分组变量（analysis.banner），也没有加权变量，"
+                                    "因此没有分组交叉表。在 survey.yaml 中加入 analysis: {banner: [题目编号]} 即可。",
+                              "en": "The codebook declares no banner variables (analysis.banner) and "
+                                    "no weighting variables, so there are no banner tables. Add "
+                                    "analysis: {banner: [question ids]} to survey.yaml."})
+        declared = self.codebook.analysis.banner is not None
+        names = {lang: ("、" if lang == "zh" else ", ").join(
+            Chapter(self.id, self.wave_path, lang, self.output_dir, self.codebook,
+                    self.findings).variable_label(v) for v in variables) for lang in ("zh", "en")}
+        return self.text({"zh": "分组变量：{zh}（" + ("问卷编码本 analysis.banner 声明" if declared
+                                                  else "默认为加权变量") + "）。",
+                          "en": "Banner variables: {en} (" + ("declared in analysis.banner" if declared
+                                                             else "by default the weighting variables")
+                          + ")."}, **names)
+
+    def targets_table(self) -> None:
+        """The weighting targets with their sources (nothing without targets)."""
+        from .export import targets_table
+
+        if self.wave.targets is not None:
+            self._show(targets_table(self.wave.targets, self.language))
+
+    def variance_note(self) -> Any:
+        """How standard errors were computed, from the design of this wave.
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        d = self.wave.design
+        parts_zh, parts_en = [], []
+        if d.strata_columns or d.psu_columns:
+            parts_zh.append("按设计中的分层与初级抽样单元计算")
+            parts_en.append("using the design's strata and primary sampling units")
+        if self.wave.targets is not None:
+            parts_zh.append("泰勒线性化，并计入加权校准（raking 残差）对方差的影响")
+            parts_en.append("Taylor linearisation, including the effect of the weighting "
+                            "calibration (raking residuals)")
+        else:
+            parts_zh.append("泰勒线性化，按简单随机抽样、每位受访者权重相同")
+            parts_en.append("Taylor linearisation under simple random sampling with equal weights")
+        return self.text({"zh": "标准误与 95% 置信区间：" + "；".join(parts_zh) + "。比例的置信区间在 logit 尺度上计算。"
+                                "价格模型的区间用 Krinsky-Robb 模拟或自助法重复权重（固定随机种子）。",
+                          "en": "Standard errors and 95% confidence intervals: " + "; ".join(parts_en)
+                                + ". Intervals of shares are computed on the logit scale. Intervals of "
+                                "price models use Krinsky-Robb draws or bootstrap replicate weights "
+                                "(fixed seeds)."})
 
 
 def open_chapter(chapter: str, *, wave: str | Path, language: str = "zh",

@@ -54,12 +54,13 @@ TEXT: dict[str, dict[str, str]] = {
     },
     # --- chapters ------------------------------------------------------------------
     "chapter.01-data-cleaning": {"zh": "样本与数据清理", "en": "Sample and data cleaning"},
-    "chapter.02-weighting": {"zh": "加权与代表性", "en": "Weighting and representativeness"},
-    "chapter.03-headline-shares": {"zh": "主要比例", "en": "Headline shares"},
-    "chapter.04-drivers": {"zh": "驱动因素与障碍", "en": "Drivers and barriers"},
-    "chapter.05-price-premium": {"zh": "低碳溢价支付意愿", "en": "Price premium"},
-    "chapter.06-second-hand": {"zh": "二手商品价格门槛", "en": "Second-hand price threshold"},
-    "chapter.07-methods": {"zh": "方法附录", "en": "Methods appendix"},
+    "chapter.02-weighting": {"zh": "加权", "en": "Weighting"},
+    "chapter.03-topline": {"zh": "全部问题的结果", "en": "Topline: every question"},
+    "chapter.04-banners": {"zh": "分组交叉表", "en": "Banner tables"},
+    "chapter.05-drivers": {"zh": "购买障碍与驱动因素", "en": "Barriers and drivers"},
+    "chapter.06-price-premium": {"zh": "溢价支付意愿", "en": "Price premium"},
+    "chapter.07-second-hand": {"zh": "二手商品价格门槛", "en": "Second-hand price threshold"},
+    "chapter.08-methods": {"zh": "方法附录", "en": "Methods appendix"},
     # --- table furniture -----------------------------------------------------------
     "table.estimate": {"zh": "估计值", "en": "Estimate"},
     "table.ci": {"zh": "95% 置信区间", "en": "95% CI"},
@@ -198,7 +199,7 @@ def _markdown(text: str) -> Any:
 def heading(key: str, language: str, level: int = 2, **fields: Any) -> Any:
     """A Markdown heading in ``language`` for ``display()`` in a notebook.
 
-    ``key`` is a catalogue id (``"chapter.03-headline-shares"``) or, if it is
+    ``key`` is a catalogue id (``"chapter.03-topline"``) or, if it is
     not one, a ``{"zh": ..., "en": ...}`` mapping passed as ``text=``.
     """
     text = pick(fields.pop("text"), language) if "text" in fields else t(key, language, **fields)

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..codebook import Codebook
 
-__all__ = ["CHAPTERS", "ChapterPlan", "chapter_plan", "chapter_runs", "banner_variables"]
+__all__ = ["CHAPTERS", "ChapterPlan", "chapter_plan", "chapter_runs", "banner_variables",
+           "psm_declared"]
 
 #: Chapter notebooks in report order, with their bilingual titles.
 CHAPTERS: dict[str, dict[str, str]] = {
@@ -131,7 +132,7 @@ def chapter_plan(codebook: Codebook, targets_present: bool) -> list[ChapterPlan]
                 reason = _missing("障碍、态度或控制变量（analysis.barriers / attitudes / controls）",
                                   "barriers question, attitude items or controls "
                                   "(analysis.barriers / attitudes / controls)")
-        elif chapter == "06-price-premium" and not roles.premium.declared:
+        elif chapter == "06-price-premium" and not (roles.premium.declared or psm_declared(codebook)):
             reason = _missing("溢价问题（支付卡、二分式出价或 Van Westendorp，analysis.premium）",
                               "price-premium question (payment card, dichotomous-choice bid or "
                               "Van Westendorp block: analysis.premium)")
@@ -141,6 +142,23 @@ def chapter_plan(codebook: Codebook, targets_present: bool) -> list[ChapterPlan]
         plans.append(ChapterPlan(chapter, dict(title), not reason, reason,
                                  _HOW_TO.get(chapter, "") if reason else "", note))
     return plans
+
+
+def psm_declared(codebook: Codebook) -> bool:
+    """Whether the questions carry a full Van Westendorp block through their ``psm`` tags.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The wave's codebook.
+
+    Returns
+    -------
+    bool
+        True when the four ``psm`` roles of the default set are all tagged.
+    """
+    tags = {getattr(q, "psm", None) for q in codebook.questions if getattr(q, "psm_set", "psm") == "psm"}
+    return {"too_cheap", "cheap", "expensive", "too_expensive"} <= tags
 
 
 def chapter_runs(codebook: Codebook, chapter: str, targets_present: bool = False) -> bool:
