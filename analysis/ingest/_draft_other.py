@@ -89,6 +89,8 @@ def _choice_or_text(values: pd.Series, label: str, qid: str, source: str,
             q["type"] = "numeric"
     elif pd.to_numeric(values, errors="coerce").notna().all():
         q["type"] = "numeric"
+    elif labelled_format:  # a string variable: choices would carry value labels
+        q["type"] = "text"
     elif values.nunique() > 40 or (len(values) >= 20 and values.nunique() > 0.5 * len(values)):
         q["type"] = "text"
     else:
