@@ -41,7 +41,10 @@ def vec(v: Any) -> np.ndarray:
 def data_for(spec: dict[str, Any]) -> pd.DataFrame:
     """The case's data set with the derived columns of ref_extensions.R."""
     data = pd.read_csv(REFERENCE / "data" / f"{one(spec['data'])}.csv")
-    data["sw"] = (data["sch.wide"] == "Yes").astype(float)
+    if "sch.wide" in data:
+        data["sw"] = (data["sch.wide"] == "Yes").astype(float)
+    if "stype" in data and "fpc" in data:
+        data["fpc_frac"] = data.groupby("stype")["stype"].transform("size") / data["fpc"]
     if "stype" in data:  # R's as.integer(stype): codes of the sorted levels E, H, M
         data["stype_code"] = data["stype"].map({"E": 1, "H": 2, "M": 3})
     if spec.get("missing_every"):
@@ -55,8 +58,14 @@ def build(spec: dict[str, Any]) -> SurveyDesign:
     data = data_for(spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurveyWarning)
+        pps: Any = one(spec.get("pps"))
+        if pps == "ppsmat":  # R's ppsmat(election_jointprob), exported beside the data
+            pps = pd.read_csv(REFERENCE / "data" / "election_jointprob.csv").to_numpy()
+        elif pps == "HR" and spec.get("psum") is not None:
+            pps = ("HR", float(one(spec["psum"])))
         d = SurveyDesign(data, weights=one(spec["weights"]), strata=one(spec["strata"]),
-                         psu=spec["psu"], fpc=spec["fpc"])
+                         psu=spec["psu"], fpc=spec["fpc"], pps=pps,
+                         variance=one(spec.get("variance")) or "HT")
         rep = spec.get("replicates")
         if rep:
             d = d.to_replicates(one(rep["type"]))

@@ -30,6 +30,7 @@ import pandas as pd
 from .._validation import as_column_list, check_argument, check_columns, check_weights
 from ..codebook import Codebook
 from ..errors import DesignError, WeightError
+from . import pps as _pps
 from . import variance as _variance
 
 __all__ = ["Design", "DesignT"]
@@ -77,6 +78,20 @@ class Design:
         sampling weight ``w_i``, so :attr:`weights` holds ``w_i * f_i``.  With
         ``psu`` the copies stay in their row's cluster (cluster totals, and so
         the variance and df, are those of the expanded rows).
+    pps : {"brewer", "HR"}, ("HR", psum), ndarray, optional
+        Sampling with probability proportional to size without replacement
+        (R's ``svydesign(..., pps=)``); ``fpc`` then holds each PSU's
+        inclusion probability and the weights default to its inverse.
+        ``"brewer"``: Brewer's approximation; a square matrix of joint
+        inclusion probabilities (PSUs in data order, R's ``ppsmat``): the
+        exact Horvitz-Thompson variance; ``"HR"`` or ``("HR", psum)``:
+        Hartley-Rao's approximation (``psum`` the population ``sum(pi^2)/n``,
+        a number or ``{stratum: value}``; default the mean sampled
+        probability, R's ``HR()``).  One sampling stage.  For sampling with
+        replacement pass ``weights`` = 1/probability and no fpc.
+    variance : {"HT", "YG"}
+        With a joint matrix or ``"HR"``: the Horvitz-Thompson or Yates-Grundy
+        form (R's ``variance=``).
 
     Raises
     ------
@@ -120,6 +135,7 @@ class Design:
     _replicate: dict[str, Any] | None
     _freq_weight_column: str | None
     _freq: np.ndarray | None
+    _pps: _pps.PPSVariance | None
     _cache: dict[Any, Any]
     _frozen: bool
 
@@ -134,6 +150,8 @@ class Design:
         nest: bool = False,
         lonely_psu: str = "fail",
         freq_weights: str | None = None,
+        pps: Any = None,
+        variance: str = "HT",
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise TypeError(f"`data` must be a pandas DataFrame, not {type(data).__name__}")
@@ -172,17 +190,27 @@ class Design:
         if psu_cols and data[psu_cols[0]].nunique() == 1 and not (nest and strata_cols):
             raise DesignError("the design has only one primary sampling unit",
                               column=psu_cols[0], hint="check the psu column, or pass psu=None")
+        # PPS: the fpc holds probabilities that vary within strata, read by build_pps
         structure = _variance.build_structure(data, strata=strata_cols, psu=psu_cols,
-                                              fpc=fpc_cols, nest=bool(nest), lonely_psu=lonely_psu,
-                                              freq=freq)
-        if weights is None and fpc_cols:
+                                              fpc=[] if pps is not None else fpc_cols,
+                                              nest=bool(nest), lonely_psu=lonely_psu, freq=freq)
+        pps_spec = None
+        if pps is not None:
+            method, psum = (pps[0], pps[1]) if isinstance(pps, tuple) else (pps, None)
+            first = structure.first
+            pps_spec = _pps.build_pps(data, method, variance, fpc_cols, first.cluster,
+                                      first.stratum_code, len(psu_cols), psum,
+                                      strata_cols[0] if strata_cols else None)
+            if weights is None:
+                w = 1.0 / pps_spec.prob[first.cluster]
+        elif weights is None and fpc_cols:
             w = _variance.fpc_weights(structure)
         if freq is not None:
             w = w * freq  # the row's f units each carry the sampling weight
         self._init(data=data, weights=w, weight_column=weights, strata_columns=strata_cols,
                    psu_columns=psu_cols, fpc_columns=fpc_cols, nest=bool(nest),
                    lonely_psu=lonely_psu, structure=structure, calibrations=(), domain=None,
-                   replicate=None, freq_weight_column=freq_weights, freq=freq)
+                   replicate=None, freq_weight_column=freq_weights, freq=freq, pps=pps_spec)
 
     def _init(self, **state: Any) -> None:
         for key, value in state.items():
@@ -194,8 +222,9 @@ class Design:
         """A new design with some state replaced (structure shared, nothing copied)."""
         keys = ("data", "weights", "weight_column", "strata_columns", "psu_columns",
                 "fpc_columns", "nest", "lonely_psu", "structure", "calibrations", "domain",
-                "replicate", "freq_weight_column", "freq")
-        state = {k: getattr(self, "_" + k) for k in keys}
+                "replicate", "freq_weight_column", "freq", "pps")
+        # replicate designs are made without PPS state (replicates.py)
+        state = {k: getattr(self, "_" + k, None) for k in keys}
         state.update(changes)
         new = object.__new__(type(self))
         new._init(**state)
@@ -518,6 +547,9 @@ class Design:
             x = np.asarray(cal.residualize(x, self), dtype="float64")
             if x.ndim == 1:
                 x = x[:, None]
+        pps = getattr(self, "_pps", None)
+        if pps is not None:
+            return _pps.pps_vcov(pps, x)
         assert self._structure is not None  # Taylor designs (not replicate) always have one
         return _variance.taylor_vcov(self._structure, x, lonely_psu=self._lonely_psu,
                                      present_rows=self._present(domain))
@@ -545,7 +577,7 @@ class Design:
         k = values.shape[1]
         if n_groups == 1:  # values are already zero outside the domain
             return self.vcov_scores(values, domain=domain)
-        if self._variance_calibrations:
+        if self._variance_calibrations or getattr(self, "_pps", None) is not None:
             dense = np.zeros((self.n, n_groups * k))
             for g in range(n_groups):
                 rows = group == g

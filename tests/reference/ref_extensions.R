@@ -13,6 +13,7 @@ options(survey.lonely.psu = "fail", survey.adjust.domain.lonely = FALSE,
 derive <- function(df) {
   df$sw <- as.numeric(df$sch.wide == "Yes")
   df$nh <- ave(rep(1, nrow(df)), df$stype, FUN = length)
+  df$fpc_frac <- df$nh / df$fpc
   df
 }
 apistrat <- derive(apistrat)
@@ -41,6 +42,12 @@ rows_quantile <- function(q) {
     }
   }
   list(label = lab, estimate = e, se = s, ci_low = lo, ci_high = hi)
+}
+
+rows_stat <- function(obj) {
+  ci <- confint(obj)
+  list(label = names(coef(obj)), estimate = as.numeric(coef(obj)), se = as.numeric(SE(obj)),
+       ci_low = as.numeric(ci[, 1]), ci_high = as.numeric(ci[, 2]))
 }
 
 S_strat <- spec("apistrat", "pw", "stype", NULL, "fpc")
@@ -248,5 +255,54 @@ r <- svychisq(~stype + awards, rd, statistic = "saddlepoint")
 add("chisq_clus1_jk1_stype_awards", c(S_clus1[names(S_clus1) != "replicates"], list(replicates = list(type = "JK1"))),
     list(fn = "chisq", row = "stype", col = "awards", statistic = "saddlepoint"),
     list(statistic = unname(r$statistic), p_value = unname(r$p.value)))
+
+# ------------------------------------------------------------------ PPS designs (R's election data)
+data(election, package = "survey")
+election_pps$big <- as.numeric(election_pps$votes > 100000)
+election_pps$wt <- 1 / election_pps$p
+export_csv(election_pps, "election_pps")
+export_csv(as.data.frame(election_jointprob), "election_jointprob")
+psum <- sum(election$p^2) / 40
+pps_designs <- list(
+  brewer = list(spec = spec("election_pps", NULL, NULL, NULL, "p", derive = list(), pps = "brewer"),
+                d = svydesign(id = ~1, fpc = ~p, data = election_pps, pps = "brewer")),
+  ht = list(spec = spec("election_pps", NULL, NULL, NULL, "p", derive = list(), pps = "ppsmat"),
+            d = svydesign(id = ~1, fpc = ~p, data = election_pps, pps = ppsmat(election_jointprob))),
+  yg = list(spec = spec("election_pps", NULL, NULL, NULL, "p", derive = list(), pps = "ppsmat", variance = "YG"),
+            d = svydesign(id = ~1, fpc = ~p, data = election_pps, pps = ppsmat(election_jointprob),
+                          variance = "YG")),
+  hr = list(spec = spec("election_pps", NULL, NULL, NULL, "p", derive = list(), pps = "HR", psum = psum),
+            d = svydesign(id = ~1, fpc = ~p, data = election_pps, pps = HR(psum))),
+  hr1 = list(spec = spec("election_pps", NULL, NULL, NULL, "p", derive = list(), pps = "HR"),
+             d = svydesign(id = ~1, fpc = ~p, data = election_pps, pps = HR())),
+  hryg = list(spec = spec("election_pps", NULL, NULL, NULL, "p", derive = list(), pps = "HR", psum = psum,
+                          variance = "YG"),
+              d = svydesign(id = ~1, fpc = ~p, data = election_pps, pps = HR(psum), variance = "YG")),
+  wr = list(spec = spec("election_pps", "wt", NULL, NULL, NULL, derive = list()),
+            d = svydesign(id = ~1, probs = ~p, data = election_pps)),
+  strat_brewer = list(spec = spec("apistrat", NULL, "stype", NULL, "fpc_frac", pps = "brewer"),
+                      d = svydesign(id = ~1, strata = ~stype, fpc = ~I(nh / fpc), data = apistrat,
+                                    pps = "brewer"))
+)
+for (nm in names(pps_designs)) {
+  D <- pps_designs[[nm]]
+  d <- D$d
+  if (nm == "strat_brewer") {
+    add(paste0("pps_", nm, "_mean"), D$spec, list(fn = "mean", var = list("api00", "enroll")),
+        rows_stat(svymean(~api00 + enroll, d)))
+    next
+  }
+  add(paste0("pps_", nm, "_total"), D$spec, list(fn = "total", var = list("Bush", "Kerry", "Nader")),
+      rows_stat(svytotal(~Bush + Kerry + Nader, d)))
+  add(paste0("pps_", nm, "_mean"), D$spec, list(fn = "mean", var = "Bush"), rows_stat(svymean(~Bush, d)))
+  r <- svyratio(~Bush, ~votes, d)
+  add(paste0("pps_", nm, "_ratio"), D$spec, list(fn = "ratio", numerator = "Bush", denominator = "votes"),
+      list(label = "Bush/votes", estimate = unname(coef(r)), se = unname(SE(r)),
+           ci_low = unname(confint(r)[, 1]), ci_high = unname(confint(r)[, 2])))
+  res <- svyby(~Bush, ~big, d, svytotal)
+  add(paste0("pps_", nm, "_by"), D$spec, list(fn = "total", var = "Bush", by = "big"),
+      list(label = rownames(res), estimate = res$Bush, se = as.numeric(SE(res)),
+           ci_low = confint(res)[, 1], ci_high = confint(res)[, 2]))
+}
 
 write_reference(cases, "extensions")
