@@ -48,12 +48,13 @@ from ..codebook import Codebook
 from ..design.results import probability_interval, result_frame, t_quantile
 from ..errors import ModelError
 from .bounds import dc_bid_data, domain_df
+from .npmle import linear_survival_summaries
 from .regression import variance_design
 
 if TYPE_CHECKING:
     from ..design.core import Design
 
-__all__ = ["KristromResult", "kristrom", "pool_decreasing", "kristrom_summaries"]
+__all__ = ["KristromResult", "kristrom", "pool_decreasing"]
 
 POOLING = ("pava", "dcchoice")
 KRISTROM_STATISTICS = ("mean_spearman_karber", "mean_truncated", "mean_lower_bound", "median")
@@ -105,43 +106,6 @@ def pool_decreasing(yes: np.ndarray, total: np.ndarray, pooling: str = "pava"
             j = rise[0]
             M[j] = M[j + 1] = M[j] + M[j + 1]
     return (M @ yes) / (M @ total), M
-
-
-def kristrom_summaries(bids: np.ndarray, surv: np.ndarray) -> np.ndarray:
-    """Mean (Spearman-Kärber, truncated, lower bound) and median of a linear survival curve.
-
-    Parameters
-    ----------
-    bids : ndarray, shape (k,)
-        Increasing positive bids.
-    surv : ndarray, shape (k,)
-        Non-increasing ``S`` at the bids (``S(0) = 1`` is added).
-
-    Returns
-    -------
-    ndarray
-        ``[mean_spearman_karber, mean_truncated, mean_lower_bound, median]``
-        (the median is ``NaN`` when ``S`` stays above 0.5 at the highest bid).
-    """
-    x = np.concatenate([[0.0], bids])
-    s = np.concatenate([[1.0], surv])
-    area = float(np.sum(0.5 * (s[:-1] + s[1:]) * np.diff(x)))
-    lower = float(np.sum(s[1:] * np.diff(x)))
-    m = x.size
-    if s[m - 2] != s[m - 1]:
-        icpt = x[-1] + s[-1] * (x[-1] - x[-2]) / (s[-2] - s[-1])
-    elif m > 2 and s[m - 3] != s[m - 2]:
-        icpt = x[-1] + s[-1] * (x[-2] - x[-3]) / (s[-3] - s[-2])
-    else:
-        icpt = 1.5 * x[-1]  # DCchoice's fallback when the last two segments are flat
-    sk = area + 0.5 * (icpt - x[-1]) * s[-1]
-    above = np.flatnonzero(s > 0.5)
-    k = int(above.max())
-    if k + 1 < m:
-        median = x[k] + (x[k + 1] - x[k]) * (s[k] - 0.5) / (s[k] - s[k + 1])
-    else:
-        median = np.nan
-    return np.array([sk, area, lower, median])
 
 
 class KristromResult:
@@ -197,7 +161,7 @@ class KristromResult:
             ``mean_lower_bound``, ``median``.
         """
         check_probability("level", level)
-        est = kristrom_summaries(self.bids, self.survival)
+        est = linear_survival_summaries(self.bids, self.survival)
         se = self._se()[self.bids.size:]
         q = t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.inf)
         idx = pd.Index(KRISTROM_STATISTICS, name="statistic")
@@ -305,7 +269,7 @@ def kristrom(design: Design, question: str | None = None, *, bid: str | None = N
     ys = np.bincount(codes, weights=w[use] * y[use], minlength=k)
     tot = np.bincount(codes, weights=w[use], minlength=k)
     surv, M = pool_decreasing(ys, tot, pooling)
-    est = np.concatenate([surv, kristrom_summaries(bids, surv)])
+    est = np.concatenate([surv, linear_survival_summaries(bids, surv)])
     if use_design.is_replicate:
         R = np.asarray(use_design.repweights, dtype=float)[use]
         reps = np.empty((R.shape[1], est.size))
@@ -313,7 +277,7 @@ def kristrom(design: Design, question: str | None = None, *, bid: str | None = N
             yr = np.bincount(codes, weights=R[:, r] * y[use], minlength=k)
             tr = np.bincount(codes, weights=R[:, r], minlength=k)
             sr, _ = pool_decreasing(yr, np.where(tr > 0, tr, 1e-300), pooling)
-            reps[r] = np.concatenate([sr, kristrom_summaries(bids, sr)])
+            reps[r] = np.concatenate([sr, linear_survival_summaries(bids, sr)])
         vc = np.atleast_2d(use_design.replicate_vcov(reps, est))
         method = "replicate"
     else:
@@ -330,8 +294,8 @@ def kristrom(design: Design, question: str | None = None, *, bid: str | None = N
         grad = np.zeros((k, 4))
         for g in np.unique(groups):  # a handful of distinct shares
             step = h * (groups == g)
-            diff = (kristrom_summaries(bids, surv + step)
-                    - kristrom_summaries(bids, surv - step)) / (2 * h)
+            diff = (linear_survival_summaries(bids, surv + step)
+                    - linear_survival_summaries(bids, surv - step)) / (2 * h)
             grad[np.flatnonzero(groups == g)[0]] = diff
         # Tied bids share one value: give the gradient to one of them, and its influence.
         full = np.column_stack([infl, infl @ grad])

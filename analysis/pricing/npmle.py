@@ -39,7 +39,7 @@ from ..design.results import probability_interval, wald_interval
 from ..errors import IntervalError
 
 __all__ = ["TurnbullFit", "innermost_intervals", "turnbull_em", "fit_turnbull",
-           "turnbull_influence", "curve_matrix", "TurnbullResult"]
+           "turnbull_influence", "curve_matrix", "TurnbullResult", "linear_survival_summaries"]
 
 
 @dataclass(frozen=True)
@@ -347,6 +347,48 @@ def turnbull_influence(fit: TurnbullFit, weights: np.ndarray, *, zero: float = 1
 # --------------------------------------------------------------------------- result
 
 
+def linear_survival_summaries(bids: np.ndarray, surv: np.ndarray) -> np.ndarray:
+    """Compute the means (Spearman-Kärber, truncated, lower bound) and median of a linear survival curve.
+
+    ``S`` is joined linearly through ``(0, 1)`` and ``(bids, surv)``; past the
+    highest bid it continues along the last falling segment to zero (R
+    DCchoice's x-intercept rule: the last segment's slope, else the one
+    before, else ``1.5 x`` the highest bid).
+
+    Parameters
+    ----------
+    bids : ndarray, shape (k,)
+        Increasing positive bids.
+    surv : ndarray, shape (k,)
+        Non-increasing ``S`` at the bids (``S(0) = 1`` is added).
+
+    Returns
+    -------
+    ndarray
+        ``[mean_spearman_karber, mean_truncated, mean_lower_bound, median]``
+        (the median is ``NaN`` when ``S`` stays above 0.5 at the highest bid).
+    """
+    x = np.concatenate([[0.0], bids])
+    s = np.concatenate([[1.0], surv])
+    area = float(np.sum(0.5 * (s[:-1] + s[1:]) * np.diff(x)))
+    lower = float(np.sum(s[1:] * np.diff(x)))
+    m = x.size
+    if s[m - 2] != s[m - 1]:
+        icpt = x[-1] + s[-1] * (x[-1] - x[-2]) / (s[-2] - s[-1])
+    elif m > 2 and s[m - 3] != s[m - 2]:
+        icpt = x[-1] + s[-1] * (x[-2] - x[-3]) / (s[-3] - s[-2])
+    else:
+        icpt = 1.5 * x[-1]  # DCchoice's fallback when the last two segments are flat
+    sk = area + 0.5 * (icpt - x[-1]) * s[-1]
+    above = np.flatnonzero(s > 0.5)
+    k = int(above.max())
+    if k + 1 < m:
+        median = x[k] + (x[k + 1] - x[k]) * (s[k] - 0.5) / (s[k] - s[k + 1])
+    else:
+        median = np.nan
+    return np.array([sk, area, lower, median])
+
+
 class TurnbullResult:
     """A design-based Turnbull acceptance curve.
 
@@ -477,6 +519,57 @@ class TurnbullResult:
         low, high = wald_interval(np.array(est), np.array(se), level, self.df)
         return pd.DataFrame({"estimate": [est], "se": [se], "ci_low": [float(low)],
                              "ci_high": [float(high)]}, index=["mean_lower_bound"])
+
+    def mean_spearman_karber(self, floor: float = 0.0, *, tail: str = "truncate",
+                             level: float = 0.95) -> pd.DataFrame:
+        """Spearman-Kärber mean: the area under ``S`` joined linearly between the bounds.
+
+        ``S(floor) = 1`` (values below ``floor`` count as ``floor``, as in
+        :meth:`mean_lower_bound`), then ``S`` at every bound of the data above
+        ``floor``, joined by straight lines.
+
+        Parameters
+        ----------
+        floor : float
+            Lowest value (0 for WTP).
+        tail : {"truncate", "extrapolate"}
+            ``"truncate"``: the area up to the highest bound, the adjusted
+            (monotone, Turnbull) Spearman-Kärber mean truncated there -- R
+            ``DCchoice::summary.turnbull``'s "Spearman-Karber" mean.
+            ``"extrapolate"``: the last falling segment continued to zero
+            (DCchoice's rule for Kriström's curve).
+        level : float
+            Confidence level (Wald interval on the design df).
+
+        Returns
+        -------
+        DataFrame
+            One row (``mean_sk_truncated`` or ``mean_spearman_karber``):
+            ``estimate, se, ci_low, ci_high``.
+        """
+        check_argument("tail", ["truncate", "extrapolate"], tail)
+        check_probability("level", level)
+        at = np.unique(self.grid[np.isfinite(self.grid) & (self.grid > floor)])
+        if at.size == 0:
+            raise IntervalError(f"no bound of the data lies above floor={floor}",
+                                hint="lower the floor")
+        G = curve_matrix(self.fit, at)
+        which = 0 if tail == "extrapolate" else 1
+        surv = self.mass @ G
+
+        def stat(s: np.ndarray) -> float:
+            return float(linear_survival_summaries(at - floor, s)[which] + floor)
+
+        est = stat(surv)
+        # Linear in S when truncated; the extrapolated tail by central differences.
+        h = 1e-6
+        grad = np.array([(stat(surv + h * e) - stat(surv - h * e)) / (2 * h)
+                         for e in np.eye(at.size)])
+        se = float(np.sqrt(max(self.variance.vcov(G @ grad)[0, 0], 0.0)))
+        low, high = wald_interval(np.array(est), np.array(se), level, self.df)
+        name = "mean_spearman_karber" if tail == "extrapolate" else "mean_sk_truncated"
+        return pd.DataFrame({"estimate": [est], "se": [se], "ci_low": [float(low)],
+                             "ci_high": [float(high)]}, index=[name])
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
         """The curve at every bound of the data, indexed by the bound: ``estimate, se, ci_low, ci_high``."""
