@@ -136,3 +136,17 @@ def test_guide_has_every_section_errors_point_to():
                 "disclosure", "analysis", "strict", "provisional", "attention_checks",
                 "derived", "normalize"):
         assert key in text
+
+
+def test_output_inside_a_project_names_the_schema_for_editors(tmp_path, capsys):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "survey.schema.json").write_text(schema_text("survey"), encoding="utf-8")
+    export = tmp_path / "x.csv"
+    export.write_text("序号,提交答卷时间,1、性别\n1,2024/05/01 10:00:00,男\n2,2024/05/01 11:00:00,女\n",
+                      encoding="utf-8")
+    out = tmp_path / "surveys" / "w" / "survey.yaml"
+    code, _, _ = _run(capsys, "codebook", str(export), "-o", str(out))
+    assert code == 0
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../docs/survey.schema.json"
+    assert load_codebook(out).question("q1").provisional

@@ -13,6 +13,7 @@ once its numbers and sources are filled in.
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 from pathlib import Path
 
@@ -59,6 +60,17 @@ def targets_template(codebook: Codebook) -> str:
         lines += ["#   sex:", "#     levels: {male: 51.2, female: 48.8}",
                   "#     source: <publication, table, year>"]
     return "\n".join(lines) + "\n"
+
+
+def _schema_line(folder: Path) -> str:
+    """The editor's schema comment, when a project ``docs/survey.schema.json`` is above ``folder``."""
+    here = folder.resolve()
+    for parent in (here, *here.parents):
+        schema = parent / "docs" / "survey.schema.json"
+        if schema.is_file():
+            rel = os.path.relpath(schema, here).replace(os.sep, "/")
+            return f"# yaml-language-server: $schema={rel}\n"
+    return ""
 
 
 def _copy(src: Path, raw: Path) -> Path:
@@ -114,7 +126,8 @@ def lay_out_wave(output: str | Path, codebook: Codebook, yaml_text: str, files: 
     for f in files:
         dest = _copy(Path(f), raw)
         done.append(f"export {Path(f).name} copied to {dest}")
-    out.write_text(yaml_text, encoding="utf-8")
+    schema = _schema_line(folder)
+    out.write_text(schema + yaml_text, encoding="utf-8")
     done.append(f"codebook draft written to {out}")
     template = folder / TEMPLATE_NAME
     if not template.exists() and not (folder / codebook.weighting.targets).exists():
