@@ -175,7 +175,7 @@ def _validated(model: type, data: dict[str, Any], what: str) -> Any:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise SurveyError(f"invalid {what}: {where}: {err['msg']}",
-                          hint="see Screening in analysis/codebook.py for allowed values") from None
+                          hint="see docs/codebook.md#screening for allowed values") from None
 
 
 def _settings(codebook: Codebook, screening: Screening | None, speeder_fraction: float | None,
