@@ -180,9 +180,13 @@ def dc_cv(design: Design, question: str | None = None, formula: str = "~ 1", *,
     -----
     The double-bounded likelihood of Hanemann, Loomis & Kanninen (1991) is
     the interval likelihood of the answer intervals (yy ``[B_h, inf)``, yn
-    ``[B, B_h)``, ny ``[B_l, B)``, nn ``(-inf, B_l)``).  With ``dist=
-    "logistic"`` the DCchoice coefficients are ``alpha = mu / scale`` and
-    ``beta_bid = -1 / scale``.
+    ``[B, B_h)``, ny ``[B_l, B)``, nn ``(-inf, B_l)``).  For every
+    distribution the DCchoice coefficients are ``(alpha, gamma) = theta /
+    scale`` (intercept and covariates) and ``beta = -1 / scale`` on the bid
+    (``"logistic"``, ``"normal"``) or on ``log(bid)`` (``"loglogistic"``,
+    ``"lognormal"``, ``"weibull"``); ``.summary_frame(parameterization=
+    "dcchoice")`` reports them with design-based SEs (see
+    :meth:`~analysis.pricing.regression.IntervalRegressionResult.dcchoice_params`).
     """
     dc = dc_bid_data(design.data, question, bid1=bid1, ans1=ans1, bid2=bid2, ans2=ans2,
                      codebook=codebook)

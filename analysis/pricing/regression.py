@@ -245,14 +245,80 @@ class IntervalRegressionResult:
         return pd.DataFrame({"ci_low": self.params - q * self.bse,
                              "ci_high": self.params + q * self.bse})
 
-    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Coefficient table: ``estimate, se, ci_low, ci_high, statistic, p_value``."""
-        se = self.bse
-        t = self.params / se
+    def dcchoice_params(self) -> tuple[pd.Series, pd.DataFrame]:
+        """Coefficients in R DCchoice's parameterisation, with their design covariance.
+
+        DCchoice models the answer "yes" to a bid as ``P(yes) = 1 -
+        F_e(-(alpha + x'gamma + beta * b))`` with ``b`` the bid (``"logistic"``,
+        ``"normal"``) or its log (``"loglogistic"``, ``"lognormal"``,
+        ``"weibull"``; DCchoice's ``log-logistic``, ``log-normal``,
+        ``weibull``, whose ``F_e`` is ``1 - exp(-exp(-v))``).  Here ``T(WTP)
+        = x'theta + sigma e``, so for every distribution ``(alpha, gamma) =
+        theta / sigma`` and ``beta = -1 / sigma``; conversely ``theta =
+        -(alpha, gamma) / beta`` and ``sigma = -1 / beta``.  The covariance
+        follows by the delta method.
+
+        Returns
+        -------
+        params : Series
+            The covariates' coefficients (same names) and ``"BID"`` or
+            ``"log(bid)"``, as DCchoice labels the bid term.
+        vcov : DataFrame
+            Their design-based covariance.
+
+        Raises
+        ------
+        ModelError
+            The distribution has no DCchoice counterpart (logit-scale ratios).
+        """
+        kind, _ = DISTRIBUTIONS[self.dist]
+        if kind == "logit":
+            raise ModelError(f"dist={self.dist!r} has no DCchoice parameterisation",
+                             hint="DCchoice fits logistic, normal, log-logistic, log-normal "
+                                  "and weibull models")
+        theta = self.params.to_numpy()
+        s = float(np.exp(theta[-1]))
+        est = np.append(theta[:-1] / s, -1.0 / s)
+        J = np.zeros((theta.size, theta.size))  # d(new) / d(theta, log s)
+        J[:-1, :-1] = np.eye(theta.size - 1) / s
+        J[:-1, -1] = -theta[:-1] / s
+        J[-1, -1] = 1.0 / s
+        vc = J @ self.vcov.to_numpy() @ J.T
+        names = list(self.params.index[:-1]) + ["BID" if kind == "identity" else "log(bid)"]
+        return (pd.Series(est, index=names, name="estimate"),
+                pd.DataFrame(vc, index=names, columns=names))
+
+    def summary_frame(self, level: float = 0.95, parameterization: str = "wtp"
+                      ) -> pd.DataFrame:
+        """Coefficient table: ``estimate, se, ci_low, ci_high, statistic, p_value``.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level (t on ``df_resid``).
+        parameterization : {"wtp", "dcchoice"}
+            ``"wtp"``: coefficients of ``T(WTP)`` and ``log(scale)`` (R
+            ``survreg``); ``"dcchoice"``: intercept, covariates and bid
+            coefficient of R DCchoice (see :meth:`dcchoice_params`).
+
+        Returns
+        -------
+        DataFrame
+            One row per coefficient.
+        """
+        check_argument("parameterization", ["wtp", "dcchoice"], parameterization)
+        if parameterization == "dcchoice":
+            params, vcov = self.dcchoice_params()
+            se = pd.Series(np.sqrt(np.clip(np.diag(vcov.to_numpy()), 0, None)),
+                           index=params.index)
+        else:
+            params, se = self.params, self.bse
+        check_probability("level", level)
+        q = t_quantile(0.5 + level / 2, self.df_resid if self.df_resid > 0 else np.nan)
+        t = params / se
         p = (2 * stats.t.sf(np.abs(t), self.df_resid) if self.df_resid > 0
              else np.full(len(t), np.nan))
-        ci = self.conf_int(level)
-        return result_frame(self.params, se, ci["ci_low"], ci["ci_high"],
+        return result_frame(params, se, params - q * se, params + q * se,
                             extra={"statistic": t, "p_value": p})
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
