@@ -122,7 +122,8 @@ def _read_and_clean(args: argparse.Namespace) -> tuple[Any, Any]:
     from .ingest import read_wave
 
     with _step("reading export", args.quiet):
-        w = read_wave(args.wave, encoding=args.encoding, sheet=getattr(args, "sheet", None))
+        w = read_wave(args.wave, encoding=args.encoding, sheet=getattr(args, "sheet", None),
+                      strict=_strict(args))
     with _step("cleaning", args.quiet):
         result = clean(w.data, w.codebook, salt=_env_salt())
     return w, result
@@ -133,6 +134,8 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     src = w.source
     print(f"wave {w.codebook.wave}: {src.n_rows} rows read from {Path(src.file).name} "
           f"({src.platform}, {src.mode} mode, {src.encoding})")
+    for note in getattr(src, "notes", []):
+        print(f"note: {note}")
     print(result.funnel_text() if hasattr(result, "funnel_text") else result.funnel().to_string(index=False))
     if args.audit:
         out = Path(args.audit)
@@ -177,10 +180,12 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     from .ingest import read_wave
 
     with _step("reading export", args.quiet):
-        w = read_wave(args.path, encoding=args.encoding, sheet=args.sheet)
+        w = read_wave(args.path, encoding=args.encoding, sheet=args.sheet, strict=_strict(args))
     src = w.source
     print(f"file      {src.file}\nplatform  {src.platform}\nmode      {src.mode}\n"
           f"encoding  {src.encoding}\nrows      {src.n_rows}\nsha256    {src.sha256}")
+    for note in getattr(src, "notes", []):  # how values were interpreted (e.g. 3分12秒 = 192 s)
+        print(f"note      {note}")
     for q in w.codebook.questions:
         print(f"  {q.id:<24} {q.type:<13} {q.label.get(args.language)[:60]}")
     return 0
@@ -323,6 +328,18 @@ def _add_sheet(p: argparse.ArgumentParser) -> None:
                         "number); default: the first sheet with data")
 
 
+def _add_strict(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action="store_true",
+                   help="refuse the export if it holds anything wrong that is otherwise "
+                        "loaded with a warning (undefined codes, routing contradictions, "
+                        "unreadable metadata, ...); default: the codebook's `strict:`")
+
+
+def _strict(args: argparse.Namespace) -> bool | None:
+    """``True`` with ``--strict``; None lets the codebook's ``strict:`` decide."""
+    return True if getattr(args, "strict", False) else None
+
+
 def _add_encoding(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", type=_encoding, default="auto", metavar="CODEC",
                    help="text encoding of a CSV/TSV export (e.g. gb18030); default: "
@@ -369,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_salt(c)
     _add_encoding(c)
     _add_sheet(c)
+    _add_strict(c)
     c.set_defaults(func=_cmd_clean)
 
     r = sub.add_parser("report", help="execute the notebooks and render the HTML report")
@@ -404,6 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--language", choices=["zh", "en"], default="zh")
     _add_encoding(i)
     _add_sheet(i)
+    _add_strict(i)
     i.set_defaults(func=_cmd_inspect)
 
     d = sub.add_parser("codebook", help="draft a survey.yaml from a raw export, or check one")
