@@ -6,7 +6,7 @@ probabilities) and ``apistrat`` (cases ``pps_*`` of r_extensions.json):
 Brewer's approximation, the exact Horvitz-Thompson variance with the joint
 matrix and its Yates-Grundy form, Hartley-Rao with the population ``sum(p^2)``
 and with R's ``HR()`` default, in both forms, and sampling with replacement
-(weights ``1/p``, no fpc).  Totals, means, ratios and domain totals: estimates,
+(weights ``1/p``, no fpc), and GREG-calibrated PPS designs.  Totals, means, ratios and domain totals: estimates,
 SEs and CIs agree to rtol 1e-8.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from extension_reference import REFERENCE, build, cases, check_rows
+from extension_reference import REFERENCE, build, cases, check_rows, vec
 
 from analysis.errors import DesignError
 from analysis.survey import SurveyDesign
@@ -26,10 +26,14 @@ CASES = cases("pps_")
 def _run(case):
     call = dict(case["call"])
     fn = call.pop("fn")
+    cal = call.pop("calibrate", None)
+    d = build(case["design"])
+    if cal:  # GREG on a PPS design: residuals first, then the PPS variance (R's ppsvar)
+        d = d.calibrate(cal["population"], formula=cal["formula"])
     for key in ("numerator", "denominator", "by"):
         if isinstance(call.get(key), list) and len(call[key]) == 1:
             call[key] = call[key][0]
-    return getattr(build(case["design"]), fn)(**call)
+    return getattr(d, fn)(**call)
 
 
 def _relabel(lab: str) -> str:
@@ -42,6 +46,17 @@ def test_pps_matches_r(case_id: str) -> None:
     frame = _run(case).summary_frame(level=0.95)
     frame.index = [_relabel(str(i)) for i in frame.index]
     check_rows(frame, case, case_id)
+
+
+CALIBRATED_R_WRONG = sorted(k for k, c in CASES.items() if "r_wrong" in c)
+
+
+@pytest.mark.parametrize("case_id", CALIBRATED_R_WRONG)
+def test_r_ppsvar_ignores_the_calibration(case_id: str) -> None:
+    case = CASES[case_id]
+    r_se, unres = vec(case["r_wrong"]["se"]), vec(case["r_unresidualized_se"])
+    np.testing.assert_allclose(r_se, unres, rtol=1e-10)  # R = no residuals
+    assert (vec(case["se"]) < 0.9 * r_se).all()          # calibrating on votes helps
 
 
 def _election() -> pd.DataFrame:

@@ -305,4 +305,36 @@ for (nm in names(pps_designs)) {
            ci_low = confint(res)[, 1], ci_high = confint(res)[, 2]))
 }
 
+# calibrated PPS designs.  Brewer's designs go through svyrecvar, which takes the GREG
+# residuals first.  ppsvar (joint matrix, HR) computes them into `y` and then uses the raw
+# scores `x`, so R's SEs ignore the calibration there: the corrected reference repeats
+# ppsvar's steps with the residuals (survey:::htvar.matrix / ygvar.matrix on the design's
+# dcheck), and r_unresidualized_se repeats them without, which is R's answer.
+pop_votes <- c(`(Intercept)` = nrow(election), votes = sum(election$votes))
+for (nm in c("brewer", "ht", "yg", "hr")) {
+  D <- pps_designs[[nm]]
+  cd <- calibrate(D$d, ~votes, pop_votes)
+  r <- rows_stat(svytotal(~Bush + Kerry, cd))
+  call <- list(fn = "total", var = list("Bush", "Kerry"),
+               calibrate = list(formula = "~ votes", population = as.list(pop_votes)))
+  if (nm == "brewer") {
+    add(paste0("pps_", nm, "_calibrated"), D$spec, call, r)
+    next
+  }
+  x <- as.matrix(cd$variables[, c("Bush", "Kerry")]) * weights(cd)
+  ps <- cd$postStrata[[1]]
+  xr <- qr.resid(ps$qr, x / ps$w) * ps$w
+  dc <- cd$dcheck[[1]]
+  vf <- if (cd$variance == "HT") survey:::htvar.matrix else survey:::ygvar.matrix
+  v_fix <- vf(rowsum(xr, dc$id, reorder = FALSE), dc$dcheck)
+  v_raw <- vf(rowsum(x, dc$id, reorder = FALSE), dc$dcheck)
+  fix <- r
+  fix$se <- sqrt(diag(v_fix))
+  fix$ci_low <- r$estimate - qnorm(0.975) * fix$se
+  fix$ci_high <- r$estimate + qnorm(0.975) * fix$se
+  add(paste0("pps_", nm, "_calibrated"), D$spec, call, fix,
+      list(r_wrong = r, r_unresidualized_se = sqrt(diag(v_raw)),
+           evidence = paste("survey:::ppsvar assigns the GREG residuals to y and computes the",
+                            "variance from the raw scores x")))
+}
 write_reference(cases, "extensions")
