@@ -195,11 +195,13 @@ def premium(ch: Chapter) -> None:
         vw = roles.van_westendorp
         ch.show(ch.heading({"zh": "价格敏感度（Van Westendorp）", "en": "Price sensitivity (Van Westendorp)"}))
         with ch.capture():
+            # Replicates with the weighting redone in each, so the intervals include the raking.
+            design = w.replicates(200) if w.targets is not None else w.design
             if vw is not None:
-                res = w.design.van_westendorp(vw.too_cheap, vw.cheap, vw.expensive, vw.too_expensive,
-                                              seed=_SEED)
+                res = design.van_westendorp(vw.too_cheap, vw.cheap, vw.expensive, vw.too_expensive,
+                                            seed=_SEED)
             else:  # the questions' psm tags name the four prices
-                res = w.design.van_westendorp(seed=_SEED)
+                res = design.van_westendorp(seed=_SEED)
         points = res.summary_frame()
         names = {"pmc": {"zh": "最低可接受价格（PMC）", "en": "Point of marginal cheapness (PMC)"},
                  "opp": {"zh": "最优价格（OPP）", "en": "Optimal price point (OPP)"},
