@@ -36,6 +36,10 @@ def _run(case):
     return getattr(d, fn)(**call)
 
 
+def _q_label(lab: str) -> str:
+    return repr(float(lab))
+
+
 def _relabel(lab: str) -> str:
     return lab.replace(".0", "") if lab.endswith(".0") else lab
 
@@ -45,7 +49,9 @@ def test_pps_matches_r(case_id: str) -> None:
     case = CASES[case_id]
     frame = _run(case).summary_frame(level=0.95)
     frame.index = [_relabel(str(i)) for i in frame.index]
-    check_rows(frame, case, case_id)
+    check_rows(frame, case, case_id, relabel=_q_label if "q" in case["call"] else None)
+    if "deff" in case:
+        np.testing.assert_allclose(frame["deff"].to_numpy(), vec(case["deff"]), rtol=1e-8)
 
 
 CALIBRATED_R_WRONG = sorted(k for k, c in CASES.items() if "r_wrong" in c)

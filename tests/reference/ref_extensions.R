@@ -337,4 +337,16 @@ for (nm in c("brewer", "ht", "yg", "hr")) {
            evidence = paste("survey:::ppsvar assigns the GREG residuals to y and computes the",
                             "variance from the raw scores x")))
 }
+# other estimators on PPS designs: deff, svyvar, svyquantile
+for (nm in c("brewer", "ht", "hr")) {
+  D <- pps_designs[[nm]]
+  d <- D$d
+  m <- svymean(~Bush, d, deff = TRUE)
+  add(paste0("pps_", nm, "_mean_deff"), D$spec, list(fn = "mean", var = "Bush", deff = TRUE),
+      c(rows_stat(m), list(deff = as.numeric(deff(m)))))
+  add(paste0("pps_", nm, "_var"), D$spec, list(fn = "var", var = "Bush"), rows_var(svyvar(~Bush, d)))
+  add(paste0("pps_", nm, "_quantile"), D$spec, list(fn = "quantile", var = "Bush", q = list(0.25, 0.5), qrule = "hf6"),
+      rows_quantile(svyquantile(~Bush, d, c(0.25, 0.5), qrule = "hf6")))
+}
+
 write_reference(cases, "extensions")
