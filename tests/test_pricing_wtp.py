@@ -44,6 +44,21 @@ def test_point_estimates_match_r_survreg(name):
     assert res.converged
 
 
+@pytest.mark.parametrize("name", list(SURVREG))
+def test_model_based_covariance_matches_r_survreg_vcov(name):
+    # survreg's vcov (weights as case weights) is the inverse Hessian: the SRS software's
+    # SEs, reported beside the design-based ones with vcov="model".
+    case = SURVREG[name]
+    df = _survreg_frame(case)
+    res = SurveyDesign(df, weights="w").interval_regression("~ " + " + ".join(case["covariates"]),
+                              "l", "r", dist=case["dist"])
+    r_vcov = np.column_stack([np.array(c, dtype=float) for c in case["vcov"]])
+    assert_allclose(res.vcov_model.to_numpy(), r_vcov, rtol=1e-6, atol=1e-12)
+    table = res.summary_frame(vcov="model")
+    assert_allclose(table["se"].to_numpy(), np.sqrt(np.diag(r_vcov)), rtol=1e-6)
+    assert not np.allclose(table["se"], res.summary_frame()["se"])  # design SEs differ
+
+
 @pytest.fixture(scope="module")
 def svy_designs() -> tuple[pd.DataFrame, dict[str, SurveyDesign]]:
     sd = R["svysurvreg_data"]

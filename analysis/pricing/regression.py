@@ -190,14 +190,21 @@ class IntervalRegressionResult:
         ``"dbdc"``, ``"sbdc"``, ``"ladder"``).
     bid_max : float or None
         Largest finite bound in the data (default truncation of the mean).
+    vcov_model : DataFrame or None
+        Model-based covariance, the inverse of minus the Hessian of the
+        weighted log-likelihood (weights as frequencies: R ``survreg``'s
+        ``vcov`` with ``weights=``, DCchoice's SEs with unit weights), for
+        comparison with SRS software; not valid for a complex design.
     """
 
     def __init__(self, *, params: pd.Series, vcov: pd.DataFrame, dist: str, formula: str,
                  df_resid: float, loglik: float, converged: bool, n_iter: int,
                  variance: DesignVariance, X: np.ndarray, rows: np.ndarray, weights: np.ndarray,
-                 frame: Any, kind: str, bid_max: float | None) -> None:
+                 frame: Any, kind: str, bid_max: float | None,
+                 vcov_model: pd.DataFrame | None = None) -> None:
         self.params = params
         self.vcov = vcov
+        self.vcov_model = vcov_model
         self.dist = dist
         self.formula = formula
         self.df_resid = float(df_resid)
@@ -245,7 +252,16 @@ class IntervalRegressionResult:
         return pd.DataFrame({"ci_low": self.params - q * self.bse,
                              "ci_high": self.params + q * self.bse})
 
-    def dcchoice_params(self) -> tuple[pd.Series, pd.DataFrame]:
+    def _vcov(self, vcov: str) -> pd.DataFrame:
+        check_argument("vcov", ["design", "model"], vcov)
+        if vcov == "design":
+            return self.vcov
+        if self.vcov_model is None:
+            raise ModelError("this fit carries no model-based covariance",
+                             hint="use vcov='design'")
+        return self.vcov_model
+
+    def dcchoice_params(self, vcov: str = "design") -> tuple[pd.Series, pd.DataFrame]:
         """Coefficients in R DCchoice's parameterisation, with their design covariance.
 
         DCchoice models the answer "yes" to a bid as ``P(yes) = 1 -
@@ -257,6 +273,11 @@ class IntervalRegressionResult:
         theta / sigma`` and ``beta = -1 / sigma``; conversely ``theta =
         -(alpha, gamma) / beta`` and ``sigma = -1 / beta``.  The covariance
         follows by the delta method.
+
+        Parameters
+        ----------
+        vcov : {"design", "model"}
+            Design-based covariance, or the model-based (inverse Hessian) one.
 
         Returns
         -------
@@ -283,13 +304,13 @@ class IntervalRegressionResult:
         J[:-1, :-1] = np.eye(theta.size - 1) / s
         J[:-1, -1] = -theta[:-1] / s
         J[-1, -1] = 1.0 / s
-        vc = J @ self.vcov.to_numpy() @ J.T
+        vc = J @ self._vcov(vcov).to_numpy() @ J.T
         names = list(self.params.index[:-1]) + ["BID" if kind == "identity" else "log(bid)"]
         return (pd.Series(est, index=names, name="estimate"),
                 pd.DataFrame(vc, index=names, columns=names))
 
-    def summary_frame(self, level: float = 0.95, parameterization: str = "wtp"
-                      ) -> pd.DataFrame:
+    def summary_frame(self, level: float = 0.95, parameterization: str = "wtp",
+                      vcov: str = "design") -> pd.DataFrame:
         """Coefficient table: ``estimate, se, ci_low, ci_high, statistic, p_value``.
 
         Parameters
@@ -300,6 +321,9 @@ class IntervalRegressionResult:
             ``"wtp"``: coefficients of ``T(WTP)`` and ``log(scale)`` (R
             ``survreg``); ``"dcchoice"``: intercept, covariates and bid
             coefficient of R DCchoice (see :meth:`dcchoice_params`).
+        vcov : {"design", "model"}
+            Design-based SEs (default), or model-based ones from the inverse
+            Hessian (:attr:`vcov_model`), as SRS software reports them.
 
         Returns
         -------
@@ -308,11 +332,10 @@ class IntervalRegressionResult:
         """
         check_argument("parameterization", ["wtp", "dcchoice"], parameterization)
         if parameterization == "dcchoice":
-            params, vcov = self.dcchoice_params()
-            se = pd.Series(np.sqrt(np.clip(np.diag(vcov.to_numpy()), 0, None)),
-                           index=params.index)
+            params, vc = self.dcchoice_params(vcov)
         else:
-            params, se = self.params, self.bse
+            params, vc = self.params, self._vcov(vcov)
+        se = pd.Series(np.sqrt(np.clip(np.diag(vc.to_numpy()), 0, None)), index=params.index)
         check_probability("level", level)
         q = t_quantile(0.5 + level / 2, self.df_resid if self.df_resid > 0 else np.nan)
         t = params / se
@@ -708,4 +731,13 @@ def fit_interval_model(design: Design, X: np.ndarray, lower: np.ndarray, upper: 
         df_resid=degf + 1 - X.shape[1], loglik=fit.loglik, converged=fit.converged,
         n_iter=fit.n_iter, variance=variance, X=X, rows=rows, weights=w, frame=frame, kind=kind,
         bid_max=float(finite.max()) if finite.size else None,
+        vcov_model=pd.DataFrame(_inverse_information(fit.hessian), index=index, columns=index),
     )
+
+
+def _inverse_information(hessian: np.ndarray) -> np.ndarray:
+    """``inv(-H)``, NaN where the information is singular."""
+    try:
+        return np.linalg.inv(-hessian)
+    except np.linalg.LinAlgError:
+        return np.full(hessian.shape, np.nan)

@@ -108,7 +108,10 @@ survreg_case <- function(name, l, r, w, X, dist, python_dist) {
   list(name = name, lower = l, upper = r, weights = w, X = unname(as.list(X)),
        covariates = names(X), dist = python_dist, names = names(coef(fit)),
        coef = unname(coef(fit)), log_scale = log(fit$scale), loglik = fit$loglik[2],
-       iter = fit$iter)
+       iter = fit$iter,
+       # model-based covariance (inverse Hessian, weights as case weights) of
+       # (coefficients, log(scale)): greensurvey's vcov_model
+       vcov = unname(lapply(seq_len(ncol(vcov(fit))), function(j) unname(vcov(fit)[, j]))))
 }
 
 n <- 250
