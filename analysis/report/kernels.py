@@ -232,13 +232,13 @@ _state = _types.ModuleType("_greensurvey_kernel")
 _state.filters = list(_warnings.filters)
 _state.cwd = _os.getcwd()
 _state.rc = dict(_mpl.rcParams)
-_state.modules = set(_sys.modules)
 _sys.modules["_greensurvey_kernel"] = _state
 del _os, _sys, _types, _warnings, _mpl, _plt, _state
 """
 
 # Run after every chapter: a clean namespace (modules stay imported: that is the speed-up),
-# warnings shown again (the registries reset), the same folder and matplotlib settings.
+# warnings shown again (resetwarnings() bumps the filters' version, which empties every
+# module's __warningregistry__ on its next warning), the same folder and matplotlib settings.
 _KERNEL_RESET = """\
 get_ipython().run_line_magic("reset", "-f")
 import os as _os, sys as _sys, warnings as _warnings
@@ -250,9 +250,6 @@ _mpl.rcParams.update(_state.rc)
 _warnings.resetwarnings()
 _warnings.filters[:] = _state.filters
 _os.chdir(_state.cwd)
-for _m in list(_sys.modules):
-    if _m.startswith("analysis") and _m not in _state.modules and hasattr(_sys.modules[_m], "__warningregistry__"):
-        _sys.modules[_m].__warningregistry__.clear()
 del _os, _sys, _warnings, _mpl, _plt, _state
 """
 
