@@ -30,7 +30,7 @@ class ModelMethods(Design):
 
     Parameters
     ----------
-    data, weights, strata, psu, fpc, nest, lonely_psu, freq_weights : see Design
+    data, weights, strata, psu, fpc, nest, lonely_psu, freq_weights, pps, variance : see Design
         The constructor's arguments, as :class:`~analysis.design.core.Design`.
     """
 
