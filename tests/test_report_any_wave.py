@@ -181,3 +181,24 @@ def test_mission_chapters_follow_the_roles(built):
                 "weighting.margins"} <= ids
         weighting = _page_text(out / "02-weighting.en.html")
         assert "Invented test margin" in weighting
+
+
+def test_a_failing_block_becomes_a_data_note(tmp_path):
+    """Warnings and errors of a chapter block reach the page as notes, without local paths."""
+    import warnings
+
+    from report_waves import write_wave
+
+    from analysis.report import open_chapter
+
+    wave = write_wave("small-wjx", tmp_path / "w")
+    ch = open_chapter("06-price-premium", wave=wave, language="en", output_dir=tmp_path / "out")
+    with ch.block("premium.dc"):
+        warnings.warn("odd values in /home/me/waves/raw/file.csv", UserWarning, stacklevel=1)
+        raise ValueError("no bids in /tmp/x/survey.yaml")
+    assert sorted(ch.notes) == ["odd values in file.csv",
+                                "premium.dc: not computed (no bids in survey.yaml)"]
+    box = ch.data_notes().data
+    assert "Data notes" in box
+    assert "/home" not in box
+    assert "/tmp" not in box

@@ -94,6 +94,41 @@ class Chapter:
             if note and note not in self.notes:
                 self.notes.append(note)
 
+    def note_failure(self, what: str, exc: BaseException) -> None:
+        """Record that a block of the chapter could not be computed, as a readable data note.
+
+        Parameters
+        ----------
+        what : str
+            The question id or block (``"premium.dc"``).
+        exc : BaseException
+            What went wrong; only its message is kept (no traceback, paths reduced).
+        """
+        message = readable_note(exc) or type(exc).__name__
+        note = (f"{what}：未能计算（{message}）" if self.language == "zh"
+                else f"{what}: not computed ({message})")
+        if note not in self.notes:
+            self.notes.append(note)
+
+    @contextmanager
+    def block(self, what: str) -> Iterator[None]:
+        """Run one block of a chapter: its warnings and, if it fails, its error become data notes.
+
+        Parameters
+        ----------
+        what : str
+            Name of the block in the note (a question id or a role).
+
+        Yields
+        ------
+        None
+        """
+        with self.capture():
+            try:
+                yield
+            except Exception as exc:  # noqa: BLE001 - a report boundary: the rest of the chapter runs
+                self.note_failure(what, exc)
+
     def data_notes(self) -> Any:
         """A "data notes" box of the warnings captured so far (empty when there are none).
 

@@ -182,19 +182,19 @@ def banner_tables(ch: Chapter, variables: list[str]) -> None:
         for q in ch.codebook.questions:
             if q.id == by:
                 continue
-            cols, labels, unit = banner_columns(q, data, ch.language)
-            cols = {k: v for k, v in cols.items() if np.isfinite(v).sum() > 0}
-            if not cols:
-                continue
-            with ch.capture():
+            with ch.block(f"{by} x {q.id}"):
+                cols, labels, unit = banner_columns(q, data, ch.language)
+                cols = {k: v for k, v in cols.items() if np.isfinite(v).sum() > 0}
+                if not cols:
+                    continue
                 prev = group_letters(w.design.update(**cols), list(cols), by)
-            if prev.empty:
-                continue
-            title = {lang: q.label.get(lang) + ("：" if lang == "zh" else ": ") + (
-                f"按{ch.variable_label(by)}" if lang == "zh" else f"by {ch.variable_label(by)}")
-                for lang in ("zh", "en")}
-            ch.show(ch.findings.add(
-                f"banner.{by}.{q.id}", prev, title=title, index="variable", split="group",
-                sig="sig", column_letters="column_letter", unit=unit,
-                decimals=2 if unit == "number" else None, row_labels=labels,
-                column_labels=groups or None, show=("estimate", "n", "sig")))
+                if prev.empty:
+                    continue
+                title = {lang: q.label.get(lang) + ("：" if lang == "zh" else ": ") + (
+                    f"按{ch.variable_label(by)}" if lang == "zh" else f"by {ch.variable_label(by)}")
+                    for lang in ("zh", "en")}
+                ch.show(ch.findings.add(
+                    f"banner.{by}.{q.id}", prev, title=title, index="variable", split="group",
+                    sig="sig", column_letters="column_letter", unit=unit,
+                    decimals=2 if unit == "number" else None, row_labels=labels,
+                    column_labels=groups or None, show=("estimate", "n", "sig")))

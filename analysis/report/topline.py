@@ -135,7 +135,12 @@ def topline(ch: Chapter) -> None:
     for q in ch.codebook.questions:
         ch.show(ch.heading(q.label.get(ch.language), level=3))
         with ch.capture():
-            topline_question(ch, q)
+            try:
+                topline_question(ch, q)
+            except Exception as exc:  # noqa: BLE001 - one odd question must not fail the chapter
+                ch.note_failure(q.id, exc)
+                if f"topline.{q.id}" not in {t.id for t in ch.findings.tables}:
+                    _counts(ch, q)
 
 
 def _mean_scores(ch: Chapter, q: Question, rows: list[tuple[str, str]], table_id: str) -> None:
