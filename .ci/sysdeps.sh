@@ -15,8 +15,8 @@ missing() {
   has_chromium || need="$need chromium"
   has_cjk_font || need="$need fonts-noto-cjk fontconfig"
   if [ "$1" = "r" ]; then
-    command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(survey); library(jsonlite)' >/dev/null 2>&1 \
-      || need="$need r-base-core r-cran-survey r-cran-jsonlite"
+    command -v Rscript >/dev/null 2>&1 && Rscript -e 'library(survey); library(jsonlite); library(MASS)' >/dev/null 2>&1 \
+      || need="$need r-base-core r-cran-survey r-cran-jsonlite r-cran-mass"
   fi
   echo "$need"
 }

@@ -91,3 +91,11 @@ def test_pps_weights_default_to_inverse_probabilities() -> None:
     data = _election()
     d = SurveyDesign(data, fpc="p", pps="brewer")
     np.testing.assert_allclose(d.weights, 1 / data["p"].to_numpy(), rtol=1e-15)
+
+
+def test_pps_design_is_not_converted_to_replicates() -> None:
+    """Replicates would silently drop the PPS variance, so the conversion is refused."""
+    d = SurveyDesign(_election(), fpc="p", pps="brewer")
+    assert d.is_pps
+    with pytest.raises(DesignError, match="PPS"):
+        d.to_replicates("JK1")

@@ -331,6 +331,11 @@ class Design:
         return self._replicate is not None
 
     @property
+    def is_pps(self) -> bool:
+        """Whether variances use a PPS without-replacement formula (``pps=``)."""
+        return self._pps is not None
+
+    @property
     def structure(self) -> _variance.DesignStructure | None:
         """Factorised strata/PSU structure (None for replicate designs)."""
         return self._structure

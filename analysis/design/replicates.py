@@ -186,6 +186,7 @@ def to_replicates(design: DesignT, *, type: str = "JK1", replicates: int = 200,
         (each respondent, not each row, would be a replicate unit: use the
         Taylor design, whose SEs equal the expanded rows', or expand the rows).
         With ``psu`` the replicates work on the clusters as usual.
+        A PPS design (``pps=``): its replicates would ignore the PPS variance.
     LonelyPSUError
         JKn with a one-PSU stratum under ``lonely_psu="fail"``.
 
@@ -198,6 +199,12 @@ def to_replicates(design: DesignT, *, type: str = "JK1", replicates: int = 200,
     """
     if design.is_replicate:
         raise TypeError("the design already uses replicate weights")
+    if design.is_pps:
+        # The replicate formulas would silently drop the PPS (HT/YG/Brewer) variance.
+        raise DesignError("to_replicates() does not convert a PPS design: its replicates would "
+                          "ignore the joint inclusion probabilities",
+                          hint="use the Taylor (PPS) design's standard errors, or build "
+                               "replicate weights yourself and use from_replicates()")
     check_argument("type", CONVERSION_TYPES, type)
     if type == "Fay" and fay_rho == 0:
         raise DesignError("type='Fay' needs fay_rho > 0", hint="e.g. fay_rho=0.5")

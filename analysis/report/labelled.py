@@ -252,7 +252,10 @@ def missing_code_table(codebook: Codebook, question: Question | None) -> dict[st
     declared = (question.missing if question is not None and question.missing is not None
                 else codebook.missing_codes)
     table: dict[str, int] = {}
-    for code, kind in sorted(declared.items(), key=lambda kv: (kv[0] >= 0, -kv[0])):
+    # Only whole-number codes can be written as numeric missing codes; text keys
+    # (Stata ".a", ranges such as "97..99") get a free code below like undeclared kinds.
+    numeric = [(code, str(kind)) for code, kind in declared.items() if isinstance(code, int)]
+    for code, kind in sorted(numeric, key=lambda kv: (kv[0] >= 0, -kv[0])):
         table.setdefault(kind, int(code))
     used = {o.code for o in question.options} if question is not None else set()
     used |= set(table.values())
@@ -485,14 +488,15 @@ def write_labelled(frame: pd.DataFrame, vars_: list[Variable], codebook: Codeboo
             parts.append(f"value labels cut to 120 bytes for {cut_values}")
         warnings.warn(f"{what} limits: " + "; ".join(parts), MicrodataWarning, stacklevel=3)
     title = notes[0] if notes else ""
+    column_labels: dict[str, str | None] = dict(labels)  # pyreadstat's annotation
     if fmt == "dta":
         pyreadstat.write_dta(data, str(path), file_label=_fit_label(title, "dta"),
-                             column_labels=labels, variable_value_labels=value_labels,
+                             column_labels=column_labels, variable_value_labels=value_labels,
                              missing_user_values={names[k]: v for k, v in meta["missing"].items()},
                              version=15)
     else:
         pyreadstat.write_sav(data, str(path), file_label=_cut_bytes(title, 64),
-                             column_labels=labels, variable_value_labels=value_labels,
+                             column_labels=column_labels, variable_value_labels=value_labels,
                              missing_ranges={names[k]: _spss_missing(v)
                                              for k, v in meta["missing"].items()},
                              variable_measure={names[k]: v for k, v in meta["measure"].items()},
