@@ -202,3 +202,23 @@ def test_a_failing_block_becomes_a_data_note(tmp_path):
     assert "Data notes" in box
     assert "/home" not in box
     assert "/tmp" not in box
+
+
+def test_rules_that_ran_on_a_qualtrics_wave_without_declared_columns(tmp_path, monkeypatch):
+    """Qualtrics gives ResponseId without a respondent: section: the id rule ran; no duration, no IP."""
+    import warnings
+
+    import test_ingest_qualtrics as qualtrics
+
+    from analysis.pipeline import prepare_wave
+    from analysis.report.facts import rule_status
+
+    monkeypatch.setenv("GREENSURVEY_SALT", "s")
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "survey.yaml").write_text(qualtrics.SURVEY, encoding="utf-8")
+    (tmp_path / "raw" / "export.csv").write_bytes(qualtrics._export(qualtrics.ANSWERS).encode("utf-8-sig"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the export's own data warnings are not the point here
+        status = rule_status(prepare_wave(tmp_path), "en")
+    assert status.loc["duplicate_id", "ran"]
+    assert status.loc["attention_check", "status"] == "not run: no attention check declared"

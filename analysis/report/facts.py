@@ -35,7 +35,8 @@ def _not_run_reason(rule: str, w: PreparedWave) -> dict[str, str] | None:
 
     cb, data = w.codebook, w.cleaned.data
     screening = cb.screening
-    if rule == "duplicate_id" and cb.respondent.id is None:
+    if rule == "duplicate_id" and ("respondent_id" not in data.columns
+                                   or data["respondent_id"].notna().sum() == 0):
         return {"zh": "没有答卷编号列", "en": "no respondent id column"}
     if rule == "speeder":
         if screening.speeders is None:
