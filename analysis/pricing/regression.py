@@ -42,6 +42,7 @@ from .censored import (
     row_survival,
     transform,
 )
+from .wtpresult import WTPResult
 
 if TYPE_CHECKING:
     from ..design.core import Design
@@ -76,92 +77,6 @@ def variance_design(design: Design, variance: str, rep_type: str = "bootstrap",
         raise ModelError("variance='linearization' needs a Taylor design; this one carries "
                          "replicate weights", hint="use variance='auto' or 'replicate'")
     return design
-
-
-class WTPResult:
-    """Mean / median willingness to pay with delta-method and Krinsky-Robb intervals.
-
-    Every ``wtp()`` of the package returns one (interval regressions, DC-CV
-    models, payment-card hurdles).
-
-    Attributes
-    ----------
-    estimate, se : Series
-        Point estimates and design-based standard errors (delta method or
-        replicates), indexed by statistic.
-    df : float
-        Degrees of freedom of the delta-method t intervals.
-    dist : str
-        The model's distribution.
-    draws : DataFrame or None
-        Krinsky-Robb draws of every statistic (one column each), if requested.
-    n_draws, seed : int, optional
-        Krinsky-Robb draws and seed.
-    """
-
-    def __init__(self, estimate: pd.Series, se: pd.Series, df: float, dist: str, *,
-                 draws: pd.DataFrame | None = None, seed: Any = None) -> None:
-        self.estimate = estimate.astype(float).rename("estimate")
-        self.se = se.astype(float).reindex(estimate.index).rename("se")
-        self.df = float(df)
-        self.dist = dist
-        self.draws = draws
-        self.n_draws = None if draws is None else len(draws)
-        self.seed = seed
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Delta-method intervals, ``estimate -/+ t(df) * se``: ``ci_low, ci_high``."""
-        check_probability("level", level)
-        q = t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.nan)
-        est, se = self.estimate.to_numpy(), self.se.to_numpy()
-        with np.errstate(invalid="ignore"):
-            return pd.DataFrame({"ci_low": est - q * se, "ci_high": est + q * se},
-                                index=self.estimate.index)
-
-    def krinsky_robb(self, level: float = 0.95) -> pd.DataFrame | None:
-        """Krinsky-Robb percentile intervals ``kr_low, kr_high`` (None without draws)."""
-        if self.draws is None:
-            return None
-        check_probability("level", level)
-        probs = [0.5 - level / 2, 0.5 + level / 2]
-        rows = {}
-        for label, vals in self.draws.items():  # mean and/or median
-            v = vals.to_numpy(dtype=float)
-            # Interpolating between infinite draws gives NaN: take order statistics.
-            method = "inverted_cdf" if np.isinf(v).any() else "linear"
-            rows[label] = np.quantile(v, probs, method=method)
-        return pd.DataFrame.from_dict(rows, orient="index", columns=["kr_low", "kr_high"]
-                                      ).reindex(self.estimate.index)
-
-    def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """The table: ``estimate, se, ci_low, ci_high`` (+ ``kr_low, kr_high``) at ``level``."""
-        ci = self.conf_int(level)
-        kr = self.krinsky_robb(level)
-        extra = {} if kr is None else {"kr_low": kr["kr_low"], "kr_high": kr["kr_high"]}
-        out = result_frame(self.estimate, self.se, ci["ci_low"], ci["ci_high"], extra=extra)
-        out.index.name = "statistic"
-        return out
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        """:meth:`summary_frame` at level 0.95."""
-        return self.summary_frame()
-
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Long frame for plots: one row per statistic and interval method."""
-        table = self.summary_frame(level)
-        rows = []
-        for stat, r in table.iterrows():
-            rows.append({"statistic": stat, "method": "delta", "estimate": r["estimate"],
-                         "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
-            if "kr_low" in table:
-                rows.append({"statistic": stat, "method": "krinsky_robb",
-                             "estimate": r["estimate"], "ci_low": r["kr_low"],
-                             "ci_high": r["kr_high"]})
-        return pd.DataFrame(rows)
-
-    def __repr__(self) -> str:
-        return f"<WTPResult ({self.dist})>\n{self.summary_frame()}"
 
 
 class IntervalRegressionResult:
@@ -503,9 +418,11 @@ class IntervalRegressionResult:
         return float(np.sqrt(max(design.vcov_scores(z[:, None])[0, 0], 0.0)))
 
     def wtp(self, statistics: tuple[str, ...] | str = WTP_STATISTICS, *,
-            truncate: tuple[float, float] | bool | None = None, krinsky_robb: bool = True,
-            n_draws: int = 2000, seed: Any = None, max_kr_rows: int = 2000) -> WTPResult:
-        """Population mean and median willingness to pay.
+            truncate: tuple[float, float] | bool | None = None, adjust: bool = False,
+            at: str | pd.DataFrame = "population", krinsky_robb: bool = True,
+            n_draws: int = 2000, seed: Any = None, max_kr_rows: int = 2000,
+            kr_vcov: str = "design") -> WTPResult:
+        """Mean and median willingness to pay: of the population, at covariate means or values.
 
         Parameters
         ----------
@@ -521,6 +438,19 @@ class IntervalRegressionResult:
             inf)`` the ordinary mean.  Computed in closed form or by adaptive
             integration (see :func:`analysis.pricing.censored.row_mean`), accurate for any
             bounds.
+        adjust : bool
+            With ``truncate``, also report DCchoice's "truncated mean with
+            adjustment", ``mean_truncated_adjusted``: the truncated mean
+            divided by ``P(Y < hi)`` (DCchoice ``wtp()``'s
+            ``adj.trunc.meanWTP``).
+        at : "population", "means" or DataFrame
+            ``"population"``: averages over the respondents (see the module
+            notes).  ``"means"``: the statistics of one respondent with the
+            weighted covariate means (DCchoice evaluates at ``colMeans(X)``,
+            the same with unit weights); a DataFrame: at each of its rows
+            (covariate values, labelled ``"<statistic>[<row>]"``).  At
+            covariate values the means are held fixed and SEs come from the
+            design covariance of the coefficients.
         krinsky_robb : bool
             Add Krinsky-Robb percentile intervals: the statistic recomputed
             for ``n_draws`` parameter draws from ``N(theta, vcov)``.
@@ -532,6 +462,10 @@ class IntervalRegressionResult:
             With more distinct covariate rows than this, Krinsky-Robb draws
             average over a systematic subsample of them (re-centred on the
             full-population estimate), keeping draws fast on large surveys.
+        kr_vcov : {"design", "model"}
+            Covariance of the Krinsky-Robb draws: design-based, or the
+            model-based inverse Hessian (:attr:`vcov_model`, as DCchoice's
+            ``krCI``).
 
         Returns
         -------
@@ -541,7 +475,8 @@ class IntervalRegressionResult:
         Raises
         ------
         ModelError
-            ``truncate`` is not an interval ``lo <= hi``.
+            ``truncate`` is not an interval ``lo <= hi``; ``adjust`` without
+            ``truncate``; ``at`` neither a keyword nor a frame.
 
         Warns
         -----
@@ -565,39 +500,98 @@ class IntervalRegressionResult:
                                  hint="pass truncate=(lo, hi)")
             truncate = (0.0, float(self.bid_max))
         trunc = None if truncate is None or truncate is False else check_truncate(truncate)
+        if adjust and (trunc is None or "mean" not in stats_):
+            raise ModelError("adjust=True needs the mean and truncate=", hint="truncate=True")
+        # Each reported statistic: (label, name, truncation); "adjusted" = truncated / P(Y < hi).
+        todo = [("mean_truncated" if (s == "mean" and trunc) else s, s,
+                 trunc if s == "mean" else None) for s in stats_]
+        if adjust:
+            todo.insert(stats_.index("mean") + 1, ("mean_truncated_adjusted", "adjusted", trunc))
         theta = self.params.to_numpy()
+        hi = None if trunc is None else trunc[1]
+
+        def value(name: str, thetas: np.ndarray, uk: np.ndarray, wk: np.ndarray,
+                  tr: tuple[float, float] | None) -> np.ndarray:
+            if name != "adjusted":
+                return self._stats(name, thetas, uk, wk, tr)
+            return (self._stats("mean", thetas, uk, wk, tr)
+                    / (1 - self._stats("survival", thetas, uk, wk, None, hi)))
+
         ux, _, wx = self._groups()
-        estimates, ses = {}, {}
-        for s in stats_:
-            tr = trunc if s == "mean" else None
-            est = float(self._stats(s, theta, ux, wx, tr)[0])
-            label = "mean_truncated" if tr else s
-            if np.isinf(est):
-                infinite_mean_warning(self.dist, self.scale, f"the {label.replace('_', ' ')}")
-            estimates[label] = est
-            ses[label] = self._se(s, est, tr)
+        if isinstance(at, pd.DataFrame):
+            from .._formula import new_design_matrix
+
+            X, pos = new_design_matrix(self.model_frame, at)
+            points = [(f"[{lab}]", X[[i]]) for i, lab in zip(range(len(pos)), at.index[pos])]
+        elif at == "means":
+            points = [("", (wx @ ux / wx.sum())[None, :])]
+        elif at == "population":
+            points = [("", ux)]
+        else:
+            raise ModelError(f"at={at!r}: use 'population', 'means' or a DataFrame of "
+                             "covariate values")
+        vc = self.vcov.to_numpy()
+        population = isinstance(at, str) and at == "population"
+        estimates, ses, rows = {}, {}, {}
+        for suffix, u in points:  # the population, the mean row or each given row
+            wu = wx if population else np.ones(u.shape[0])
+            for label, name, tr in todo:
+                key = label + suffix
+                est = float(value(name, theta, u, wu, tr)[0])
+                if np.isinf(est):
+                    infinite_mean_warning(self.dist, self.scale, f"the {label.replace('_', ' ')}")
+                estimates[key] = est
+                rows[key] = (name, tr, u, wu)
+                if not np.isfinite(est):
+                    ses[key] = np.nan
+                elif population:
+                    ses[key] = (self._adjusted_se(est, tr) if name == "adjusted"
+                                else self._se(name, est, tr))
+                else:
+                    h = 1e-6 * np.maximum(1.0, np.abs(theta))
+                    steps = np.vstack([theta + np.diag(h), theta - np.diag(h)])
+                    v = value(name, steps, u, wu, tr)
+                    g = (v[:theta.size] - v[theta.size:]) / (2 * h)
+                    ses[key] = float(np.sqrt(max(g @ vc @ g, 0.0)))
         estimate = pd.Series(estimates, dtype=float).rename_axis("statistic")
         kr = None
         if krinsky_robb:
             rng = as_rng(seed)
-            draws = rng.multivariate_normal(theta, self.vcov.to_numpy(), size=int(n_draws),
-                                            method="eigh")
-            # Many covariate rows: draws use a systematic subsample, re-centred on the
-            # full-population estimate so only the draw-to-draw variation comes from it.
-            uk, wk = self._kr_rows(ux, wx, max_kr_rows)
+            draws = rng.multivariate_normal(theta, self._vcov(kr_vcov).to_numpy(),
+                                            size=int(n_draws), method="eigh")
             kr = {}
-            for s, label in zip(stats_, estimate.index):
-                tr = trunc if s == "mean" else None
-                vals = self._stats(s, draws, uk, wk, tr)
-                if uk.shape[0] != ux.shape[0]:
-                    vals += estimate[label] - self._stats(s, theta, uk, wk, tr)[0]
-                if np.isinf(vals).any() and np.isfinite(estimate[label]):
+            for key, (name, tr, u, wu) in rows.items():
+                # Many covariate rows: draws use a systematic subsample, re-centred on the
+                # full-population estimate so only the draw-to-draw variation comes from it.
+                uk, wk = self._kr_rows(u, wu, max_kr_rows)
+                vals = value(name, draws, uk, wk, tr)
+                if uk.shape[0] != u.shape[0]:
+                    vals += estimate[key] - value(name, theta, uk, wk, tr)[0]
+                if np.isinf(vals).any() and np.isfinite(estimate[key]):
                     infinite_mean_warning(
-                        self.dist, self.scale, f"the {label.replace('_', ' ')} of "
+                        self.dist, self.scale, f"the {key.replace('_', ' ')} of "
                         f"{int(np.isinf(vals).sum())} of {vals.size} Krinsky-Robb draws")
-                kr[label] = vals
+                kr[key] = vals
         return WTPResult(estimate, pd.Series(ses, dtype=float), self.df_resid, self.dist,
                          draws=None if kr is None else pd.DataFrame(kr), seed=seed)
+
+    def _adjusted_se(self, est: float, trunc: tuple[float, float] | None) -> float:
+        """Design SE of the population truncated mean over ``P(Y < hi)`` (a ratio)."""
+        assert trunc is not None  # adjust=True requires truncate=
+        theta = self.params.to_numpy()
+        ux, _, wx = self._groups()
+        hi = trunc[1]
+        a = float(self._stats("mean", theta, ux, wx, trunc)[0])
+        s_hi = float(self._stats("survival", theta, ux, wx, None, hi)[0])
+        za, ra = self._linearize("mean", a, trunc)
+        zs, rs = self._linearize("survival", s_hi, None, hi)
+        design = self.variance.design
+        if ra is not None and rs is not None:
+            reps = ra / (1 - rs)
+            return float(np.sqrt(design.replicate_vcov(reps[:, None], np.array([est]))[0, 0]))
+        # d(A / (1 - S)) = dA / (1 - S) + A dS / (1 - S)^2
+        z = za / (1 - s_hi) + a * zs / (1 - s_hi) ** 2  # type: ignore[operator]
+        return float(np.sqrt(max(design.vcov_scores(z[:, None])[0, 0], 0.0)))
 
     def demand_curve(self, values: np.ndarray | None = None, *, level: float = 0.95,
                      n_points: int = 50) -> pd.DataFrame:
