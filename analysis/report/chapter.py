@@ -223,6 +223,22 @@ class Chapter:
         except CodebookError:  # derived variables have no label of their own
             return variable
 
+    def variable_labels(self, variable: str) -> dict[str, str]:
+        """Label of a question or derived variable in both languages.
+
+        Parameters
+        ----------
+        variable : str
+            Question or derived id.
+
+        Returns
+        -------
+        dict
+            ``{"zh": ..., "en": ...}``.
+        """
+        return {lang: Chapter(self.id, self.wave_path, lang, self.output_dir, self.codebook,
+                              self.findings).variable_label(variable) for lang in ("zh", "en")}
+
     def term_label(self, variable: str, contrast: str = "") -> str:
         """Readable label of a model term: an option, a grid score or a level contrast."""
         lang = self.language

@@ -176,8 +176,8 @@ def banner_tables(ch: Chapter, variables: list[str]) -> None:
     for by in variables:
         if by not in data.columns or data[by].nunique(dropna=True) < 2:
             continue
-        ch.show(ch.heading({"zh": f"按{ch.variable_label(by)}分组", "en": f"By {ch.variable_label(by)}"},
-                           level=3))
+        by_label = ch.variable_labels(by)
+        ch.show(ch.heading({"zh": f"按{by_label['zh']}分组", "en": f"By {by_label['en']}"}, level=3))
         groups = ch.level_labels(by)
         for q in ch.codebook.questions:
             if q.id == by:
@@ -190,9 +190,8 @@ def banner_tables(ch: Chapter, variables: list[str]) -> None:
                 prev = group_letters(w.design.update(**cols), list(cols), by)
                 if prev.empty:
                     continue
-                title = {lang: q.label.get(lang) + ("：" if lang == "zh" else ": ") + (
-                    f"按{ch.variable_label(by)}" if lang == "zh" else f"by {ch.variable_label(by)}")
-                    for lang in ("zh", "en")}
+                title = {"zh": f"{q.label.get('zh')}：按{by_label['zh']}",
+                         "en": f"{q.label.get('en')}: by {by_label['en']}"}
                 ch.show(ch.findings.add(
                     f"banner.{by}.{q.id}", prev, title=title, index="variable", split="group",
                     sig="sig", column_letters="column_letter", unit=unit,
