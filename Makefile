@@ -63,6 +63,7 @@ reference:
 bench: $(STAMP) sysdeps
 	@sh .ci/sysdeps.sh r
 	$(BIN)/python -m tests.bench.run --out reports/bench --repeat 3
+	$(BIN)/python -m tests.bench.ingest --out reports/bench --repeat 3
 	$(BIN)/python -m tests.bench.report_timing --out reports/bench --repeat 3
 
 # Mutated real exports through load + clean; each failing case is saved under .fuzz/

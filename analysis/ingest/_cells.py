@@ -152,14 +152,18 @@ def cell_text(column: pd.Series) -> pd.Series:
     Series of string
         The cell texts, on the column's index.
     """
-    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-        # Text read from a delimited file: trim and blank out on the whole column in
-        # Arrow (ids, timestamps and IPs have as many distinct values as rows, so a
-        # per-distinct-value Python call would be a per-cell one).  The characters
-        # are exactly those str.strip() removes, as in the general path.
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if 4 * len(uniques) > len(column) and isinstance(column.dtype, pd.StringDtype) \
+            and column.dtype.storage == "pyarrow":
+        # Mostly distinct text (ids, timestamps, IPs): a call per distinct value would
+        # be a call per cell, so trim and blank out the whole column in Arrow.  The
+        # characters are exactly those str.strip() removes, as in the general path.
         text = column.astype("string").str.strip(_WHITESPACE)
         return text.mask(text.isin(_EMPTY) | text.isna())
-    return map_unique(column, _clean_cell, dtype="string")
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:-1] = [_clean_cell(u) for u in uniques]
+    results[-1] = None
+    return spread(results, codes, column.index, "string")
 
 
 def normalise_label(label: Any) -> str:

@@ -303,15 +303,20 @@ def _joined(cells: pd.Series, header: str, q: Question, ctx: Context, sep: str,
             ranking: bool) -> tuple[np.ndarray, pd.Series, pd.Series]:
     """Parse joined answers into an (n, k) matrix (selection or rank), status, other text."""
     matcher = OptionMatcher(q.options)
-    status = special_status(cells, q, ctx.codebook, codes=ctx.mode != "text")
-    todo = cells.where(status.isna())
-    codes, uniques = pd.factorize(todo, use_na_sentinel=True)
+    # factorised once: missing codes and the parse are decided per distinct cell
+    codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+    status_u = special_status(pd.Series(distinct, dtype="string"), q, ctx.codebook,
+                              codes=ctx.mode != "text").to_numpy(object)
+    status_u = np.append(status_u, "blank")  # the NA cells' slot
+    uniques = [u if status_u[i] is pd.NA else None for i, u in enumerate(distinct)]
     k = len(q.options)
     position = {o.key: i for i, o in enumerate(q.options)}
     table = np.zeros((len(uniques) + 1, k), dtype=np.int64)  # last row: NA cells
     other_u = np.full(len(uniques) + 1, None, dtype=object)
     bad_u = np.full(len(uniques) + 1, None, dtype=object)
     for u_i, cell in enumerate(uniques):
+        if cell is None:  # a missing code: nothing to parse
+            continue
         for rank, (label, other) in enumerate(_split_unique(str(cell), sep, matcher, ctx.mode),
                                               start=1):
             option = _resolve(label, matcher, ctx.mode)
@@ -328,8 +333,10 @@ def _joined(cells: pd.Series, header: str, q: Question, ctx: Context, sep: str,
     codes = np.where(codes < 0, len(uniques), codes)
     matrix = table[codes]
     other_text = spread(other_u, codes, cells.index, "string")
-    bad = spread(bad_u, codes, cells.index, "string")
-    status = status.mask(bad.notna(), "invalid:" + bad.fillna(""))
+    for u_i, raw in enumerate(bad_u):
+        if raw is not None:
+            status_u[u_i] = "invalid:" + raw
+    status = spread(status_u, codes, cells.index, "string")
     return matrix, status, other_text
 
 

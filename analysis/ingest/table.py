@@ -228,6 +228,19 @@ def _unclosed_quote_line(text: str, sep: str) -> int | None:
     return None
 
 
+_CHUNK = 1 << 24  # bytes scanned at a time: no file-sized boolean or position arrays
+
+
+def _per_line(raw: np.ndarray, byte: int, ends: np.ndarray) -> np.ndarray:
+    """How often ``byte`` occurs on each line (lines end at ``ends``), in chunks."""
+    out = np.zeros(len(ends) + 1, dtype=np.int64)
+    for i in range(0, len(raw), _CHUNK):
+        pos = np.flatnonzero(raw[i:i + _CHUNK] == byte)
+        if len(pos):
+            out += np.bincount(np.searchsorted(ends, pos + i), minlength=len(out))
+    return out
+
+
 def _field_counts(text: str, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Fields per non-blank record and the line each starts on (None if quoting is odd).
 
@@ -245,17 +258,18 @@ def _field_counts(text: str, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
             pos = m.end()
         pieces.append(text[pos:])
         body = "".join(pieces)
+        del pieces  # one copy of the text at a time (peak memory)
     else:
         body = text
     raw = np.frombuffer(body.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
+    del body
+    ends = np.concatenate([np.flatnonzero(raw[i:i + _CHUNK] == 10) + i
+                           for i in range(0, len(raw), _CHUNK)] or [np.zeros(0, np.int64)])
     starts = np.concatenate([[0], ends + 1])
     stops = np.concatenate([ends, [len(raw)]])
-    seps = np.flatnonzero(raw == ord(sep))
-    counts = np.searchsorted(seps, stops) - np.searchsorted(seps, starts) + 1
+    counts = _per_line(raw, ord(sep), ends) + 1
     # Joined lines (quoted line breaks) count toward the record they belong to.
-    joins = np.flatnonzero(raw == 1)
-    joined = np.searchsorted(joins, stops) - np.searchsorted(joins, starts)
+    joined = _per_line(raw, 1, ends)
     width = stops - starts
     blank = width - (stops > starts) * (raw[np.maximum(stops - 1, 0)] == 13) - joined <= 0
     line_no = np.cumsum(np.concatenate([[1], 1 + joined[:-1]]))
@@ -272,6 +286,7 @@ def _read_text(path: Path, encoding: str, suffix: str, strict: bool) -> tuple[pd
                hint="re-save it as UTF-8 or pass encoding=" + repr(used))
     _check_line_lengths(text.encode("utf-8", "surrogatepass") if used.startswith("utf-16")
                         else data, path)
+    del data  # the raw bytes are not needed again: not held through the parse (peak memory)
     if not text.strip():
         raise EmptyFileError("the file holds no header and no data", file=path,
                              hint="download the export again")
