@@ -103,3 +103,25 @@ def test_krinsky_robb_from_the_model_covariance(rng):
     assert sd == pytest.approx(np.sqrt(res.vcov_model.iloc[0, 0]), rel=0.05)
     again = res.wtp("median", at="means", n_draws=4000, seed=5, kr_vcov="model")
     assert_allclose(again.draws, out.draws)
+
+
+def test_bootstrap_percentile_intervals_from_replicate_refits(rng):
+    # DCchoice bootCI refits on resampled respondents and takes percentiles; here the
+    # design's bootstrap replicates are refitted.  Logistic, no covariates: mean = mu.
+    df = _sb(rng, 600).assign(b1=lambda d: d["b1"] / 10)
+    kw = dict(bid1="b1", ans1="a1", dist="logistic", variance="replicate",
+              rep_type="bootstrap", replicates=150, seed=11)
+    d = SurveyDesign(df, weights="w", strata="st")
+    res = d.dc_cv(None, "~ 1", **kw)
+    out = res.wtp("mean", bootstrap=True, krinsky_robb=False)
+    mu_reps = res.variance.replicates[:, 0]
+    assert_allclose(out.boot["mean"], mu_reps, rtol=1e-12)
+    table = out.summary_frame(level=0.9)
+    lo, hi = np.quantile(mu_reps, [0.05, 0.95], method="inverted_cdf")
+    assert table.loc["mean", "boot_low"] == lo
+    assert table.loc["mean", "boot_high"] == hi
+    assert "bootstrap" in set(out.tidy()["method"])
+    again = d.dc_cv(None, "~ 1", **kw).wtp("mean", bootstrap=True, krinsky_robb=False)
+    assert_allclose(again.boot, out.boot)  # seeded
+    with pytest.raises(ModelError, match="bootstrap replicate refits"):
+        d.dc_cv(None, "~ 1", bid1="b1", ans1="a1", dist="logistic").wtp(bootstrap=True)

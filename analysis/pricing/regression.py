@@ -421,7 +421,7 @@ class IntervalRegressionResult:
             truncate: tuple[float, float] | bool | None = None, adjust: bool = False,
             at: str | pd.DataFrame = "population", krinsky_robb: bool = True,
             n_draws: int = 2000, seed: Any = None, max_kr_rows: int = 2000,
-            kr_vcov: str = "design") -> WTPResult:
+            kr_vcov: str = "design", bootstrap: bool = False) -> WTPResult:
         """Mean and median willingness to pay: of the population, at covariate means or values.
 
         Parameters
@@ -466,6 +466,12 @@ class IntervalRegressionResult:
             Covariance of the Krinsky-Robb draws: design-based, or the
             model-based inverse Hessian (:attr:`vcov_model`, as DCchoice's
             ``krCI``).
+        bootstrap : bool
+            Add bootstrap percentile intervals (``boot_low, boot_high``): each
+            statistic from each replicate refit, as R DCchoice ``bootCI``
+            (which resamples respondents) -- here the design's bootstrap
+            replicates, so fit with ``variance="replicate"`` (``seed=`` makes
+            them reproducible) or on a bootstrap replicate design.
 
         Returns
         -------
@@ -476,7 +482,8 @@ class IntervalRegressionResult:
         ------
         ModelError
             ``truncate`` is not an interval ``lo <= hi``; ``adjust`` without
-            ``truncate``; ``at`` neither a keyword nor a frame.
+            ``truncate``; ``at`` neither a keyword nor a frame; ``bootstrap``
+            without bootstrap replicates.
 
         Warns
         -----
@@ -572,8 +579,25 @@ class IntervalRegressionResult:
                         self.dist, self.scale, f"the {key.replace('_', ' ')} of "
                         f"{int(np.isinf(vals).sum())} of {vals.size} Krinsky-Robb draws")
                 kr[key] = vals
+        boot = self._boot_values(rows, value, population) if bootstrap else None
         return WTPResult(estimate, pd.Series(ses, dtype=float), self.df_resid, self.dist,
-                         draws=None if kr is None else pd.DataFrame(kr), seed=seed)
+                         draws=None if kr is None else pd.DataFrame(kr), seed=seed, boot=boot)
+
+    def _boot_values(self, rows: dict[str, Any], value: Any, population: bool) -> pd.DataFrame:
+        """Each statistic from each bootstrap replicate's coefficients (and weights)."""
+        var = self.variance
+        if var.replicates is None or getattr(var.design, "rep_type", None) != "bootstrap":
+            raise ModelError("bootstrap=True needs bootstrap replicate refits",
+                             hint="fit with variance='replicate', rep_type='bootstrap', seed=...")
+        reps = np.asarray(var.design.repweights, dtype=float)[self._rows]
+        ux, inv, _ = self._groups()
+        wr = np.zeros((reps.shape[1], ux.shape[0]))  # each covariate row's weight per replicate
+        np.add.at(wr.T, inv, reps)
+        out = {}
+        for key, (name, tr, u, wu) in rows.items():  # a few statistics
+            w_rep = wr if population else np.broadcast_to(wu, (reps.shape[1], wu.size))
+            out[key] = value(name, var.replicates, u, w_rep, tr)
+        return pd.DataFrame(out)
 
     def _adjusted_se(self, est: float, trunc: tuple[float, float] | None) -> float:
         """Design SE of the population truncated mean over ``P(Y < hi)`` (a ratio)."""

@@ -38,10 +38,15 @@ class WTPResult:
         Krinsky-Robb draws of every statistic (one column each), if requested.
     seed : int or Generator, optional
         Seed of the draws.
+    boot : DataFrame or None
+        Each statistic recomputed from each bootstrap replicate's refit (one
+        column each), for percentile intervals (R DCchoice ``bootCI``).
     """
 
     def __init__(self, estimate: pd.Series, se: pd.Series, df: float, dist: str, *,
-                 draws: pd.DataFrame | None = None, seed: Any = None) -> None:
+                 draws: pd.DataFrame | None = None, seed: Any = None,
+                 boot: pd.DataFrame | None = None) -> None:
+        self.boot = boot
         self.estimate = estimate.astype(float).rename("estimate")
         self.se = se.astype(float).reindex(estimate.index).rename("se")
         self.df = float(df)
@@ -70,6 +75,28 @@ class WTPResult:
             return pd.DataFrame({"ci_low": est - q * se, "ci_high": est + q * se},
                                 index=self.estimate.index)
 
+    def bootstrap(self, level: float = 0.95) -> pd.DataFrame | None:
+        """Bootstrap percentile intervals of the replicate refits (DCchoice ``bootCI``).
+
+        Parameters
+        ----------
+        level : float
+            Confidence level.
+
+        Returns
+        -------
+        DataFrame or None
+            ``boot_low, boot_high`` by statistic (None without replicates).
+        """
+        if self.boot is None:
+            return None
+        check_probability("level", level)
+        probs = [0.5 - level / 2, 0.5 + level / 2]
+        rows = {label: np.quantile(v.to_numpy(dtype=float), probs, method="inverted_cdf")
+                for label, v in self.boot.items()}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=["boot_low", "boot_high"]
+                                      ).reindex(self.estimate.index)
+
     def krinsky_robb(self, level: float = 0.95) -> pd.DataFrame | None:
         """Krinsky-Robb percentile intervals of the draws.
 
@@ -97,7 +124,7 @@ class WTPResult:
                                       ).reindex(self.estimate.index)
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tabulate ``estimate, se, ci_low, ci_high`` (+ ``kr_low, kr_high``) at ``level``.
+        """Tabulate ``estimate, se, ci_low, ci_high`` (+ ``kr_low, kr_high``, ``boot_low, boot_high``).
 
         Parameters
         ----------
@@ -112,6 +139,9 @@ class WTPResult:
         ci = self.conf_int(level)
         kr = self.krinsky_robb(level)
         extra = {} if kr is None else {"kr_low": kr["kr_low"], "kr_high": kr["kr_high"]}
+        boot = self.bootstrap(level)
+        if boot is not None:
+            extra.update(boot_low=boot["boot_low"], boot_high=boot["boot_high"])
         out = result_frame(self.estimate, self.se, ci["ci_low"], ci["ci_high"], extra=extra)
         out.index.name = "statistic"
         return out
@@ -143,6 +173,10 @@ class WTPResult:
                 rows.append({"statistic": stat, "method": "krinsky_robb",
                              "estimate": r["estimate"], "ci_low": r["kr_low"],
                              "ci_high": r["kr_high"]})
+            if "boot_low" in table:
+                rows.append({"statistic": stat, "method": "bootstrap",
+                             "estimate": r["estimate"], "ci_low": r["boot_low"],
+                             "ci_high": r["boot_high"]})
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
