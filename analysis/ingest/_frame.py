@@ -100,13 +100,38 @@ class SourceInfo:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
-        """Serialise for ``DataFrame.attrs["source_json"]`` (``rows`` = ``n_rows``)."""
+        """Serialise for ``DataFrame.attrs["source_json"]`` (``rows`` = ``n_rows``).
+
+        Returns
+        -------
+        str
+            JSON object of every field, plus ``rows`` (a copy of ``n_rows``).
+        """
         return json.dumps({**asdict(self), "rows": self.n_rows}, ensure_ascii=False)
 
 
 @dataclass
 class Binding:
-    """Where one question's answers sit: column positions in the raw table."""
+    """Where one question's answers sit: column positions in the raw table.
+
+    Attributes
+    ----------
+    question : Question
+        The codebook question bound.
+    cells : int or None
+        Position of the single column holding the answers (single, multiple
+        joined with ``sep``, open, numeric ...), if there is one.
+    parts : dict of str to int
+        One column per grid item (keyed by item id) or per multiple/ranking
+        option (keyed by option key), when the answers are split over columns.
+    other : int or None
+        Position of the other-specify text column.
+    sep : str or None
+        Separator of a multiple or ranking answer joined in one cell
+        (``"┋"``, ``"→"``, ...).
+    dc : tuple of int or None
+        Bid, first-answer and follow-up-answer columns of a ``dc_bid`` question.
+    """
 
     question: Question
     cells: int | None = None
@@ -116,7 +141,13 @@ class Binding:
     dc: tuple[int, int, int] | None = None
 
     def positions(self) -> list[int]:
-        """Every raw column this binding reads."""
+        """Every raw column this binding reads.
+
+        Returns
+        -------
+        list of int
+            Positions of ``cells``, ``other``, every part and the ``dc`` columns.
+        """
         out = [p for p in (self.cells, self.other) if p is not None]
         out += list(self.parts.values()) + list(self.dc or ())
         return out
@@ -124,7 +155,40 @@ class Binding:
 
 @dataclass
 class Layout:
-    """A reader's result: bindings, metadata columns and rows to keep."""
+    """A reader's result: bindings, metadata columns and rows to keep.
+
+    Attributes
+    ----------
+    platform : str
+        Reader that made the layout (``"wjx"``, ``"qualtrics"``, ``"generic"`` ...).
+    mode : str
+        ``"text"`` (answers as labels) or ``"code"`` (answers as codes).
+    bindings : list of Binding
+        One per codebook question found in the export.
+    meta : dict of str to int
+        Respondent metadata column positions keyed by role: ``"id"``,
+        ``"duration"``, ``"submitted"``, ``"started"``, ``"ip"``.
+    hashed : dict of int to str
+        Personal columns kept only as salted hashes: position -> output column.
+    dropped : set of int
+        Positions not carried into the frame (personal, platform or ignored columns).
+    rows : numpy.ndarray or None
+        Raw table rows to keep (None: all); Qualtrics drops header and preview rows.
+    source_rows : numpy.ndarray or None
+        Export row number (1-based) of each raw table row, for messages
+        (None: ``1..n``).
+    n_dropped : int
+        Rows dropped on read (Qualtrics ``Survey Preview`` responses).
+    duration_unit : str
+        Unit of plain-number durations, ``"seconds"`` or ``"minutes"``.
+    resolve : str or None
+        How cells are parsed if not per ``mode``: ``"auto"`` resolves each cell
+        (labels first, then codes).
+    issues : list of Issue
+        What the reader noticed, reported with the frame's own issues.
+    notes : list of str
+        How values were interpreted, copied to :class:`SourceInfo`.
+    """
 
     platform: str
     mode: str
@@ -142,7 +206,22 @@ class Layout:
 
 
 def close_headers(name: str, headers: Iterable[str], n: int = 3) -> list[str]:
-    """Headers that look like ``name`` (for "did you mean" hints)."""
+    """Find the headers that look like ``name`` (for "did you mean" hints).
+
+    Parameters
+    ----------
+    name : str
+        The source name looked for.
+    headers : iterable of str
+        Candidate headers; compared after label normalisation.
+    n : int, default 3
+        Most matches returned.
+
+    Returns
+    -------
+    list of str
+        Up to ``n`` headers as written, closest first (difflib ratio at least 0.3).
+    """
     pool = {normalise_label(h): h for h in headers if h}
     hits = difflib.get_close_matches(normalise_label(name), list(pool), n=n, cutoff=0.3)
     return [pool[h] for h in hits]
@@ -150,7 +229,25 @@ def close_headers(name: str, headers: Iterable[str], n: int = 3) -> list[str]:
 
 def raise_missing_questions(missing: Sequence[Question], headers: Sequence[str],
                             file: str | None, platform: str) -> None:
-    """Raise :class:`ColumnMismatchError` naming questions absent from the export."""
+    """Raise :class:`ColumnMismatchError` naming questions absent from the export.
+
+    Parameters
+    ----------
+    missing : sequence of Question
+        Codebook questions whose source columns were not found.
+    headers : sequence of str
+        The export's column headers (searched for close matches).
+    file : str or None
+        The export, for the error.
+    platform : str
+        Platform name for the message (``"问卷星"``, ``"Qualtrics"`` ...).
+
+    Raises
+    ------
+    ColumnMismatchError
+        If ``missing`` is not empty; names up to ten questions with the closest
+        headers to each source.
+    """
     if not missing:
         return
     described = []
@@ -169,7 +266,25 @@ def raise_missing_questions(missing: Sequence[Question], headers: Sequence[str],
 
 def raise_unknown_columns(positions: Sequence[int], headers: Sequence[str],
                           file: str | None, context: dict[int, str] | None = None) -> None:
-    """Raise :class:`ColumnMismatchError` naming export columns the codebook does not know."""
+    """Raise :class:`ColumnMismatchError` naming export columns the codebook does not know.
+
+    Parameters
+    ----------
+    positions : sequence of int
+        Positions of the export columns no question, metadata role or ``ignore``
+        entry claimed.
+    headers : sequence of str
+        The export's column headers.
+    file : str or None
+        The export, for the error.
+    context : dict of int to str, optional
+        Extra words shown after a column's position (e.g. its Qualtrics question text).
+
+    Raises
+    ------
+    ColumnMismatchError
+        If ``positions`` is not empty; names up to ten columns.
+    """
     if not positions:
         return
     context = context or {}
@@ -205,7 +320,7 @@ def parse_duration(text: pd.Series, unit: str = "seconds") -> pd.Series:
     Returns
     -------
     pandas.Series
-        float64 seconds; NaN where unreadable (``abc``, infinite, negative).
+        Seconds (float64); NaN where unreadable (``abc``, infinite, negative).
     """
     return _durations(text, unit)[0]
 
@@ -234,7 +349,22 @@ def _durations(text: pd.Series, unit: str) -> tuple[pd.Series, pd.Series]:
 
 
 def hash_ip(text: pd.Series, salt: str) -> pd.Series:
-    """Salted HMAC-SHA256 of the IP part of ``183.192.16.69(上海-上海)``."""
+    """Salted HMAC-SHA256 of the IP part of ``183.192.16.69(上海-上海)``.
+
+    Parameters
+    ----------
+    text : pandas.Series
+        IP cells as exported, e.g. ``183.192.16.69(上海-上海)``; the first IPv4 or
+        IPv6 address in each is hashed.
+    salt : str
+        Secret for the HMAC (:func:`analysis.pii.salted_hash`).
+
+    Returns
+    -------
+    pandas.Series
+        16-character hex digests (string dtype); missing where a cell holds no
+        address.
+    """
     def one(value: str) -> str | None:
         m = _IP.search(value)
         return m.group(1) if m else None

@@ -39,7 +39,22 @@ _SEPARATORS = ("┋", "|", ";", "；", "、", ",", "，")
 
 
 def guess_meta(headers: list[str], codebook: Codebook) -> dict[str, int]:
-    """Positions of the metadata columns: the codebook's ``respondent`` names, else known names."""
+    """Find the metadata columns: the codebook's ``respondent`` names, else known names.
+
+    Parameters
+    ----------
+    headers : list of str
+        The export's column headers.
+    codebook : Codebook
+        Its ``respondent`` entries name the columns explicitly.
+
+    Returns
+    -------
+    dict of str to int
+        Position per role (``"id"``, ``"duration"``, ``"submitted"``,
+        ``"started"``, ``"ip"``); roles not found are absent.  A column found by a
+        well-known name (:data:`META_NAMES`) never takes a role twice.
+    """
     resp = codebook.respondent
     explicit = {"id": resp.id, "duration": resp.duration, "submitted": resp.submitted,
                 "started": resp.started, "ip": resp.ip}
@@ -56,7 +71,18 @@ def guess_meta(headers: list[str], codebook: Codebook) -> dict[str, int]:
 
 
 def joined_separator(cells: pd.Series) -> str:
-    """The separator of joined multiple answers in ``cells`` (``┋`` first)."""
+    """Find the separator of joined multiple answers in ``cells`` (``┋`` first).
+
+    Parameters
+    ----------
+    cells : pandas.Series
+        Cell texts of one joined column; the first 500 non-missing are searched.
+
+    Returns
+    -------
+    str
+        The first of ``┋ | ; ； 、 , ，`` found in any cell, else ``"┋"``.
+    """
     sample = cells.dropna().head(500)
     for sep in _SEPARATORS:
         if sample.str.contains(sep, regex=False).any():
@@ -89,7 +115,31 @@ def _other_names(q: Question, source: str) -> list[str]:
 
 def bind_by_name(table: pd.DataFrame, codebook: Codebook, platform: str, *,
                  file: str | None = None) -> Layout:
-    """Bind columns by name (plain tables, SPSS, Stata)."""
+    """Bind columns by name (plain tables, SPSS, Stata).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw table, header row as column names.
+    codebook : Codebook
+        The codebook; sources are matched to headers after label normalisation.
+    platform : str
+        Platform recorded in the layout (``"generic"``, ``"spss"``, ``"stata"``).
+    file : str, optional
+        The export, for messages.
+
+    Returns
+    -------
+    Layout
+        One binding per question, metadata, hashed and dropped columns; ``mode``
+        is left ``"auto"`` for the caller to set.
+
+    Raises
+    ------
+    ColumnMismatchError
+        If a question (or a grid row, or option column) has no column, or a
+        column is neither a question, metadata, personal nor ``ignore``.
+    """
     headers = [str(h) for h in table.columns]
     norm = [normalise_label(h) for h in headers]
     where: dict[str, int] = {}
@@ -181,7 +231,30 @@ def detect_value_mode(table: pd.DataFrame, out: Layout, codebook: Codebook) -> s
 
 def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
            file: str | None = None) -> Layout:
-    """The generic reader: columns by name, codes or labels per cell."""
+    """The generic reader: columns by name, codes or labels per cell.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw table, header row as column names.
+    codebook : Codebook
+        The codebook; each question's ``source`` (default: its id) names its column.
+    mode : {"auto", "text", "code"}, default "auto"
+        How answers are written; ``"auto"`` detects the mode and then reads each
+        cell as a label first, a code second.
+    file : str, optional
+        The export, for messages.
+
+    Returns
+    -------
+    Layout
+        Bindings by column name, metadata columns and the detected mode.
+
+    Raises
+    ------
+    ColumnMismatchError
+        If a question has no column or a column belongs to nothing in the codebook.
+    """
     out = bind_by_name(table, codebook, "generic", file=file)
     out.mode = mode if mode in ("text", "code") else detect_value_mode(table, out, codebook)
     # Plain files mix coded and labelled columns: resolve each cell (labels first).

@@ -93,7 +93,20 @@ def import_ids(table: pd.DataFrame, extra_rows: int) -> list[str]:
 
 
 def question_texts(table: pd.DataFrame, extra_rows: int) -> list[str]:
-    """Row-2 question text per column ('' when absent)."""
+    """Row-2 question text per column ('' when absent).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw table (its first row is the question-text header row).
+    extra_rows : int
+        Header rows below the tags; below 1 there is no question-text row.
+
+    Returns
+    -------
+    list of str
+        One stripped text per column.
+    """
     if extra_rows < 1:
         return [""] * table.shape[1]
     return ["" if pd.isna(v) else str(v).strip() for v in table.iloc[0].tolist()]
@@ -111,7 +124,25 @@ def column_role(import_id: str, tag: str) -> str | None:
 
 
 def preview_rows(table: pd.DataFrame, ids: list[str], tags: list[str], extra: int) -> np.ndarray:
-    """Boolean mask of ``Survey Preview`` responses among the data rows."""
+    """Boolean mask of ``Survey Preview`` responses among the data rows.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw table.
+    ids : list of str
+        ImportId per column (:func:`import_ids`).
+    tags : list of str
+        Export tag per column.
+    extra : int
+        Header rows to skip before the data rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one per data row: True where the ``Status`` column says
+        ``Survey Preview`` (all False without a ``Status`` column).
+    """
     n = len(table) - extra
     for pos, (iid, tag) in enumerate(zip(ids, tags, strict=True)):
         if normalise_label(iid) == "status" or normalise_label(tag) == "status":
@@ -147,7 +178,34 @@ def _suffix_key(q: Question, suffix: str, texts: str, matcher: OptionMatcher | N
 
 def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
            file: str | None = None) -> Layout:
-    """The Qualtrics reader: bind by ImportId (or export tag), drop previews."""
+    """The Qualtrics reader: bind by ImportId (or export tag), drop previews.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw export, export tags as column names, header rows 2-3 still in
+        the data.
+    codebook : Codebook
+        The codebook; each question's ``source`` is a QID or an export tag.
+    mode : {"auto", "text", "code"}, default "auto"
+        How answers are written (choice text or recode values); ``"auto"``
+        detects it and reads each cell as a label first, a code second.
+    file : str, optional
+        The export, for messages.
+
+    Returns
+    -------
+    Layout
+        Bindings, metadata, hashed and dropped columns; ``rows`` skips the
+        header rows and ``Survey Preview`` responses (counted in ``n_dropped``).
+
+    Raises
+    ------
+    ColumnMismatchError
+        If a question has no column, a question is found only through a
+        repeated export tag, a grid row or option has no sub-column, or a column
+        belongs to nothing in the codebook.
+    """
     extra = max(qualtrics_header_rows(table), 0)
     tags = [str(h).strip() for h in table.columns]
     ids = import_ids(table, extra)

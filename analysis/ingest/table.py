@@ -73,7 +73,27 @@ _SEP_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 
 
 def check_file(path: str | Path) -> Path:
-    """Return ``path`` as a Path, raising typed errors if it is absent or empty."""
+    """Return ``path`` as a Path, raising typed errors if it is absent or empty.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to read.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a Path.
+
+    Raises
+    ------
+    MissingFileError
+        If nothing exists at ``path``.
+    FileFormatError
+        If ``path`` is a folder.
+    EmptyFileError
+        If the file has 0 bytes.
+    """
     path = Path(path)
     if not path.exists():
         raise MissingFileError("file not found", file=path,

@@ -70,11 +70,25 @@ class Wave:
 
 
 def resolve_salt(wave_folder: Path | None) -> tuple[str, Path | None]:
-    """The salt for IP hashes and, if it must be persisted, where.
+    """Find the salt for IP hashes and, if it must be persisted, where.
 
     ``GREENSURVEY_SALT`` wins; else ``<wave>/interim/.salt`` (created on
     first use, so hashes stay stable across runs); else a random salt kept
     for the life of the process (bare files).
+
+    Parameters
+    ----------
+    wave_folder : pathlib.Path or None
+        The wave folder; None for a bare export file.
+
+    Returns
+    -------
+    salt : str
+        The secret.
+    persist : pathlib.Path or None
+        Where the caller writes a newly drawn salt once the read succeeds
+        (``<wave>/interim/.salt``); None when it came from the environment, from
+        that file, or is the process-wide one.
     """
     env = os.environ.get(SALT_ENV)
     if env:
@@ -110,7 +124,18 @@ def _is_wave_folder(folder: Path | None) -> bool:
 
 
 def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB chunks (raw exports can be large)."""
+    """Compute the SHA-256 of a file, read in 1 MiB chunks (raw exports can be large).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -159,6 +184,7 @@ def read_export(path: str | Path, codebook: Codebook, *, platform: str = "auto",
     data : pandas.DataFrame
         The tidy frame, ``attrs`` set.
     source : SourceInfo
+        File, checksum, platform, mode, encoding and column map of the read.
 
     Raises
     ------
@@ -411,12 +437,22 @@ def read_wave(path: str | Path, *, codebook: Codebook | str | Path | None = None
         问卷星 download modes when both are present.
     codebook : Codebook or path, optional
         Use this codebook instead of the folder's.
-    platform, mode, encoding, sheet, strict
-        As in :func:`read_export`.
+    platform : {"auto", "wjx", "qualtrics", "spss", "stata", "generic"}, default "auto"
+        Reader, as in :func:`read_export`.
+    mode : {"auto", "text", "code"}, default "auto"
+        Whether answers are labels or codes, as in :func:`read_export`.
+    encoding : str, default "auto"
+        Text files: codec, or detect; also used to draft a codebook.
+    sheet : str or int, optional
+        Excel: the sheet holding the responses, as in :func:`read_export`.
+    strict : bool, optional
+        Refuse instead of warn, as in :func:`read_export`.
 
     Returns
     -------
     Wave
+        The tidy frame, the codebook, the folder's targets (None without a
+        ``targets.yaml``) and the source information.
     """
     path = Path(path)
     export, cb, folder = _locate(path, codebook)

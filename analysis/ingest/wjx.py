@@ -68,7 +68,33 @@ _QUESTION = re.compile(r"^(\d+)\s*(?:、|\.(?!\d)|:)\s*(.*)$", re.S)
 
 @dataclass
 class Header:
-    """One parsed export header."""
+    """One parsed export header.
+
+    Attributes
+    ----------
+    position : int
+        Column position in the raw table.
+    raw : str
+        The header as exported.
+    number : int or None
+        Question number (``12`` of ``12、题干`` or ``第12题(选项)``); None for
+        metadata and unnumbered headers.
+    stem : str
+        Question text without number and type tag (the whole header when it is
+        metadata or unnumbered).
+    sub : str or None
+        Option or matrix-row label of a sub-column (``选项`` of ``12(选项)``).
+    tag : str or None
+        Type tag (``单选题``, ``矩阵单选题`` ...), if present.
+    dash : str or None
+        Text after the last ``—`` of a question header: the first row of a matrix.
+    paren : str or None
+        Text in the outermost final parentheses of the stem (the first option
+        of a code-mode multiple choice).
+    meta : str or None
+        Metadata role from :data:`META` (``"id"``, ``"submitted"`` ...,
+        ``"personal"``, ``"meta"``).
+    """
 
     position: int
     raw: str
@@ -83,7 +109,20 @@ class Header:
 
 @dataclass
 class Group:
-    """Columns of one 问卷星 question (or one unnumbered column)."""
+    """Columns of one 问卷星 question (or one unnumbered column).
+
+    Attributes
+    ----------
+    number : int or None
+        Question number; None for an unnumbered column.
+    head : Header or None
+        The question's own header (``12、题干``), if the export has one.
+    parts : list of Header
+        Its sub-columns: options (0/1 or rank) or matrix rows.
+    matrix : bool
+        Whether the head started a matrix (``13、题干—行``), so that bare labels
+        that follow are further rows.
+    """
 
     number: int | None
     head: Header | None = None
@@ -101,7 +140,13 @@ class Group:
         return self.head.tag if self.head else None
 
     def positions(self) -> list[int]:
-        """Raw column positions of the group."""
+        """Raw column positions of the group.
+
+        Returns
+        -------
+        list of int
+            The head's position first, then the parts' in export order.
+        """
         return ([self.head.position] if self.head else []) + [p.position for p in self.parts]
 
 
@@ -121,7 +166,21 @@ def _outer_paren(text: str) -> tuple[str, str] | None:
 
 
 def parse_header(raw: str, position: int = 0) -> Header:
-    """Parse one header (see the module docstring for the forms)."""
+    """Parse one header (see the module docstring for the forms).
+
+    Parameters
+    ----------
+    raw : str
+        The header as exported.
+    position : int, default 0
+        Its column position, stored in the result.
+
+    Returns
+    -------
+    Header
+        Number, stem, sub-label, type tag, matrix dash text, final parenthesis
+        and metadata role, as far as the header has them.
+    """
     text = unicodedata.normalize("NFKC", str(raw)).strip()
     h = Header(position=position, raw=str(raw))
     key = normalise_label(text)
@@ -160,6 +219,21 @@ def group_headers(headers: list[str], standalone: set[str] = frozenset()) -> tup
 
     ``standalone`` holds normalised header names that are questions of their
     own even where they follow a matrix (a codebook ``source``).
+
+    Parameters
+    ----------
+    headers : list of str
+        The export's headers, in order.
+    standalone : set of str, optional
+        Normalised header names that are questions of their own even where they
+        follow a matrix (a codebook ``source``).
+
+    Returns
+    -------
+    groups : list of Group
+        One per question number or unnumbered column, in export order.
+    meta : list of Header
+        The metadata headers.
     """
     groups: dict[int, Group] = {}
     ordered: list[Group] = []
@@ -219,7 +293,19 @@ def group_headers(headers: list[str], standalone: set[str] = frozenset()) -> tup
 
 
 def looks_like_wjx(headers: list[str]) -> bool:
-    """Whether headers look like a 问卷星 export (metadata names + numbered questions)."""
+    """Tell whether headers look like a 问卷星 export (metadata names + numbered questions).
+
+    Parameters
+    ----------
+    headers : list of str
+        The export's headers.
+
+    Returns
+    -------
+    bool
+        True with a numbered question and 提交答卷时间, 所用时间 or 来自IP, or with
+        a numbered question, 序号 and two metadata roles.
+    """
     parsed = [parse_header(h) for h in headers]
     metas = {p.meta for p in parsed if p.meta}
     numbered = sum(p.number is not None for p in parsed)
@@ -314,7 +400,28 @@ def _textual(table: pd.DataFrame, pos: int) -> bool:
 
 
 def bind(table: pd.DataFrame, codebook: Codebook, *, file: str | None = None) -> Layout:
-    """Bind a 问卷星 export's columns to the codebook (mode decided afterwards)."""
+    """Bind a 问卷星 export's columns to the codebook (mode decided afterwards).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw export, headers as column names.
+    codebook : Codebook
+        The codebook; a question's ``source`` is its number or header text, and
+        options and rows are matched by label.
+    file : str, optional
+        The export, for messages.
+
+    Returns
+    -------
+    Layout
+        Bindings, metadata, hashed and dropped columns; ``mode`` is left ``"auto"``.
+
+    Raises
+    ------
+    ColumnMismatchError
+        If a question has no columns or a column belongs to nothing in the codebook.
+    """
     headers = [str(h) for h in table.columns]
     string_sources = {normalise_label(str(q.source)) for q in codebook.questions
                       if q.source is not None and _source_number(q) is None}
@@ -492,7 +599,30 @@ def source_rows(table: pd.DataFrame) -> np.ndarray:
 
 def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
            file: str | None = None) -> Layout:
-    """The 问卷星 reader: bind columns, then settle the download mode."""
+    """The 问卷星 reader: bind columns, then settle the download mode.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The raw export, headers as column names.
+    codebook : Codebook
+        The codebook.
+    mode : {"auto", "text", "code"}, default "auto"
+        The download mode (按选项文本 or 按选项序号); ``"auto"`` detects it
+        (:func:`detect_mode`).
+    file : str, optional
+        The export, for messages.
+
+    Returns
+    -------
+    Layout
+        :func:`bind`'s layout with its mode and row numbers set.
+
+    Raises
+    ------
+    ColumnMismatchError
+        If a question has no columns or a column belongs to nothing in the codebook.
+    """
     out = bind(table, codebook, file=file)
     out.mode = mode if mode in ("text", "code") else detect_mode(table, out, codebook)
     out.source_rows = source_rows(table)
