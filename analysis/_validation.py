@@ -173,7 +173,7 @@ def check_weights(weights: np.ndarray | pd.Series, index: Sequence[Any] | None =
     def labels(mask: np.ndarray) -> str:
         # Only build row labels on the error path (cheap when weights are fine).
         rows = np.flatnonzero(mask)
-        return format_rows([index[i] for i in rows] if index is not None else rows)
+        return format_rows([index[int(i)] for i in rows] if index is not None else rows)
 
     if bad_nan.any():
         raise WeightError(

@@ -235,7 +235,7 @@ EDUCATION_TABLE = {
               (0.90, 0.08, 0.012, 0.007, 0.001), (0.93, 0.06, 0.006, 0.003, 0.001)),
 }
 # Personal monthly income: ordered logit on education, residence, age, city tier, sex (invented).
-INCOME_MODEL = {
+INCOME_MODEL: dict[str, Any] = {
     "education": 0.9, "urban": 0.7, "tier_c": 0.3, "female": -0.3,
     "age": (-1.2, 0.0, 0.2, 0.0, -0.5, -1.0),
     "cuts": (0.4, 1.7, 3.0, 4.1),
@@ -346,14 +346,14 @@ PURCHASE = {"intercept": 0.10, "att_score_c": 1.10, "barriers_hard_to_identify":
             "barriers_price_too_high": -0.60, "barriers_dont_know_where": -0.40,
             "female": 0.15, "urban": 0.30, "college": 0.25, "high_income": 0.30}
 # Purchases in 12 months among buyers: 1 + Poisson(exp(log_mean + ...) x Gamma(shape) noise).
-COUNT_MODEL = {"log_mean": 1.2, "att_score_c": 0.30, "inc_c": 0.10, "gamma_shape": 2.0,
+COUNT_MODEL: dict[str, Any] = {"log_mean": 1.2, "att_score_c": 0.30, "inc_c": 0.10, "gamma_shape": 2.0,
                "range": (1, 100)}
 
 # -------------------------------------------------- premium WTP (percent of price)
 # Hurdle: P(WTP = 0) = logistic(zero_intercept + zero slopes . x), calibrated to zero_share;
 # WTP > 0: log WTP = location + slopes . x + eta_slope * eta + sigma * N(0, 1), with the
 # location calibrated so the population median among payers is median_payers.
-WTP = {"zero_share": 0.12, "zero_slopes": {"inc_c": -0.20, "edu_c": -0.10, "age_c": 0.20},
+WTP: dict[str, Any] = {"zero_share": 0.12, "zero_slopes": {"inc_c": -0.20, "edu_c": -0.10, "age_c": 0.20},
        "median_payers": 8.0, "slopes": {"inc_c": 0.12, "edu_c": 0.08, "age_c": -0.05},
        "eta_slope": 0.35, "sigma": 0.75}
 # Payment card: (name, zh, en, interval in %, "never" = no premium at all).
@@ -379,7 +379,7 @@ LADDER = (("r1_2", "1-2折", "10-20% of new", 0.1, (0.0, 0.3), False),
 # Hurdle: P(never) = logistic(never_intercept + slopes . x), calibrated to never_share;
 # buyers: logit R = location + slopes . x + eta_slope * eta + sigma * N(0, 1), the location
 # calibrated so that the share of ALL respondents choosing a rung <= 4折 is share_at_most_4.
-SECONDHAND = {"never_share": 0.10, "never_slopes": {"age_c": 0.30, "urban": -0.20, "inc_c": 0.10},
+SECONDHAND: dict[str, Any] = {"never_share": 0.10, "never_slopes": {"age_c": 0.30, "urban": -0.20, "inc_c": 0.10},
               "share_at_most_4": 0.62, "slopes": {"age_c": -0.15, "inc_c": 0.05, "urban": 0.10},
               "eta_slope": 0.30, "sigma": 0.70}
 
@@ -412,7 +412,7 @@ DIRT = {"speeders": 200, "attention_failures": 110, "straightliners": 60, "dupli
         "count_not_a_number": 3,
         "pii_mobile": 7, "pii_id_number": 4, "pii_wechat": 1, "pii_other_text_mobile": 1}
 # Completion time in seconds: genuine log-normal, truncated below at lower_fraction x median.
-DURATION = {"median": 380.0, "sigma": 0.40, "lower_fraction": 0.45, "slow_share": 0.02,
+DURATION: dict[str, Any] = {"median": 380.0, "sigma": 0.40, "lower_fraction": 0.45, "slow_share": 0.02,
             "speeder_fraction": (0.06, 0.22)}
 
 
