@@ -20,6 +20,7 @@ from .pricing.hurdle import WTPHurdleResult, wtp_hurdle
 from .pricing.nms import DEFAULT_PI_CALIBRATED, DEFAULT_PI_SCALE
 from .pricing.nonparametric import KristromResult, kristrom
 from .pricing.npmle import TurnbullResult
+from .pricing.oohb import oohb_cv
 from .pricing.regression import IntervalRegressionResult
 from .pricing.threshold import (
     GroupedResult,
@@ -355,6 +356,51 @@ class PricingMethods(Design):
         return wtp_hurdle(self, question, formula, dist=dist, codebook=codebook,
                           variance=variance, rep_type=rep_type, replicates=replicates, seed=seed,
                           tol=tol, maxit=maxit)
+
+    def oohb_cv(self, formula: str = "~ 1", *, bid_low: str, bid_high: str, ans1: str,
+                ans2: str, dist: str = "logistic", codebook: Codebook | None = None,
+                variance: str = "auto", rep_type: str = "bootstrap", replicates: int = 200,
+                seed: Any = None, tol: float = 1e-10, maxit: int = 100
+                ) -> IntervalRegressionResult:
+        """Fit a one-and-one-half-bound dichotomous-choice model.
+
+        Parameters
+        ----------
+        formula : str
+            Right-hand side with covariates of WTP.
+        bid_low, bid_high : str
+            Columns of each respondent's lower and upper bid.
+        ans1, ans2 : str
+            First and second answers (1/0; the second -9 or missing when not asked).
+        dist : str
+            ``"logistic"``, ``"normal"``, ``"loglogistic"``, ``"lognormal"``, ``"weibull"``.
+        codebook : Codebook, optional
+            Defaults to the frame's.
+        variance : {"auto", "linearization", "replicate"}
+            Variance method (``"auto"``: the design's own).
+        rep_type : str
+            Replicate type when a Taylor design is converted to replicates.
+        replicates : int
+            Number of bootstrap replicates.
+        seed : int or numpy.random.Generator, optional
+            Bootstrap randomness.
+        tol : float
+            Newton convergence tolerance.
+        maxit : int
+            Newton iteration cap.
+
+        Returns
+        -------
+        IntervalRegressionResult
+            ``.wtp()``, ``.summary_frame(parameterization="dcchoice")``.
+
+        See Also
+        --------
+        analysis.pricing.oohb.oohb_cv
+        """
+        return oohb_cv(self, formula, bid_low=bid_low, bid_high=bid_high, ans1=ans1, ans2=ans2,
+                       dist=dist, codebook=codebook, variance=variance, rep_type=rep_type,
+                       replicates=replicates, seed=seed, tol=tol, maxit=maxit)
 
     def kristrom(self, question: str | None = None, *, bid: str | None = None,
                  answer: str | None = None, codebook: Codebook | None = None,

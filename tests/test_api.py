@@ -34,7 +34,14 @@ from analysis.estimate import (
     variance_est,
 )
 from analysis.models import glm, importance, ordinal
-from analysis.pricing import contingent, hurdle, nonparametric, threshold, vanwestendorp
+from analysis.pricing import (
+    contingent,
+    hurdle,
+    nonparametric,
+    oohb,
+    threshold,
+    vanwestendorp,
+)
 from analysis.weight import methods, targets
 
 FAMILIES = ("estimate", "models", "pricing", "weight", "design")
@@ -54,7 +61,7 @@ IMPLEMENTATION: dict[str, Callable[..., Any]] = {
     "threshold_model": threshold.threshold_model, "dc_turnbull": threshold.dc_turnbull,
     "interval_regression": contingent.interval_regression, "dc_cv": contingent.dc_cv,
     "wtp_hurdle": hurdle.wtp_hurdle, "van_westendorp": vanwestendorp.van_westendorp,
-    "kristrom": nonparametric.kristrom,
+    "kristrom": nonparametric.kristrom, "oohb_cv": oohb.oohb_cv,
     "rake": methods.design_rake, "poststratify": methods.design_poststratify,
     "calibrate": methods.design_calibrate, "trim": methods.design_trim,
     "weight_to_targets": targets.weight_to_targets,
