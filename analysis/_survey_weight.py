@@ -9,7 +9,7 @@ DataFrame and return weights.
 
 from __future__ import annotations
 
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from .codebook import Codebook, Targets
 from .design.core import Design
@@ -73,9 +73,9 @@ class WeightMethods(Design):
         --------
         analysis.rake : the same on a DataFrame, returning weights.
         """
-        return cast(Self, design_rake(self, margins, max_iter=max_iter, tol=tol, cap=cap,
-                                      strict=strict, total=total, normalize=normalize,
-                                      control=control))
+        return design_rake(self, margins, max_iter=max_iter, tol=tol, cap=cap,
+                           strict=strict, total=total, normalize=normalize,
+                           control=control)
 
     def poststratify(self, columns: str | list[str], population: Any, *, partial: bool = False,
                      total: float | str | None = None, normalize: bool = False) -> Self:
@@ -104,8 +104,8 @@ class WeightMethods(Design):
         --------
         analysis.poststratify : the same on a DataFrame, returning weights.
         """
-        return cast(Self, design_poststratify(self, columns, population, partial=partial,
-                                              total=total, normalize=normalize))
+        return design_poststratify(self, columns, population, partial=partial,
+                                   total=total, normalize=normalize)
 
     def calibrate(self, population: Any = None, *, formula: str | None = None,
                   method: str = "linear", bounds: tuple[float | None, float | None] | None = None,
@@ -149,9 +149,9 @@ class WeightMethods(Design):
         --------
         analysis.calibrate : the same on a DataFrame, returning weights.
         """
-        return cast(Self, design_calibrate(self, population, formula=formula, method=method,
-                                           bounds=bounds, max_iter=max_iter, tol=tol,
-                                           strict=strict, total=total, normalize=normalize))
+        return design_calibrate(self, population, formula=formula, method=method,
+                                bounds=bounds, max_iter=max_iter, tol=tol,
+                                strict=strict, total=total, normalize=normalize)
 
     def trim(self, lower: float | None = None, upper: float | None = None, *,
              strict: bool = False, relative: bool = False) -> Self:
@@ -175,7 +175,7 @@ class WeightMethods(Design):
         --------
         analysis.trim : the same on a DataFrame, returning weights.
         """
-        return cast(Self, design_trim(self, lower, upper, strict=strict, relative=relative))
+        return design_trim(self, lower, upper, strict=strict, relative=relative)
 
     def weight_to_targets(self, targets: Targets, codebook: Codebook, *, max_iter: int = 50,
                           tol: float = 1e-7) -> Self:
@@ -202,4 +202,4 @@ class WeightMethods(Design):
         --------
         analysis.weight.targets.weight_to_targets
         """
-        return cast(Self, weight_to_targets(self, targets, codebook, max_iter=max_iter, tol=tol))
+        return weight_to_targets(self, targets, codebook, max_iter=max_iter, tol=tol)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Sequence
-from typing import Self, TypeVar, cast
+from typing import Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -92,9 +92,9 @@ class SurveyDesign(EstimateMethods, WeightMethods, ModelMethods, PricingMethods)
         --------
         analysis.design.replicates.from_replicates
         """
-        return cast(Self, from_replicates(cls, data, weights=weights, repweights=repweights,
-                                          type=type, rho=rho, scale=scale, rscales=rscales,
-                                          mse=mse, combined_weights=combined_weights))
+        return from_replicates(cls, data, weights=weights, repweights=repweights,
+                               type=type, rho=rho, scale=scale, rscales=rscales,
+                               mse=mse, combined_weights=combined_weights)
 
     def to_replicates(self, type: str = "JK1", *, replicates: int = 200,
                       seed: np.random.Generator | int | None = None, fay_rho: float = 0.0,
@@ -124,5 +124,5 @@ class SurveyDesign(EstimateMethods, WeightMethods, ModelMethods, PricingMethods)
         --------
         analysis.design.replicates.to_replicates
         """
-        return cast(Self, to_replicates(self, type=type, replicates=replicates, seed=seed,
-                                        fay_rho=fay_rho, mse=mse))
+        return to_replicates(self, type=type, replicates=replicates, seed=seed,
+                             fay_rho=fay_rho, mse=mse)
