@@ -22,6 +22,7 @@ from .pricing.nonparametric import KristromResult, kristrom
 from .pricing.npmle import TurnbullResult
 from .pricing.oohb import oohb_cv
 from .pricing.regression import IntervalRegressionResult
+from .pricing.spike import spike_cv
 from .pricing.threshold import (
     GroupedResult,
     HurdleResult,
@@ -401,6 +402,54 @@ class PricingMethods(Design):
         return oohb_cv(self, formula, bid_low=bid_low, bid_high=bid_high, ans1=ans1, ans2=ans2,
                        dist=dist, codebook=codebook, variance=variance, rep_type=rep_type,
                        replicates=replicates, seed=seed, tol=tol, maxit=maxit)
+
+    def spike_cv(self, formula: str = "~ 1", *, bid1: str, ans1: str, spike: str,
+                 bid2: str | None = None, ans2: str | None = None, dist: str = "logistic",
+                 codebook: Codebook | None = None, variance: str = "auto",
+                 rep_type: str = "bootstrap", replicates: int = 200, seed: Any = None,
+                 tol: float = 1e-10, maxit: int = 100) -> IntervalRegressionResult:
+        """Fit a single- or double-bounded spike model (a share with zero WTP).
+
+        Parameters
+        ----------
+        formula : str
+            Right-hand side with covariates of WTP.
+        bid1, ans1 : str
+            First bid and answer (1/0).
+        spike : str
+            Whether the respondent would pay anything (1/0).
+        bid2, ans2 : str, optional
+            Follow-up bid and answer (double-bounded spike).
+        dist : {"logistic", "normal"}
+            Distribution of the latent WTP.
+        codebook : Codebook, optional
+            Defaults to the frame's.
+        variance : {"auto", "linearization", "replicate"}
+            Variance method (``"auto"``: the design's own).
+        rep_type : str
+            Replicate type when a Taylor design is converted to replicates.
+        replicates : int
+            Number of bootstrap replicates.
+        seed : int or numpy.random.Generator, optional
+            Bootstrap randomness.
+        tol : float
+            Newton convergence tolerance.
+        maxit : int
+            Newton iteration cap.
+
+        Returns
+        -------
+        IntervalRegressionResult
+            ``.wtp("mean", truncate=(0, np.inf))`` is the spike mean.
+
+        See Also
+        --------
+        analysis.pricing.spike.spike_cv
+        """
+        return spike_cv(self, formula, bid1=bid1, ans1=ans1, spike=spike, bid2=bid2,
+                        ans2=ans2, dist=dist, codebook=codebook, variance=variance,
+                        rep_type=rep_type, replicates=replicates, seed=seed, tol=tol,
+                        maxit=maxit)
 
     def kristrom(self, question: str | None = None, *, bid: str | None = None,
                  answer: str | None = None, codebook: Codebook | None = None,

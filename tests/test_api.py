@@ -39,6 +39,7 @@ from analysis.pricing import (
     hurdle,
     nonparametric,
     oohb,
+    spike,
     threshold,
     vanwestendorp,
 )
@@ -62,6 +63,7 @@ IMPLEMENTATION: dict[str, Callable[..., Any]] = {
     "interval_regression": contingent.interval_regression, "dc_cv": contingent.dc_cv,
     "wtp_hurdle": hurdle.wtp_hurdle, "van_westendorp": vanwestendorp.van_westendorp,
     "kristrom": nonparametric.kristrom, "oohb_cv": oohb.oohb_cv,
+    "spike_cv": spike.spike_cv,
     "rake": methods.design_rake, "poststratify": methods.design_poststratify,
     "calibrate": methods.design_calibrate, "trim": methods.design_trim,
     "weight_to_targets": targets.weight_to_targets,
