@@ -57,20 +57,16 @@ CODES = frozenset(
 PENDING: dict[str, str] = {
     "analysis.cleaning.screening": "docstrings not complete yet",
     "analysis.codebook": "docstrings not complete yet",
-    "analysis.design.core": "docstrings not complete yet",
-    "analysis.design.replicates": "docstrings not complete yet",
     "analysis.design.results": "docstrings not complete yet",
     "analysis.design.variance": "docstrings not complete yet",
     "analysis.errors": "docstrings not complete yet",
     "analysis.estimate.descriptive": "docstrings not complete yet",
     "analysis.estimate.intervals": "docstrings not complete yet",
-    "analysis.estimate.multiresponse": "docstrings not complete yet",
     "analysis.estimate.tables": "docstrings not complete yet",
     "analysis.models.effects": "docstrings not complete yet",
     "analysis.models.glm": "docstrings not complete yet",
     "analysis.models.importance": "docstrings not complete yet",
     "analysis.models.ordinal": "docstrings not complete yet",
-    "analysis.models.wald": "docstrings not complete yet",
     "analysis.pii": "docstrings not complete yet",
     "analysis.pipeline": "docstrings not complete yet",
     "analysis.pricing.bounds": "docstrings not complete yet",
@@ -90,7 +86,6 @@ PENDING: dict[str, str] = {
     "analysis.synth.model": "docstrings not complete yet",
     "analysis.weight.calibration": "docstrings not complete yet",
     "analysis.weight.cores": "docstrings not complete yet",
-    "analysis.weight.diagnostics": "docstrings not complete yet",
     "analysis.weight.methods": "docstrings not complete yet",
 }
 

@@ -421,6 +421,7 @@ class Design:
         Returns
         -------
         Design
+            A design of the same class; weights outside a domain stay zero.
         """
         w = np.asarray(weights, dtype="float64").ravel()
         if w.shape[0] != self.n:
@@ -459,6 +460,11 @@ class Design:
             ``name=values``: array-likes of length ``n``, or callables taking
             the data frame (as ``DataFrame.assign``).
 
+        Returns
+        -------
+        Design
+            A design of the same class on the updated data.
+
         Raises
         ------
         DesignError
@@ -494,6 +500,7 @@ class Design:
         Returns
         -------
         Design
+            The domain design (nested in any earlier domain).
         """
         if isinstance(mask, pd.Series):
             if not mask.index.equals(self._data.index):
@@ -528,6 +535,7 @@ class Design:
         Returns
         -------
         ndarray, shape (k, k)
+            Covariance of the ``k`` weighted score totals.
 
         Raises
         ------
@@ -616,6 +624,7 @@ class Design:
         Returns
         -------
         ndarray, shape (k, k)
+            Scaled sum of squared deviations of the replicate estimates.
         """
         if self._replicate is None:
             raise TypeError("replicate_vcov() needs a replicate design; use vcov_scores() "
@@ -663,6 +672,11 @@ class Design:
         ----------
         rows : ndarray of bool, optional
             Restrict to these rows (a domain).
+
+        Returns
+        -------
+        int
+            The degrees of freedom (cached per ``rows``).
         """
         key = ("degf", None if rows is None else hash(np.packbits(rows).tobytes()))
         if key in self._cache:  # before any n-row work: this is a per-estimate fixed cost

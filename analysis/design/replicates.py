@@ -63,19 +63,22 @@ def from_replicates(cls: type[DesignT], data: pd.DataFrame, *, weights: str | No
                     rho: float | None = None, scale: float | None = None,
                     rscales: Sequence[float] | float | None = None, mse: bool = False,
                     combined_weights: bool = True) -> DesignT:
-    """A design from supplied replicate weights (R's ``svrepdesign``).
+    """Build a design from supplied replicate weights (R's ``svrepdesign``).
+
+    ``cls`` is the design class to build (``SurveyDesign``), as for a
+    classmethod.
 
     Parameters
     ----------
-    cls : type
-        ``SurveyDesign``.
     data : DataFrame
+        Respondent data holding the weight and replicate-weight columns.
     weights : str, optional
         Full-sample weight column (None: all 1).
     repweights : list of str or str
         Replicate-weight columns, or a regular expression matching them
         (R's ``repweights="wt[0-9]+"``).
     type : {"JK1", "JKn", "BRR", "Fay", "bootstrap"}
+        How the replicates were made; sets the default variance multipliers.
     rho : float, optional
         Fay's rho (required for ``type="Fay"``).
     scale, rscales : optional
@@ -145,7 +148,18 @@ def from_replicates(cls: type[DesignT], data: pd.DataFrame, *, weights: str | No
 
 
 def sylvester_hadamard(size: int) -> np.ndarray:
-    """Hadamard matrix of order ``size`` (a power of 2) by Sylvester's doubling, entries +-1."""
+    """Build a Hadamard matrix by Sylvester's doubling, entries +-1.
+
+    Parameters
+    ----------
+    size : int
+        Wanted order; the result has the smallest power of 2 >= ``size``.
+
+    Returns
+    -------
+    ndarray, shape (m, m)
+        The Sylvester-Hadamard matrix, ``m`` a power of 2.
+    """
     h = np.ones((1, 1))
     while h.shape[0] < size:
         h = np.block([[h, h], [h, -h]])
@@ -177,6 +191,8 @@ def to_replicates(design: DesignT, *, type: str = "JK1", replicates: int = 200,
     Returns
     -------
     Design
+        A replicate design of the same class with the same weights (zero
+        outside a domain), ``is_replicate`` True.
 
     Raises
     ------

@@ -43,6 +43,7 @@ def mr_shares(design: Design, var: str | Sequence[str], by: str | None = None
     Parameters
     ----------
     design : Design
+        The survey design holding the option columns.
     var : str or list of str
         A codebook multiple-choice question id, or its boolean option columns.
     by : str, optional
@@ -85,6 +86,7 @@ def mr_test(design: Design, var: str | Sequence[str], option_a: str, option_b: s
     Parameters
     ----------
     design : Design
+        The survey design holding the option columns.
     var : str or list of str
         Question id or option columns.
     option_a, option_b : str
@@ -126,6 +128,7 @@ def mr_compare(design: Design, var: str | Sequence[str], by: str,
     Parameters
     ----------
     design : Design
+        The survey design holding the option and grouping columns.
     var : str or list of str
         Question id or option columns.
     by : str

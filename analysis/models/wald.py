@@ -44,7 +44,13 @@ class WaldInference:
         return pd.Series(p, index=self.params.index, name="p")
 
     def cov_params(self) -> pd.DataFrame:
-        """Design-based covariance matrix of ``params``."""
+        """Design-based covariance matrix of ``params``.
+
+        Returns
+        -------
+        DataFrame
+            A copy of ``vcov``, rows and columns labelled by the coefficients.
+        """
         return self.vcov.copy()
 
     def conf_int(self, level: float = 0.95, *, alpha: float | None = None) -> pd.DataFrame:
@@ -81,6 +87,16 @@ class WaldInference:
         ``statistic`` is the Wald t, ``p_value`` its two-sided p-value on
         ``df_resid`` degrees of freedom (the protocol of
         :mod:`analysis.design.results`).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the t-based ``ci_low, ci_high``.
+
+        Returns
+        -------
+        DataFrame
+            One row per coefficient.
         """
         ci = self.conf_int(level)
         return result_frame(self.params, self.bse, ci["ci_low"], ci["ci_high"],

@@ -44,7 +44,7 @@ def _as_weights(w: Any) -> np.ndarray:
 
 
 def kish_deff(weights: Any) -> float:
-    """Kish's design effect due to unequal weighting, ``n * sum(w**2) / sum(w)**2``.
+    """Compute Kish's design effect due to unequal weighting, ``n * sum(w**2) / sum(w)**2``.
 
     Parameters
     ----------
@@ -66,7 +66,7 @@ def kish_deff(weights: Any) -> float:
 
 
 def effective_sample_size(weights: Any) -> float:
-    """Kish's effective sample size, ``sum(w)**2 / sum(w**2)`` (= ``n / deff``).
+    """Compute Kish's effective sample size, ``sum(w)**2 / sum(w**2)`` (= ``n / deff``).
 
     Parameters
     ----------
@@ -76,6 +76,8 @@ def effective_sample_size(weights: Any) -> float:
     Returns
     -------
     float
+        The number of equally weighted respondents giving the same precision;
+        ``n`` for equal weights.
     """
     w = _as_weights(weights)
     return float(w.sum() ** 2 / np.dot(w, w))
@@ -213,8 +215,10 @@ class WeightingInfo:
         with a ``formula`` gives one row per model-matrix column instead
         (``variable, target, before_total, after_total, error``); empty for
         trimming.
-    before, after : pandas.Series
-        :func:`weight_summary` of the weights before and after.
+    before : pandas.Series
+        :func:`weight_summary` of the weights before the step.
+    after : pandas.Series
+        :func:`weight_summary` of the weights after the step.
     options : dict
         The options used (tolerance, bounds, calibration function, ...).
     notes : tuple of str
@@ -240,6 +244,11 @@ class WeightingInfo:
 
         Weighting diagnostics are not estimates, so they offer ``to_frame()``
         rather than the result protocol's ``summary_frame()``.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``before`` and ``after``, one row per summary statistic.
         """
         return pd.DataFrame({"before": self.before, "after": self.after})
 
