@@ -472,9 +472,12 @@ def _duplicate_hit(data: pd.DataFrame, keys: pd.Series, order: np.ndarray, actio
     ids = data["respondent_id"].astype("string").fillna("?").to_numpy(dtype=object)
     rows_src = _str(data["source_row"]) if "source_row" in data.columns else pd.Series(
         [str(i + 1) for i in range(n)], dtype="string")
-    k = keys.reset_index(drop=True).iloc[order]
-    valid = k.notna().to_numpy(dtype=bool)
-    frame = pd.DataFrame({"key": k.to_numpy(dtype=object)[valid], "pos": order[valid]})
+    # Keys become integer codes first (one hash pass): the grouping then runs on int64,
+    # not on Python objects, so it stays linear and cheap at 1e7 rows.
+    codes, _ = pd.factorize(keys.reset_index(drop=True), use_na_sentinel=True)
+    k = codes[order]
+    valid = k >= 0
+    frame = pd.DataFrame({"key": k[valid], "pos": order[valid]})
     mask = np.zeros(n, dtype=bool)
     reason = pd.Series(pd.NA, index=range(n), dtype="string")
     if frame.empty:
@@ -645,8 +648,11 @@ def check_duplicate_answers(data: pd.DataFrame, ctx: ScreenContext) -> list[Hit]
     if not cols:
         return []
     sub = data[cols]
-    key = pd.util.hash_pandas_object(sub, index=False).astype("string")
-    key = key.where(sub.notna().any(axis=1), pd.NA)
+    # 64-bit row hashes as keys (nullable: rows that answered nothing have none), not
+    # their text: a string per respondent costs more than the whole comparison.
+    hashes = pd.util.hash_pandas_object(sub, index=False).to_numpy()
+    key = pd.Series(pd.array(hashes, dtype="UInt64"), index=data.index)
+    key = key.where(sub.notna().any(axis=1).to_numpy(), pd.NA)
     return [_duplicate_hit(data, key, ctx.order, ctx.screening.duplicates.answers,
                            "duplicate_answers", "answers to every question")]
 
