@@ -33,11 +33,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .. import pii
 from ..codebook import Codebook, DuplicateRules, Screening, missing_column
@@ -168,7 +168,10 @@ class CleanResult:
 
 
 # ------------------------------------------------------------ configuration
-def _validated(model: type, data: dict[str, Any], what: str) -> Any:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _validated(model: type[_Model], data: dict[str, Any], what: str) -> _Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -218,15 +221,16 @@ def _psm_sets(codebook: Codebook, psm: Sequence[Sequence[str]] | None,
               ) -> tuple[tuple[str, str, str, str], ...]:
     if psm is None:
         return detect_psm(codebook)
-    sets = []
+    sets: list[tuple[str, str, str, str]] = []
     for ids in psm:
         if isinstance(ids, str) or len(ids) != 4:
             raise SurveyError(f"each `psm` entry must list 4 question ids, got {ids!r}",
                               hint="psm=[('too_cheap', 'cheap', 'expensive', 'too_expensive')]")
         for qid in ids:
             codebook.question(qid)
-        sets.append(tuple(ids))
-    return tuple(sets)  # type: ignore[return-value]
+        too_cheap, cheap, expensive, too_expensive = ids
+        sets.append((too_cheap, cheap, expensive, too_expensive))
+    return tuple(sets)
 
 
 # --------------------------------------------------------------- PII steps
