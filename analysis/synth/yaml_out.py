@@ -152,7 +152,8 @@ def codebook_dict(raw_name: str) -> dict[str, Any]:
         "analysis": {"banner": ["sex", "age_band", "city_tier"], "outcome": "purchased",
                      "barriers": "barriers", "attitudes": ["attitudes"],
                      "controls": ["sex", "age_band", "urban", "city_tier", "education", "income"],
-                     "premium": {"payment_card": "premium_card", "dc": "premium_dc"},
+                     "premium": {"payment_card": "premium_card", "dc": "premium_dc",
+                                 "van_westendorp": dict(S.VW_QUESTIONS)},
                      "second_hand": ["secondhand"]},
     }
 
