@@ -36,7 +36,17 @@ _NOT_INPUTS = ("interim", "notebooks")
 
 
 def wave_folder(wave: str | Path) -> Path:
-    """The wave folder holding ``survey.yaml`` (given the folder or the file), resolved.
+    """Find the wave folder holding ``survey.yaml`` (given the folder or the file), resolved.
+
+    Parameters
+    ----------
+    wave : str or pathlib.Path
+        The wave folder or its ``survey.yaml``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, as an absolute path.
 
     Raises
     ------
@@ -102,21 +112,51 @@ class PreparedWave:
 
     def replicates(self, replicates: int = 200, seed: int = 20221205,
                    rep_type: str = "bootstrap") -> SurveyDesign:
-        """A replicate design with the weighting repeated in every replicate.
+        """Build a replicate design with the weighting repeated in every replicate.
 
         For estimators that need replicates (key-driver importance): unlike
         converting :attr:`design`, the raking is redone per replicate, so the
         replicate SEs include the weighting's effect.
+
+        Parameters
+        ----------
+        replicates : int, default 200
+            Number of bootstrap replicates (other types fix their own).
+        seed : int, default 20221205
+            Seed of the replicate draw, fixed so that every chapter gets the same
+            replicates.
+        rep_type : {"bootstrap", "JK1", "JKn", "BRR", "Fay"}, default "bootstrap"
+            Replicate method, as in :func:`analysis.design.replicates.to_replicates`.
+
+        Returns
+        -------
+        SurveyDesign
+            The unweighted design's replicates, weighted to the wave's targets
+            (replicates of equal weights when the wave has no targets).
         """
         rep = self.unweighted.to_replicates(type=rep_type, replicates=replicates, seed=seed)
         return weight_to_targets(rep, self.targets, self.codebook) if self.targets is not None else rep
 
     def base(self, question: str, *, exclude: Sequence[str] = ()) -> dict[str, float]:
-        """Unweighted and weighted base of ``question``: respondents with an answer.
+        """Count the unweighted and weighted base of ``question``: respondents with an answer.
 
         ``exclude`` drops answers with these option keys (e.g. ``("never",)``
         for the buyers of a price ladder).  Returns ``{"n_unweighted": ...,
         "n_weighted": ...}``, ready to pass to :meth:`Findings.add`.
+
+        Parameters
+        ----------
+        question : str
+            A column of :attr:`data` or a codebook question id (any of its answer
+            columns answered counts; other-specify text does not).
+        exclude : sequence of str, optional
+            Option keys whose answers do not count (single-column questions only).
+
+        Returns
+        -------
+        dict of str to float
+            ``{"n_unweighted": int, "n_weighted": float}`` (the weights of
+            :attr:`design`).
         """
         data = self.data
         cols = [question] if question in data.columns else [
@@ -129,13 +169,23 @@ class PreparedWave:
 
 
 def wave_cache_key(wave: str | Path) -> str:
-    """Key of a wave's prepared-wave cache: its inputs, the salt and the software.
+    """Compute the key of a wave's prepared-wave cache: its inputs, the salt and the software.
 
     A sha256 over the package, Python and pandas versions, the folder, a hash of the salt in
     ``GREENSURVEY_SALT`` (hashed personal columns depend on it) and the sha256 of
     every input file of the wave folder (``survey.yaml``, the targets, ``raw/``;
     not ``interim/``, ``notebooks/`` or hidden files).  Any change gives a new key,
     so a stale cache is never read.
+
+    Parameters
+    ----------
+    wave : str or pathlib.Path
+        The wave folder or its ``survey.yaml``.
+
+    Returns
+    -------
+    str
+        The first 32 hex characters of the sha256.
     """
     import platform
 
@@ -157,10 +207,23 @@ def wave_cache_key(wave: str | Path) -> str:
 
 
 def cached_respondent_ids(wave: str | Path, cache_dir: str | Path) -> list[str] | None:
-    """Respondent ids and IP hashes of the raw export, as saved with the cached wave.
+    """Read the respondent ids and IP hashes of the raw export, as saved with the cached wave.
 
     ``None`` when the wave was not prepared into ``cache_dir`` (for the report's
     scan of its outputs, which must not hold any of them).
+
+    Parameters
+    ----------
+    wave : str or pathlib.Path
+        The wave folder or its ``survey.yaml``.
+    cache_dir : str or pathlib.Path
+        The prepared-wave cache folder.
+
+    Returns
+    -------
+    list of str or None
+        The saved ids and hashes; ``None`` when the wave was not prepared into
+        ``cache_dir``.
     """
     path = Path(cache_dir) / f"respondents-{wave_cache_key(wave)}.json"
     if not path.is_file():
@@ -240,6 +303,8 @@ def prepare_wave(wave: str | Path, *, cache_dir: str | Path | None = None) -> Pr
     Returns
     -------
     PreparedWave
+        The codebook, cleaning result, unweighted and weighted designs, targets
+        and weighting diagnostics.
 
     Raises
     ------

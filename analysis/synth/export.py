@@ -58,7 +58,34 @@ _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 
 @dataclass
 class Dirt:
-    """Which respondents got which dirt (positions in the respondent arrays)."""
+    """Which respondents got which dirt (positions in the respondent arrays).
+
+    Attributes
+    ----------
+    speeders : numpy.ndarray
+        Random answers and a duration far under the median.
+    attention_failures : numpy.ndarray
+        Random answers and a wrong answer to the attention check.
+    straightliners : numpy.ndarray
+        The same level on every grid item.
+    duplicates : numpy.ndarray
+        Respondents whose answers are submitted a second time (the repeats are
+        the extra export rows).
+    shared_ip : numpy.ndarray
+        Pairs of respondents, shape ``(pairs, 2)``; the second of each pair gets
+        the first's IP address.
+    out_of_range : numpy.ndarray
+        Buyers whose purchase count is replaced by an impossible value (999, 0,
+        365, 1000).
+    count_with_unit : numpy.ndarray
+        Buyers whose purchase count is written with a unit (``3次``).
+    count_not_a_number : numpy.ndarray
+        Buyers whose purchase count reads ``记不清了``.
+    pii : dict of str to numpy.ndarray
+        Respondents who typed personal data: ``pii_mobile``, ``pii_id_number``
+        and ``pii_wechat`` in the suggestion, ``pii_other_text_mobile`` in the
+        barriers' other-specify text.
+    """
 
     speeders: np.ndarray
     attention_failures: np.ndarray
@@ -72,7 +99,14 @@ class Dirt:
 
 
 def headers() -> list[str]:
-    """Export header row, in questionnaire order."""
+    """Build the export header row, in questionnaire order.
+
+    Returns
+    -------
+    list of str
+        :data:`META_COLUMNS`, then one header per question (``n、题干``), the
+        attitude grid as ``n、题干—行`` followed by ``n、行``.
+    """
     out = list(META_COLUMNS)
     for qid, (num, _, _, head) in S.QUESTIONS.items():
         if qid == "attitudes":
@@ -85,7 +119,20 @@ def headers() -> list[str]:
 
 
 def export_name(total: int, valid: int) -> str:
-    """File name as current 问卷星 downloads name it (CSV instead of .xlsx)."""
+    """Name the file as current 问卷星 downloads name it (CSV instead of .xlsx).
+
+    Parameters
+    ----------
+    total : int
+        Number of submissions.
+    valid : int
+        Number of valid submissions.
+
+    Returns
+    -------
+    str
+        ``<activity id>_按文本_<title>_<total>_<valid>.csv``.
+    """
     return f"{S.ACTIVITY_ID}_按文本_{S.TITLE}_{total}_{valid}.csv"
 
 
@@ -122,7 +169,22 @@ def _mobiles(rng: np.random.Generator, m: int) -> np.ndarray:
 
 
 def id_number(area: str, birth: str, seq: int) -> str:
-    """An 18-digit 居民身份证号 with its ISO 7064 MOD 11-2 check character."""
+    """Make an 18-digit 居民身份证号 with its ISO 7064 MOD 11-2 check character.
+
+    Parameters
+    ----------
+    area : str
+        Six-digit administrative area code.
+    birth : str
+        Birth date as ``YYYYMMDD``.
+    seq : int
+        Sequence number, written as three digits.
+
+    Returns
+    -------
+    str
+        The 17 digits and the check character (a digit or ``X``).
+    """
     body = f"{area}{birth}{seq:03d}"
     total = int(np.dot(_ID_WEIGHTS, np.array([int(c) for c in body])))
     return body + "10X98765432"[total % 11]
@@ -417,7 +479,18 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:
-    """CSV text (header first, CRLF line ends, minimal quoting) encoded as GB18030."""
+    """Write CSV text (header first, CRLF line ends, minimal quoting) encoded as GB18030.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The export table (:func:`build_export`).
+
+    Returns
+    -------
+    bytes
+        The file's content.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(list(table.columns))

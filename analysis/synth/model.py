@@ -36,7 +36,29 @@ _K = 40  # quadrature nodes for eta
 
 @dataclass
 class Demographics:
-    """Integer codes (0-based option order) of the demographic questions."""
+    """Integer codes (0-based option order) of the demographic questions.
+
+    Attributes
+    ----------
+    sex : numpy.ndarray
+        0 male, 1 female.
+    age : numpy.ndarray
+        Age band, 0 (18-24) to 5.
+    region : numpy.ndarray
+        0 east, 1 central, 2 west, 3 northeast.
+    urban : numpy.ndarray
+        1 urban, 0 rural (the reverse of the option order urban, rural).
+    tier : numpy.ndarray
+        City tier, 0 (tier 1) to 4.
+    edu : numpy.ndarray
+        Highest education, 0 (junior secondary or less) to 4.
+    income : numpy.ndarray
+        Monthly income band, 0 (under 3,000 yuan) to 4.
+    province : numpy.ndarray or None
+        Index into ``spec.PROVINCES``; None for population cells.
+    weight : numpy.ndarray or None
+        Population mass of each cell (:func:`population_cells` only).
+    """
 
     sex: np.ndarray
     age: np.ndarray
@@ -53,7 +75,19 @@ class Demographics:
 
 
 def features(d: Demographics) -> np.ndarray:
-    """The ``FEATURES`` matrix (n x 7) of the answer models."""
+    """Build the ``FEATURES`` matrix (n x 7) of the answer models.
+
+    Parameters
+    ----------
+    d : Demographics
+        The respondents or cells.
+
+    Returns
+    -------
+    numpy.ndarray
+        Columns female, centred age, urban, centred education, centred income,
+        centred tier (higher = larger city) and east.
+    """
     return np.column_stack([
         (d.sex == 1).astype(float), np.asarray(S.AGE_CENTRE)[d.age], d.urban.astype(float),
         d.edu - 2.0, d.income - 2.0, 2.0 - d.tier, (d.region == 0).astype(float)])
@@ -64,7 +98,18 @@ def _slopes(spec: dict[str, float]) -> np.ndarray:
 
 
 def eta_mean(x: np.ndarray) -> np.ndarray:
-    """Mean of the latent engagement given the features."""
+    """Compute the mean of the latent engagement given the features.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Feature matrix (:func:`features`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x @ ETA_MEAN`` slopes, one per row.
+    """
     return x @ _slopes(S.ETA_MEAN)
 
 
@@ -100,7 +145,26 @@ def _education_table() -> np.ndarray:
 
 def income_probs(sex: np.ndarray, age: np.ndarray, urban: np.ndarray, tier: np.ndarray,
                  edu: np.ndarray) -> np.ndarray:
-    """(n, 5) income-band probabilities of the ordered logit ``INCOME_MODEL``."""
+    """Compute the (n, 5) income-band probabilities of the ordered logit ``INCOME_MODEL``.
+
+    Parameters
+    ----------
+    sex : numpy.ndarray
+        Sex codes (1 = female).
+    age : numpy.ndarray
+        Age-band codes.
+    urban : numpy.ndarray
+        1 urban, 0 rural.
+    tier : numpy.ndarray
+        City-tier codes.
+    edu : numpy.ndarray
+        Education codes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 5)`` probabilities; rows sum to 1.
+    """
     m = S.INCOME_MODEL
     s = (m["education"] * edu + m["urban"] * urban + m["tier_c"] * (2.0 - tier)
          + m["female"] * (sex == 1) + np.asarray(m["age"])[age])
@@ -110,7 +174,13 @@ def income_probs(sex: np.ndarray, age: np.ndarray, urban: np.ndarray, tier: np.n
 
 
 def population_cells() -> Demographics:
-    """Every census-population cell (sex x age x region x residence x tier x edu x income)."""
+    """Enumerate every census-population cell (sex x age x region x residence x tier x edu x income).
+
+    Returns
+    -------
+    Demographics
+        The cells with positive mass, ``weight`` their population share.
+    """
     grids = np.meshgrid(np.arange(2), np.arange(6), np.arange(4), np.arange(2), np.arange(5),
                         np.arange(5), indexing="ij")
     sex, age, region, urban, tier, edu = (g.ravel() for g in grids)
@@ -140,7 +210,20 @@ def _categorical(u: np.ndarray, probs: np.ndarray) -> np.ndarray:
 
 
 def draw_demographics(rng: np.random.Generator, n: int) -> Demographics:
-    """Draw ``n`` panel members (biased margins, census conditionals)."""
+    """Draw ``n`` panel members (biased margins, census conditionals).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the uniforms.
+    n : int
+        Panel members drawn.
+
+    Returns
+    -------
+    Demographics
+        Codes with ``province`` set and no ``weight``.
+    """
     u = rng.random((n, 8))
     sex = _categorical(u[:, 0], _margin("sex", S.PANEL))
     age = _categorical(u[:, 1], _margin("age_band", S.PANEL))
@@ -156,7 +239,22 @@ def draw_demographics(rng: np.random.Generator, n: int) -> Demographics:
 # ------------------------------------------------------------- calibration
 @dataclass
 class Params:
-    """Calibrated intercepts (rounded) plus everything taken from the spec."""
+    """Calibrated intercepts (rounded) plus everything taken from the spec.
+
+    Attributes
+    ----------
+    multi : dict of str to dict of str to float
+        Intercept of each option's selection logit, per multiple-choice question
+        and option key.
+    wtp_zero_intercept : float
+        Intercept of the logit of a zero premium.
+    wtp_location : float
+        Location of the log premium of the payers.
+    never_intercept : float
+        Intercept of the logit of never buying second-hand.
+    ladder_location : float
+        Location of the logit of the highest acceptable second-hand price ratio.
+    """
 
     multi: dict[str, dict[str, float]] = field(default_factory=dict)
     wtp_zero_intercept: float = 0.0
@@ -182,16 +280,42 @@ def _solve(f: Any, lo: float = -15.0, hi: float = 15.0) -> float:
 
 
 def reduced_form(slopes: dict[str, float], eta_slope: float) -> tuple[np.ndarray, float]:
-    """Location slopes and eta slope after integrating out eta ~ N(alpha . x, 1).
+    """Compute the location slopes and eta slope after integrating out eta ~ N(alpha . x, 1).
 
     ``log WTP`` (or ``logit R``) ``= location + b . x + g * eta + sigma * e`` is, given
     ``x``, normal with slopes ``b + g * alpha`` and scale ``hypot(g, sigma)``.
+
+    Parameters
+    ----------
+    slopes : dict of str to float
+        Feature slopes ``b`` of the location.
+    eta_slope : float
+        Loading ``g`` on eta.
+
+    Returns
+    -------
+    slopes : numpy.ndarray
+        ``b + g * alpha``, in ``FEATURES`` order.
+    eta_slope : float
+        ``g`` unchanged (its contribution to the scale is ``hypot(g, sigma)``).
     """
     return _slopes(slopes) + eta_slope * _slopes(S.ETA_MEAN), eta_slope
 
 
 def calibrate(cells: Demographics | None = None) -> Params:
-    """Intercepts that make the census-population expectations hit their targets."""
+    """Find the intercepts that make the census-population expectations hit their targets.
+
+    Parameters
+    ----------
+    cells : Demographics, optional
+        Population cells with weights; default :func:`population_cells`.
+
+    Returns
+    -------
+    Params
+        Intercepts and locations, rounded to 10 decimals so that regeneration is
+        bit-stable across platforms.
+    """
     cells = cells or population_cells()
     x, w = features(cells), cells.weight
     mu = eta_mean(x)
@@ -233,7 +357,38 @@ def calibrate(cells: Demographics | None = None) -> Params:
 # ------------------------------------------------------------------ answers
 @dataclass
 class Answers:
-    """Genuine answers in code space (0-based option indices unless noted)."""
+    """Genuine answers in code space (0-based option indices unless noted).
+
+    Attributes
+    ----------
+    eta : numpy.ndarray
+        Latent green engagement.
+    multi : dict of str to numpy.ndarray
+        Per multiple-choice question, ``(n, k)`` booleans: the options, then a
+        trailing "none of these" column.
+    grid : numpy.ndarray
+        ``(n, 8)`` attitude codes 1..5.
+    purchased : numpy.ndarray
+        Bought green products (bool).
+    count : numpy.ndarray
+        Purchases (int); 0 where not asked.
+    wtp : numpy.ndarray
+        Premium willing to pay, in percent; 0 for a zero premium.
+    card : numpy.ndarray
+        Payment-card option index of ``wtp``.
+    bid1 : numpy.ndarray
+        First bid of the double-bounded question, in percent.
+    ans1 : numpy.ndarray
+        Yes to the first bid (bool).
+    bid2 : numpy.ndarray
+        Follow-up bid: the higher one after a yes, the lower after a no.
+    ans2 : numpy.ndarray
+        Yes to the follow-up bid (bool).
+    rung : numpy.ndarray
+        Second-hand price ladder option index (the last is "never").
+    ratio : numpy.ndarray
+        Highest acceptable second-hand price as a share of new; NaN for never.
+    """
 
     eta: np.ndarray
     multi: dict[str, np.ndarray]  # (n, k) bool incl. the trailing "none" column
@@ -256,14 +411,40 @@ def _cuts_cdf(eta: np.ndarray, loading: float, cuts: tuple[float, ...]) -> np.nd
 
 
 def attitude_score(grid: np.ndarray) -> np.ndarray:
-    """Mean of the 8 items (reverse items as 6 - code)."""
+    """Average the 8 items (reverse items as 6 - code).
+
+    Parameters
+    ----------
+    grid : numpy.ndarray
+        ``(n, 8)`` attitude codes 1..5.
+
+    Returns
+    -------
+    numpy.ndarray
+        Attitude score per respondent, 1..5.
+    """
     rev = np.array([spec[2] for spec in S.GRID_ITEMS.values()])
     return np.where(rev, 6 - grid, grid).mean(axis=1)
 
 
 def purchase_terms(d: Demographics, multi: dict[str, np.ndarray], att: np.ndarray,
                    ) -> np.ndarray:
-    """Design matrix of the purchase logit, columns in ``PURCHASE`` order."""
+    """Build the design matrix of the purchase logit, columns in ``PURCHASE`` order.
+
+    Parameters
+    ----------
+    d : Demographics
+        The respondents.
+    multi : dict of str to numpy.ndarray
+        Multiple-choice answers (``Answers.multi``); the barriers are used.
+    att : numpy.ndarray
+        Attitude scores (:func:`attitude_score`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, len(PURCHASE))`` float matrix.
+    """
     b = list(S.MULTI["barriers"])
     cols = {"intercept": np.ones(len(d)), "att_score_c": att - 3.0,
             "barriers_hard_to_identify": multi["barriers"][:, b.index("hard_to_identify")],
@@ -275,7 +456,22 @@ def purchase_terms(d: Demographics, multi: dict[str, np.ndarray], att: np.ndarra
 
 
 def draw_answers(rng: np.random.Generator, d: Demographics, params: Params) -> Answers:
-    """Draw every substantive answer of the genuine respondents."""
+    """Draw every substantive answer of the genuine respondents.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the uniforms.
+    d : Demographics
+        The respondents.
+    params : Params
+        Calibrated intercepts (:func:`calibrate`).
+
+    Returns
+    -------
+    Answers
+        One value (or row) per respondent of every answer.
+    """
     n = len(d)
     x = features(d)
     eta = eta_mean(x) + special.ndtri(rng.random(n))
@@ -340,7 +536,23 @@ def _poisson_ppf(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------- population values
 def population_values(params: Params, cells: Demographics | None = None) -> dict[str, Any]:
-    """Exact census-population expectations implied by the model."""
+    """Compute the exact census-population expectations implied by the model.
+
+    Parameters
+    ----------
+    params : Params
+        Calibrated intercepts (:func:`calibrate`).
+    cells : Demographics, optional
+        Population cells with weights; default :func:`population_cells`.
+
+    Returns
+    -------
+    dict
+        Keyed by question: option shares of each multiple-choice question (with
+        ``none``), level shares of each attitude item, the purchase share, the
+        payment-card shares, premium summaries (``wtp``), yes-shares at each
+        first bid, the second-hand ladder shares and their summary.
+    """
     cells = cells or population_cells()
     x, w = features(cells), cells.weight
     mu = eta_mean(x)
