@@ -125,9 +125,19 @@ def is_valid_id_number(value: str, *, legacy: bool = True) -> bool:
 
 
 def luhn_valid(value: str) -> bool:
-    """Whether the digits of ``value`` pass the Luhn (mod 10) check.
+    """Tell whether the digits of ``value`` pass the Luhn (mod 10) check.
 
     Separators (spaces, dashes) are ignored; anything else non-digit fails.
+
+    Parameters
+    ----------
+    value : str
+        A candidate card or account number.
+
+    Returns
+    -------
+    bool
+        False also for fewer than two digits.
     """
     s = _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
     if not s.isdigit() or len(s) < 2:
@@ -204,19 +214,49 @@ PII_LABELS: dict[str, str] = {
 
 
 class PiiMatch(NamedTuple):
-    """One detected item: its kind and ``(start, end)`` in the normalised text."""
+    """One detected item: its kind and ``(start, end)`` in the normalised text.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`PII_KINDS`.
+    span : tuple of int
+        ``(start, end)`` offsets in ``normalize_text(text)``.
+    """
 
     kind: str
     span: tuple[int, int]
 
 
 def pii_tag(kind: str) -> str:
-    """The replacement tag of ``kind`` (e.g. ``"[mobile]"``)."""
+    """Return the replacement tag of ``kind`` (e.g. ``"[mobile]"``).
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`PII_KINDS`.
+
+    Returns
+    -------
+    str
+        The tag :func:`scrub_text` writes in place of the item.
+    """
     return PII_TAGS[kind]
 
 
 def normalize_text(text: str) -> str:
-    """NFKC normalisation: full-width digits, letters and colons become ASCII."""
+    """NFKC normalisation: full-width digits, letters and colons become ASCII.
+
+    Parameters
+    ----------
+    text : str
+        Free text.
+
+    Returns
+    -------
+    str
+        The normalised text (the string :func:`find_pii` spans index).
+    """
     return unicodedata.normalize("NFKC", text)
 
 
@@ -280,7 +320,20 @@ def find_pii(text: str, kinds: tuple[str, ...] | list[str] | None = None) -> lis
 
 
 def contains_pii(text: str, kinds: tuple[str, ...] | list[str] | None = None) -> bool:
-    """Whether :func:`find_pii` finds anything in ``text``."""
+    """Tell whether :func:`find_pii` finds anything in ``text``.
+
+    Parameters
+    ----------
+    text : str
+        Free text.
+    kinds : sequence of str, optional
+        Restrict to these kinds (default: all of :data:`PII_KINDS`).
+
+    Returns
+    -------
+    bool
+        True when at least one item is found.
+    """
     return bool(find_pii(text, kinds))
 
 

@@ -40,7 +40,19 @@ __all__ = ["AMEResult", "PredictionResult", "average_marginal_effects",
 
 
 def formula_variables(result: Any) -> list[str]:
-    """Data columns named on the right-hand side of a fitted model's formula."""
+    """List the data columns named on the right-hand side of a fitted model's formula.
+
+    Parameters
+    ----------
+    result : GLMResult or OrdinalResult
+        A fitted model with ``formula`` and ``design``.
+
+    Returns
+    -------
+    list of str
+        Column names in data order (matched as whole names, so ``age`` does
+        not match ``age2``).
+    """
     rhs = result.formula.split("~", 1)[1]
     names = [c for c in map(str, result.design.data.columns)
              if re.search(r"(?<![\w.])" + re.escape(c) + r"(?![\w.])", rhs)]
@@ -185,7 +197,7 @@ class _Table:
 class AMEResult(_Table):
     """Average marginal effects with design-based SEs.
 
-    Attributes
+    Parameters
     ----------
     frame : DataFrame
         Indexed by ``(variable, contrast)``: ``estimate`` (probability scale;
@@ -213,7 +225,17 @@ class AMEResult(_Table):
     def tidy(self, level: float = 0.95, *, percent: bool = True) -> pd.DataFrame:
         """Forest-plot frame: ``variable, contrast, estimate, se, ci_low, ci_high, p_value``.
 
-        ``percent=True`` reports percentage points.
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of ``ci_low, ci_high``.
+        percent : bool, default True
+            Report ``estimate``, ``se`` and the interval in percentage points.
+
+        Returns
+        -------
+        DataFrame
+            One row per effect.
         """
         out = self.summary_frame(level).reset_index()
         if percent:
@@ -228,7 +250,7 @@ class AMEResult(_Table):
 class PredictionResult(_Table):
     """Population-average predicted probabilities (overall or by group).
 
-    Attributes
+    Parameters
     ----------
     frame : DataFrame
         Indexed by group (``"all"`` without ``by``): ``estimate, se,
@@ -260,7 +282,18 @@ class PredictionResult(_Table):
                 np.where(inner, special.expit(lg + q * sl), p))
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Plot-ready: ``group, estimate, se, ci_low, ci_high, n_unweighted``."""
+        """Plot-ready: ``group, estimate, se, ci_low, ci_high, n_unweighted``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the logit-scale interval.
+
+        Returns
+        -------
+        DataFrame
+            One row per group.
+        """
         return self.summary_frame(level).rename_axis("group").reset_index()
 
     def __repr__(self) -> str:

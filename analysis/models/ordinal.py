@@ -145,10 +145,36 @@ def _start(y: np.ndarray, w: np.ndarray, link: str, p: int, q: int) -> np.ndarra
 def fit_olr(X: np.ndarray, y: np.ndarray, w: np.ndarray, link: str, *,
             start: np.ndarray | None = None, tol: float = 1e-10, maxit: int = 100
             ) -> tuple[np.ndarray, _Pieces, bool, int]:
-    """Newton-Raphson with step halving for the weighted ordinal likelihood.
+    """Maximise the weighted ordinal likelihood by Newton-Raphson with step halving.
 
-    ``y`` holds integer codes 1..K, every category present.  Returns the
-    estimates, the derivatives at the estimates, convergence and iterations.
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Model matrix without the intercept column.
+    y : ndarray of int, shape (n,)
+        Response codes 1..K, every category present.
+    w : ndarray, shape (n,)
+        Positive case weights.
+    link : str
+        A key of ``OLR_LINKS``.
+    start : ndarray, optional
+        Starting slopes and cut-points (replicate fits start at the full
+        sample's); default from the marginal category shares.
+    tol : float
+        Convergence tolerance on the relative step size.
+    maxit : int
+        Iteration cap.
+
+    Returns
+    -------
+    params : ndarray
+        Slopes then cut-points.
+    pieces : _Pieces
+        Negative log-likelihood, per-row gradients and Hessian at ``params``.
+    converged : bool
+        Whether ``tol`` was met.
+    n_iter : int
+        Iterations used.
     """
     p, q = X.shape[1], int(y.max()) - 1
     params = _start(y, w, link, p, q) if start is None else np.asarray(start, float).copy()
@@ -177,25 +203,42 @@ def fit_olr(X: np.ndarray, y: np.ndarray, w: np.ndarray, link: str, *,
 class OrdinalResult(WaldInference):
     """Result of :func:`svyolr`.
 
-    Attributes
+    Parameters
     ----------
     params : Series
         Slopes then cut-points (``"1|2"``, ...), in R's order and signs:
         ``logit P(Y <= k) = zeta_k - x'beta``.
     vcov : DataFrame
         Design-based covariance of ``params``.
-    coefficients, cutpoints : Series
-        The two parts of ``params``.
+    n_coef : int
+        Number of slopes (the first ``n_coef`` entries of ``params``).
     df_resid : float
         ``degf(design) - len(coefficients)``, as R's ``svyolr``.
     levels : list
         Response categories in order.
     link : str
         ``"logit"``, ``"probit"`` or ``"cloglog"``.
+    formula : str
+        The fitted formula.
+    frame : ModelFrame
+        Model frame of the right-hand side (kept as ``model_frame``).
+    design : Design
+        The design the model was fitted on.
+    influence : ndarray, shape (n, len(params))
+        Weighted influence values of every design row (zero off the fit).
+    converged : bool
+        Whether the Newton iterations met the tolerance.
+    n_iter : int
+        Newton iterations used.
     deviance : float
         ``2 * negative log-likelihood / mean(weights)`` (R's ``deviance``).
     replicates : ndarray or None
         Replicate estimates for replicate designs.
+
+    Attributes
+    ----------
+    coefficients, cutpoints : Series
+        The two parts of ``params``.
     """
 
     def __init__(self, *, params: pd.Series, vcov: pd.DataFrame, n_coef: int,
@@ -232,12 +275,29 @@ class OrdinalResult(WaldInference):
         return self.params.iloc[self._n_coef:]
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Tidy table: ``estimate, se, ci_low, ci_high, statistic, p_value, kind`` (slope/cutpoint)."""
+        """Tidy table: ``estimate, se, ci_low, ci_high, statistic, p_value, kind`` (slope/cutpoint).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the t-based interval.
+
+        Returns
+        -------
+        DataFrame
+            One row per parameter, slopes first.
+        """
         kind = ["slope"] * self._n_coef + ["cutpoint"] * (len(self.params) - self._n_coef)
         return super().summary_frame(level).assign(kind=kind)
 
     def influence(self) -> np.ndarray:
-        """Weighted influence values (design rows x parameters); zero off the fit."""
+        """Weighted influence values (design rows x parameters); zero off the fit.
+
+        Returns
+        -------
+        ndarray, shape (n, len(params))
+            A copy, so callers may modify it.
+        """
         return self._influence.copy()
 
     def predict(self, newdata: pd.DataFrame | None = None, type: str = "probs"
@@ -296,6 +356,7 @@ def svyolr(design: Design, formula: str, link: str = "logit", *, tol: float = 1e
     Returns
     -------
     OrdinalResult
+        Estimates with design-based covariance (linearisation or replicates).
 
     Raises
     ------
