@@ -2,18 +2,24 @@
 
 Layers, bottom up: :mod:`.bounds` (interval bounds from codebook questions),
 :mod:`.censored` (interval-censored likelihoods of every distribution),
-:mod:`.npmle` (weighted Turnbull NPMLE), :mod:`.regression` (design-level
-interval regression and WTP), :mod:`.contingent` (``interval_regression``,
-``dc_cv``), :mod:`.nonparametric` (Kriström), :mod:`.hurdle` (``wtp_hurdle``), :mod:`.vanwestendorp` (price
-sensitivity meter) and :mod:`.threshold` (``turnbull``,
-``second_hand_threshold``, ``threshold_model``, ``dc_turnbull``).
+:mod:`.npmle` (weighted Turnbull NPMLE, Spearman-Kärber means),
+:mod:`.wtpresult` (the WTP result type), :mod:`.regression` (design-level
+interval regression, WTP, DCchoice's parameterisation, model-based SEs),
+:mod:`.contingent` (``interval_regression``, ``dc_cv``), :mod:`.oohb`
+(one-and-one-half-bound ``oohb_cv``), :mod:`.spike` (``spike_cv``),
+:mod:`.nonparametric` (Kriström's ``kristrom``), :mod:`.hurdle`
+(``wtp_hurdle``), :mod:`.nms` and :mod:`.vanwestendorp` (price sensitivity
+meter with the Newton-Miller-Smith extension) and :mod:`.threshold`
+(``turnbull``, ``second_hand_threshold``, ``threshold_model``,
+``dc_turnbull``).
 
 The estimators take a design, so they are methods of
 :class:`analysis.SurveyDesign` (``d.turnbull``, ``d.second_hand_threshold``,
 ``d.threshold_model``, ``d.dc_turnbull``, ``d.interval_regression``,
-``d.dc_cv``, ``d.wtp_hurdle``, ``d.van_westendorp``, ``d.kristrom``), each returning a result
-with ``.summary_frame()``.  Exported here: the interval builders, which read
-a data frame (or a design's), and the result types.
+``d.dc_cv``, ``d.oohb_cv``, ``d.spike_cv``, ``d.kristrom``, ``d.wtp_hurdle``,
+``d.van_westendorp``), each returning a result with ``.summary_frame()``.
+Exported here: the interval builders, which read a data frame (or a
+design's), and the result types.
 """
 
 from __future__ import annotations
