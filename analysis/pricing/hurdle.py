@@ -46,6 +46,21 @@ __all__ = ["WTPHurdleResult", "wtp_hurdle"]
 class WTPHurdleResult:
     """Premium among payers plus the share who would not pay more.
 
+    Parameters
+    ----------
+    question : str
+        The payment-card question.
+    zero_est : float
+        Weighted share who would not pay more.
+    zero_infl : numpy.ndarray or None
+        Its influence values (Taylor designs).
+    zero_reps : numpy.ndarray or None
+        Its replicate estimates (replicate designs).
+    payers : IntervalRegressionResult
+        The interval model among those who would pay more.
+    df : float
+        Design degrees of freedom of the answering rows.
+
     Attributes
     ----------
     question : str
@@ -71,7 +86,18 @@ class WTPHurdleResult:
         self._pi_se = self._se(zero_est, zero_infl, zero_reps)
 
     def zero_share(self, level: float = 0.95) -> pd.DataFrame:
-        """The share who would not pay more, one row ``zero`` (logit-scale interval)."""
+        """Estimate the share who would not pay more, one row ``zero`` (logit-scale interval).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate, se, ci_low, ci_high``.
+        """
         check_probability("level", level)
         low, high = probability_interval(np.array([self._pi]), np.array([self._pi_se]), level,
                                          self.df)
@@ -163,7 +189,16 @@ class WTPHurdleResult:
 
     def demand_curve(self, values: Any = None, *, level: float = 0.95,
                      n_points: int = 50) -> pd.DataFrame:
-        """Share of everyone willing to pay at least each value (0 counts everyone).
+        """Estimate the share of everyone willing to pay at least each value (0 counts everyone).
+
+        Parameters
+        ----------
+        values : array_like, optional
+            Premium values; default ``n_points`` from 0 to 1.5 times the highest bid.
+        level : float, default 0.95
+            Confidence level of the intervals.
+        n_points : int, default 50
+            Size of the default grid.
 
         Returns
         -------
@@ -194,20 +229,54 @@ class WTPHurdleResult:
                              "ci_high": high})
 
     def share_at_most(self, values: Any, *, level: float = 0.95) -> pd.DataFrame:
-        """Share of everyone who would pay at most each value (including those paying nothing).
+        """Estimate the share of everyone who would pay at most each value (including those paying nothing).
 
         Columns as :meth:`demand_curve`.
+
+        Parameters
+        ----------
+        values : array_like
+            Premium values.
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``value, estimate, se, ci_low, ci_high``: one minus :meth:`demand_curve`.
         """
         curve = self.demand_curve(values, level=level)
         return curve.assign(estimate=1 - curve["estimate"], ci_low=1 - curve["ci_high"],
                             ci_high=1 - curve["ci_low"])
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """The zero share and the WTP summaries in one table (``estimate, se, ci_low, ci_high``)."""
+        """Tabulate the zero share and the WTP summaries (``estimate, se, ci_low, ci_high``).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Row ``zero`` (:meth:`zero_share`), then the rows of ``wtp().summary_frame``.
+        """
         return pd.concat([self.zero_share(level), self.wtp().summary_frame(level)])
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Plot-ready: ``statistic, estimate, se, ci_low, ci_high``."""
+        """Return the summary plot-ready: ``statistic, estimate, se, ci_low, ci_high``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :meth:`summary_frame` with its index as column ``statistic``.
+        """
         return self.summary_frame(level).rename_axis("statistic").reset_index()
 
 
@@ -236,6 +305,8 @@ def wtp_hurdle(design: Design, question: str, formula: str = "~ 1", *, dist: str
     Returns
     -------
     WTPHurdleResult
+        The zero share, the payers' interval model and their combination
+        (premium summaries and demand curve over everyone).
 
     Raises
     ------

@@ -156,6 +156,31 @@ class VanWestendorpResult:
     Intervals are Wald intervals on the replicate SE with t on the replicate
     df, at the level given to :meth:`summary_frame` / :meth:`tidy`.
 
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        ``estimate, se`` per price point (``pmc, opp, ipp, pme`` and, with
+        purchase intent, the optimal prices).
+    curves : pandas.DataFrame
+        Long ``price, curve, estimate, se`` of the six curves.
+    audit : pandas.DataFrame
+        The consistency audit.
+    excluded : pandas.Index
+        Row labels of the inconsistent respondents left out.
+    df : float
+        Replicate degrees of freedom.
+    cheap_counting : {"at_or_above", "above"}, default "at_or_above"
+        How the cheap curves counted answers.
+    nms : pandas.DataFrame, optional
+        Long ``price, curve, estimate, se`` of the trial and revenue curves
+        (Newton-Miller-Smith).
+    price_range : {"classic", "narrower"}, default "classic"
+        Definition of PMC and PME used.
+    intersection : {"min", "max", "mean", "median"}, default "min"
+        How ties over several prices were resolved.
+    inconsistent : pandas.Index, optional
+        Row labels of every inconsistent respondent; default ``excluded``.
+
     Attributes
     ----------
     price_points : DataFrame
@@ -212,7 +237,18 @@ class VanWestendorpResult:
         return float(pp["pmc"]), float(pp["pme"])
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """The price points with SEs and intervals: ``estimate, se, ci_low, ci_high``."""
+        """Tabulate the price points with SEs and intervals: ``estimate, se, ci_low, ci_high``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per price point.
+        """
         q = self._q(level)
         est, se = self._points["estimate"], self._points["se"]
         return result_frame(est, se, est - q * se, est + q * se)
@@ -223,7 +259,18 @@ class VanWestendorpResult:
         return self.summary_frame()
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """The curves in long form (``price, curve, estimate, se, ci_low, ci_high``)."""
+        """Return the curves in long form (``price, curve, estimate, se, ci_low, ci_high``).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per curve and price; intervals clipped to [0, 1].
+        """
         q = self._q(level)
         est, se = self._curves["estimate"], self._curves["se"]
         return self._curves.assign(ci_low=np.clip(est - q * se, 0, 1),
@@ -398,9 +445,13 @@ def van_westendorp(design: Design, too_cheap: str | None = None, cheap: str | No
     nms_interpolation : {"price", "position"}
         Purchase probability linear in price, or in the position among the
         distinct prices (R ``pricesensitivitymeter``).
-    rep_type, replicates, seed
+    rep_type : {"bootstrap", "JK1", "JKn", "BRR", "Fay"}, default "bootstrap"
         Replicates made from a Taylor design (``design.to_replicates``); for
         a raked design convert before raking, so replicates repeat it.
+    replicates : int, default 200
+        Number of bootstrap replicates.
+    seed : int or numpy.random.Generator, optional
+        Bootstrap randomness.
     n_grid : int
         Most prices at which :attr:`~VanWestendorpResult.curves` are reported
         (quantiles of the answers); price points always use every answer.
