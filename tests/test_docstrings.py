@@ -62,7 +62,6 @@ PENDING: dict[str, str] = {
     "analysis.errors": "docstrings not complete yet",
     "analysis.estimate.descriptive": "docstrings not complete yet",
     "analysis.estimate.intervals": "docstrings not complete yet",
-    "analysis.estimate.tables": "docstrings not complete yet",
     "analysis.models.glm": "docstrings not complete yet",
     "analysis.models.importance": "docstrings not complete yet",
     "analysis.pricing.bounds": "docstrings not complete yet",
@@ -78,7 +77,6 @@ PENDING: dict[str, str] = {
     "analysis.report.plots": "docstrings not complete yet",
     "analysis.weight.calibration": "docstrings not complete yet",
     "analysis.weight.cores": "docstrings not complete yet",
-    "analysis.weight.methods": "docstrings not complete yet",
 }
 
 

@@ -50,7 +50,7 @@ def _indicators(series: pd.Series, levels: list[Any]) -> np.ndarray:
 
 def linear_vcov(design: Design, Z: np.ndarray, D: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Estimates and covariance of totals ``sum w Z`` or ratios ``sum w Z / sum w D``.
+    """Estimate totals ``sum w Z`` or ratios ``sum w Z / sum w D`` with their covariance.
 
     Parameters
     ----------
@@ -64,7 +64,9 @@ def linear_vcov(design: Design, Z: np.ndarray, D: np.ndarray | None = None
     Returns
     -------
     estimate : ndarray (k,)
+        The totals or ratios.
     vcov : ndarray (k, k)
+        Their design covariance (linearised ratios, or replicates).
     """
     w = np.asarray(design.weights, dtype=float)
     num = w @ Z
@@ -124,14 +126,26 @@ class CrosstabResult:
 
     Attributes
     ----------
-    counts, counts_se : DataFrame
+    row : str
+        The column whose levels label the table's rows.
+    col : str
+        The column whose levels label the table's columns.
+    counts : DataFrame
         Estimated population counts (weighted totals) per cell.
-    cell, cell_se : DataFrame
+    counts_se : DataFrame
+        Standard errors of ``counts``.
+    cell : DataFrame
         Cell proportions (sum to 1 over the table).
-    row_prop, row_prop_se : DataFrame
+    cell_se : DataFrame
+        Standard errors of ``cell``.
+    row_prop : DataFrame
         Proportions within rows (each row sums to 1).
-    col_prop, col_prop_se : DataFrame
+    row_prop_se : DataFrame
+        Standard errors of ``row_prop``.
+    col_prop : DataFrame
         Proportions within columns (each column sums to 1).
+    col_prop_se : DataFrame
+        Standard errors of ``col_prop``.
     n_unweighted : DataFrame
         Respondents (positive weight, both answers) in each cell.
     design : SurveyDesign
@@ -180,7 +194,15 @@ class CrosstabResult:
                             n_unweighted=self.n_unweighted.to_numpy().ravel())
 
     def cells(self) -> pd.DataFrame:
-        """Wide, one line per cell: count, cell/row/column proportions and their SEs."""
+        """Wide, one line per cell: count, cell/row/column proportions and their SEs.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``row`` and ``col`` (the two levels), then ``count``,
+            ``prop``, ``row_prop``, ``col_prop`` (each with ``_se``) and
+            ``n_unweighted``.
+        """
         parts = {
             "count": self.counts, "count_se": self.counts_se,
             "prop": self.cell, "prop_se": self.cell_se,
@@ -198,7 +220,18 @@ class CrosstabResult:
         return out
 
     def test(self, statistic: str = "F") -> ChisqResult:
-        """Test of independence on the same table (:func:`svychisq`)."""
+        """Test of independence on the same table (:func:`svychisq`).
+
+        Parameters
+        ----------
+        statistic : {"F", "Chisq", "Wald", "adjWald", "saddlepoint"}
+            The test, as for :func:`svychisq`.
+
+        Returns
+        -------
+        ChisqResult
+            The test on the table's design.
+        """
         return svychisq(self.design, self.row, self.col, statistic=statistic)
 
 
@@ -216,6 +249,7 @@ def crosstab(design: Design, row: str, col: str) -> CrosstabResult:
     Returns
     -------
     CrosstabResult
+        Counts and proportions with SEs, and unweighted cell sizes.
 
     Notes
     -----
@@ -257,18 +291,25 @@ class ChisqResult:
 
     Attributes
     ----------
+    row : str
+        The column whose levels form the table's rows.
+    col : str
+        The column whose levels form the table's columns.
     statistic : float
         ``"F"``: Pearson X^2 / trace(Delta); ``"Chisq"``: Pearson X^2 itself
         (compared with ``chi2(ndf)`` after dividing by ``mean(eigen(Delta))``,
         see ``scaled_statistic``); ``"Wald"``/``"adjWald"``: the F-scaled Wald
         statistic.
-    ndf, ddf : float
-        Numerator and denominator degrees of freedom (``ddf`` is ``inf`` for
-        ``"Chisq"``).
+    ndf : float
+        Numerator degrees of freedom.
+    ddf : float
+        Denominator degrees of freedom (``inf`` for ``"Chisq"``).
     pvalue : float
         Upper-tail p-value.
     method : str
         Which test, in words.
+    test : str
+        The ``statistic`` option that was asked for (``"F"``, ``"Chisq"``, ...).
     pearson : float
         Pearson X^2 of the weighted table scaled to the sample size.
     design_effects : ndarray
@@ -299,6 +340,11 @@ class ChisqResult:
 
         A test has no estimate, so it offers ``to_frame()`` rather than the
         result protocol's ``summary_frame()``.
+
+        Returns
+        -------
+        DataFrame
+            The test's fields as one row.
         """
         return pd.DataFrame({
             "row": [self.row], "col": [self.col], "test": [self.test],
@@ -356,6 +402,7 @@ def svychisq(design: Design, row: str, col: str, statistic: str = "F") -> ChisqR
     Returns
     -------
     ChisqResult
+        Statistic, degrees of freedom, p-value and design effects.
 
     Raises
     ------

@@ -434,6 +434,8 @@ def poststratify(data: pd.DataFrame, population: Any, weights: Any = None, *,
     Returns
     -------
     pandas.Series or (pandas.Series, WeightingInfo)
+        The new weights, indexed as ``data``, and with ``return_info`` the
+        diagnostics.
     """
     w0 = weights_array(data, weights)
     w, _, cal = _poststratify(data, columns, population, w0, None, partial=partial, total=total,
@@ -482,6 +484,8 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
     Returns
     -------
     pandas.Series or (pandas.Series, WeightingInfo)
+        The new weights, indexed as ``data``, and with ``return_info`` the
+        diagnostics.
 
     Raises
     ------
@@ -555,7 +559,23 @@ WEIGHTING_METHODS: dict[str, Callable[..., Any]] = {
 
 
 def get_weighting_method(name: str) -> Callable[..., Any]:
-    """The plain-weight function registered under ``name`` in :data:`WEIGHTING_METHODS`."""
+    """Look up the plain-weight function registered under ``name`` in :data:`WEIGHTING_METHODS`.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, e.g. ``"rake"``.
+
+    Returns
+    -------
+    callable
+        The function (``rake``, ``poststratify``, ...).
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not registered; the message lists the names.
+    """
     try:
         return WEIGHTING_METHODS[name]
     except (KeyError, TypeError):
@@ -579,6 +599,24 @@ def design_rake(design: DesignT, margins: Any, max_iter: int = 50, tol: float = 
 
     Linearisation designs keep a :class:`RakingCalibration`; replicate
     designs have every replicate raked to the same margins.
+
+    Parameters
+    ----------
+    design : Design
+        The design to re-weight (its current weights are the base weights).
+    margins : mapping
+        Population margins, as for :func:`rake`.
+    max_iter : int
+        Raking sweeps allowed.
+    tol : float
+        Convergence tolerance on the margins.
+    **kw
+        ``total``, ``normalize``, ``cap``, ``strict``, ``control`` of :func:`rake`.
+
+    Returns
+    -------
+    Design
+        A design of the same class with the raked weights.
     """
     w0 = _design_weights(design)
     total = kw.pop("total", None)
@@ -592,7 +630,24 @@ def design_rake(design: DesignT, margins: Any, max_iter: int = 50, tol: float = 
 
 def design_poststratify(design: DesignT, columns: str | list[str], population: Any,
                         **kw: Any) -> DesignT:
-    """Post-stratify a design (see :func:`poststratify`); SEs account for it."""
+    """Post-stratify a design (see :func:`poststratify`); SEs account for it.
+
+    Parameters
+    ----------
+    design : Design
+        The design to re-weight (its current weights are the base weights).
+    columns : str or list of str
+        Post-stratification columns.
+    population : Series, DataFrame or mapping
+        Cell counts or shares, as for :func:`poststratify`.
+    **kw
+        ``partial``, ``total``, ``normalize`` of :func:`poststratify`.
+
+    Returns
+    -------
+    Design
+        A design of the same class with the post-stratified weights.
+    """
     w0 = _design_weights(design)
     w, reps, cal = _poststratify(design.data, columns, population, w0,
                                  _replicate_weights(design), **kw)
@@ -602,7 +657,33 @@ def design_poststratify(design: DesignT, columns: str | list[str], population: A
 def design_calibrate(design: DesignT, population: Any = None, *, formula: str | None = None,
                      method: str = "linear", bounds: tuple[float | None, float | None] | None = None,
                      **kw: Any) -> DesignT:
-    """Calibrate a design (see :func:`calibrate`); SEs use the GREG residuals."""
+    """Calibrate a design (see :func:`calibrate`); SEs use the GREG residuals.
+
+    Parameters
+    ----------
+    design : Design
+        The design to re-weight (its current weights are the base weights).
+    population : mapping or Series
+        Population totals, as for :func:`calibrate`.
+    formula : str, optional
+        R-style formula of the calibration variables.
+    method : {"linear", "raking", "logit"}
+        Calibration function.
+    bounds : tuple, optional
+        ``(lower, upper)`` bounds on the g-weights.
+    **kw
+        ``max_iter``, ``tol``, ``strict``, ``total``, ``normalize`` of :func:`calibrate`.
+
+    Returns
+    -------
+    Design
+        A design of the same class with the calibrated weights.
+
+    Raises
+    ------
+    TargetsError
+        No ``population`` given.
+    """
     if population is None:
         raise TargetsError("calibration needs population totals",
                            hint="pass population={column: {level: count}} or totals + formula")
@@ -614,7 +695,24 @@ def design_calibrate(design: DesignT, population: Any = None, *, formula: str | 
 
 def design_trim(design: DesignT, lower: float | None = None, upper: float | None = None,
                 strict: bool = False, **kw: Any) -> DesignT:
-    """Trim a design's weights (see :func:`trim`); earlier calibrations are kept, as in R."""
+    """Trim a design's weights (see :func:`trim`); earlier calibrations are kept, as in R.
+
+    Parameters
+    ----------
+    design : Design
+        The design whose weights are trimmed.
+    lower, upper : float, optional
+        Bounds on the weights (no bound when None).
+    strict : bool
+        Repeat until no weight lies outside the bounds.
+    **kw
+        ``relative`` of :func:`trim`.
+
+    Returns
+    -------
+    Design
+        A design of the same class with the trimmed weights.
+    """
     w0 = _design_weights(design)
     w, reps, cal = _trim(w0, _replicate_weights(design), lower, upper,
                                        strict=strict, **kw)
