@@ -57,9 +57,13 @@ ROLE_TYPES: dict[str, tuple[str, ...]] = {
 
 
 class _QuestionLike(Protocol):
-    id: str
-    type: str
-    options: Any
+    # Read-only: a frozen Question (its type a Literal) matches only read-only members.
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def options(self) -> Any: ...
 
 
 class _Roles(BaseModel):

@@ -391,7 +391,7 @@ class PersonalColumn(_Model):
 
 
 class SpeederRule(_Model):
-    fraction_of_median: float = Field(1 / 3, gt=0, lt=1)
+    fraction_of_median: float = Field(default=1 / 3, gt=0, lt=1)
     min_seconds: float | None = None
     action: Action = "exclude"
 
@@ -483,7 +483,7 @@ class Codebook(_Model):
     personal: tuple[PersonalColumn, ...] = ()
     scan_free_text: bool = True
     missing_codes: dict[int | str, MissingKind] = Field(
-        default_factory=lambda: {-3: "skipped", -2: "not_asked"})
+        default_factory=lambda: dict[int | str, MissingKind]({-3: "skipped", -2: "not_asked"}))
     strict: bool = False
     questions: tuple[Question, ...]
     derived: tuple[Derived, ...] = ()
@@ -586,11 +586,15 @@ class Codebook(_Model):
         """All question and derived output columns, in questionnaire order."""
         return [c for q in self.questions for c in q.columns()] + [d.id for d in self.derived]
 
-    def personal_columns(self) -> list[str]:
+    def personal_columns(self) -> list[str | int]:
         """Source columns that hold personal data (including the IP column)."""
-        cols = [p.column for p in self.personal]
-        if self.respondent.ip and self.respondent.ip not in cols:
-            cols.append(self.respondent.ip)
+        cols: list[str | int] = [p.column for p in self.personal]
+        ip = self.respondent.ip
+        if isinstance(ip, (dict, tuple)):  # per-platform alternatives: no one column to name
+            raise CodebookError("the respondent IP source is not resolved for a platform",
+                                file=self.path, hint="resolve it with Codebook.for_platform()")
+        if ip and ip not in cols:
+            cols.append(ip)
         return cols
 
     def to_json(self) -> str:

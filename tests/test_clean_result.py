@@ -9,7 +9,7 @@ from test_clean_helpers import make_codebook, make_frame
 
 from analysis.cleaning.audit import AUDIT_COLUMNS, FUNNEL_COLUMNS
 from analysis.cleaning.cleaner import CleanResult, clean
-from analysis.errors import DataQualityWarning, SurveyError
+from analysis.errors import CodebookError, DataQualityWarning, SurveyError
 
 PHONE = "13812345678"
 ID_NUMBER = "11010519491231002X"
@@ -127,6 +127,15 @@ def test_personal_columns_are_dropped_or_hashed_once_per_column():
         unsalted = clean(frame, codebook=cb)
     assert "手机" not in unsalted.data
     assert "ip_hash" not in unsalted.data
+
+
+def test_unresolved_ip_source_is_a_codebook_error():
+    # A per-platform IP source names no one column: dropping nothing would leak the IPs.
+    cb = make_codebook(respondent={"ip": {"wjx": "来自IP", "qualtrics": "IPAddress"}})
+    with pytest.raises(CodebookError, match="IP source is not resolved"):
+        cb.personal_columns()
+    with pytest.raises(CodebookError, match="IP source is not resolved"):
+        clean(make_frame(codebook=cb), codebook=cb)
 
 
 def test_respondent_ids_holding_phone_numbers_need_a_salt():

@@ -237,7 +237,7 @@ def _psm_sets(codebook: Codebook, psm: Sequence[Sequence[str]] | None,
 def _personal(work: pd.DataFrame, codebook: Codebook, salt: str | None,
               ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Drop or hash the codebook's personal columns (ingest should have done it)."""
-    actions = {p.column: p.action for p in codebook.personal}
+    actions: dict[str | int, str] = {p.column: p.action for p in codebook.personal}
     rows = []
     for col in codebook.personal_columns():
         if col not in work.columns:
