@@ -115,7 +115,7 @@ def check_bounds(lower: np.ndarray, upper: np.ndarray, index: Any = None,
 
 def as_bounds(lower: Any, upper: Any, data: pd.DataFrame | None = None,
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bounds as float arrays with ``-inf`` / ``inf`` for unbounded sides.
+    """Return bounds as float arrays with ``-inf`` / ``inf`` for unbounded sides.
 
     Parameters
     ----------
@@ -202,7 +202,7 @@ def _option_lookup(q: Question, answers: pd.Series) -> pd.Series:
 
 def question_intervals(data_or_design: pd.DataFrame | Design, question_id: str | Question,
                        codebook: Codebook | None = None) -> pd.DataFrame:
-    """Bounds implied by a ``price_ladder`` or ``payment_card`` answer, row by row.
+    """Find the bounds implied by a ``price_ladder`` or ``payment_card`` answer, row by row.
 
     Parameters
     ----------
@@ -248,7 +248,7 @@ def question_intervals(data_or_design: pd.DataFrame | Design, question_id: str |
 
 def ladder_intervals(data_or_design: pd.DataFrame | Design, question_id: str | Question,
                      codebook: Codebook | None = None) -> pd.DataFrame:
-    """Bounds of a second-hand price-ratio ladder under its codebook convention.
+    """Find the bounds of a second-hand price-ratio ladder under its codebook convention.
 
     With ``convention: highest_accepted`` a chosen rung ``c`` means the
     maximum acceptable ratio lies in ``[c, next rung)``; with ``upper_bound``
@@ -256,7 +256,27 @@ def ladder_intervals(data_or_design: pd.DataFrame | Design, question_id: str | Q
     hurdle model can keep them apart (their bounds ``[0, lowest rung)`` are
     only used where stated).
 
-    See :func:`question_intervals` for parameters and return value.
+    Parameters
+    ----------
+    data_or_design : pandas.DataFrame or SurveyDesign
+        The tidy frame (column ``<id>`` holds option keys, codes or ladder ratios).
+    question_id : str or Question
+        A ``price_ladder`` question.
+    codebook : Codebook, optional
+        Defaults to the codebook carried by the frame (``attrs``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lower, upper, never, answered, option`` per row, as
+        :func:`question_intervals`.
+
+    Raises
+    ------
+    CodebookError
+        Unknown question, or not a ``price_ladder``.
+    IntervalError
+        An answer is not among the codebook's options (rows named).
     """
     data = _frame(data_or_design)
     _question(data, question_id, codebook, ("price_ladder",))
@@ -265,9 +285,29 @@ def ladder_intervals(data_or_design: pd.DataFrame | Design, question_id: str | Q
 
 def payment_card_intervals(data_or_design: pd.DataFrame | Design, question_id: str | Question,
                            codebook: Codebook | None = None) -> pd.DataFrame:
-    """Bounds of a payment-card premium bracket (``[lower, upper)`` of the chosen card).
+    """Find the bounds of a payment-card premium bracket (``[lower, upper)`` of the chosen card).
 
-    See :func:`question_intervals` for parameters and return value.
+    Parameters
+    ----------
+    data_or_design : pandas.DataFrame or SurveyDesign
+        The tidy frame (column ``<id>`` holds option keys or codes).
+    question_id : str or Question
+        A ``payment_card`` question.
+    codebook : Codebook, optional
+        Defaults to the codebook carried by the frame (``attrs``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lower, upper, never, answered, option`` per row, as
+        :func:`question_intervals`.
+
+    Raises
+    ------
+    CodebookError
+        Unknown question, or not a ``payment_card``.
+    IntervalError
+        An answer is not among the codebook's options (rows named).
     """
     data = _frame(data_or_design)
     _question(data, question_id, codebook, ("payment_card",))
@@ -417,7 +457,18 @@ def dc_bid_data(data_or_design: pd.DataFrame | Design, question_id: str | Questi
 
 
 def convergence_warning(message: str, stacklevel: int = 3, **diagnostics: Any) -> None:
-    """Warn with a :class:`ConvergenceWarning` carrying ``.diagnostics`` (a dict)."""
+    """Warn with a :class:`ConvergenceWarning` carrying ``.diagnostics`` (a dict).
+
+    Parameters
+    ----------
+    message : str
+        The warning text.
+    stacklevel : int, default 3
+        Passed to :func:`warnings.warn` (3: the caller of the estimator).
+    **diagnostics
+        Stored as the warning's ``.diagnostics`` dict (iterations, gradient
+        norm, ...).
+    """
     warning = ConvergenceWarning(message)
     warning.diagnostics = diagnostics  # type: ignore[attr-defined]
     warnings.warn(warning, stacklevel=stacklevel)
@@ -425,11 +476,23 @@ def convergence_warning(message: str, stacklevel: int = 3, **diagnostics: Any) -
 
 # --------------------------------------------------------------------------- variance
 def domain_df(design: Design, rows: np.ndarray) -> float:
-    """Design degrees of freedom for estimates on ``rows``.
+    """Compute the design degrees of freedom for estimates on ``rows``.
 
     Taylor designs count the PSUs and strata of those rows (R's ``degf`` on
     the subset); replicate designs use the rank of all replicate weights
     minus one (computed once per design), as R's ``degf.svyrep.design``.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The design.
+    rows : numpy.ndarray
+        Boolean mask (or positions) of the rows the estimates use.
+
+    Returns
+    -------
+    float
+        Degrees of freedom.
     """
     if design.is_replicate:
         return float(design.degf())
@@ -480,6 +543,12 @@ class DesignVariance:
         gradient : ndarray, shape (k, q), optional
             Jacobian of q derived statistics with respect to the estimates
             (exact for linear statistics, the delta method otherwise).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(q, q)`` covariance (``(k, k)`` without ``gradient``), from the
+            replicates or the influence values.
         """
         g = np.eye(self.estimate.size) if gradient is None else np.asarray(gradient, dtype=float)
         if g.ndim == 1:
@@ -490,7 +559,27 @@ class DesignVariance:
 
     def vcov_of(self, values: np.ndarray, *, influence: np.ndarray | None = None,
                 replicates: np.ndarray | None = None) -> np.ndarray:
-        """Covariance of other statistics given their own influence or replicates."""
+        """Compute the covariance of other statistics given their own influence or replicates.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            Full-sample values of the statistics (centre of the replicates).
+        influence : numpy.ndarray, optional
+            Their weighted influence values, n x q; needed on a Taylor design.
+        replicates : numpy.ndarray, optional
+            Their replicate estimates, R x q; needed on a replicate design.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(q, q)`` covariance.
+
+        Raises
+        ------
+        ValueError
+            The input the design's variance method needs is missing.
+        """
         if self.replicates is not None:
             if replicates is None:
                 raise ValueError("replicate estimates are needed on a replicate design")

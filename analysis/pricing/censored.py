@@ -99,12 +99,38 @@ def _psi(law: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def error_cdf(law: str, z: np.ndarray) -> np.ndarray:
-    """Distribution function of the standard error law."""
+    """Evaluate the distribution function of the standard error law.
+
+    Parameters
+    ----------
+    law : {"normal", "logistic", "extreme"}
+        The error law (``"extreme"``: minimum extreme value, the Weibull's).
+    z : numpy.ndarray
+        Standardised values.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``P(e <= z)``.
+    """
     return np.exp(_log_cdf(law, np.asarray(z, dtype=float)))
 
 
 def error_quantile(law: str, u: np.ndarray) -> np.ndarray:
-    """Quantile function of the standard error law."""
+    """Evaluate the quantile function of the standard error law.
+
+    Parameters
+    ----------
+    law : {"normal", "logistic", "extreme"}
+        The error law.
+    u : numpy.ndarray
+        Probabilities in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``z`` with ``P(e <= z) = u``.
+    """
     u = np.asarray(u, dtype=float)
     if law == "normal":
         return special.ndtri(u)
@@ -114,7 +140,20 @@ def error_quantile(law: str, u: np.ndarray) -> np.ndarray:
 
 
 def transform(kind: str, y: np.ndarray) -> np.ndarray:
-    """``T(y)`` with ``T(0) = -inf`` for log and logit, ``T(1) = inf`` for logit."""
+    """Apply ``T(y)``, with ``T(0) = -inf`` for log and logit, ``T(1) = inf`` for logit.
+
+    Parameters
+    ----------
+    kind : {"identity", "log", "logit"}
+        The transform of a distribution (first item of :data:`DISTRIBUTIONS`).
+    y : numpy.ndarray
+        Values on the original scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        Transformed values, float.
+    """
     y = np.asarray(y, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "identity":
@@ -125,7 +164,20 @@ def transform(kind: str, y: np.ndarray) -> np.ndarray:
 
 
 def inverse_transform(kind: str, t: np.ndarray) -> np.ndarray:
-    """``T^-1(t)``."""
+    """Apply ``T^-1(t)``, back to the original scale.
+
+    Parameters
+    ----------
+    kind : {"identity", "log", "logit"}
+        The transform of a distribution.
+    t : numpy.ndarray
+        Values on the transformed scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``t``, ``exp(t)`` or ``expit(t)``.
+    """
     t = np.asarray(t, dtype=float)
     if kind == "identity":
         return t
@@ -213,6 +265,7 @@ def loglik_pieces(theta: np.ndarray, data: _Data, law: str, w: np.ndarray, *,
     Returns
     -------
     loglik : float
+        ``sum_i w_i log L_i``.
     scores : ndarray, shape (n, p + 1)
         ``w_i * d log L_i / d theta``.
     hess : ndarray or None
@@ -363,6 +416,8 @@ def fit_interval(X: np.ndarray, lower: np.ndarray, upper: np.ndarray, weights: n
     Returns
     -------
     IntervalFit
+        Estimates, log-likelihood, per-row scores, Hessian and convergence
+        diagnostics.
 
     Raises
     ------
@@ -433,16 +488,49 @@ _GL_W = _GL_W / 2
 
 
 def row_quantile(dist: str, eta: np.ndarray, log_scale: Any, q: float = 0.5) -> np.ndarray:
-    """The ``q`` quantile of each row's value distribution (median for 0.5).
+    """Compute the ``q`` quantile of each row's value distribution (median for 0.5).
 
     ``eta`` may have any shape; ``log_scale`` broadcasts against it.
+
+    Parameters
+    ----------
+    dist : str
+        One of :data:`DISTRIBUTIONS`.
+    eta : numpy.ndarray
+        Linear predictors (location on the transformed scale), any shape.
+    log_scale : float or numpy.ndarray
+        ``log sigma``; broadcasts against ``eta``.
+    q : float, default 0.5
+        The probability.
+
+    Returns
+    -------
+    numpy.ndarray
+        Quantiles on the original scale, shaped like ``eta``.
     """
     kind, law = DISTRIBUTIONS[dist]
     return inverse_transform(kind, eta + np.exp(log_scale) * error_quantile(law, q))
 
 
 def row_survival(dist: str, eta: np.ndarray, log_scale: Any, value: Any) -> np.ndarray:
-    """``P(Y >= value)``: shape ``eta.shape + (len(value),)``."""
+    """Compute ``P(Y >= value)`` of each row's value distribution.
+
+    Parameters
+    ----------
+    dist : str
+        One of :data:`DISTRIBUTIONS`.
+    eta : numpy.ndarray
+        Linear predictors (location on the transformed scale), any shape.
+    log_scale : float or numpy.ndarray
+        ``log sigma``; broadcasts against ``eta``.
+    value : float or array_like
+        Values on the original scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``eta.shape + (len(value),)``.
+    """
     kind, law = DISTRIBUTIONS[dist]
     t = transform(kind, np.atleast_1d(np.asarray(value, dtype=float)))
     eta = np.asarray(eta, dtype=float)[..., None]
