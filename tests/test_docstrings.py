@@ -57,7 +57,6 @@ CODES = frozenset(
 PENDING: dict[str, str] = {
     "analysis.cleaning.screening": "docstrings not complete yet",
     "analysis.codebook": "docstrings not complete yet",
-    "analysis.design.results": "docstrings not complete yet",
     "analysis.design.variance": "docstrings not complete yet",
     "analysis.errors": "docstrings not complete yet",
     "analysis.estimate.descriptive": "docstrings not complete yet",
@@ -74,7 +73,6 @@ PENDING: dict[str, str] = {
     "analysis.report.i18n": "docstrings not complete yet",
     "analysis.report.plots": "docstrings not complete yet",
     "analysis.weight.calibration": "docstrings not complete yet",
-    "analysis.weight.cores": "docstrings not complete yet",
 }
 
 

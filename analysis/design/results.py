@@ -73,10 +73,26 @@ class Result(Protocol):
     ``summary_frame(level=0.95)`` returns a DataFrame whose first columns are
     :data:`RESULT_COLUMNS`, then ``n_unweighted`` when the result knows its
     bases, then any extra columns.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Not used: a protocol is only checked against, never instantiated.
     """
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """The protocol's table at confidence ``level``."""
+        """The protocol's table at confidence ``level``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of ``ci_low, ci_high``.
+
+        Returns
+        -------
+        DataFrame
+            Columns :data:`RESULT_COLUMNS` first.
+        """
         ...
 
 
@@ -99,6 +115,7 @@ def result_frame(estimate: Any, se: Any, ci_low: Any, ci_high: Any, *,
     Returns
     -------
     DataFrame
+        The columns as float (``n_unweighted`` as given).
     """
     if index is None and isinstance(estimate, pd.Series):
         index = estimate.index
@@ -112,7 +129,20 @@ def result_frame(estimate: Any, se: Any, ci_low: Any, ci_high: Any, *,
 
 
 def t_quantile(p: float, df: float | np.ndarray) -> np.ndarray:
-    """``qt(p, df)`` with ``df = inf`` giving the normal quantile (R's convention)."""
+    """Compute ``qt(p, df)`` with ``df = inf`` giving the normal quantile (R's convention).
+
+    Parameters
+    ----------
+    p : float
+        Probability.
+    df : float or ndarray
+        Degrees of freedom; ``<= 0`` gives NaN.
+
+    Returns
+    -------
+    ndarray
+        The quantile(s), shaped as ``df``.
+    """
     df = np.asarray(df, dtype="float64")
     with np.errstate(invalid="ignore"):
         q = np.where(np.isinf(df), stats.norm.ppf(p), stats.t.ppf(p, np.where(df > 0, df, np.nan)))
@@ -121,7 +151,24 @@ def t_quantile(p: float, df: float | np.ndarray) -> np.ndarray:
 
 def wald_interval(estimate: np.ndarray, se: np.ndarray, level: float,
                   df: float | np.ndarray = np.inf) -> tuple[np.ndarray, np.ndarray]:
-    """``estimate -/+ qt(1 - alpha/2, df) * se`` (R's ``confint.svystat``)."""
+    """Compute ``estimate -/+ qt(1 - alpha/2, df) * se`` (R's ``confint.svystat``).
+
+    Parameters
+    ----------
+    estimate, se : ndarray
+        Estimates and their standard errors.
+    level : float
+        Confidence level ``1 - alpha``.
+    df : float or ndarray
+        Degrees of freedom (``inf``: normal quantile).
+
+    Returns
+    -------
+    low : ndarray
+        Lower bounds.
+    high : ndarray
+        Upper bounds.
+    """
     q = t_quantile(0.5 + level / 2, df)
     return estimate - q * se, estimate + q * se
 
@@ -147,7 +194,10 @@ def probability_interval(estimate: np.ndarray, se: np.ndarray, level: float, df:
 
     Returns
     -------
-    low, high : ndarray
+    low : ndarray
+        Lower bounds.
+    high : ndarray
+        Upper bounds.
     """
     from scipy import special
 
@@ -191,6 +241,14 @@ class SurveyResult:
     overall_df : float or None
         For ``by=`` results: design df of all rows used (the union of the
         groups), the df of comparisons between groups.
+    se_values : Series or None
+        Standard errors set by the estimator (e.g. quantiles); None derives
+        them from ``vcov``.
+    interval : callable or None
+        ``level -> (low, high)`` for method-specific intervals (proportions,
+        quantiles); None gives Wald intervals.
+    replicates : ndarray or None
+        Replicate estimates on replicate designs.
     """
 
     estimate: pd.Series
@@ -263,6 +321,11 @@ class SurveyResult:
             Confidence level of ``ci_low, ci_high``.
         df : float, "design" or None
             Degrees of freedom of Wald intervals, as :meth:`conf_int`.
+
+        Returns
+        -------
+        DataFrame
+            One row per estimate, indexed as ``estimate``.
         """
         ci = self.conf_int(level, df)
         n = self.n_unweighted
@@ -300,6 +363,16 @@ class SurveyResult:
         df : float, optional
             Degrees of freedom of the t test (default: the design df; for
             ``by=`` results the df of all groups together).
+
+        Returns
+        -------
+        ContrastResult
+            The contrast, its SE (from the full covariance) and t test.
+
+        Raises
+        ------
+        KeyError
+            ``weights`` names a label that is not in ``estimate``.
         """
         c = pd.Series(weights, dtype=float).reindex(self.estimate.index, fill_value=0.0)
         missing = set(pd.Series(weights).index) - set(self.estimate.index)
@@ -325,8 +398,10 @@ class ContrastResult:
     ----------
     name : str
         What is compared (e.g. ``"price - quality"``).
-    estimate, se : float
-        The contrast and its design standard error.
+    estimate : float
+        The contrast.
+    se : float
+        Its design standard error.
     statistic : float
         ``estimate / se``.
     df : float
@@ -344,7 +419,24 @@ class ContrastResult:
 
     @classmethod
     def from_estimate(cls, name: str, estimate: float, se: float, df: float) -> ContrastResult:
-        """Build the t test of ``estimate`` with ``se`` on ``df`` degrees of freedom."""
+        """Build the t test of ``estimate`` with ``se`` on ``df`` degrees of freedom.
+
+        Parameters
+        ----------
+        name : str
+            What is compared.
+        estimate : float
+            The contrast.
+        se : float
+            Its standard error (``<= 0`` gives NaN statistic and p-value).
+        df : float
+            Degrees of freedom (``inf``: normal reference).
+
+        Returns
+        -------
+        ContrastResult
+            With the t statistic and two-sided p-value.
+        """
         with np.errstate(divide="ignore", invalid="ignore"):
             t = estimate / se if se > 0 else np.nan
         if np.isnan(t):
@@ -357,14 +449,36 @@ class ContrastResult:
                    df=float(df), p_value=p)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """t interval for the contrast: one row, columns ``ci_low, ci_high``."""
+        """Compute the t interval for the contrast.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        DataFrame
+            One row (indexed by ``name``), columns ``ci_low, ci_high``.
+        """
         check_probability("level", level)
         low, high = wald_interval(np.array(self.estimate), np.array(self.se), level, self.df)
         return pd.DataFrame({"ci_low": [float(low)], "ci_high": [float(high)]},
                             index=[self.name])
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """One-row table: ``estimate, se, ci_low, ci_high, statistic, df, p_value``."""
+        """One-row table: ``estimate, se, ci_low, ci_high, statistic, df, p_value``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the t interval.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``name``.
+        """
         ci = self.conf_int(level)
         return result_frame([self.estimate], [self.se], ci["ci_low"], ci["ci_high"],
                             index=[self.name], extra={"statistic": [self.statistic],

@@ -40,6 +40,20 @@ def group_sums(codes: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
     """Sum ``x`` (n or n×c) within the ``k`` groups given by ``codes``.
 
     One ``numpy.bincount`` pass (over a flattened index for 2-D input).
+
+    Parameters
+    ----------
+    codes : numpy.ndarray of int
+        Group code of each row, 0 .. k - 1.
+    k : int
+        Number of groups (empty groups sum to 0).
+    x : numpy.ndarray
+        Values, shape (n,) or (n, c).
+
+    Returns
+    -------
+    numpy.ndarray
+        Group sums, shape (k,) or (k, c).
     """
     if x.ndim == 1:
         return np.bincount(codes, weights=x, minlength=k)[:k]
@@ -51,6 +65,13 @@ def group_sums(codes: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
 def collapse_cells(codes: Sequence[np.ndarray], sizes: Sequence[int]
                    ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Map rows to the occupied cells of the cross-classification of ``codes``.
+
+    Parameters
+    ----------
+    codes : sequence of numpy.ndarray
+        Per margin, the level code of every row.
+    sizes : sequence of int
+        Number of levels of each margin.
 
     Returns
     -------
@@ -89,7 +110,17 @@ def collapse_cells(codes: Sequence[np.ndarray], sizes: Sequence[int]
 # -- raking ----------------------------------------------------------------
 
 class EmptyLevelError(Exception):
-    """Internal: a margin level has zero weight in some weight column."""
+    """Internal: a margin level has zero weight in some weight column.
+
+    Parameters
+    ----------
+    margin : int
+        Position of the margin.
+    level : int
+        Code of the empty level within the margin.
+    column : int
+        Weight column (0: full sample, then the replicates).
+    """
 
     def __init__(self, margin: int, level: int, column: int) -> None:
         super().__init__(margin, level, column)
@@ -100,9 +131,19 @@ class EmptyLevelError(Exception):
 class IPFResult:
     """Output of :func:`ipf`.
 
-    ``factor`` is the cumulative multiplier of each cell (K×c); ``last``
-    holds, per margin, the level factors of the final sweep (L_m×c), from
-    which the weights after each step of that sweep can be recovered.
+    Attributes
+    ----------
+    factor : numpy.ndarray
+        Cumulative multiplier of each cell (K×c).
+    last : list of numpy.ndarray
+        Per margin, the level factors of the final sweep (L_m×c), from which
+        the weights after each step of that sweep can be recovered.
+    iterations : int
+        Sweeps made.
+    max_error : float
+        Largest relative error of a level total after the last sweep.
+    converged : bool
+        Whether the stopping rule was met.
     """
 
     factor: np.ndarray
@@ -139,6 +180,7 @@ def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
     Returns
     -------
     IPFResult
+        Cell multipliers, last sweep's level factors and convergence.
 
     Raises
     ------
@@ -185,8 +227,27 @@ def capped_ipf(codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
                max_iter: int = 50, tol: float = 1e-7) -> IPFResult:
     """Raking with absolute weight caps: a sweep over the margins, then clipping.
 
-    Works on rows (clipping breaks the cell structure).  ``factor`` in the
-    result is the per-row multiplier; ``last`` is empty.
+    Works on rows (clipping breaks the cell structure).
+
+    Parameters
+    ----------
+    codes : sequence of numpy.ndarray
+        Per margin, the level code of every row.
+    targets : sequence of numpy.ndarray
+        Per margin, the target total of each level.
+    weights : numpy.ndarray
+        Starting weights of the rows.
+    lower, upper : float
+        Absolute bounds applied to the weights after every sweep.
+    max_iter : int
+        Maximum number of sweeps.
+    tol : float
+        Stop once every level total is within a relative ``tol`` of its target.
+
+    Returns
+    -------
+    IPFResult
+        ``factor`` is the per-row multiplier (n×1); ``last`` is empty.
     """
     nlev = [len(t) for t in targets]
     w = weights.astype("float64", copy=True)
@@ -257,7 +318,24 @@ def _ginv(a: np.ndarray, tol: float) -> np.ndarray:
 
 @dataclass
 class GrakeResult:
-    """Output of :func:`grake`: g-weights and how the Newton iteration went."""
+    """Output of :func:`grake`: g-weights and how the Newton iteration went.
+
+    Attributes
+    ----------
+    g : numpy.ndarray
+        The g-weights (new / old weight), including any rescaling.
+    iterations : int
+        Newton iterations made.
+    achieved : float
+        Largest ``|misfit| / (1 + |population|)`` at the end.
+    converged : bool
+        Whether ``achieved < tol`` for every total.
+    scale : float or None
+        The mean population / sample ratio the weights were first rescaled
+        by (None when no rescaling was needed).
+    misfit : numpy.ndarray
+        Population totals minus the calibrated totals.
+    """
 
     g: np.ndarray
     iterations: int
@@ -274,7 +352,7 @@ def grake(mm: np.ndarray, ww: np.ndarray, calfun: str, bounds: tuple[float, floa
     Parameters
     ----------
     mm : numpy.ndarray
-        n×p model matrix of the calibration variables.
+        Model matrix (n×p) of the calibration variables.
     ww : numpy.ndarray
         Weights before calibration.
     calfun : {"linear", "raking", "logit"}
@@ -348,7 +426,22 @@ def grake(mm: np.ndarray, ww: np.ndarray, calfun: str, bounds: tuple[float, floa
 
 
 def linear_calibration(mm: np.ndarray, ww: np.ndarray, population: np.ndarray) -> np.ndarray:
-    """Unbounded linear (GREG) calibration in closed form (``regcalibrate``); returns g."""
+    """Unbounded linear (GREG) calibration in closed form (``regcalibrate``).
+
+    Parameters
+    ----------
+    mm : numpy.ndarray
+        Model matrix (n×p) of the calibration variables.
+    ww : numpy.ndarray
+        Weights before calibration.
+    population : numpy.ndarray
+        Population totals of the columns of ``mm``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The g-weights (new / old weight), possibly negative.
+    """
     a = mm * np.sqrt(ww)[:, None]
     tt = np.linalg.solve(a.T @ a, population - mm.T @ ww)
     return 1.0 + mm @ tt
@@ -358,15 +451,27 @@ def linear_calibration(mm: np.ndarray, ww: np.ndarray, population: np.ndarray) -
 
 def trim_weights(w: np.ndarray, lower: float, upper: float, *, strict: bool = False,
                  max_passes: int = 100_000) -> tuple[np.ndarray, int]:
-    """R's ``trimWeights``: clip to ``[lower, upper]``, share the excess equally.
+    """Clip to ``[lower, upper]`` and share the excess equally (R's ``trimWeights``).
 
     The trimmed amount is added in equal parts to the weights that were not
     outside the bounds (so the total is unchanged).  With ``strict`` this is
     repeated until no weight lies outside the bounds.
 
+    Parameters
+    ----------
+    w : numpy.ndarray
+        Weights.
+    lower, upper : float
+        Bounds (``-inf``/``inf`` for none).
+    strict : bool
+        Repeat until no weight lies outside the bounds.
+    max_passes : int
+        Safety cap on the passes of ``strict``.
+
     Returns
     -------
     weights : numpy.ndarray
+        The trimmed weights, same total.
     passes : int
         Trimming passes made (0 if nothing was outside the bounds).
     """
