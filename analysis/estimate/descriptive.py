@@ -393,7 +393,7 @@ def unit_counts(design: Design, group: np.ndarray, n_groups: int) -> np.ndarray:
 def group_df(design: Design, dom: Domains) -> np.ndarray:
     """Design df of each group's domain (R's ``degf`` on the ``svyby`` subset)."""
     bg = dom.base_group
-    if dom.labels is None and ((bg >= 0) | (design.weights == 0)).all():
+    if dom.labels is None and (dom.full or ((bg >= 0) | (design.weights == 0)).all()):
         return np.array([float(design.degf())])
     if design.is_replicate:
         return np.array([float(design.degf(rows=bg == g)) for g in range(dom.n_groups)])
