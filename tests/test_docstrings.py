@@ -63,7 +63,6 @@ PENDING: dict[str, str] = {
     "analysis.estimate.intervals": "docstrings not complete yet",
     "analysis.models.glm": "docstrings not complete yet",
     "analysis.models.importance": "docstrings not complete yet",
-    "analysis.pricing.npmle": "docstrings not complete yet",
     "analysis.pricing.regression": "docstrings not complete yet",
     "analysis.pricing.threshold": "docstrings not complete yet",
     "analysis.report.build": "docstrings not complete yet",

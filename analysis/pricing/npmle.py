@@ -48,8 +48,10 @@ class TurnbullFit:
 
     Attributes
     ----------
-    left, right : ndarray, shape (m,)
-        Innermost intervals (original scale; ``-inf`` / ``inf`` allowed).
+    left : ndarray, shape (m,)
+        Left ends of the innermost intervals (original scale; ``-inf`` allowed).
+    right : ndarray, shape (m,)
+        Right ends (``inf`` allowed).
     mass : ndarray, shape (m,) or (m, R)
         Probability masses (one column per weight column).
     alpha : ndarray of bool, shape (k, m)
@@ -101,7 +103,7 @@ def _codes(lower: np.ndarray, upper: np.ndarray, closed: str
 
 def innermost_intervals(lower: np.ndarray, upper: np.ndarray, closed: str = "left"
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Turnbull's innermost intervals and the pattern incidence matrix.
+    """Find Turnbull's innermost intervals and the pattern incidence matrix.
 
     Parameters
     ----------
@@ -161,7 +163,7 @@ def _loglik(p: np.ndarray, alpha: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 def turnbull_em(alpha: np.ndarray, counts: np.ndarray, *, start: np.ndarray | None = None,
                 tol: float = 1e-11, maxit: int = 20000) -> tuple[np.ndarray, bool, int]:
-    """EM (self-consistency) for the Turnbull masses, SQUAREM-accelerated.
+    """Run EM (self-consistency) for the Turnbull masses, SQUAREM-accelerated.
 
     Parameters
     ----------
@@ -179,8 +181,11 @@ def turnbull_em(alpha: np.ndarray, counts: np.ndarray, *, start: np.ndarray | No
     Returns
     -------
     mass : ndarray, shape (m,) or (m, R)
+        Masses on the innermost intervals (each column sums to 1).
     converged : bool
+        Whether every column met ``tol``.
     n_iter : int
+        EM steps used.
     """
     alpha = np.asarray(alpha, dtype=float)
     c = np.asarray(counts, dtype=float)
@@ -251,6 +256,8 @@ def fit_turnbull(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray, *,
     Returns
     -------
     TurnbullFit
+        Innermost intervals, masses (one column per weight column), incidence
+        and row patterns (-1 for unused rows), convergence.
     """
     lower = np.asarray(lower, dtype=float)
     upper = np.asarray(upper, dtype=float)
@@ -281,12 +288,24 @@ def fit_turnbull(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray, *,
 
 
 def curve_matrix(fit: TurnbullFit, at: np.ndarray) -> np.ndarray:
-    """Matrix ``G`` (m x T) with ``S(at) = mass @ G``.
+    """Build the matrix ``G`` (m x T) with ``S(at) = mass @ G``.
 
     ``S(t)`` is ``P(T >= t)`` for ``closed="left"`` and ``P(T > t)`` for
     ``closed="right"``: an innermost interval counts when all its values lie
     at or above (strictly above) ``t``.  An exact value ``x`` is the point
     ``[x, x]``: it counts in ``P(T >= x)`` but not in ``P(T > x)``.
+
+    Parameters
+    ----------
+    fit : TurnbullFit
+        The fit.
+    at : numpy.ndarray
+        The T points ``t``.
+
+    Returns
+    -------
+    numpy.ndarray
+        0/1 floats, shape ``(m, T)``.
     """
     at = np.asarray(at, dtype=float)[None, :]
     left = fit.left[:, None]
@@ -298,7 +317,7 @@ def curve_matrix(fit: TurnbullFit, at: np.ndarray) -> np.ndarray:
 
 def turnbull_influence(fit: TurnbullFit, weights: np.ndarray, *, zero: float = 1e-8
                        ) -> np.ndarray:
-    """Weighted influence values of the Turnbull masses (n x m).
+    """Compute the weighted influence values of the Turnbull masses (n x m).
 
     The NPMLE on its support (masses above ``zero``) is the MLE of a
     mixture's proportions, so its linearisation is the usual sandwich piece
@@ -312,6 +331,8 @@ def turnbull_influence(fit: TurnbullFit, weights: np.ndarray, *, zero: float = 1
         A single-column fit.
     weights : ndarray, shape (n,)
         The weights of the fit.
+    zero : float, default 1e-8
+        Masses below ``zero`` times the largest mass count as zero (held fixed).
 
     Returns
     -------
@@ -396,6 +417,23 @@ class TurnbullResult:
     (``closed="left"``: a ladder's "would buy at ratio t", a bid's "would pay
     t") or above ``t`` (``closed="right"``, R's convention).
 
+    Parameters
+    ----------
+    fit : TurnbullFit
+        The NPMLE.
+    variance : DesignVariance
+        The design variance of the masses.
+    df : float
+        Design degrees of freedom.
+    ci : {"logit", "wald"}
+        Default interval scale for probabilities.
+    n : int
+        Answered rows with positive weight.
+    grid : numpy.ndarray
+        The finite bounds of the data.
+    name : str, default "value"
+        Name of the value column in :meth:`curve` and :meth:`share_below`.
+
     Attributes
     ----------
     fit : TurnbullFit
@@ -440,7 +478,13 @@ class TurnbullResult:
         return est, se, low, high
 
     def intervals(self) -> pd.DataFrame:
-        """Innermost intervals with their masses and SEs."""
+        """List the innermost intervals with their masses and SEs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``left, right, mass, se``, one row per innermost interval.
+        """
         se = np.sqrt(np.clip(np.diag(self.variance.vcov()), 0, None))
         return pd.DataFrame({"left": self.fit.left, "right": self.fit.right,
                              "mass": self.mass, "se": se})
@@ -471,11 +515,25 @@ class TurnbullResult:
 
     def share_below(self, t: Any, *, level: float = 0.95,
                     ci: str | None = None) -> pd.DataFrame:
-        """``1 - S(t)``: the share whose value is below ``t`` (at most ``t`` if closed right).
+        """Estimate ``1 - S(t)``: the share whose value is below ``t`` (at most ``t`` if closed right).
 
         For a ladder read as "highest accepted rung", the share who need a
         price ratio of ``c`` or lower is ``share_below(next rung above c)``;
         :meth:`analysis.SurveyDesign.second_hand_threshold` does this lookup.
+
+        Parameters
+        ----------
+        t : float or array_like
+            The values.
+        level : float, default 0.95
+            Confidence level.
+        ci : {"logit", "wald"}, optional
+            Interval scale (default: the result's).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``<name>, estimate, se, ci_low, ci_high``, one row per value.
         """
         at = np.atleast_1d(np.asarray(t, dtype=float))
         est, se, low, high = self._linear(1 - curve_matrix(self.fit, at), level, ci)
@@ -484,11 +542,27 @@ class TurnbullResult:
 
     def share_between(self, a: float, b: float, *, level: float = 0.95,
                       ci: str | None = None) -> pd.DataFrame:
-        """``S(a) - S(b)``: the share whose value lies in ``[a, b)`` (``(a, b]`` if closed right).
+        """Estimate ``S(a) - S(b)``: the share whose value lies in ``[a, b)`` (``(a, b]`` if closed right).
 
         ``b = inf`` gives ``S(a)``.  Used for "share of everyone who would buy
         only at ratio c or deeper" with never-buyers (placed below 0) left out
         of the numerator.
+
+        Parameters
+        ----------
+        a : float
+            Lower end.
+        b : float
+            Upper end; ``inf`` for no upper end.
+        level : float, default 0.95
+            Confidence level.
+        ci : {"logit", "wald"}, optional
+            Interval scale (default: the result's).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row: ``lower, upper, estimate, se, ci_low, ci_high``.
         """
         G = curve_matrix(self.fit, [a]) - (curve_matrix(self.fit, [b]) if np.isfinite(b)
                                            else 0.0)
@@ -572,9 +646,31 @@ class TurnbullResult:
                              "ci_high": [float(high)]}, index=[name])
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """The curve at every bound of the data, indexed by the bound: ``estimate, se, ci_low, ci_high``."""
+        """Tabulate the curve at every bound of the data: ``estimate, se, ci_low, ci_high``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :meth:`curve` at :attr:`grid`, indexed by the bound.
+        """
         return self.curve(level=level).set_index(self.name)
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Plot-ready step curve: ``<name>, estimate, se, ci_low, ci_high``."""
+        """Return the plot-ready step curve: ``<name>, estimate, se, ci_low, ci_high``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :meth:`curve` at :attr:`grid`.
+        """
         return self.curve(level=level)
