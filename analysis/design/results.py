@@ -342,13 +342,13 @@ class SurveyResult:
         head = f"<SurveyResult: {self.statistic}"
         if self.method:
             head += f" ({self.method})"
-        df = self.df if np.isscalar(self.df) else "by group"
+        df = "by group" if isinstance(self.df, pd.Series) else self.df
         head += f", design df {df}>"
         with pd.option_context("display.width", 100, "display.max_rows", 40):
             return f"{head}\n{self.summary_frame()}"
 
     def _repr_html_(self) -> str:
-        return self.summary_frame()._repr_html_()  # type: ignore[operator]
+        return self.summary_frame()._repr_html_()
 
     def contrast(self, weights: dict[Any, float] | pd.Series, *, name: str = "contrast",
                  df: float | None = None) -> ContrastResult:
@@ -386,7 +386,7 @@ class SurveyResult:
             if self.overall_df is not None:
                 df = self.overall_df
             else:
-                df = float(self.df) if np.isscalar(self.df) else float(np.min(self.df))
+                df = float(np.min(self.df)) if isinstance(self.df, pd.Series) else float(self.df)
         return ContrastResult.from_estimate(name, est, np.sqrt(max(var, 0.0)), df)
 
 
