@@ -64,7 +64,6 @@ PENDING: dict[str, str] = {
     "analysis.models.glm": "docstrings not complete yet",
     "analysis.models.importance": "docstrings not complete yet",
     "analysis.pricing.regression": "docstrings not complete yet",
-    "analysis.pricing.threshold": "docstrings not complete yet",
     "analysis.report.build": "docstrings not complete yet",
     "analysis.report.chapter": "docstrings not complete yet",
     "analysis.report.export": "docstrings not complete yet",

@@ -63,6 +63,13 @@ class GroupedResult(dict):
 
     ``summary_frame()`` and ``tidy()`` concatenate the members' tables with
     the group label as the outer index level / first column.
+
+    Parameters
+    ----------
+    results : dict
+        Group label -> result (each with ``summary_frame`` and ``tidy``).
+    by : str
+        Name of the grouping (column name, or ``"question"``).
     """
 
     def __init__(self, results: dict[Any, Any], by: str) -> None:
@@ -70,11 +77,33 @@ class GroupedResult(dict):
         self.by = by
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Members' ``summary_frame(level)`` stacked, indexed by group first."""
+        """Stack the members' ``summary_frame(level)``, indexed by group first.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The members' tables with the group as outer index level ``<by>``.
+        """
         return pd.concat({k: r.summary_frame(level) for k, r in self.items()}, names=[self.by])
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Members' ``tidy(level)`` stacked with a ``<by>`` column."""
+        """Stack the members' ``tidy(level)`` with a ``<by>`` column.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``<by>`` first, then the members' tidy columns.
+        """
         parts = [r.tidy(level).assign(**{self.by: k}) for k, r in self.items()]
         out = pd.concat(parts, ignore_index=True)
         return out[[self.by] + [c for c in out.columns if c != self.by]]
@@ -139,8 +168,12 @@ def turnbull(design: Design, lower: Any, upper: Any, *, by: str | None = None,
     variance : {"auto", "linearization", "replicate"}
         ``"auto"``: the design's own method (linearisation of the NPMLE for
         Taylor designs, refits for replicate designs).
-    rep_type, replicates, seed
+    rep_type : {"bootstrap", "JK1", "JKn", "BRR", "Fay"}, default "bootstrap"
         How a Taylor design is converted for ``variance="replicate"``.
+    replicates : int, default 200
+        Number of bootstrap replicates.
+    seed : int or numpy.random.Generator, optional
+        Bootstrap randomness.
     ci : {"logit", "wald"}
         Interval scale for curve values.
     name : str
@@ -195,6 +228,21 @@ def _share(vd: Design, indicator: np.ndarray, mask: np.ndarray) -> tuple[float, 
 class ThresholdResult:
     """Second-hand price-ratio threshold from a ladder, with "never" kept apart.
 
+    Parameters
+    ----------
+    question : str
+        Ladder question id.
+    convention : {"highest_accepted", "upper_bound"}
+        How a chosen rung bounds the ratio.
+    never : tuple
+        ``(estimate, se, df, interval method)`` of the never share.
+    buyers : TurnbullResult
+        Acceptance curve among buyers.
+    population : TurnbullResult
+        Acceptance curve among everyone who answered.
+    needs : list of tuple of float
+        ``(requested ratio c, curve point t)`` pairs behind :meth:`need_table`.
+
     Attributes
     ----------
     question : str
@@ -233,7 +281,18 @@ class ThresholdResult:
                 f"{self._never[0]:.3f}>\n{self.summary_frame()}")
 
     def never_share(self, level: float = 0.95) -> pd.DataFrame:
-        """The share who would never buy second-hand, one row ``never``."""
+        """Estimate the share who would never buy second-hand, one row ``never``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate, se, ci_low, ci_high``.
+        """
         est, se, df, ci = self._never
         low, high = probability_interval(np.array([est]), np.array([se]), level, df, ci)
         return result_frame([est], [se], low, high, index=["never"])
@@ -244,7 +303,19 @@ class ThresholdResult:
         return self.never_share()
 
     def need_table(self, level: float = 0.95) -> pd.DataFrame:
-        """Share needing a ratio of ``c`` or less, indexed by ``(ratio, base)``."""
+        """Estimate the share needing a ratio of ``c`` or less, indexed by ``(ratio, base)``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate, se, ci_low, ci_high``; ``base`` is ``buyers`` or
+            ``population`` (never-buyers in the denominator only).
+        """
         rows, index = [], []
         for c, t in self._needs:  # a few requested ratios
             for label, res in (("buyers", self.buyers), ("population", self.population)):
@@ -262,7 +333,18 @@ class ThresholdResult:
         return self.need_table()
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Acceptance at every rung, buyers and population, plus the never share."""
+        """Tabulate the acceptance at every rung, buyers and population, plus the never share.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``(base, ratio)``; the never share is row ``("never", NaN)``.
+        """
         parts = {"buyers": self.buyers.summary_frame(level),
                  "population": self.population.summary_frame(level)}
         out = pd.concat(parts, names=["base"])
@@ -271,7 +353,18 @@ class ThresholdResult:
         return pd.concat([out, never])
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Plot-ready acceptance curves: ``base, ratio, estimate, se, ci_low, ci_high``."""
+        """Return the plot-ready acceptance curves: ``base, ratio, estimate, se, ci_low, ci_high``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Buyers' then population's curve, long.
+        """
         return pd.concat([self.buyers.tidy(level).assign(base="buyers"),
                           self.population.tidy(level).assign(base="population")],
                          ignore_index=True)[["base", "ratio", "estimate", "se", "ci_low",
@@ -316,12 +409,23 @@ def second_hand_threshold(design: Design, question: str | Sequence[str], *,
         count in the population denominator but not in the share.
     codebook : Codebook, optional
         Defaults to the frame's.
-    variance, rep_type, replicates, seed, ci
+    variance : {"auto", "linearization", "replicate"}, default "auto"
         As :func:`turnbull`.
+    rep_type : str, default "bootstrap"
+        As :func:`turnbull`.
+    replicates : int, default 200
+        As :func:`turnbull`.
+    seed : int or numpy.random.Generator, optional
+        As :func:`turnbull`.
+    ci : {"logit", "wald"}, default "logit"
+        Interval scale for shares.
 
     Returns
     -------
     ThresholdResult or GroupedResult
+        The never share, buyers' and population acceptance curves and the
+        ``need_at_most`` shares; a :class:`GroupedResult` with ``by`` or
+        several questions.
 
     Raises
     ------
@@ -366,11 +470,30 @@ def second_hand_threshold(design: Design, question: str | Sequence[str], *,
 def dc_turnbull(design: Design, question: str | None = None, *, bid1: str | None = None,
                 ans1: str | None = None, bid2: str | None = None, ans2: str | None = None,
                 codebook: Codebook | None = None, **kw: Any) -> TurnbullResult | GroupedResult:
-    """Turnbull acceptance curve of dichotomous-choice answers.
+    """Estimate the Turnbull acceptance curve of dichotomous-choice answers.
 
     ``result.mean_lower_bound()`` is the nonparametric lower-bound mean WTP
     (mass at each interval's lower bid, 0 below the lowest bid).  Arguments
     as :func:`dc_cv`; ``**kw`` go to :func:`turnbull`.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The design.
+    question : str, optional
+        A ``dc_bid`` question (columns ``<id>_bid1`` ... ``<id>_ans2``).
+    bid1, ans1, bid2, ans2 : str, optional
+        Column names instead of (or overriding) the question's.
+    codebook : Codebook, optional
+        Defaults to the frame's.
+    **kw
+        Passed to :func:`turnbull` (``by``, ``variance``, ``ci`` ...); ``name``
+        defaults to ``"bid"``.
+
+    Returns
+    -------
+    TurnbullResult or GroupedResult
+        The acceptance curve ``S(bid)``: share who would pay at least each bid.
     """
     dc = dc_bid_data(design.data, question, bid1=bid1, ans1=ans1, bid2=bid2, ans2=ans2,
                      codebook=codebook)
@@ -380,6 +503,13 @@ def dc_turnbull(design: Design, question: str | None = None, *, bid1: str | None
 
 class HurdleResult:
     """Hurdle model of a ladder: who would never buy, and how deep a discount buyers need.
+
+    Parameters
+    ----------
+    never : GLMResult
+        Survey-weighted logit of "would never buy second-hand".
+    threshold : IntervalRegressionResult
+        Interval model of buyers' maximum acceptable ratio.
 
     Attributes
     ----------
@@ -394,12 +524,34 @@ class HurdleResult:
         self.threshold = threshold
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Both coefficient tables stacked (``part`` = ``never`` / ``threshold``)."""
+        """Stack both coefficient tables (``part`` = ``never`` / ``threshold``).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``(part, term)``.
+        """
         return pd.concat({"never": self.never.summary_frame(level),
                           "threshold": self.threshold.summary_frame(level)}, names=["part"])
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Forest-plot frame with ``part`` and ``term`` columns."""
+        """Return the forest-plot frame with ``part`` and ``term`` columns.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :meth:`summary_frame` with its index as columns.
+        """
         return self.summary_frame(level).reset_index().rename(columns={"level_1": "term"})
 
 
@@ -428,6 +580,7 @@ def threshold_model(design: Design, question: str, formula: str = "~ 1", *,
     Returns
     -------
     HurdleResult
+        The logit of never buying and the interval model of buyers' ratio.
     """
     from ..models.glm import svyglm
 
