@@ -87,6 +87,8 @@ class Stage:
         Product of the sampling fractions of the enclosing units.
     first_row : ndarray of int64, shape (n_strata,)
         First row of each stratum, used to name it in messages.
+    stratum_code : ndarray of int64, shape (n,)
+        Stratum code of every row.
     units : ndarray of float, shape (n_clusters,), optional
         Frequency weights of a stage whose rows are its units: row ``c``
         stands for ``units[c]`` identical units, so ``n_psu`` counts units and
@@ -106,10 +108,12 @@ class Stage:
 
     @property
     def n_clusters(self) -> int:
+        """Number of sampled clusters of the stage."""
         return int(self.cluster_stratum.shape[0])
 
     @property
     def n_strata(self) -> int:
+        """Number of strata of the stage."""
         return int(self.n_psu.shape[0])
 
     @property
@@ -121,7 +125,18 @@ class Stage:
         return f
 
     def count_clusters(self, rows: np.ndarray) -> int:
-        """Sampled clusters (units, with frequency weights) holding any of ``rows``."""
+        """Count sampled clusters (units, with frequency weights) holding any of ``rows``.
+
+        Parameters
+        ----------
+        rows : ndarray of bool or int
+            Rows to look at.
+
+        Returns
+        -------
+        int
+            Clusters with at least one of ``rows``.
+        """
         if self.units is not None:  # each row is a cluster of units[row] units
             return int(round(float(self.units[rows].sum())))
         return int(np.count_nonzero(np.bincount(self.cluster[rows], minlength=self.n_clusters)))
@@ -134,7 +149,21 @@ class Stage:
 
 @dataclass(frozen=True, eq=False)
 class DesignStructure:
-    """All stages of a design plus stage-1 labels for messages and ``degf``."""
+    """All stages of a design plus stage-1 labels for messages and ``degf``.
+
+    Attributes
+    ----------
+    stages : tuple of Stage
+        One per sampling stage, first stage first.
+    n : int
+        Number of rows.
+    stratum_labels : ndarray
+        Label of each first-stage stratum.
+    has_strata : bool
+        Whether strata were given.
+    has_fpc : bool
+        Whether a finite-population correction was given.
+    """
 
     stages: tuple[Stage, ...]
     n: int
@@ -144,6 +173,7 @@ class DesignStructure:
 
     @property
     def first(self) -> Stage:
+        """The first sampling stage."""
         return self.stages[0]
 
 
@@ -243,6 +273,7 @@ def build_structure(
     Returns
     -------
     DesignStructure
+        Per-stage codes, PSU counts, population sizes and multipliers.
 
     Raises
     ------
@@ -382,7 +413,18 @@ def _check_lonely(structure: DesignStructure, rule: str, data: pd.DataFrame,
 
 
 def fpc_weights(structure: DesignStructure) -> np.ndarray:
-    """Weights implied by the fpc, ``prod_s N_s / n_s`` (R's ``weights(fpc)``)."""
+    """Compute the weights implied by the fpc, ``prod_s N_s / n_s`` (R's ``weights(fpc)``).
+
+    Parameters
+    ----------
+    structure : DesignStructure
+        From :func:`build_structure`.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        The weights (factor 1 for stages without fpc).
+    """
     w = np.ones(structure.n)
     for st in structure.stages:
         ratio = np.where(np.isinf(st.popsize), 1.0, st.popsize / st.n_psu)
@@ -399,7 +441,26 @@ _COUNT_ROWS = 1000
 
 
 def freq_counts(data: pd.DataFrame, column: str) -> np.ndarray:
-    """Validated frequency weights: whole numbers >= 1 (float64)."""
+    """Validated frequency weights: whole numbers >= 1 (float64).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The survey frame.
+    column : str
+        The frequency-weight column.
+
+    Returns
+    -------
+    ndarray
+        The counts as float64.
+
+    Raises
+    ------
+    WeightError
+        The column is not numeric, or holds values that are missing, not
+        whole or below 1.
+    """
     col = data[column]
     if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         raise WeightError(f"frequency-weight column {column!r} is not numeric ({col.dtype})",
@@ -420,7 +481,15 @@ def freq_counts(data: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def warn_if_counts(w: np.ndarray, column: str) -> None:
-    """Warn when sampling weights look like the cell counts of a table."""
+    """Warn when sampling weights look like the cell counts of a table.
+
+    Parameters
+    ----------
+    w : ndarray
+        Sampling weights.
+    column : str
+        Their column, named in the warning (which suggests ``freq_weights=``).
+    """
     n = w.shape[0]
     if (n > _COUNT_ROWS or not np.all(w == np.round(w)) or w.sum() < _COUNT_MEAN * n
             or np.all(w == w[0])):
@@ -514,7 +583,7 @@ def _stage_vcov(st: Stage, totals: np.ndarray | sparse.csr_matrix, rule: str,
     scale, centred = _stage_weights(st, rule, present)
     h = st.cluster_stratum
     units = st.units
-    if sparse.issparse(totals):
+    if not isinstance(totals, np.ndarray):  # csr_matrix (isinstance narrows; issparse cannot)
         # sum_c s_c T_c T_c' / u_c - sum_h s_h/n_h S_h S_h' (no dense C x K matrix)
         s_c = scale[h] if units is None else scale[h] / units
         ind = sparse.csr_matrix((np.ones(st.n_clusters), (h, np.arange(st.n_clusters))),
@@ -568,6 +637,7 @@ def taylor_vcov(
     Returns
     -------
     ndarray, shape (K, K)
+        Covariance of the ``K`` score totals (``K = n_groups * k`` with ``grouped``).
     """
     if grouped is None:
         x = np.asarray(scores, dtype="float64")
@@ -605,8 +675,12 @@ def svr_vcov(thetas: np.ndarray, theta: np.ndarray, *, scale: float, rscales: np
         Replicate estimates.
     theta : ndarray, shape (k,)
         Full-sample estimate (the centre when ``mse=True``).
-    scale, rscales, mse
-        As in ``svrepdesign``.
+    scale : float
+        Overall variance multiplier.
+    rscales : ndarray, shape (R,)
+        Per-replicate multipliers.
+    mse : bool
+        Centre at ``theta`` instead of the replicates' mean.
 
     Returns
     -------
@@ -632,10 +706,22 @@ def svr_vcov(thetas: np.ndarray, theta: np.ndarray, *, scale: float, rscales: np
 
 
 def replicate_degf(repweights: np.ndarray, rows: np.ndarray | None = None) -> int:
-    """R's ``degf`` for replicate designs: rank of the replicate weights minus 1.
+    """Compute R's ``degf`` for replicate designs: rank of the replicate weights minus 1.
 
     Rows with identical replicate weights (typically all rows of a PSU) are
     collapsed first, so the QR decomposition is on a small matrix.
+
+    Parameters
+    ----------
+    repweights : ndarray, shape (n, R)
+        Replicate weights.
+    rows : ndarray of bool, optional
+        Restrict to these rows (a domain).
+
+    Returns
+    -------
+    int
+        The rank minus 1 (0 with no rows).
     """
     from scipy.linalg import qr
 

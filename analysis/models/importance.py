@@ -118,7 +118,7 @@ def _relative_weights(cov: np.ndarray, owner: list[int], k: int) -> np.ndarray:
 class KeyDriverResult:
     """Driver importance with replicate-weight confidence intervals.
 
-    Attributes
+    Parameters
     ----------
     frame : DataFrame
         Indexed by driver: ``estimate`` (importance: share of variance
@@ -126,12 +126,16 @@ class KeyDriverResult:
         and ``rank`` (1 = most important).
     r2 : float
         R-squared of the full linear probability model.
+    r2_se : float
+        Replicate standard error of ``r2``.
     df : float
         Degrees of freedom of the intervals (the replicate design's).
     method : str
         ``"shapley"`` or ``"relative_weights"``.
     replicates : ndarray
         Replicate importances (R x k).
+    outcome : str
+        The outcome column.
     """
 
     def __init__(self, frame: pd.DataFrame, r2: float, r2_se: float, df: float, method: str,
@@ -150,6 +154,16 @@ class KeyDriverResult:
         Columns ``estimate, se, ci_low, ci_high`` (the importance, Wald with
         t on the replicate df), then ``share, share_ci_low, share_ci_high``
         (of the total R-squared) and ``rank``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of both intervals.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by driver, sorted by importance.
         """
         check_probability("level", level)
         q = t_quantile(0.5 + level / 2, self.df if self.df > 0 else np.inf)
@@ -160,7 +174,18 @@ class KeyDriverResult:
                                    "share_ci_high": share + q * sse, "rank": f["rank"]})
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Plot-ready bars: ``driver`` then the :meth:`summary_frame` columns."""
+        """Plot-ready bars: ``driver`` then the :meth:`summary_frame` columns.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        DataFrame
+            One row per driver, most important first.
+        """
         return self.summary_frame(level).rename_axis("driver").reset_index()
 
     def __repr__(self) -> str:
@@ -185,8 +210,14 @@ def key_drivers(design: Design, outcome: str, drivers: Sequence[str], *, method:
     method : {"shapley", "relative_weights"}
         Exact Shapley / LMG decomposition of R-squared over all ``2^k``
         driver subsets (k <= 15), or Johnson's relative weights.
-    rep_type, replicates, seed
-        Replicates made from a Taylor design (``design.to_replicates``); a
+    rep_type : str
+        Replicate type made from a Taylor design, as :func:`to_replicates`.
+    replicates : int
+        Number of bootstrap replicates made from a Taylor design.
+    seed : int or Generator, optional
+        Randomness of the bootstrap replicates.
+
+        Replicates are made from a Taylor design (``design.to_replicates``); a
         replicate design uses its own.  For a raked or calibrated design,
         convert to replicates *before* weighting so every replicate repeats
         the calibration (``SurveyDesign(df).to_replicates(...).rake(...)``).
@@ -247,9 +278,21 @@ def key_drivers(design: Design, outcome: str, drivers: Sequence[str], *, method:
 
 # --------------------------------------------------------------------------- subgroups
 def p_adjust(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
-    """Adjusted p-values (R's ``p.adjust``): ``"holm"``, ``"BH"`` / ``"fdr"``, ``"none"``.
+    """Adjust p-values for multiple comparisons (R's ``p.adjust``).
 
     NaN p-values are left out of the family and stay NaN.
+
+    Parameters
+    ----------
+    p : array-like of float
+        Raw p-values.
+    method : {"holm", "BH", "fdr", "bonferroni", "none"}
+        Adjustment (``"fdr"`` is ``"BH"``).
+
+    Returns
+    -------
+    ndarray
+        Adjusted p-values, capped at 1, in the input's order.
     """
     check_argument("method", ["holm", "BH", "fdr", "bonferroni", "none"], method)
     p = np.asarray(p, dtype=float)
@@ -341,6 +384,24 @@ def significance_letters(groups: Sequence[Any], pairs: Sequence[tuple[Any, Any]]
 class SubgroupResult:
     """Prevalence by subgroup with pairwise design-based tests.
 
+    Parameters
+    ----------
+    table : DataFrame
+        One row per (variable, group): ``variable, group, estimate, se,
+        n_unweighted, df, column_letter, sig`` (read through ``prevalence``).
+    pairwise : DataFrame
+        ``variable, group_a, group_b, difference, se, statistic, df, p_value,
+        p_adjusted, significant``.
+    overall : DataFrame
+        Per variable: Rao-Scott F test of no difference between groups
+        (``statistic, df1, df2, p_value, p_adjusted``).
+    by : str
+        The grouping column.
+    adjust : str
+        Multiple-comparison method.
+    alpha : float
+        Significance level of ``sig``.
+
     Attributes
     ----------
     prevalence : DataFrame
@@ -350,16 +411,6 @@ class SubgroupResult:
         is the group's letter (``A, B, ...`` in the groups' order, the same
         for every variable) and ``sig`` the letters of the groups this group
         is significantly higher than on the variable (empty if none).
-    pairwise : DataFrame
-        ``variable, group_a, group_b, difference, se, statistic, df, p_value,
-        p_adjusted, significant``.
-    overall : DataFrame
-        Per variable: Rao-Scott F test of no difference between groups
-        (``statistic, df1, df2, p_value, p_adjusted``).
-    adjust : str
-        Multiple-comparison method.
-    alpha : float
-        Significance level of ``sig``.
     """
 
     def __init__(self, table: pd.DataFrame, pairwise: pd.DataFrame, overall: pd.DataFrame,
@@ -372,10 +423,20 @@ class SubgroupResult:
         self.alpha = alpha
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """Prevalences indexed by ``(variable, group)``.
+        """Tabulate the prevalences, indexed by ``(variable, group)``.
 
         Columns ``estimate, se, ci_low, ci_high, n_unweighted`` (Wald, t on
         each group's design df), then ``df, column_letter, sig``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        DataFrame
+            One row per (variable, group).
         """
         check_probability("level", level)
         tab = self._table
@@ -387,7 +448,18 @@ class SubgroupResult:
                             extra={c: tab[c] for c in ("df", "column_letter", "sig")})
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Plot-ready prevalence: ``variable, group`` then the :meth:`summary_frame` columns."""
+        """Plot-ready prevalence: ``variable, group`` then the :meth:`summary_frame` columns.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        DataFrame
+            One row per (variable, group).
+        """
         return self.summary_frame(level).reset_index()
 
     @property
@@ -400,6 +472,16 @@ class SubgroupResult:
 
         Cells are percentages followed by the letters of the columns they are
         significantly higher than (nothing when none).
+
+        Parameters
+        ----------
+        digits : int, default 1
+            Decimals of the percentages.
+
+        Returns
+        -------
+        DataFrame
+            Strings, one row per variable, one column per group.
         """
         prev = self._table
         cell = ((prev["estimate"] * 100).round(digits).map(lambda v: f"{v:.{digits}f}")
@@ -430,7 +512,8 @@ def _expand(design: Design, variables: str | Sequence[str]) -> list[str]:
         except CodebookError:  # not a question: report the missing column below
             q = None
         if q is None or q.type != "multiple":
-            check_columns(design.data, [v], "variables")
+            check_columns(design.data, [v], "variables")  # raises: v is not a column
+            continue
         out.extend(c for c in q.columns() if c in design.data.columns and
                    not c.endswith("_other_text"))
     return out

@@ -159,7 +159,7 @@ def _pin(entry: Any) -> None:
     if at != first:
         ttflist.insert(first, ttflist.pop(at))
     cached = getattr(font_manager.fontManager, "_findfont_cached", None)
-    if hasattr(cached, "cache_clear"):
+    if cached is not None and hasattr(cached, "cache_clear"):
         cached.cache_clear()
 
 
