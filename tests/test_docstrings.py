@@ -57,12 +57,10 @@ CODES = frozenset(
 PENDING: dict[str, str] = {
     "analysis.cleaning.screening": "docstrings not complete yet",
     "analysis.codebook": "docstrings not complete yet",
-    "analysis.design.variance": "docstrings not complete yet",
     "analysis.errors": "docstrings not complete yet",
     "analysis.estimate.descriptive": "docstrings not complete yet",
     "analysis.estimate.intervals": "docstrings not complete yet",
     "analysis.models.glm": "docstrings not complete yet",
-    "analysis.models.importance": "docstrings not complete yet",
     "analysis.pricing.regression": "docstrings not complete yet",
     "analysis.report.build": "docstrings not complete yet",
     "analysis.report.chapter": "docstrings not complete yet",
