@@ -62,11 +62,9 @@ PENDING: dict[str, str] = {
     "analysis.estimate.intervals": "docstrings not complete yet",
     "analysis.models.glm": "docstrings not complete yet",
     "analysis.pricing.regression": "docstrings not complete yet",
-    "analysis.report.build": "docstrings not complete yet",
     "analysis.report.chapter": "docstrings not complete yet",
     "analysis.report.export": "docstrings not complete yet",
     "analysis.report.findings": "docstrings not complete yet",
-    "analysis.report.i18n": "docstrings not complete yet",
     "analysis.report.plots": "docstrings not complete yet",
     "analysis.weight.calibration": "docstrings not complete yet",
 }

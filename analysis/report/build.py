@@ -138,7 +138,14 @@ class ReportResult:
         return [c for c in self.chapters if not c.runs]
 
     def summary(self) -> str:
-        """A few lines for the console."""
+        """Summarise the build in a few lines for the console.
+
+        Returns
+        -------
+        str
+            Output folder, chapter, language and figure counts, seconds per step,
+            chapters not run with their reason, and the index page to open.
+        """
         lines = [f"report written to {self.output_dir} ({len(self.pages)} chapters in "
                  f"{len(LANGUAGES)} languages, {len(self.figures)} figure files) in "
                  f"{self.timings.get('total', 0.0):.1f} s"]
@@ -152,11 +159,16 @@ class ReportResult:
 # ------------------------------------------------------------------------------ paths
 
 def package_notebooks() -> Path | None:
-    """The chapter notebooks that come with the package, or None.
+    """Find the chapter notebooks that come with the package, or None.
 
     From a checkout (or an editable install) they are ``notebooks/`` at the
     repository root; an installed wheel puts them in
     ``<prefix>/share/greensurvey/notebooks``.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The first of the two folders that holds ``NN-*.py`` notebooks.
     """
     here = Path(__file__).resolve()
     for folder in (here.parents[2] / "notebooks",
@@ -208,7 +220,7 @@ def _wanted(stem: str, chapters: Sequence[str]) -> bool:
 
 def find_notebooks(notebooks_dir: str | Path | None = None, wave: str | Path | None = None,
                    chapters: Sequence[str] | None = None) -> list[Path]:
-    """The report notebooks ``NN-*.py`` in order.
+    """Find the report notebooks ``NN-*.py`` in order.
 
     Parameters
     ----------
@@ -222,7 +234,8 @@ def find_notebooks(notebooks_dir: str | Path | None = None, wave: str | Path | N
 
     Returns
     -------
-    list of Path
+    list of pathlib.Path
+        The notebooks, sorted by name (so by chapter number).
 
     Raises
     ------
@@ -399,6 +412,8 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
     Returns
     -------
     ReportResult
+        The index, pages (both languages), findings files, figures and
+        timings of the build.
 
     Raises
     ------

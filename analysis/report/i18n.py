@@ -134,7 +134,23 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def check_language(language: str) -> str:
-    """Raise :class:`ReportError` unless ``language`` is ``"zh"`` or ``"en"``."""
+    """Raise :class:`ReportError` unless ``language`` is ``"zh"`` or ``"en"``.
+
+    Parameters
+    ----------
+    language : str
+        The language asked for.
+
+    Returns
+    -------
+    str
+        ``language`` unchanged.
+
+    Raises
+    ------
+    ReportError
+        ``language`` is not one of :data:`LANGUAGES`.
+    """
     if language not in LANGUAGES:
         raise ReportError(f"`language` must be one of {list(LANGUAGES)}, not {language!r}",
                           hint="pass language='zh' (Chinese) or language='en' (English)")
@@ -171,7 +187,21 @@ def pick(value: Any, language: str) -> str:
 
 
 def t(key: str, language: str, **fields: Any) -> str:
-    """The catalogue text ``key`` in ``language``, formatted with ``fields``.
+    """Look up the catalogue text ``key`` in ``language``, formatted with ``fields``.
+
+    Parameters
+    ----------
+    key : str
+        Catalogue id (a key of :data:`TEXT`).
+    language : {"zh", "en"}
+        The language.
+    **fields
+        Values for the text's ``{name}`` fields.
+
+    Returns
+    -------
+    str
+        The formatted text.
 
     Raises
     ------
@@ -197,21 +227,53 @@ def _markdown(text: str) -> Any:
 
 
 def heading(key: str, language: str, level: int = 2, **fields: Any) -> Any:
-    """A Markdown heading in ``language`` for ``display()`` in a notebook.
+    """Make a Markdown heading in ``language`` for ``display()`` in a notebook.
 
     ``key`` is a catalogue id (``"chapter.03-topline"``) or, if it is
     not one, a ``{"zh": ..., "en": ...}`` mapping passed as ``text=``.
+
+    Parameters
+    ----------
+    key : str
+        Catalogue id; ignored when ``text=`` is given.
+    language : {"zh", "en"}
+        The language.
+    level : int, default 2
+        Heading level (number of ``#``).
+    **fields
+        Values for the text's fields, or ``text=`` a ``{"zh": ..., "en": ...}``
+        mapping used instead of the catalogue.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        The heading.
     """
     text = pick(fields.pop("text"), language) if "text" in fields else t(key, language, **fields)
     return _markdown(f"{'#' * level} {text}")
 
 
 def prose(text: Mapping[str, str] | str, language: str, **fields: Any) -> Any:
-    """An HTML paragraph: a catalogue key or a ``{"zh", "en"}`` mapping, formatted.
+    """Make an HTML paragraph: a catalogue key or a ``{"zh", "en"}`` mapping, formatted.
 
     HTML rather than Markdown, so numbers passed in as ``data-finding`` spans
     (:meth:`analysis.report.findings.Findings.value`) reach the page intact; plain
     field values are HTML-escaped.
+
+    Parameters
+    ----------
+    text : str or mapping
+        Catalogue id, or a ``{"zh": ..., "en": ...}`` mapping (or a plain string).
+    language : {"zh", "en"}
+        The language.
+    **fields
+        Values for the text's fields; strings are HTML-escaped unless they are
+        ``data-finding`` spans.
+
+    Returns
+    -------
+    IPython.display.HTML
+        ``<p>...</p>``.
 
     Examples
     --------
@@ -244,6 +306,12 @@ def format_value(value: float | None, unit: str = "share", decimals: int | None 
         decimals; ``count`` is an integer with thousands separators.
     decimals : int, optional
         Decimals (default 1 for shares/percent, 2 for ratio/number, 0 for count).
+
+    Returns
+    -------
+    str
+        The value with its unit (``"12.3%"``, ``"+2.1 pp"``, ``"0.40"``,
+        ``"1,234"``), or ``"—"`` when missing.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -261,7 +329,24 @@ def format_value(value: float | None, unit: str = "share", decimals: int | None 
 
 def format_ci(low: float | None, high: float | None, unit: str = "share",
               decimals: int | None = None) -> str:
-    """``"12.3–15.6%"``-style interval text (``""`` when either end is missing)."""
+    """Write ``"12.3–15.6%"``-style interval text (``""`` when either end is missing).
+
+    Parameters
+    ----------
+    low : float or None
+        Lower end.
+    high : float or None
+        Upper end.
+    unit : str, default "share"
+        As :func:`format_value`; ``"points"`` gives ``[low, high]`` in points.
+    decimals : int, optional
+        As :func:`format_value`.
+
+    Returns
+    -------
+    str
+        The interval text.
+    """
     if low is None or high is None or any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
         return ""
     if unit == "points":
@@ -274,14 +359,38 @@ def format_ci(low: float | None, high: float | None, unit: str = "share",
 
 
 def format_count(value: float | None) -> str:
-    """An unweighted or weighted base, rounded to an integer (``""`` if missing)."""
+    """Write an unweighted or weighted base, rounded to an integer (``""`` if missing).
+
+    Parameters
+    ----------
+    value : float or None
+        The base.
+
+    Returns
+    -------
+    str
+        With thousands separators (``"1,234"``).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:,.0f}"
 
 
 def ratio_label(ratio: float, language: str) -> str:
-    """A price ratio as Chinese 折 (``0.4`` -> ``"4折"``) or as a percentage of the new price."""
+    """Write a price ratio as Chinese 折 (``0.4`` -> ``"4折"``) or as a percentage of the new price.
+
+    Parameters
+    ----------
+    ratio : float
+        Price as a share of the new price.
+    language : {"zh", "en"}
+        The language.
+
+    Returns
+    -------
+    str
+        ``"4折"`` (``"原价"`` at 1 or more) or ``"40% of new price"``.
+    """
     check_language(language)
     if language == "zh":
         return f"{ratio * 10:g}折" if ratio < 1 else "原价"
