@@ -59,7 +59,6 @@ PENDING: dict[str, str] = {
     "analysis.codebook": "docstrings not complete yet",
     "analysis.errors": "docstrings not complete yet",
     "analysis.estimate.descriptive": "docstrings not complete yet",
-    "analysis.estimate.intervals": "docstrings not complete yet",
     "analysis.models.glm": "docstrings not complete yet",
     "analysis.pricing.regression": "docstrings not complete yet",
     "analysis.report.chapter": "docstrings not complete yet",

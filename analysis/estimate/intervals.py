@@ -32,13 +32,53 @@ __all__ = [
 
 
 def expit(x: np.ndarray) -> np.ndarray:
+    """Compute the inverse logit ``exp(x) / (1 + exp(x))``.
+
+    Parameters
+    ----------
+    x : ndarray
+        Values on the logit scale.
+
+    Returns
+    -------
+    ndarray
+        Probabilities.
+    """
     return np.exp(x) / (1 + np.exp(x))
 
 
 def prop_interval(method: str, p: np.ndarray, var: np.ndarray, df: np.ndarray,
                    n_rows: np.ndarray, design_df: np.ndarray, level: float,
                    logit_var: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Interval of R's ``svyciprop`` for each proportion (vectorised, not likelihood)."""
+    """Compute R's ``svyciprop`` interval of each proportion (vectorised, not likelihood).
+
+    Parameters
+    ----------
+    method : {"mean", "asin", "xlogit", "logit", "beta", "wilson"}
+        The ``svyciprop`` method.
+    p : ndarray
+        Proportions.
+    var : ndarray
+        Their design variances.
+    df : ndarray
+        Degrees of freedom of the t quantile (``"logit"`` gives NaN at ``<= 0``).
+    n_rows : ndarray
+        Respondents behind each proportion (``"beta"``'s df ratio).
+    design_df : ndarray
+        Design df of each proportion (``"beta"``'s df ratio).
+    level : float
+        Confidence level.
+    logit_var : ndarray, optional
+        Variance of the logit coefficient (``"logit"``/``"xlogit"``); default
+        by the delta method from ``var``.
+
+    Returns
+    -------
+    low : ndarray
+        Lower bounds.
+    high : ndarray
+        Upper bounds.
+    """
     a = 1 - level
     q = t_quantile(1 - a / 2, df)
     se = np.sqrt(var)
@@ -67,7 +107,20 @@ def prop_interval(method: str, p: np.ndarray, var: np.ndarray, df: np.ndarray,
 
 
 def fmm_spline(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
-    """R's ``spline(method="fmm")`` evaluated at ``xout`` (Forsythe, Malcolm & Moler)."""
+    """Evaluate R's ``spline(method="fmm")`` at ``xout`` (Forsythe, Malcolm & Moler).
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Knots (increasing) and values.
+    xout : ndarray
+        Where to evaluate.
+
+    Returns
+    -------
+    ndarray
+        Spline values at ``xout``.
+    """
     n = x.shape[0]
     b, c, d = np.zeros(n), np.zeros(n), np.zeros(n)
     if n < 3:
@@ -107,7 +160,20 @@ def fmm_spline(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
 
 
 def approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
-    """R's ``approx`` (linear, ties averaged, NA outside the range)."""
+    """Interpolate linearly as R's ``approx`` (ties averaged, NaN outside the range).
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Points and values.
+    xout : ndarray
+        Where to interpolate.
+
+    Returns
+    -------
+    ndarray
+        Values at ``xout``.
+    """
     ux, inv = np.unique(x, return_inverse=True)
     uy = np.bincount(inv, weights=y) / np.bincount(inv)
     out = np.interp(xout, ux, uy)
@@ -116,7 +182,23 @@ def approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class LogitFit:
-    """R's ``glm(y ~ 1, quasibinomial, weights=W)`` reproduced iteration by iteration."""
+    """R's ``glm(y ~ 1, quasibinomial, weights=W)`` reproduced iteration by iteration.
+
+    Attributes
+    ----------
+    beta : float
+        The intercept (logit of ``mu``).
+    mu : float
+        The fitted proportion.
+    sw : float
+        Sum of the prior weights.
+    sy : float
+        Weighted sum of ``y``.
+    working : ndarray
+        Working weights of the final WLS step (from the previous ``mu``).
+    naive : float
+        ``summary.glm()$cov.unscaled`` of the intercept.
+    """
 
     beta: float
     mu: float
@@ -132,9 +214,26 @@ def logit_fit(y: np.ndarray, big_w: np.ndarray, eps: float = 1e-8, maxit: int = 
 
     Follows ``glm.fit``: start at ``mustart = (W y + 0.5)/(W + 1)``, stop when the
     relative deviance change is below ``eps``; the covariance uses the working
-    weights of the last step, as ``summary.glm`` does.  ``freq``: row ``i`` holds
-    ``freq[i]`` respondents of weight ``big_w[i] / freq[i]`` each (R's start is
-    per respondent).
+    weights of the last step, as ``summary.glm`` does.
+
+    Parameters
+    ----------
+    y : ndarray
+        0/1 responses.
+    big_w : ndarray
+        Prior weights.
+    eps : float
+        Tolerance on the relative deviance change.
+    maxit : int
+        Iteration cap.
+    freq : ndarray, optional
+        Row ``i`` holds ``freq[i]`` respondents of weight ``big_w[i] / freq[i]``
+        each (R's start is per respondent).
+
+    Returns
+    -------
+    LogitFit
+        The fit after the last iteration.
     """
     sw, sy = float(big_w.sum()), float((big_w * y).sum())
 
@@ -166,6 +265,22 @@ def logit_reps(p_reps: np.ndarray, beta0: np.ndarray, eps: float = 1e-8, maxit: 
     """Replicate ``glm.fit`` started at ``beta0`` with weights scaled to sum 1 (vectorised).
 
     With normalised weights the fit depends on the replicate proportion only.
+
+    Parameters
+    ----------
+    p_reps : ndarray
+        Replicate proportions.
+    beta0 : ndarray
+        Full-sample intercept(s), broadcast against ``p_reps``.
+    eps : float
+        Tolerance on the relative deviance change.
+    maxit : int
+        Iteration cap.
+
+    Returns
+    -------
+    ndarray
+        Replicate intercepts (logit scale), shaped as ``p_reps``.
     """
     beta = np.broadcast_to(beta0, p_reps.shape).astype(float).copy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -189,12 +304,37 @@ def logit_reps(p_reps: np.ndarray, beta0: np.ndarray, eps: float = 1e-8, maxit: 
 def likelihood_interval(fit: LogitFit, y: np.ndarray, w: np.ndarray, var_coef: float,
                          df: float, level: float, n: float | None = None
                          ) -> tuple[float, float]:
-    """R's ``svyciprop(method="likelihood")``: Rao-Scott scaled profile likelihood.
+    """Compute R's ``svyciprop(method="likelihood")``: Rao-Scott scaled profile likelihood.
 
     Mirrors ``confint.svyglm(method="likelihood")``: the MASS profile grid
     (steps of ``zmax/5`` design SEs), an fmm spline through it and linear
-    inversion at the design-effect-adjusted cut-offs.  ``n`` is the number of
-    respondents (``len(y)``; the sum of frequency weights when rows are counts).
+    inversion at the design-effect-adjusted cut-offs.
+
+    Parameters
+    ----------
+    fit : LogitFit
+        The intercept-only fit.
+    y : ndarray
+        0/1 responses.
+    w : ndarray
+        Weights of the fit.
+    var_coef : float
+        Design variance of the intercept.
+    df : float
+        Design degrees of freedom.
+    level : float
+        Confidence level.
+    n : float, optional
+        Number of respondents (``len(y)``; the sum of frequency weights when
+        rows are counts).
+
+    Returns
+    -------
+    low : float
+        Lower bound; NaN when ``mu`` is 0 or 1, the variance is not positive
+        or ``df <= 0``.
+    high : float
+        Upper bound (NaN likewise).
     """
     p = fit.mu
     if not (0 < p < 1) or not var_coef > 0 or df <= 0:
@@ -244,13 +384,28 @@ def _qs(xs: np.ndarray, cumw: np.ndarray, pp: np.ndarray
 
 
 def qrule(xs: np.ndarray, ws: np.ndarray, p: np.ndarray, rule: str) -> np.ndarray:
-    """R's ``qrule_<rule>`` (survey 4.1) on sorted values, vectorised over ``p``.
+    """Apply R's ``qrule_<rule>`` (survey 4.1) to sorted values, vectorised over ``p``.
 
-    ``xs`` sorted ascending (stable, as R's ``order``), ``ws`` the weights in
-    that order; rows of zero weight take no part, as in R.  Rules ``hf1``-``hf9``
+    Rows of zero weight take no part, as in R.  Rules ``hf1``-``hf9``
     are the Hyndman-Fan definitions with weights; ``shahvaish`` is Shah & Vaish
     (2006) with weights normalised to mean 1 (R's code mixes in the raw
     weights; see tests/test_quantile_rules.py).
+
+    Parameters
+    ----------
+    xs : ndarray
+        Values sorted ascending (stable, as R's ``order``).
+    ws : ndarray
+        Their weights, in the same order.
+    p : ndarray
+        Probabilities (NaN gives NaN).
+    rule : str
+        One of :data:`QRULES`.
+
+    Returns
+    -------
+    ndarray
+        Quantiles, shaped as ``p``.
     """
     p = np.asarray(p, dtype=float)
     out = np.full(p.shape, np.nan)
@@ -310,7 +465,20 @@ def qrule(xs: np.ndarray, ws: np.ndarray, p: np.ndarray, rule: str) -> np.ndarra
 
 
 def approx_constant(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
-    """``approx(x, y, xout, method="constant", f=0, rule=2)`` with ties averaged."""
+    """Step-interpolate as ``approx(x, y, xout, method="constant", f=0, rule=2)``, ties averaged.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Points and values.
+    xout : ndarray
+        Where to interpolate (clamped to the range of ``x``).
+
+    Returns
+    -------
+    ndarray
+        Values at ``xout``.
+    """
     ux, inv = np.unique(x, return_inverse=True)
     uy = np.bincount(inv, weights=y) / np.bincount(inv)
     i = np.clip(np.searchsorted(ux, xout, side="right") - 1, 0, ux.shape[0] - 1)
