@@ -54,7 +54,18 @@ def readable_note(message: Any) -> str:
 
 
 def default_output_dir(wave: str | Path) -> Path:
-    """``$GREENSURVEY_REPORTS/<wave>`` if set, else ``reports/<wave>`` next to ``surveys/``."""
+    """Find the report folder: ``$GREENSURVEY_REPORTS/<wave>`` if set, else ``reports/<wave>`` next to ``surveys/``.
+
+    Parameters
+    ----------
+    wave : str or pathlib.Path
+        The wave folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not created).
+    """
     folder = Path(wave).resolve()
     env = os.environ.get("GREENSURVEY_REPORTS")
     if env:
@@ -67,6 +78,23 @@ class Chapter:
     """What a notebook needs: parameters, codebook, findings collector, prepared wave.
 
     Created by :func:`open_chapter`; notebooks call its methods only.
+
+    Attributes
+    ----------
+    id : str
+        Notebook stem, e.g. ``"03-headline-shares"``.
+    wave_path : pathlib.Path
+        The wave folder.
+    language : {"zh", "en"}
+        The report language of this run.
+    output_dir : pathlib.Path
+        The report folder.
+    codebook : Codebook
+        The wave's codebook.
+    findings : Findings
+        Collector of the chapter's tables and figures.
+    notes : list of str
+        Warnings captured so far, shown by :meth:`data_notes`.
     """
 
     id: str
@@ -135,6 +163,7 @@ class Chapter:
         Returns
         -------
         IPython.display.HTML
+            A titled list of the notes, or empty HTML.
         """
         import html
 
@@ -157,14 +186,35 @@ class Chapter:
         self._show(*objects)
 
     def title(self) -> Any:
-        """The chapter's level-1 heading in the report language (for ``display``)."""
+        """Make the chapter's level-1 heading in the report language (for ``display``).
+
+        Returns
+        -------
+        IPython.display.Markdown
+            The catalogue title ``chapter.<id>``, or the id if there is none.
+        """
         from .i18n import heading
 
         return heading(f"chapter.{self.id}", self.language, level=1) if f"chapter.{self.id}" in TEXT \
             else heading("", self.language, level=1, text=self.id)
 
     def heading(self, text: Any, level: int = 2, **fields: Any) -> Any:
-        """A heading from a catalogue key or a ``{"zh", "en"}`` mapping."""
+        """Make a heading from a catalogue key or a ``{"zh", "en"}`` mapping.
+
+        Parameters
+        ----------
+        text : str or mapping
+            Catalogue id, or a ``{"zh": ..., "en": ...}`` mapping.
+        level : int, default 2
+            Heading level.
+        **fields
+            Values for the text's fields.
+
+        Returns
+        -------
+        IPython.display.Markdown
+            The heading in the report language.
+        """
         from .i18n import heading
 
         if isinstance(text, str) and text in TEXT:
@@ -173,7 +223,21 @@ class Chapter:
                                                              for k in ("zh", "en")})
 
     def text(self, text: Any, **fields: Any) -> Any:
-        """A paragraph from a catalogue key or a ``{"zh", "en"}`` mapping, formatted."""
+        """Make a paragraph from a catalogue key or a ``{"zh", "en"}`` mapping, formatted.
+
+        Parameters
+        ----------
+        text : str or mapping
+            Catalogue id, or a ``{"zh": ..., "en": ...}`` mapping; a mapping given
+            without ``fields`` is literal text (braces kept, HTML escaped).
+        **fields
+            Values for the text's fields.
+
+        Returns
+        -------
+        IPython.display.HTML
+            The paragraph in the report language.
+        """
         import html
 
         from .i18n import prose
@@ -184,7 +248,18 @@ class Chapter:
         return prose(text, self.language, **fields)
 
     def label(self, value: Any) -> str:
-        """A bilingual value in the report language."""
+        """Pick a bilingual value in the report language.
+
+        Parameters
+        ----------
+        value : str or mapping
+            A ``{"zh": ..., "en": ...}`` mapping, a bilingual label, or a plain string.
+
+        Returns
+        -------
+        str
+            The text in the report language.
+        """
         return pick(value, self.language)
 
     @cached_property
@@ -205,7 +280,19 @@ class Chapter:
                 display(obj)
 
     def level_labels(self, variable: str) -> dict[str, str]:
-        """Labels of a question's options or a derived variable's levels."""
+        """Find the labels of a question's options or a derived variable's levels.
+
+        Parameters
+        ----------
+        variable : str
+            Question or derived-variable id.
+
+        Returns
+        -------
+        dict of str to str
+            Option key or level -> label in the report language; empty for other
+            variables (their levels are shown as they are).
+        """
         for d in self.codebook.derived:
             if d.id == variable:
                 return {k: v.get(self.language) for k, v in d.labels.items()}
@@ -215,7 +302,19 @@ class Chapter:
             return {}
 
     def variable_label(self, variable: str) -> str:
-        """Label of a question or derived variable (the id if it has none)."""
+        """Find the label of a question or derived variable (the id if it has none).
+
+        Parameters
+        ----------
+        variable : str
+            Variable name.
+
+        Returns
+        -------
+        str
+            The catalogue's ``variable.<name>`` text, else the question's label,
+            else ``variable``.
+        """
         if f"variable.{variable}" in TEXT:
             return t(f"variable.{variable}", self.language)
         try:
@@ -240,7 +339,21 @@ class Chapter:
                               self.findings).variable_label(variable) for lang in ("zh", "en")}
 
     def term_label(self, variable: str, contrast: str = "") -> str:
-        """Readable label of a model term: an option, a grid score or a level contrast."""
+        """Make a readable label of a model term: an option, a grid score or a level contrast.
+
+        Parameters
+        ----------
+        variable : str
+            The term's variable (an option column, ``<grid>_score``, ``<q>_yes``
+            or a categorical variable).
+        contrast : str, optional
+            ``"a vs b"`` level contrast of a categorical variable.
+
+        Returns
+        -------
+        str
+            The label in the report language.
+        """
         lang = self.language
         for q in self.codebook.questions:
             if q.type == "multiple" and variable.startswith(q.id + "_"):
@@ -259,10 +372,21 @@ class Chapter:
         return name
 
     def term_labels(self, result: Any) -> dict[Any, str]:
-        """Labels for the rows of a model result (AMEs, key drivers), keyed like its index.
+        """Label the rows of a model result (AMEs, key drivers), keyed like its index.
 
         Also takes a long frame with a ``variable`` column (subgroup prevalence)
         or a list of variable names.
+
+        Parameters
+        ----------
+        result : object
+            A result with ``summary_frame``, a frame with a ``variable`` column, or
+            a list of variable names.
+
+        Returns
+        -------
+        dict
+            Row key -> :meth:`term_label` (a tuple key is ``(variable, contrast)``).
         """
         if hasattr(result, "summary_frame"):
             keys = list(result.summary_frame().index)
@@ -274,12 +398,25 @@ class Chapter:
 
     def shares(self, table_id: str, question: str, *, title: Any = None,
                headline: bool = False, figure: bool = True) -> None:
-        """Weighted and unweighted shares of every option of ``question``, side by side.
+        """Show the weighted and unweighted shares of every option of ``question``, side by side.
 
         Select-all questions use :func:`analysis.estimate.multiresponse.mr_shares`
         (base: respondents shown the question); single-choice questions
         :meth:`SurveyDesign.proportion` (logit intervals).  Adds the table
         (with unweighted and weighted bases) and a bar chart, and displays both.
+
+        Parameters
+        ----------
+        table_id : str
+            Findings id of the table (its figure is named after it).
+        question : str
+            A single-choice or select-all question id.
+        title : str or mapping, optional
+            Table and figure title; default the question's label.
+        headline : bool, default False
+            Also show the table on the index page.
+        figure : bool, default True
+            Add the bar chart.
         """
         from ..estimate.multiresponse import mr_shares
         from .plots import plot_shares
@@ -309,7 +446,13 @@ class Chapter:
         self._show(table, fig)
 
     def funnel(self, table_id: str = "cleaning.funnel") -> None:
-        """The exclusion funnel of the cleaning audit: excluded and remaining per rule."""
+        """Show the exclusion funnel of the cleaning audit: excluded and remaining per rule.
+
+        Parameters
+        ----------
+        table_id : str, default "cleaning.funnel"
+            Findings id of the table.
+        """
         from .facts import rule_status
         from .plots import plot_funnel
 
@@ -332,10 +475,21 @@ class Chapter:
 
     def margins(self, table_id: str, *, weighted: bool = True, figure: bool = True,
                 heading: Any = None) -> None:
-        """Sample (unweighted), weighted and population shares of every weighting variable.
+        """Show the sample (unweighted), weighted and population shares of every weighting variable.
 
         ``weighted=False`` shows only sample vs population (the cleaning chapter);
         ``heading`` is shown above the table only when the wave has targets.
+
+        Parameters
+        ----------
+        table_id : str
+            Findings id of the table.
+        weighted : bool, default True
+            Include the weighted shares (``False``: sample vs population only).
+        figure : bool, default True
+            Add the margins chart.
+        heading : str or mapping, optional
+            Heading shown above the table when the wave has targets.
         """
         from ..weight.diagnostics import margins_table
         from .plots import plot_margins
@@ -375,7 +529,13 @@ class Chapter:
         self._show(tab, fig)
 
     def weight_diagnostics(self, table_id: str = "weighting.summary") -> None:
-        """Weight distribution, Kish design effect and effective sample size (table + histogram)."""
+        """Show the weight distribution, Kish design effect and effective sample size (table + histogram).
+
+        Parameters
+        ----------
+        table_id : str, default "weighting.summary"
+            Findings id of the table.
+        """
         from ..weight.diagnostics import weight_summary
         from .plots import plot_weights
 
@@ -400,7 +560,7 @@ class Chapter:
         self._show(status[["label", "status"]].set_axis(list(head), axis=1).set_index(head[0]))
 
     def weighting_labels(self) -> dict[str, dict[str, str]]:
-        """Labels of the weighting variables in both languages (for :func:`facts.weighting_text`).
+        """Label the weighting variables in both languages (for :func:`facts.weighting_text`).
 
         Returns
         -------
@@ -422,11 +582,12 @@ class Chapter:
                 self.weight_diagnostics()
 
     def weighting_note(self) -> Any:
-        """One sentence on what the tables' columns are: weighted and unweighted, or unweighted only.
+        """Say in one sentence what the tables' columns are: weighted and unweighted, or unweighted only.
 
         Returns
         -------
         IPython.display.HTML
+            The sentence in the report language.
         """
         if self.wave.targets is None:
             return self.text({"zh": "本批次没有总体目标（targets.yaml），以下结果均未加权。",
@@ -437,7 +598,7 @@ class Chapter:
                                 "the gap between them is what weighting changes."})
 
     def banner_note(self, variables: list[str]) -> Any:
-        """Which banner variables the tables use and where they come from.
+        """Say which banner variables the tables use and where they come from.
 
         Parameters
         ----------
@@ -447,6 +608,8 @@ class Chapter:
         Returns
         -------
         IPython.display.HTML
+            The paragraph in the report language (or how to declare banners when
+            there are none).
         """
         if not variables:
             return self.text({"zh": "问卷编码本没有声明分组变量（analysis.banner），也没有加权变量，"
@@ -472,11 +635,12 @@ class Chapter:
             self._show(targets_table(self.wave.targets, self.language))
 
     def variance_note(self) -> Any:
-        """How standard errors were computed, from the design of this wave.
+        """Say how standard errors were computed, from the design of this wave.
 
         Returns
         -------
         IPython.display.HTML
+            The paragraph in the report language.
         """
         d = self.wave.design
         parts_zh, parts_en = [], []
