@@ -28,7 +28,7 @@ from .._validation import (
     format_rows,
 )
 from ..design.results import SurveyResult
-from ..errors import CodebookError, DataQualityWarning, DesignError
+from ..errors import CodebookError, DataQualityWarning, DesignError, IntervalError
 from . import intervals as _iv
 
 if TYPE_CHECKING:
@@ -587,9 +587,9 @@ def _linear(design: Design, var: str | Sequence[str], by: Any, na_rm: bool,
     deffs = None
     if deff:
         centre = est if kind == "mean" else est / wsum[:, None]
-        var, n, big_n = srs_variance(x, design.weights, g, dom.n_groups, centre,
-                                     design.freq_weights)
-        vsrs = var * deff_factor(kind, deff, n, big_n)[:, None]
+        var_srs, n, big_n = srs_variance(x, design.weights, g, dom.n_groups, centre,
+                                         design.freq_weights)
+        vsrs = var_srs * deff_factor(kind, deff, n, big_n)[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             deffs = np.diag(vcov) / vsrs.ravel()
     index = result_index(mat.index, dom.labels, mat.scalar)
@@ -752,6 +752,9 @@ def svy_proportion(design: Design, var: str, *, level: Any = None, method: str =
             return _iv.prop_interval(method, p, var_p, rep_df, rep_rows, rep_dd, lev)
         if method == "logit":
             return _iv.prop_interval("logit", p, var_p, rep_df, rep_rows, rep_dd, lev, coef_var)
+        if coef_var is None:  # the logit fits above set it for method='likelihood'
+            raise IntervalError("likelihood interval asked for without the logit fits' variance",
+                                hint="report this as a bug in analysis.estimate.descriptive")
         lo, hi = np.full(G * k, np.nan), np.full(G * k, np.nan)
         for i, fit in fits.items():
             rows = g == i // k
