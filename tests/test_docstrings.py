@@ -64,7 +64,6 @@ PENDING: dict[str, str] = {
     "analysis.report.export": "docstrings not complete yet",
     "analysis.report.findings": "docstrings not complete yet",
     "analysis.report.plots": "docstrings not complete yet",
-    "analysis.weight.calibration": "docstrings not complete yet",
 }
 
 

@@ -98,7 +98,14 @@ class RakingCalibration:
         self.info = info
 
     def step_weights(self) -> list[np.ndarray]:
-        """Weights right after each margin's adjustment in the last sweep."""
+        """List the weights right after each margin's adjustment in the last sweep.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One weight vector per margin, in margin order (the last is the
+            final weights).
+        """
         out = [self.weights]
         w = self.weights
         for m in range(len(self.codes) - 1, 0, -1):
@@ -108,7 +115,20 @@ class RakingCalibration:
         return out
 
     def residualize(self, x: Any, design: Design | None = None) -> np.ndarray:
-        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        """Calibration residuals of the weighted scores ``x`` (n or n×k).
+
+        Parameters
+        ----------
+        x : array-like
+            Weighted scores, shape (n,) or (n, k).
+        design : Design, optional
+            The design, whose frequency weights count rows in the means.
+
+        Returns
+        -------
+        numpy.ndarray
+            Residuals, shaped as ``x``.
+        """
         x, flat = _as_matrix(x)
         x = x.copy()
         psw = self.step_weights()
@@ -145,6 +165,7 @@ class PostStratification:
     oldweights, weights : numpy.ndarray
         Weights before and after post-stratification.
     info : WeightingInfo, optional
+        Diagnostics of the step.
     """
 
     kind = "poststratify"
@@ -159,7 +180,20 @@ class PostStratification:
         self.info = info
 
     def residualize(self, x: Any, design: Design | None = None) -> np.ndarray:
-        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        """Calibration residuals of the weighted scores ``x`` (n or n×k).
+
+        Parameters
+        ----------
+        x : array-like
+            Weighted scores, shape (n,) or (n, k).
+        design : Design, optional
+            Not used (the post-strata are stored).
+
+        Returns
+        -------
+        numpy.ndarray
+            Residuals, shaped as ``x``.
+        """
         x, flat = _as_matrix(x)
         psw = self.weights.copy()
         psw[(psw == 0) & (self.oldweights == 0)] = 1.0  # as R: 0/0 rows contribute nothing
@@ -184,7 +218,7 @@ class GregCalibration:
     Parameters
     ----------
     mm : numpy.ndarray
-        n×p calibration model matrix.
+        Calibration model matrix (n×p).
     oldweights : numpy.ndarray
         Weights before calibration (``w0``).
     g : numpy.ndarray
@@ -192,6 +226,7 @@ class GregCalibration:
     method : str
         Calibration function name, for display.
     info : WeightingInfo, optional
+        Diagnostics of the step.
     """
 
     kind = "calibrate"
@@ -209,7 +244,20 @@ class GregCalibration:
         self.info = info
 
     def residualize(self, x: Any, design: Design | None = None) -> np.ndarray:
-        """Calibration residuals of the weighted scores ``x`` (n or n×k)."""
+        """Calibration residuals of the weighted scores ``x`` (n or n×k).
+
+        Parameters
+        ----------
+        x : array-like
+            Weighted scores, shape (n,) or (n, k).
+        design : Design, optional
+            Not used (the projection basis is stored).
+
+        Returns
+        -------
+        numpy.ndarray
+            Residuals, shaped as ``x``.
+        """
         x, flat = _as_matrix(x)
         z = x / self.w[:, None]
         out = (z - self.q @ (self.q.T @ z)) * self.w[:, None]
@@ -224,6 +272,11 @@ class Trimming:
 
     R's ``trimWeights`` treats the trimmed weights as design weights and adds
     no calibration; this object only carries the diagnostics.
+
+    Parameters
+    ----------
+    info : WeightingInfo
+        Diagnostics of the step.
     """
 
     kind = "trim"
@@ -234,7 +287,20 @@ class Trimming:
         self.info = info
 
     def residualize(self, x: Any, design: Design | None = None) -> np.ndarray:
-        """Return ``x`` unchanged."""
+        """Return ``x`` unchanged.
+
+        Parameters
+        ----------
+        x : array-like
+            Weighted scores.
+        design : Design, optional
+            Not used.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``x`` as float64.
+        """
         return np.asarray(x, dtype="float64")
 
     def __repr__(self) -> str:
@@ -249,7 +315,32 @@ Result = tuple[np.ndarray, np.ndarray | None, Any]
 def build_info(method: str, iterations: int, converged: bool, error: float,
                table: pd.DataFrame, w0: np.ndarray, w: np.ndarray, options: dict[str, Any],
                notes: Sequence[str]) -> WeightingInfo:
-    """Assemble the :class:`WeightingInfo` of a weighting step."""
+    """Assemble the :class:`WeightingInfo` of a weighting step.
+
+    Parameters
+    ----------
+    method : str
+        Name of the step (``"rake"``, ...).
+    iterations : int
+        Iterations used.
+    converged : bool
+        Whether the tolerance was met.
+    error : float
+        Largest relative margin error.
+    table : pandas.DataFrame
+        Achieved vs target table.
+    w0, w : numpy.ndarray
+        Weights before and after (summarised by :func:`weight_summary`).
+    options : dict
+        Options used.
+    notes : sequence of str
+        Decisions taken on the user's behalf.
+
+    Returns
+    -------
+    WeightingInfo
+        The diagnostics.
+    """
     return WeightingInfo(method=method, iterations=iterations, converged=converged,
                          max_margin_error=float(error), margins=table,
                          before=weight_summary(w0), after=weight_summary(w),
@@ -267,7 +358,22 @@ def _table_error(table: pd.DataFrame) -> float:
 
 
 def dummy_matrix(resolved: Sequence[ResolvedMargin], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Intercept + treatment dummies of the margins, and their population totals."""
+    """Build intercept + treatment dummies of the margins, and their population totals.
+
+    Parameters
+    ----------
+    resolved : sequence of ResolvedMargin
+        The margins (the first level of each is the reference).
+    n : int
+        Number of rows.
+
+    Returns
+    -------
+    mm : numpy.ndarray
+        Model matrix (n×p).
+    pop : numpy.ndarray
+        Population totals of its columns (the intercept's is the population size).
+    """
     cols = [np.ones(n)]
     pop = [float(resolved[0].targets.sum())]
     for m in resolved:
@@ -281,7 +387,30 @@ R_RAKE_CONTROL = {"maxit": 10, "epsilon": 1.0}
 
 
 def r_rake_control(control: Any, w0: np.ndarray) -> tuple[int, float, dict[str, float]]:
-    """Check R's ``control=list(maxit, epsilon)``; (maxit, absolute epsilon, control)."""
+    """Check R's ``control=list(maxit, epsilon)``.
+
+    Parameters
+    ----------
+    control : dict
+        ``maxit`` and/or ``epsilon`` (``verbose`` is accepted and ignored);
+        R's defaults fill missing keys.
+    w0 : numpy.ndarray
+        Starting weights (an ``epsilon`` below 1 is a share of their sum).
+
+    Returns
+    -------
+    maxit : int
+        Sweep cap.
+    epsilon : float
+        Absolute stopping threshold.
+    control : dict
+        The completed control.
+
+    Raises
+    ------
+    CalibrationError
+        Unknown keys, ``maxit < 1`` or ``epsilon <= 0``.
+    """
     if not isinstance(control, dict) or set(control) - set(R_RAKE_CONTROL) - {"verbose"}:
         raise CalibrationError(
             f"`control` must be a dict with keys 'maxit' and/or 'epsilon', not {control!r}",
@@ -301,11 +430,39 @@ def rake_weights(resolved: Sequence[ResolvedMargin], w0: np.ndarray, repw: np.nd
                  notes: Sequence[str] = (), control: dict[str, float] | None = None) -> Result:
     """Rake ``w0`` (and each replicate column of ``repw``) to resolved margins.
 
-    Returns the new weights, the new replicate weights (or None) and the
-    calibration object (:class:`RakingCalibration`; a
-    :class:`GregCalibration` on the margin dummies when ``cap`` is given).
     With ``control`` (R's ``rake(control=)``) the sweeps stop by R's rule
     and ``max_iter``/``tol`` are not used.
+
+    Parameters
+    ----------
+    resolved : sequence of ResolvedMargin
+        Margins with row codes and targets.
+    w0 : numpy.ndarray
+        Starting weights.
+    repw : numpy.ndarray or None
+        Replicate weights (n×R), raked column by column.
+    max_iter : int
+        Sweep cap.
+    tol : float
+        Relative tolerance on the margins.
+    cap : tuple, optional
+        ``(lower, upper)`` bounds on the weights as multiples of the mean weight.
+    strict : bool
+        Raise instead of warning when the raking does not converge.
+    notes : sequence of str
+        Notes passed on to the diagnostics.
+    control : dict, optional
+        R's ``rake(control=)``.
+
+    Returns
+    -------
+    weights : numpy.ndarray
+        The new weights.
+    repweights : numpy.ndarray or None
+        The new replicate weights.
+    calibration : RakingCalibration or GregCalibration
+        The variance hook (a :class:`GregCalibration` on the margin dummies
+        when ``cap`` is given).
     """
     if max_iter < 1:
         raise CalibrationError(f"`max_iter` must be at least 1, not {max_iter}",
@@ -440,6 +597,39 @@ def poststratify_weights(cell: np.ndarray, labels: Sequence[str], target: np.nda
     """Post-stratify: each cell's weights scaled to its population count.
 
     Replicates are post-stratified separately (``postStratify.svyrep.design``).
+
+    Parameters
+    ----------
+    cell : numpy.ndarray
+        Post-stratum code of every row.
+    labels : sequence of str
+        Label of each post-stratum.
+    target : numpy.ndarray
+        Population count of each post-stratum.
+    w0 : numpy.ndarray
+        Starting weights.
+    repw : numpy.ndarray or None
+        Replicate weights (n×R).
+    name : str
+        Name of the post-stratification variable, for the diagnostics.
+    options : dict
+        Options recorded in the diagnostics.
+    notes : sequence of str
+        Notes passed on to the diagnostics.
+
+    Returns
+    -------
+    weights : numpy.ndarray
+        The new weights.
+    repweights : numpy.ndarray or None
+        The new replicate weights.
+    calibration : PostStratification
+        The variance hook, carrying the diagnostics.
+
+    Raises
+    ------
+    CalibrationError
+        A replicate has no weight in a post-stratum.
     """
     k = len(labels)
     w = w0 * (target / group_sums(cell, k, w0))[cell]
@@ -459,7 +649,17 @@ def poststratify_weights(cell: np.ndarray, labels: Sequence[str], target: np.nda
 
 
 def check_rank(mm: np.ndarray, ww: np.ndarray, names: Sequence[str]) -> None:
-    """Raise :class:`CalibrationError` naming calibration columns that are collinear."""
+    """Raise :class:`CalibrationError` naming calibration columns that are collinear.
+
+    Parameters
+    ----------
+    mm : numpy.ndarray
+        Calibration model matrix (n×p).
+    ww : numpy.ndarray
+        Weights (the rank is that of ``mm * sqrt(ww)``).
+    names : sequence of str
+        Column names, for the message.
+    """
     _, r, piv = scipy.linalg.qr(mm * np.sqrt(ww)[:, None], mode="economic", pivoting=True)
     d = np.abs(np.diag(r))
     rank = int((d > 1e-7 * d[0]).sum()) if d.size and d[0] > 0 else 0
@@ -493,6 +693,45 @@ def calibrate_weights(mm: np.ndarray, pop: np.ndarray, names: Sequence[str], w0:
     as ``calibrate.svyrep.design`` does.  Failure to converge with finite
     bounds raises :class:`CalibrationError` (the bounds are infeasible);
     without bounds it warns (or raises under ``strict``).
+
+    Parameters
+    ----------
+    mm : numpy.ndarray
+        Calibration model matrix (n×p).
+    pop : numpy.ndarray
+        Population totals of its columns.
+    names : sequence of str
+        Column names, for messages and the diagnostics.
+    w0 : numpy.ndarray
+        Starting weights.
+    repw : numpy.ndarray or None
+        Replicate weights (n×R).
+    method : {"linear", "raking", "logit"}
+        Calibration function.
+    bounds : tuple of float
+        Bounds on the g-weights.
+    max_iter : int
+        Newton iteration cap.
+    tol : float
+        Tolerance on ``|misfit| / (1 + |total|)``.
+    strict : bool
+        Raise instead of warning when unbounded calibration does not converge.
+    resolved : sequence of ResolvedMargin
+        Categorical margins behind ``mm``; their achieved vs target table
+        replaces the per-column one in the diagnostics.
+    options : dict, optional
+        Options recorded in the diagnostics.
+    notes : sequence of str
+        Notes passed on to the diagnostics.
+
+    Returns
+    -------
+    weights : numpy.ndarray
+        The new weights.
+    repweights : numpy.ndarray or None
+        The new replicate weights.
+    calibration : GregCalibration
+        The variance hook, carrying the diagnostics.
     """
     lo, hi = bounds
     check_rank(mm, w0, names)
