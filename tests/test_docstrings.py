@@ -63,7 +63,6 @@ PENDING: dict[str, str] = {
     "analysis.pricing.regression": "docstrings not complete yet",
     "analysis.report.export": "docstrings not complete yet",
     "analysis.report.findings": "docstrings not complete yet",
-    "analysis.report.plots": "docstrings not complete yet",
 }
 
 

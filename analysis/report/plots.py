@@ -50,7 +50,7 @@ _SVG_SALT = "greensurvey"  # fixed so SVG element ids do not change between runs
 
 
 def apply_style() -> None:
-    """Seaborn's white-grid look with the CJK font first in the fallback list.
+    """Apply Seaborn's white-grid look with the CJK font first in the fallback list.
 
     Seaborn styles reset ``font.sans-serif``; the CJK font is set up after.
     """
@@ -78,11 +78,13 @@ def save_figure(fig: Figure, folder: str | Path, name: str,
     Parameters
     ----------
     fig : Figure
+        The figure to write.
     folder : str or Path
         Created if missing.
     name : str
         File stem.
     formats : sequence of {"png", "svg", "pdf"}
+        File formats written.
     dpi : int
         Raster resolution.
 
@@ -158,8 +160,11 @@ def plot_shares(weighted: Any, unweighted: Any = None, *, labels: Mapping[Any, A
     labels : mapping, optional
         Option key -> label (str, ``{"zh","en"}`` or Label).
     title : str or mapping, optional
+        Figure title.
     language : {"zh", "en"}
+        Language of labels, legend and axis text.
     unit : {"share", "percent", "number"}
+        Scale of the estimates (shares are shown as percentages).
     sort : bool
         Largest weighted share on top; ``False`` keeps the given order, top down
         (ordered questions such as price ladders).
@@ -201,10 +206,30 @@ def plot_shares(weighted: Any, unweighted: Any = None, *, labels: Mapping[Any, A
 
 def plot_forest(effects: Any, *, labels: Mapping[Any, Any] | None = None, title: Any = None,
                 language: str = "zh", xlabel: Any = None, scale: float = 100.0) -> Figure:
-    """Forest plot of effects (e.g. average marginal effects) with 95% CIs.
+    """Draw a forest plot of effects (e.g. average marginal effects) with 95% CIs.
 
     ``scale=100`` shows probability effects in percentage points; a dashed
     line marks zero.
+
+    Parameters
+    ----------
+    effects : result or DataFrame
+        ``estimate, ci_low, ci_high`` indexed by term; the first row is drawn on top.
+    labels : mapping, optional
+        Term -> label (str, ``{"zh","en"}`` or Label).
+    title : str or mapping, optional
+        Figure title.
+    language : {"zh", "en"}, default "zh"
+        Language of labels and axis text.
+    xlabel : str or mapping, optional
+        Axis label; default the catalogue's average-marginal-effect label.
+    scale : float, default 100.0
+        Multiplier of the estimates and intervals on the axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     check_language(language)
     frame = _frame(effects, "plot_forest").iloc[::-1]
@@ -224,7 +249,26 @@ def plot_forest(effects: Any, *, labels: Mapping[Any, Any] | None = None, title:
 
 def plot_importance(importance: Any, *, labels: Mapping[Any, Any] | None = None,
                     title: Any = None, language: str = "zh", unit: str = "share") -> Figure:
-    """Bars of key-driver importance (shares of explained variance), largest on top."""
+    """Draw bars of key-driver importance (shares of explained variance), largest on top.
+
+    Parameters
+    ----------
+    importance : result or DataFrame
+        ``estimate`` (+ ``ci_low, ci_high``) indexed by driver.
+    labels : mapping, optional
+        Driver -> label (str, ``{"zh","en"}`` or Label).
+    title : str or mapping, optional
+        Figure title.
+    language : {"zh", "en"}, default "zh"
+        Language of labels and axis text.
+    unit : {"share", "percent", "number"}, default "share"
+        Scale of the estimates (shares are shown as percentages).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     check_language(language)
     frame = _frame(importance, "plot_importance")
     frame = frame.loc[frame["estimate"].fillna(-np.inf).sort_values(kind="stable").index]
@@ -244,7 +288,7 @@ def plot_importance(importance: Any, *, labels: Mapping[Any, Any] | None = None,
 def plot_curve(curve: Any, *, xlabel: Any, ylabel: Any, title: Any = None, language: str = "zh",
                step: bool = False, x_unit: str = "number", y_unit: str = "share",
                marks: Mapping[float, Any] | None = None, x: str | None = None) -> Figure:
-    """A curve of estimates against a numeric index with a shaded 95% CI band.
+    """Draw a curve of estimates against a numeric index with a shaded 95% CI band.
 
     Parameters
     ----------
@@ -252,13 +296,24 @@ def plot_curve(curve: Any, *, xlabel: Any, ylabel: Any, title: Any = None, langu
         Indexed by the x value (price, ratio, premium), columns
         ``estimate`` (+ ``ci_low, ci_high``).
     xlabel, ylabel : str or mapping
+        Axis labels (text or ``{"zh","en"}`` mapping).
+    title : str or mapping, optional
+        Figure title.
+    language : {"zh", "en"}, default "zh"
+        Language of labels and axis text.
     step : bool
         Draw a step function (Turnbull / empirical curves are step functions).
     x_unit, y_unit : {"share", "percent", "number", "ratio"}
+        Scales of the axes (shares are shown as percentages).
     marks : mapping, optional
         ``{x: label}`` vertical reference lines (e.g. ``{0.4: "4折"}``).
     x : str, optional
         Column holding the x values (default: the index).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     check_language(language)
     frame = _frame(curve, "plot_curve")
@@ -294,9 +349,27 @@ def plot_curve(curve: Any, *, xlabel: Any, ylabel: Any, title: Any = None, langu
 
 def plot_acceptance_curve(curve: Any, *, threshold: float | None = 0.4, title: Any = None,
                           language: str = "zh", x: str | None = None) -> Figure:
-    """Share accepting a second-hand item at each price ratio, as a step curve with CI band.
+    """Draw the share accepting a second-hand item at each price ratio, as a step curve with CI band.
 
     ``threshold`` draws a reference line (0.4 = 4折, the 2022 report's cut).
+
+    Parameters
+    ----------
+    curve : result or DataFrame
+        A Turnbull acceptance curve (``estimate, ci_low, ci_high`` by ratio).
+    threshold : float or None, default 0.4
+        Ratio of the reference line; None for none.
+    title : str or mapping, optional
+        Figure title.
+    language : {"zh", "en"}, default "zh"
+        Language of labels and axis text.
+    x : str, optional
+        Column holding the ratios (default: the index).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     marks = None if threshold is None else {
         threshold: {"zh": f"{threshold * 10:g}折", "en": f"{threshold:.0%} of new price"}}
@@ -306,17 +379,59 @@ def plot_acceptance_curve(curve: Any, *, threshold: float | None = 0.4, title: A
 
 def plot_demand_curve(curve: Any, *, title: Any = None, language: str = "zh",
                       x_unit: str = "number", x: str | None = None, step: bool = False) -> Figure:
-    """Share willing to pay at least each premium (a demand curve), with CI band.
+    """Draw the share willing to pay at least each premium (a demand curve), with CI band.
 
     Takes ``IntervalRegressionResult.demand_curve()`` (``x="value"``) or a
     Turnbull curve; ``step=True`` for nonparametric (step) curves.
+
+    Parameters
+    ----------
+    curve : result or DataFrame
+        ``estimate, ci_low, ci_high`` by premium.
+    title : str or mapping, optional
+        Figure title.
+    language : {"zh", "en"}, default "zh"
+        Language of labels and axis text.
+    x_unit : {"share", "percent", "number", "ratio"}, default "number"
+        Scale of the premiums on the axis.
+    x : str, optional
+        Column holding the premiums (default: the index).
+    step : bool, default False
+        Draw a step function.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     return plot_curve(curve, xlabel=t("axis.premium", language), ylabel=t("axis.accept", language),
                       title=title, language=language, step=step, x_unit=x_unit, x=x)
 
 
 def plot_weights(weights: Any, *, title: Any = None, language: str = "zh", bins: int = 30) -> Figure:
-    """Histogram of final weights with the mean marked (1 for weights scaled to n)."""
+    """Draw a histogram of final weights with the mean marked (1 for weights scaled to n).
+
+    Parameters
+    ----------
+    weights : array_like
+        The weights (e.g. ``design.weights``).
+    title : str or mapping, optional
+        Figure title.
+    language : {"zh", "en"}, default "zh"
+        Language of the axis text.
+    bins : int, default 30
+        Histogram bins.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    ReportError
+        No weights, or a weight that is not finite.
+    """
     check_language(language)
     w = np.asarray(weights, dtype=float).ravel()
     if w.size == 0 or not np.isfinite(w).all():
@@ -335,7 +450,7 @@ def plot_weights(weights: Any, *, title: Any = None, language: str = "zh", bins:
 def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None,
                  variable_labels: Mapping[Any, Any] | None = None, title: Any = None,
                  language: str = "zh") -> Figure:
-    """Sample, weighted and target shares of each weighting variable, one panel each.
+    """Draw the sample, weighted and target shares of each weighting variable, one panel each.
 
     Parameters
     ----------
@@ -346,6 +461,15 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
         ``{variable: {level: label}}`` or ``{level: label}``.
     variable_labels : mapping, optional
         Panel titles.
+    title : str or mapping, optional
+        Figure title.
+    language : {"zh", "en"}, default "zh"
+        Language of labels and legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     import matplotlib.pyplot as plt
 
@@ -384,7 +508,31 @@ def plot_margins(table: pd.DataFrame, *, labels: Mapping[Any, Any] | None = None
 
 def plot_funnel(funnel: pd.DataFrame, *, label_column: str = "label", count_column: str = "remaining",
                 title: Any = None, language: str = "zh") -> Figure:
-    """Exclusion funnel: respondents remaining after each screening step."""
+    """Draw the exclusion funnel: respondents remaining after each screening step.
+
+    Parameters
+    ----------
+    funnel : pandas.DataFrame
+        One row per step, first step on top.
+    label_column : str, default "label"
+        Column of the step labels (default: the index when absent).
+    count_column : str, default "remaining"
+        Column of the respondents remaining.
+    title : str or mapping, optional
+        Figure title.
+    language : {"zh", "en"}, default "zh"
+        Language of the axis text.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    ReportError
+        ``count_column`` is not a column of ``funnel``.
+    """
     check_language(language)
     if count_column not in funnel.columns:
         raise ReportError(f"plot_funnel needs a {count_column!r} column",
