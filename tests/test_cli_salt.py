@@ -191,7 +191,9 @@ def test_report_notebooks_folder_can_be_named_on_the_command_line(tmp_path, caps
     wave = _wave(tmp_path, IDS)
     monkeypatch.delenv("GREENSURVEY_NOTEBOOKS", raising=False)
     monkeypatch.chdir(tmp_path)
-    code, _, err = _run(capsys, "report", str(wave), "--output", str(tmp_path / "out"))
+    # The package's own chapters are always found; a named folder that is missing is an error.
+    code, _, err = _run(capsys, "report", str(wave), "--output", str(tmp_path / "out"),
+                        "--notebooks", str(tmp_path / "missing"))
     assert code == 2
     assert "notebooks folder not found" in err
     assert "--notebooks DIR" in err
