@@ -86,7 +86,7 @@ def collapse_cells(codes: Sequence[np.ndarray], sizes: Sequence[int]
         return np.arange(n), [np.asarray(c, dtype=np.int64) for c in codes]
     # int32 ids halve the memory traffic whenever the full table fits
     idt = np.int32 if total < 2**31 else np.int64
-    cid = np.asarray(codes[0], dtype=idt)
+    cid: np.ndarray = np.asarray(codes[0], dtype=idt)  # int32 or int64, chosen at run time
     for c, s in zip(codes[1:], sizes[1:], strict=True):
         cid *= idt(s)
         cid += c

@@ -219,7 +219,7 @@ def _margins_matrix(data: pd.DataFrame, population: Any, w0: np.ndarray, total: 
                     ) -> tuple[np.ndarray, np.ndarray, list[str], list[ResolvedMargin], list[str]]:
     margins, total, flagged, target_notes = normalise_margins(population, total)
     cat = {c: v for c, v in margins.items() if not np.isscalar(v)}
-    num = {c: float(v) for c, v in margins.items() if np.isscalar(v)}
+    num = {c: float(v) for c, v in margins.items() if c not in cat}  # the scalar margins
     resolved: list[ResolvedMargin] = []
     notes: list[str] = []
     cols: list[np.ndarray] = []
