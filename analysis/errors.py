@@ -119,31 +119,87 @@ class SurveyError(ValueError):
 
 
 class InputFileError(SurveyError):
-    """A raw export or wave folder cannot be read."""
+    """A raw export or wave folder cannot be read.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class MissingFileError(InputFileError, FileNotFoundError):
-    """The file or folder does not exist."""
+    """The file or folder does not exist.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class EmptyFileError(InputFileError):
-    """The file exists but holds no header or no data rows."""
+    """The file exists but holds no header or no data rows.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class EncodingError(InputFileError):
-    """The bytes decode in none of the supported encodings."""
+    """The bytes decode in none of the supported encodings.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class FileFormatError(InputFileError):
-    """The file is not what its name or content claims (e.g. an .xlsx that is not a zip)."""
+    """The file is not what its name or content claims (e.g. an .xlsx that is not a zip).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class ColumnMismatchError(InputFileError):
-    """Export columns do not match the codebook (missing or unknown questions)."""
+    """Export columns do not match the codebook (missing or unknown questions).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class UnknownLabelError(InputFileError):
-    """An answer label or code is not among the codebook's options."""
+    """An answer label or code is not among the codebook's options.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class DataValueError(InputFileError):
@@ -153,63 +209,182 @@ class DataValueError(InputFileError):
     says ``strict: true`` or the caller passes ``strict=True``; ``details``
     holds ``issues``, one dict per kind of problem (warning class name,
     count, message).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
     """
 
 
 class DuplicateIdError(SurveyError):
-    """Respondent ids repeat where they must be unique."""
+    """Respondent ids repeat where they must be unique.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class CleaningInvariantError(SurveyError):
-    """Rows in != rows kept + rows excluded after cleaning (must never happen)."""
+    """Rows in != rows kept + rows excluded after cleaning (must never happen).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class CodebookError(SurveyError):
-    """``survey.yaml`` is malformed or inconsistent; ``line`` points into the YAML."""
+    """``survey.yaml`` is malformed or inconsistent; ``line`` points into the YAML.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class UnknownQuestionTypeError(CodebookError):
-    """The codebook names a question type the package does not know."""
+    """The codebook names a question type the package does not know.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class TargetsError(SurveyError):
-    """``targets.yaml`` or a margins argument does not fit the data."""
+    """``targets.yaml`` or a margins argument does not fit the data.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class DesignError(SurveyError):
-    """A survey design cannot be built from the given columns."""
+    """A survey design cannot be built from the given columns.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class WeightError(DesignError):
-    """Weights are missing, negative, zero or not finite."""
+    """Weights are missing, negative, zero or not finite.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class LonelyPSUError(DesignError):
-    """A stratum has a single PSU under ``lonely_psu='fail'``."""
+    """A stratum has a single PSU under ``lonely_psu='fail'``.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class CalibrationError(SurveyError):
-    """Weighting/calibration cannot meet its targets (infeasible bounds, empty cells, ...)."""
+    """Weighting/calibration cannot meet its targets (infeasible bounds, empty cells, ...).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class ConvergenceError(CalibrationError):
-    """An iterative fit did not converge and ``strict=True`` was requested."""
+    """An iterative fit did not converge and ``strict=True`` was requested.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class ModelError(SurveyError):
-    """A model cannot be fitted as specified."""
+    """A model cannot be fitted as specified.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class SeparationError(ModelError):
-    """Perfect or quasi-perfect separation in a binary model."""
+    """Perfect or quasi-perfect separation in a binary model.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class IntervalError(ModelError):
-    """Interval-censored input is inconsistent (lower > upper, non-monotone bids, ...)."""
+    """Interval-censored input is inconsistent (lower > upper, non-monotone bids, ...).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class ReportError(SurveyError):
-    """A notebook failed or a report/export could not be written."""
+    """A notebook failed or a report/export could not be written.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one sentence.
+    file, line, row, column, question, level, stratum, hint, **details : optional
+        Where it is wrong, how to fix it and extra context, as for :class:`SurveyError`.
+    """
 
 
 class SurveyWarning(UserWarning):
@@ -266,24 +441,65 @@ class InvalidValueWarning(IngestWarning):
 
     Their status reads ``invalid:<raw value>``; :func:`analysis.clean` sets them
     to missing (rule ``invalid_code``).
+
+    Parameters
+    ----------
+    message : str
+        What was found, how many, where.
+    count, examples, questions : optional
+        Cells affected, the first cases and the questions, as for :class:`IngestWarning`.
     """
 
 
 class CoercedValueWarning(IngestWarning):
-    """Cells read after dropping text around a number (``25 years`` -> 25): check the reading."""
+    """Cells read after dropping text around a number (``25 years`` -> 25): check the reading.
+
+    Parameters
+    ----------
+    message : str
+        What was found, how many, where.
+    count, examples, questions : optional
+        Cells affected, the first cases and the questions, as for :class:`IngestWarning`.
+    """
 
 
 class ConstraintWarning(IngestWarning):
-    """Answers outside ``range``, not whole although ``integer``, an ``exclusive`` option chosen
-    with others, or more than ``max_choices``: kept for :func:`analysis.clean` to set aside."""
+    """Answers that break a codebook constraint: kept for :func:`analysis.clean` to set aside.
+
+    The constraints: outside ``range``, not whole although ``integer``, an
+    ``exclusive`` option chosen with others, or more than ``max_choices``.
+
+    Parameters
+    ----------
+    message : str
+        What was found, how many, where.
+    count, examples, questions : optional
+        Cells affected, the first cases and the questions, as for :class:`IngestWarning`.
+    """
 
 
 class RoutingWarning(IngestWarning):
-    """Answers given although ``show_if`` hid the question, or blanks although it was shown."""
+    """Answers given although ``show_if`` hid the question, or blanks although it was shown.
+
+    Parameters
+    ----------
+    message : str
+        What was found, how many, where.
+    count, examples, questions : optional
+        Cells affected, the first cases and the questions, as for :class:`IngestWarning`.
+    """
 
 
 class MetadataWarning(IngestWarning):
-    """Respondent metadata (duration, submit/start time) that cannot be read; left missing."""
+    """Respondent metadata (duration, submit/start time) that cannot be read; left missing.
+
+    Parameters
+    ----------
+    message : str
+        What was found, how many, where.
+    count, examples, questions : optional
+        Cells affected, the first cases and the questions, as for :class:`IngestWarning`.
+    """
 
 
 class ExportMetadataWarning(IngestWarning):
@@ -291,6 +507,13 @@ class ExportMetadataWarning(IngestWarning):
 
     SPSS/Stata value labels contradicting the options, a file without value
     labels, duplicate Qualtrics export tags.
+
+    Parameters
+    ----------
+    message : str
+        What was found, how many, where.
+    count, examples, questions : optional
+        Cells affected, the first cases and the questions, as for :class:`IngestWarning`.
     """
 
 
@@ -298,6 +521,13 @@ class UnavailableDataWarning(IngestWarning):
     """The export cannot carry some values (问卷星 code mode has no other-text).
 
     They are marked ``unavailable``; not an error in strict mode.
+
+    Parameters
+    ----------
+    message : str
+        What was found, how many, where.
+    count, examples, questions : optional
+        Cells affected, the first cases and the questions, as for :class:`IngestWarning`.
     """
 
     strict = False

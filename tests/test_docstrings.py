@@ -57,7 +57,6 @@ CODES = frozenset(
 PENDING: dict[str, str] = {
     "analysis.cleaning.screening": "docstrings not complete yet",
     "analysis.codebook": "docstrings not complete yet",
-    "analysis.errors": "docstrings not complete yet",
     "analysis.estimate.descriptive": "docstrings not complete yet",
     "analysis.models.glm": "docstrings not complete yet",
     "analysis.pricing.regression": "docstrings not complete yet",
