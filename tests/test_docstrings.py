@@ -60,7 +60,6 @@ PENDING: dict[str, str] = {
     "analysis.estimate.descriptive": "docstrings not complete yet",
     "analysis.models.glm": "docstrings not complete yet",
     "analysis.pricing.regression": "docstrings not complete yet",
-    "analysis.report.export": "docstrings not complete yet",
     "analysis.report.findings": "docstrings not complete yet",
 }
 

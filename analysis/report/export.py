@@ -118,7 +118,25 @@ _FIXED_DATE = datetime(2000, 1, 1)  # workbook 'created' metadata: fixed so file
 
 @dataclass
 class FindingsSet:
-    """All tables of one report, in chapter order."""
+    """All tables of one report, in chapter order.
+
+    Attributes
+    ----------
+    wave : str
+        Wave id.
+    title : dict of str to str
+        Survey title per language.
+    synthetic : bool
+        Whether the wave is synthetic (shown in every output).
+    language : {"zh", "en"}
+        Default language of the files.
+    disclosure : Disclosure
+        Suppression and flag thresholds applied to the cells.
+    tables : list of Table
+        Every table, in chapter order.
+    figures : list of dict
+        Figure records of every chapter.
+    """
 
     wave: str
     title: dict[str, str]
@@ -140,7 +158,13 @@ class FindingsSet:
         return [tab for tab in self.tables if tab.headline]
 
     def to_dict(self) -> dict[str, Any]:
-        """The findings.json document (fixed key order)."""
+        """Build the findings.json document (fixed key order).
+
+        Returns
+        -------
+        dict
+            Schema, wave, title, disclosure, tables and figures, JSON-ready.
+        """
         return {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
@@ -171,9 +195,16 @@ def merge_findings(output_dir: str | Path, *, wave: str, title: Any = None, synt
     synthetic : bool
         Whether the wave is synthetic (shown in every output).
     language : {"zh", "en"}
+        Default language of the files.
     disclosure : Disclosure, optional
+        Suppression and flag thresholds (default: the codebook defaults).
     chapters : sequence of str, optional
         Merge only these fragments, in this order (default: all, sorted by name).
+
+    Returns
+    -------
+    FindingsSet
+        The chapters' tables and figures in chapter order.
 
     Raises
     ------
@@ -210,7 +241,20 @@ def merge_findings(output_dir: str | Path, *, wave: str, title: Any = None, synt
 # ---------------------------------------------------------------------------- writers
 
 def write_json(fs: FindingsSet, path: str | Path) -> Path:
-    """Write findings.json (UTF-8, sorted as built, 1-space indent, trailing newline)."""
+    """Write findings.json (UTF-8, sorted as built, 1-space indent, trailing newline).
+
+    Parameters
+    ----------
+    fs : FindingsSet
+        The findings.
+    path : str or pathlib.Path
+        File to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
     text = json.dumps(fs.to_dict(), ensure_ascii=False, indent=1, allow_nan=False)
     path.write_bytes((text + "\n").encode("utf-8"))
@@ -226,7 +270,20 @@ def _csv_value(value: Any) -> str:
 
 
 def write_csv(fs: FindingsSet, path: str | Path) -> Path:
-    """Write findings.csv: one line per cell, :data:`CELL_FIELDS` + :data:`CSV_FILE_FIELDS`."""
+    """Write findings.csv: one line per cell, :data:`CELL_FIELDS` + :data:`CSV_FILE_FIELDS`.
+
+    Parameters
+    ----------
+    fs : FindingsSet
+        The findings.
+    path : str or pathlib.Path
+        File to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -263,6 +320,18 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
     percentages.  A table with significance letters shows each column as
     ``"label (A)"`` and a legend line under its title.  Workbook
     metadata is fixed, so repeated runs give identical cell values.
+
+    Parameters
+    ----------
+    fs : FindingsSet
+        The findings.
+    path : str or pathlib.Path
+        File to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     import xlsxwriter
 
@@ -395,7 +464,20 @@ def write_xlsx(fs: FindingsSet, path: str | Path) -> Path:
 
 
 def export_findings(fs: FindingsSet, folder: str | Path) -> dict[str, Path]:
-    """Write findings.json, findings.csv and findings.xlsx into ``folder``."""
+    """Write findings.json, findings.csv and findings.xlsx into ``folder``.
+
+    Parameters
+    ----------
+    fs : FindingsSet
+        The findings.
+    folder : str or pathlib.Path
+        Created if missing.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``{"json", "csv", "xlsx"}`` -> the file written.
+    """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     return {"json": write_json(fs, out / "findings.json"),
@@ -576,7 +658,18 @@ def scan_outputs(folder: str | Path, *, respondent_ids: Iterable[Any] = (),
 # ------------------------------------------------------------------ methods appendix
 
 def git_commit(folder: str | Path) -> str:
-    """Short commit of the repository holding ``folder`` (``+dirty`` if modified), or ``""``."""
+    """Find the short commit of the repository holding ``folder`` (``+dirty`` if modified), or ``""``.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        A folder inside the checkout.
+
+    Returns
+    -------
+    str
+        ``""`` without git, outside a checkout or on a git error.
+    """
     import subprocess
 
     git = shutil.which("git")
@@ -595,7 +688,12 @@ def git_commit(folder: str | Path) -> str:
 
 
 def provenance(wave: str | Path) -> dict[str, Any]:
-    """Software versions, input file hashes and git commit for the methods appendix.
+    """Collect software versions, input file hashes and git commit for the methods appendix.
+
+    Parameters
+    ----------
+    wave : str or pathlib.Path
+        The wave folder.
 
     Returns
     -------
@@ -626,7 +724,20 @@ def provenance(wave: str | Path) -> dict[str, Any]:
 
 
 def questions_table(codebook: Any, language: str = "zh") -> Any:
-    """The questionnaire for the methods appendix: id, type, label, options, routing."""
+    """Tabulate the questionnaire for the methods appendix: id, type, label, options, routing.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The wave's codebook (derived variables are listed after the questions).
+    language : {"zh", "en"}, default "zh"
+        Language of labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``type, label, options, shown if``, indexed by ``id``.
+    """
     import pandas as pd
 
     rows = []
@@ -644,7 +755,20 @@ def questions_table(codebook: Any, language: str = "zh") -> Any:
 
 
 def targets_table(targets: Any, language: str = "zh") -> Any:
-    """Weighting targets with their sources: variable, level, population share, source."""
+    """Tabulate the weighting targets with their sources: variable, level, population share, source.
+
+    Parameters
+    ----------
+    targets : Targets
+        The wave's targets.
+    language : {"zh", "en"}, default "zh"
+        Unused: sources are quoted as written in targets.yaml.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``share, source, note``, indexed by ``(variable, level)``.
+    """
     import pandas as pd
 
     del language  # sources are quoted as written in targets.yaml
@@ -655,7 +779,18 @@ def targets_table(targets: Any, language: str = "zh") -> Any:
 
 
 def provenance_table(wave: str | Path) -> Any:
-    """:func:`provenance` as one long table: kind (software / input / git), name, value."""
+    """Tabulate :func:`provenance` as one long table: kind (software / input / git), name, value.
+
+    Parameters
+    ----------
+    wave : str or pathlib.Path
+        The wave folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value``, indexed by ``(kind, name)``.
+    """
     import pandas as pd
 
     info = provenance(wave)
