@@ -305,3 +305,13 @@ def test_price_questions_match_their_population_distributions(raked, truth):
     for b, p in truth["premium_dc"]["population_yes_at_initial_bid"].items():
         at = bid == float(b)
         assert np.sum(w[at] * yes[at]) / w[at].sum() == pytest.approx(p, abs=0.05), b
+
+
+def test_population_expectations_need_population_cells():
+    # Drawn respondents carry no population mass: a clear error, not numpy's TypeError on None.
+    from analysis.errors import SurveyError
+    from analysis.synth.model import calibrate, draw_demographics
+
+    drawn = draw_demographics(np.random.default_rng(1), 50)
+    with pytest.raises(SurveyError, match="no population weights"):
+        calibrate(drawn)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import SurveyError
 from . import spec as S
 from .model import Answers, Demographics
 from .psm import VWAnswers
@@ -42,6 +43,8 @@ _AREA = ("110105", "120101", "130102", "140105", "150102", "210102", "220102", "
 _OTHER_TEXT = {"channels": ("短视频直播", "朋友圈广告", "小区电梯广告", "学校课程", "单位培训"),
                "products": ("家具", "自行车", "光伏板", "节能灯", "文具"),
                "barriers": ("没时间研究", "家里人不支持", "售后网点少", "外观不好看", "不了解")}
+# np.where's filler for "no answer" (a 0-d object array: the stubs reject a bare None)
+_NONE = np.array(None, dtype=object)
 _JUNK = ("无", "1", "没有", "。", "随便")
 SUGGESTIONS = (
     "希望低碳产品有统一、醒目的认证标识", "价格再便宜一些就好了", "多在社区做宣传",
@@ -190,6 +193,14 @@ def id_number(area: str, birth: str, seq: int) -> str:
     return body + "10X98765432"[total % 11]
 
 
+def _provinces(demo: Demographics) -> np.ndarray:
+    """The respondents' provinces (drawn respondents have them, population cells not)."""
+    if demo.province is None:
+        raise SurveyError("the demographics have no provinces: they are population cells",
+                          hint="export respondents from draw_demographics, not population_cells")
+    return demo.province
+
+
 def _ids(rng: np.random.Generator, demo: Demographics, rows: np.ndarray) -> list[str]:
     """Valid ID numbers matching the respondents' province, age band and sex."""
     u = rng.random((len(rows), 4))
@@ -200,7 +211,7 @@ def _ids(rng: np.random.Generator, demo: Demographics, rows: np.ndarray) -> list
     day = 1 + (u[:, 2] * 28).astype(int)
     seq = 2 * (u[:, 3] * 499).astype(int) + np.where(demo.sex[rows] == 0, 1, 2)
     return [id_number(_AREA[p], f"{y:04d}{mo:02d}{d:02d}", int(s)) for p, y, mo, d, s in
-            zip(demo.province[rows], year, month, day, seq)]
+            zip(_provinces(demo)[rows], year, month, day, seq)]
 
 
 def _ips(rng: np.random.Generator, province: np.ndarray) -> np.ndarray:
@@ -387,7 +398,7 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
     codes.update(grid=ans.grid.copy(), attention=np.full(n, 4), purchased=ans.purchased.copy(),
                  count=ans.count.copy(), card=ans.card.copy(), bid1=ans.bid1.copy(),
                  ans1=ans.ans1.copy(), ans2=ans.ans2.copy(), rung=ans.rung.copy())
-    codes["suggestion"] = np.where(u[:, 1] < 0.28, _pick_text(u[:, 2], SUGGESTIONS), None)
+    codes["suggestion"] = np.where(u[:, 1] < 0.28, _pick_text(u[:, 2], SUGGESTIONS), _NONE)
     _careless(rng, careless["speeders"], codes, attention_wrong=False)
     _careless(rng, careless["attention_failures"], codes, attention_wrong=True)
     sl = careless["straightliners"]
@@ -447,11 +458,11 @@ def build_export(rng: np.random.Generator, demo: Demographics, ans: Answers,
     u = rng.random((n, 3))
     source = _pick_text(np.searchsorted([0.72, 0.90], u[:, 0], side="right") / 3 + 1e-9,
                         ("手机提交", "链接", "微信"))
-    detail = np.where(u[:, 1] < 0.45, "微信", np.where(u[:, 1] < 0.85, "直接访问", None))
+    detail = np.where(u[:, 1] < 0.45, "微信", np.where(u[:, 1] < 0.85, "直接访问", _NONE))
     url = "https://mp.weixin.qq.com/s/" + _chars(
         rng.random((n, 22)), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     detail = np.where(pd.isna(detail), url, detail)
-    ip = _ips(rng, demo.province)
+    ip = _ips(rng, _provinces(demo))
     pairs = picks["shared_ip"].reshape(2, -1).T
     ip[pairs[:, 1]] = ip[pairs[:, 0]]
 

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from scipy import optimize, special
 
+from ..errors import SurveyError
 from . import spec as S
 
 __all__ = ["Demographics", "Params", "Answers", "population_cells", "calibrate",
@@ -302,6 +303,14 @@ def reduced_form(slopes: dict[str, float], eta_slope: float) -> tuple[np.ndarray
     return _slopes(slopes) + eta_slope * _slopes(S.ETA_MEAN), eta_slope
 
 
+def _cell_weights(cells: Demographics) -> np.ndarray:
+    """The population mass of ``cells`` (population cells have it, drawn respondents not)."""
+    if cells.weight is None:
+        raise SurveyError("the demographics have no population weights: they are respondents",
+                          hint="pass population_cells() (the default), not draw_demographics()")
+    return cells.weight
+
+
 def calibrate(cells: Demographics | None = None) -> Params:
     """Find the intercepts that make the census-population expectations hit their targets.
 
@@ -317,7 +326,7 @@ def calibrate(cells: Demographics | None = None) -> Params:
         bit-stable across platforms.
     """
     cells = cells or population_cells()
-    x, w = features(cells), cells.weight
+    x, w = features(cells), _cell_weights(cells)
     mu = eta_mean(x)
     nu, nw = _nodes()
     params = Params()
@@ -554,7 +563,7 @@ def population_values(params: Params, cells: Demographics | None = None) -> dict
         first bid, the second-hand ladder shares and their summary.
     """
     cells = cells or population_cells()
-    x, w = features(cells), cells.weight
+    x, w = features(cells), _cell_weights(cells)
     mu = eta_mean(x)
     nu, nw = _nodes()
     out: dict[str, Any] = {}
