@@ -698,11 +698,11 @@ def detect_psm(codebook: Codebook) -> tuple[tuple[str, str, str, str], ...]:
     ignored.
     """
     found: dict[str, dict[str, str]] = {}
-    explicit = [q for q in codebook.questions if q.psm is not None]
+    explicit = [(q.psm_set, q.psm, q.id) for q in codebook.questions if q.psm is not None]
     if explicit:
         # The codebook's `psm:` roles win over guessing from ids.
-        for q in explicit:
-            found.setdefault(q.psm_set, {})[q.psm] = q.id
+        for psm_set, role, qid in explicit:
+            found.setdefault(psm_set, {})[role] = qid
         return tuple(tuple(roles[r] for r in PSM_SUFFIXES)  # type: ignore[misc]
                      for roles in found.values() if set(roles) == set(PSM_SUFFIXES))
     for q in codebook.questions:
@@ -731,7 +731,7 @@ def check_price_order(data: pd.DataFrame, ctx: ScreenContext) -> list[Hit]:
         values = np.column_stack([pd.to_numeric(data[c], errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan) for c in ids])
         bad = np.column_stack([values[:, i] > values[:, j] for i, j in pairs])
-        mask = bad.any(axis=1)
+        mask = np.any(bad, axis=1)
         first = bad.argmax(axis=1)
         reason = pd.Series(pd.NA, index=range(len(data)), dtype="string")
         for p, (i, j) in enumerate(pairs):
