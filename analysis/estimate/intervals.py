@@ -154,9 +154,9 @@ def fmm_spline(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:
             c[i] = 3 * c[i]
         c[n - 1] *= 3
         d[n - 1] = d[n - 2]
-    i = np.clip(np.searchsorted(x, xout, side="right") - 1, 0, n - 1)
-    dx = xout - x[i]
-    return y[i] + dx * (b[i] + dx * (c[i] + dx * d[i]))
+    seg = np.clip(np.searchsorted(x, xout, side="right") - 1, 0, n - 1)  # spline piece of xout
+    dx = xout - x[seg]
+    return y[seg] + dx * (b[seg] + dx * (c[seg] + dx * d[seg]))
 
 
 def approx(x: np.ndarray, y: np.ndarray, xout: np.ndarray) -> np.ndarray:

@@ -53,7 +53,7 @@ def _sf(link: str, x: np.ndarray) -> np.ndarray:
     return -np.expm1(-np.exp(-x))
 
 
-def _pdf(link: str, x: np.ndarray) -> np.ndarray:
+def _pdf(link: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Density and its derivative, both 0 at +-inf."""
     with np.errstate(over="ignore", invalid="ignore"):
         if link == "logit":
