@@ -302,11 +302,15 @@ class PredictionResult(_Table):
 
 def _replicate_means(model: _Model, values: Any, groups: np.ndarray | None) -> np.ndarray:
     """Replicate estimates (R x q): ``values(beta_r)`` averaged with replicate weights."""
+    if model.reps is None:  # callers come here for replicate designs only
+        raise ModelError("replicate estimates asked for on a model fitted without replicates",
+                         hint="report this as a bug in analysis.models.effects")
+    beta_reps = model.reps
     reps = np.asarray(model.design.repweights, dtype=float)[model.rows]
     out = np.empty((reps.shape[1], 0))
     rows = []
     for r in range(reps.shape[1]):  # loop over replicates
-        h = values(model.reps[r])
+        h = values(beta_reps[r])
         g = np.ones_like(h, dtype=bool) if groups is None else groups
         wr = reps[:, [r]] * g
         rows.append((wr * h).sum(axis=0) / wr.sum(axis=0))
@@ -355,9 +359,9 @@ def average_marginal_effects(result: Any, variables: str | list[str] | None = No
     for e in effects:  # a few variables
         if e.kind == "slope":
             x = model.data[e.variable].to_numpy(dtype=float)
-            h = step * max(float(np.nanstd(x)), 1.0)
-            pairs.append((model.X(model.data.assign(**{e.variable: x + h})),
-                          model.X(model.data.assign(**{e.variable: x - h})), 2 * h))
+            delta = step * max(float(np.nanstd(x)), 1.0)
+            pairs.append((model.X(model.data.assign(**{e.variable: x + delta})),
+                          model.X(model.data.assign(**{e.variable: x - delta})), 2 * delta))
         else:
             pairs.append((model.X(_set(model.data, e.variable, e.high)),
                           model.X(_set(model.data, e.variable, e.low)), 1.0))
