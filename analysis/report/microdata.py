@@ -304,13 +304,14 @@ def _strings_read_back(path: Path, fmt: str, skip: set[str]) -> Iterable[tuple[s
         wb = load_workbook(path, read_only=True)
         try:
             for ws in wb.worksheets:
-                header: tuple = ()
+                sheet_header: tuple[Any, ...] = ()
                 for i, row in enumerate(ws.iter_rows(values_only=True)):
                     if i == 0:
-                        header = row
-                    for col, value in zip(header if ws.title == "data" else [None] * len(row), row):
-                        if isinstance(value, str) and col not in skip:
-                            yield f"{ws.title}:{col}", value
+                        sheet_header = row
+                    for column, value in zip(sheet_header if ws.title == "data"
+                                             else [None] * len(row), row):
+                        if isinstance(value, str) and column not in skip:
+                            yield f"{ws.title}:{column}", value
         finally:
             wb.close()
         with zipfile.ZipFile(path) as zf:

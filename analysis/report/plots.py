@@ -322,7 +322,7 @@ def plot_curve(curve: Any, *, xlabel: Any, ylabel: Any, title: Any = None, langu
     frame = frame.sort_index()
     xs = np.asarray(frame.index, dtype=float)
     fig, ax = _new_figure(7.0, 4.2)
-    where = {"step": "post"} if step else {}
+    where: dict[str, Any] = {"step": "post"} if step else {}
     est = frame["estimate"].to_numpy(float)
     if step:
         ax.step(xs, est, where="post", color=PALETTE[0], lw=1.8, label=t("table.estimate", language))
