@@ -116,9 +116,9 @@ def decode_bytes(data: bytes, encoding: str = "auto", *,
             continue
         return text.lstrip("\ufeff"), name
     # Report the failure that got furthest: it is the most plausible encoding.
-    name, exc = max(failures, key=lambda f: f[1].start)
+    name, furthest = max(failures, key=lambda f: f[1].start)
     skip = len(codecs.BOM_UTF8) if name == "utf-8-sig" and data.startswith(codecs.BOM_UTF8) else 0
-    offset = exc.start + skip  # Python counts utf-8-sig offsets after the BOM
+    offset = furthest.start + skip  # Python counts utf-8-sig offsets after the BOM
     line, col = _position(data, offset)
     tried = ", ".join(n for n, _ in failures)
     bad = data[offset:offset + 4].hex(" ")
