@@ -64,9 +64,9 @@ def guess_meta(headers: list[str], codebook: Codebook) -> dict[str, int]:
         if name and normalise_label(name) in norm:
             out[role] = norm.index(normalise_label(name))
     for pos, key in enumerate(norm):
-        role = META_NAMES.get(key)
-        if role and role not in out and pos not in out.values():
-            out[role] = pos
+        known = META_NAMES.get(key)
+        if known and known not in out and pos not in out.values():
+            out[known] = pos
     return out
 
 
@@ -167,10 +167,10 @@ def bind_by_name(table: pd.DataFrame, codebook: Codebook, platform: str, *,
                 candidates = [item.source] if item.source is not None else []
                 candidates += [f"{source}_{item.id}", f"{source}_{item.label.zh}",
                                f"{source}({item.label.zh})"]
-                pos = next((p for p in map(take, candidates) if p is not None), None)
-                if pos is None:
+                at = next((p for p in map(take, candidates) if p is not None), None)
+                if at is None:
                     break
-                b.parts[item.id] = pos
+                b.parts[item.id] = at
             if len(b.parts) < len(q.items):
                 missing.append(q)
                 continue
@@ -178,10 +178,10 @@ def bind_by_name(table: pd.DataFrame, codebook: Codebook, platform: str, *,
             b.cells = take(source)
             if b.cells is None and q.type in ("multiple", "ranking"):
                 for key, names in _part_names(q, source).items():
-                    pos = next((where[n] for n in names if n in where and where[n] not in used),
-                               None)
-                    if pos is not None:
-                        b.parts[key] = pos
+                    at = next((where[n] for n in names if n in where and where[n] not in used),
+                              None)
+                    if at is not None:
+                        b.parts[key] = at
                 if len(b.parts) < len(q.options):
                     missing.append(q)
                     continue
