@@ -170,9 +170,9 @@ def _suffix_key(q: Question, suffix: str, texts: str, matcher: OptionMatcher | N
             if o.code == int(suffix):
                 return o.key
     if matcher is not None and texts:
-        o = matcher.match(texts.rsplit(" - ", 1)[-1])
-        if o is not None:
-            return o.key
+        hit = matcher.match(texts.rsplit(" - ", 1)[-1])
+        if hit is not None:
+            return hit.key
     return None
 
 
@@ -239,7 +239,8 @@ def layout(table: pd.DataFrame, codebook: Codebook, *, mode: str = "auto",
             if not all(parts):
                 missing.append(q)
                 continue
-            b.dc = tuple(p.get("", p.get("TEXT", next(iter(p.values())))) for p in parts)  # type: ignore[assignment]
+            bid, first, followup = (p.get("", p.get("TEXT", next(iter(p.values())))) for p in parts)
+            b.dc = (bid, first, followup)
             used.update(b.dc)
             out.bindings.append(b)
             continue
