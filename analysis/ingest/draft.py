@@ -14,6 +14,7 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
+from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def pair_exports(files: list[Path]) -> tuple[Path, Path] | None:
     """
     pairs = {find_partner(f) for f in files}
     pairs.discard(None)
-    return next(iter(pairs)) if len(pairs) == 1 else None  # type: ignore[return-value]
+    return next(iter(pairs)) if len(pairs) == 1 else None
 
 
 # ------------------------------------------------------------- 问卷星 drafts
@@ -134,7 +135,7 @@ def _split_labels(values: pd.Series, sep: str) -> tuple[list[str], set[str]]:
     return list(pd.unique(labels)), with_text
 
 
-def _options(labels: list[str], with_text: set[str] = frozenset(), codes: list[int] | None = None,
+def _options(labels: list[str], with_text: Set[str] = frozenset(), codes: list[int] | None = None,
              ) -> list[dict[str, Any]]:
     out = []
     for i, label in enumerate(labels):
@@ -260,12 +261,13 @@ def _wjx_draft(table: pd.DataFrame, mode: str) -> tuple[list[dict[str, Any]], di
     cells = {p: cell_text(table.iloc[:, p]) for g in groups for p in g.positions()}
     questions: list[dict[str, Any]] = []
     bare = 0
+    source: int | str  # the question number, else the bare header's text
     for g in groups:
         if g.number is not None:
             qid, source = f"q{g.number}", g.number
         else:
             bare += 1
-            qid, source = f"x{bare}", g.head.raw if g.head else ""  # type: ignore[union-attr]
+            qid, source = f"x{bare}", g.head.raw if g.head else ""
         questions.append(_draft_group(g, qid, source, cells, mode))
     extra: dict[str, Any] = {"respondent": {}, "personal": []}
     for h in meta:
