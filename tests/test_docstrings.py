@@ -58,7 +58,6 @@ PENDING: dict[str, str] = {
     "analysis.cleaning.screening": "docstrings not complete yet",
     "analysis.codebook": "docstrings not complete yet",
     "analysis.estimate.descriptive": "docstrings not complete yet",
-    "analysis.pricing.regression": "docstrings not complete yet",
     "analysis.report.findings": "docstrings not complete yet",
 }
 

@@ -30,12 +30,8 @@ from ..design.results import probability_interval, result_frame
 from ..errors import ModelError
 from .bounds import domain_df, question_intervals
 from .contingent import interval_regression
-from .regression import (
-    IntervalRegressionResult,
-    WTPResult,
-    infinite_mean_warning,
-    variance_design,
-)
+from .regression import IntervalRegressionResult, WTPResult, variance_design
+from .regression_result import infinite_mean_warning
 
 if TYPE_CHECKING:
     from ..design.core import Design
