@@ -57,7 +57,6 @@ CODES = frozenset(
 PENDING: dict[str, str] = {
     "analysis.cleaning.screening": "docstrings not complete yet",
     "analysis.codebook": "docstrings not complete yet",
-    "analysis.estimate.descriptive": "docstrings not complete yet",
     "analysis.report.findings": "docstrings not complete yet",
 }
 

@@ -1,6 +1,7 @@
 """Means, totals, ratios and proportions on a :class:`~analysis.design.core.Design`
 (R's ``svymean``, ``svytotal``, ``svyratio``, ``svyciprop``, ``svyby``); quantiles
-are in :mod:`.quantiles`, variances in :mod:`.variance_est`.
+are in :mod:`.quantiles`, variances in :mod:`.variance_est`, and the variable
+matrices and domains they share in :mod:`.domains`.
 
 Every estimator follows one recipe: turn the variable(s) into an n x k matrix
 (one column per level for categoricals), mark the domain (group, non-missing,
@@ -13,12 +14,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from .._validation import (
     as_column_list,
@@ -28,8 +28,23 @@ from .._validation import (
     format_rows,
 )
 from ..design.results import SurveyResult
-from ..errors import CodebookError, DataQualityWarning, DesignError, IntervalError
+from ..errors import DataQualityWarning, DesignError, IntervalError
 from . import intervals as _iv
+from .domains import (
+    Domains,
+    VariableMatrix,
+    category_codes,
+    domains,
+    group_df,
+    group_sums,
+    is_boolean,
+    is_categorical,
+    numeric_values,
+    result_index,
+    union_df,
+    unit_counts,
+    variable_matrix,
+)
 
 if TYPE_CHECKING:
     from ..design.core import Design
@@ -51,379 +66,7 @@ __all__ = [
 DEFF_OPTIONS = (False, True, "replace")
 
 
-# --------------------------------------------------------------------------- variables
-
-@dataclass(frozen=True, eq=False)
-class VariableMatrix:
-    """Variables as an n x k float matrix (categoricals one-hot).
-
-    Attributes
-    ----------
-    x : ndarray, shape (n, k)
-        Values; NaN where missing.
-    missing : ndarray of bool, shape (n,)
-        Rows missing in any column (R's ``rowSums(is.na(x)) > 0``).
-    index : Index
-        Row labels of the estimates (levels, variables or options).
-    asked : ndarray of bool or None
-        For select-all questions: rows shown the question (the base).
-    scalar : bool
-        A single numeric variable (``by=`` results are then indexed by group only).
-    """
-
-    x: np.ndarray
-    missing: np.ndarray
-    index: pd.Index
-    asked: np.ndarray | None = None
-    scalar: bool = False
-
-
-def _is_categorical(s: pd.Series) -> bool:
-    return isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(s.dtype) \
-        or pd.api.types.is_string_dtype(s.dtype)
-
-
-def _is_boolean(s: pd.Series) -> bool:
-    return pd.api.types.is_bool_dtype(s.dtype)
-
-
-def numeric_values(s: pd.Series) -> np.ndarray:
-    """A column as float64 with NaN for NA (nullable Int64/Float64/boolean handled)."""
-    if _is_categorical(s) and not _is_boolean(s):
-        raise TypeError(f"column {s.name!r} is {s.dtype}, not numeric; "
-                        "use it as a categorical (mean gives one row per level)")
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        raise TypeError(f"column {s.name!r} holds dates; convert to a number first")
-    return s.to_numpy(dtype="float64", na_value=np.nan)
-
-
-def category_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (-1 for NA) and levels; categories keep their order, strings sort."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return np.asarray(s.cat.codes, dtype=np.int64), pd.Index(s.cat.categories)
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" and len(s):
-        # small non-negative integer codes (provinces, bands): levels by counting, no hash
-        # table and no sort -- the same sorted levels and codes as factorize(sort=True)
-        values = s.to_numpy()
-        lo, hi = int(values.min()), int(values.max())
-        if lo >= 0 and hi <= 4 * len(values) + 1024:
-            present = np.flatnonzero(np.bincount(values, minlength=hi + 1))
-            rank = np.full(hi + 1, -1, dtype=np.int64)
-            rank[present] = np.arange(len(present))
-            return rank[values], pd.Index(present.astype(s.dtype, copy=False))
-    codes, levels = pd.factorize(s, sort=True, use_na_sentinel=True)
-    return codes.astype(np.int64, copy=False), pd.Index(levels)
-
-
-def _multi_choice_columns(design: Design, name: str) -> tuple[list[str], list[str]] | None:
-    """Option columns and keys of codebook multi-choice question ``name``, if it is one."""
-    cb = design.codebook
-    if cb is None:
-        return None
-    try:
-        q = cb.question(name)
-    except CodebookError:  # not a question id: let the column check report it
-        return None
-    if q.type != "multiple":
-        return None
-    cols = [c for c in q.columns() if not c.endswith("_other_text")]
-    keys = [c[len(name) + 1:] for c in cols]
-    return cols, keys
-
-
-def variable_matrix(design: Design, var: str | Sequence[str], *,
-                    allow_categorical: bool = True, select_all: bool = True) -> VariableMatrix:
-    """Resolve ``var`` (column(s) or a multi-choice question id) to a :class:`VariableMatrix`."""
-    data = design.data
-    if isinstance(var, str) and var not in data.columns:
-        mc = _multi_choice_columns(design, var)
-        if mc is not None:
-            cols, keys = mc
-            check_columns(data, cols, "var")
-            return _select_all(data, cols, pd.Index(keys, name="option"))
-    cols = as_column_list("var", var)
-    if not cols:
-        raise DesignError("no variable given", hint="pass a column name or a list of column names")
-    check_columns(data, cols, "var")
-    if select_all and len(cols) > 1 and all(_is_boolean(data[c]) for c in cols):
-        return _select_all(data, cols, pd.Index(cols, name="option"))
-    blocks: list[np.ndarray] = []
-    labels: list[tuple[str, Any]] = []
-    any_cat = False
-    for c in cols:
-        s = data[c]
-        if _is_categorical(s) and not _is_boolean(s):
-            if not allow_categorical:
-                raise TypeError(f"column {c!r} is categorical ({s.dtype}); a numeric column is needed")
-            any_cat = True
-            codes, levels = category_codes(s)
-            onehot = (codes[:, None] == np.arange(len(levels))[None, :]).astype("float64")
-            onehot[codes < 0] = np.nan
-            blocks.append(onehot)
-            labels.extend((c, lev) for lev in levels)
-        else:
-            blocks.append(numeric_values(s)[:, None])
-            labels.append((c, None))
-    x = np.hstack(blocks) if len(blocks) > 1 else blocks[0]
-    missing = np.isnan(x).any(axis=1)
-    if len(cols) == 1:
-        if any_cat:
-            index = pd.Index([lev for _, lev in labels], name=cols[0])
-        else:
-            index = pd.Index(cols)
-    elif any_cat:
-        index = pd.MultiIndex.from_tuples([(c, "" if lev is None else lev) for c, lev in labels],
-                                          names=["variable", "level"])
-    else:
-        index = pd.Index(cols)
-    return VariableMatrix(x=x, missing=missing, index=index,
-                          scalar=len(cols) == 1 and not any_cat)
-
-
-def _select_all(data: pd.DataFrame, cols: list[str], index: pd.Index) -> VariableMatrix:
-    """Select-all options: base = rows with any answer; NA inside the base = not chosen."""
-    x = np.column_stack([numeric_values(data[c]) for c in cols])
-    asked = ~np.isnan(x).all(axis=1)
-    x = np.where(np.isnan(x) & asked[:, None], 0.0, x)
-    return VariableMatrix(x=x, missing=np.zeros(len(data), dtype=bool), index=index, asked=asked)
-
-
-# --------------------------------------------------------------------------- domains
-
-@dataclass(frozen=True, eq=False)
-class Domains:
-    """Which rows each estimate uses.
-
-    Attributes
-    ----------
-    group : ndarray of int64, shape (n,)
-        Group code of each row in a domain; -1 outside every domain.
-    n_groups : int
-    labels : Index or None
-        Group labels (None without ``by=``).
-    base_group : ndarray of int64
-        Group codes before removing missing values (R's ``degf`` counts them).
-    failed : ndarray of bool, shape (n_groups,)
-        Groups with a missing value and ``na_rm=False`` (estimate NaN).
-    """
-
-    group: np.ndarray
-    n_groups: int
-    labels: pd.Index | None
-    base_group: np.ndarray
-    failed: np.ndarray
-    full: bool = False  # one domain holding every row: estimators skip the masking
-
-    @property
-    def rows(self) -> np.ndarray:
-        return self.group >= 0
-
-
-def _by_key(data: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray, list[pd.Index]]:
-    """Mixed-radix key of the ``by=`` columns per row, rows with no NA level, the levels."""
-    if len(cols) == 1:  # one column: its codes are the key (no n-row scratch arrays)
-        codes, levels = category_codes(data[cols[0]])
-        return codes, codes >= 0, [levels]
-    key = np.zeros(len(data), dtype=np.int64)
-    valid = np.ones(len(data), dtype=bool)
-    level_lists = []
-    for c in cols:
-        codes, levels = category_codes(data[c])
-        valid &= codes >= 0
-        key = key * max(len(levels), 1) + np.where(codes >= 0, codes, 0)
-        level_lists.append(levels)
-    return key, valid, level_lists
-
-
-def _column_identity(s: pd.Series) -> tuple[Any, ...]:
-    """What tells a column's storage apart: its buffer (numpy) or its array object."""
-    if isinstance(s.dtype, np.dtype):
-        arr = np.asarray(s)  # a view: no copy
-        return (arr.__array_interface__["data"][0], arr.dtype.str, arr.shape)
-    return (id(s.array), len(s))
-
-
-def by_codes(design: Design, by: str | Sequence[str], usable: np.ndarray
-             ) -> tuple[np.ndarray, pd.Index]:
-    """Group code per row (-1: NA group or unusable row) and sorted group labels."""
-    cols = as_column_list("by", by)
-    check_columns(design.data, cols, "by")
-    # The factorisation depends on the columns alone: once per design (a column
-    # replaced in the frame has another array, hence another key).
-    ident = tuple((c, _column_identity(design.data[c])) for c in cols)
-    key, valid0, level_lists = design.memo(("by_key", ident),
-                                           lambda: _by_key(design.data, cols))
-    valid = usable & valid0
-    radix = 1
-    for levels in level_lists:
-        radix *= max(len(levels), 1)
-    if radix <= 4 * design.n + 1024:
-        # present keys and their ranks by counting, not sorting
-        every = bool(valid.all())
-        present = np.flatnonzero(np.bincount(key if every else key[valid], minlength=radix))
-        rank = np.full(radix, -1, dtype=np.int64)
-        rank[present] = np.arange(len(present))
-        group = rank[np.maximum(key, 0)]  # NA keys (-1) are masked just below
-        if not every:
-            group[~valid] = -1
-    else:
-        group = np.full(design.n, -1, dtype=np.int64)
-        present = np.unique(key[valid])
-        group[valid] = np.searchsorted(present, key[valid])
-    # decode mixed-radix keys back to level tuples
-    parts = []
-    rem = present.copy()
-    for levels in reversed(level_lists):
-        size = max(len(levels), 1)
-        parts.append(levels[rem % size])
-        rem = rem // size
-    parts.reverse()
-    if len(cols) == 1:
-        labels = pd.Index(parts[0], name=cols[0])
-    else:
-        labels = pd.MultiIndex.from_arrays(parts, names=cols)
-    return group, labels
-
-
-def domains(design: Design, mat: VariableMatrix, by: str | Sequence[str] | None,
-            na_rm: bool) -> Domains:
-    """Domain rows and groups for an estimate (R's ``svyby`` + ``na.rm`` semantics)."""
-    positive = design.memo(("positive_weights",), lambda: design.weights > 0)
-    usable = positive if mat.asked is None else positive & mat.asked
-    if by is None:
-        if usable.all() and not mat.missing.any():
-            # the common case on a small survey: every row, nothing to mask or count
-            zeros = np.zeros(design.n, dtype=np.int64)
-            return Domains(group=zeros, n_groups=1, labels=None, base_group=zeros,
-                           failed=np.zeros(1, dtype=bool), full=True)
-        group = np.where(usable, 0, -1).astype(np.int64, copy=False)
-        labels = None
-        n_groups = 1
-    elif usable is positive:
-        # the same rows every time: the groups are a property of the design
-        cols = as_column_list("by", by)
-        ident = tuple((c, _column_identity(design.data[c])) for c in cols) \
-            if all(isinstance(c, str) and c in design.data.columns for c in cols) else None
-        group, labels = by_codes(design, by, usable) if ident is None else design.memo(
-            ("by_group", ident), lambda: by_codes(design, by, usable))
-        n_groups = len(labels)
-    else:
-        group, labels = by_codes(design, by, usable)
-        n_groups = len(labels)
-    base_group = group
-    failed = np.zeros(n_groups, dtype=bool)
-    if not mat.missing.any():
-        full = bool(design.memo(("all_grouped", id(group)), lambda: group.min() >= 0)) \
-            if usable is positive and by is not None else False
-        return Domains(group=group, n_groups=n_groups, labels=labels, base_group=base_group,
-                       failed=failed, full=full)
-    missing_in = (group >= 0) & mat.missing
-    if missing_in.any():
-        if na_rm:
-            group = np.where(missing_in, -1, group)
-        else:
-            failed = np.bincount(group[missing_in], minlength=n_groups) > 0
-    return Domains(group=group, n_groups=n_groups, labels=labels, base_group=base_group,
-                   failed=failed)
-
-
-def group_sums(values: np.ndarray, weights: np.ndarray, group: np.ndarray, n_groups: int,
-               full: bool = False) -> np.ndarray:
-    """``sum_i w_i x_ij`` per group: (G, k) for 1-D weights, (G, k, R) for (n, R) weights.
-
-    ``full``: every row is in a group (no -1), so nothing is masked or copied.
-    """
-    if full and weights.ndim == 1 and n_groups > 1:
-        out = np.empty((n_groups, values.shape[1]))
-        for j in range(values.shape[1]):
-            out[:, j] = np.bincount(group, weights=weights * values[:, j], minlength=n_groups)
-        return out
-    keep = group >= 0
-    if n_groups == 1:
-        # one domain: plain dot products, no fancy indexing of n-row arrays; einsum, not
-        # BLAS, for a vector: a threaded gemv costs milliseconds on a busy machine
-        wk = weights * keep[:, None] if weights.ndim == 2 else np.where(keep, weights, 0.0)
-        return (wk.T @ values).T[None, ...] if weights.ndim == 2 else \
-            np.einsum("i,ij->j", wk, values)[None, :]
-    g = group[keep]
-    v = values[keep]
-    if weights.ndim == 1:
-        w = weights[keep]
-        out = np.empty((n_groups, v.shape[1]))
-        for j in range(v.shape[1]):
-            out[:, j] = np.bincount(g, weights=w * v[:, j], minlength=n_groups)
-        return out
-    w = weights[keep]
-    out = np.empty((n_groups, v.shape[1], w.shape[1]))
-    for j in range(v.shape[1]):
-        a = sparse.csr_matrix((v[:, j], (g, np.arange(g.shape[0]))), shape=(n_groups, g.shape[0]))
-        out[:, j, :] = a @ w
-    return out
-
-
 # --------------------------------------------------------------------------- assembly
-
-def result_index(mat_index: pd.Index, labels: pd.Index | None, scalar: bool) -> pd.Index:
-    """Estimate index: variable labels, or (group, label) pairs with ``by=``."""
-    if labels is None:
-        return mat_index
-    if scalar:
-        return labels
-    g_tuples = [t if isinstance(t, tuple) else (t,) for t in labels]
-    m_tuples = [t if isinstance(t, tuple) else (t,) for t in mat_index]
-    tuples = [g + m for g in g_tuples for m in m_tuples]
-    names = list(labels.names) + list(mat_index.names)
-    names = [n if n is not None else ("variable" if i == len(labels.names) else None)
-             for i, n in enumerate(names)]
-    return pd.MultiIndex.from_tuples(tuples, names=names)
-
-
-def unit_counts(design: Design, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Respondents per group: rows, or the sum of their frequency weights."""
-    if design.freq_weight_column is None and n_groups == 1 and len(group) and \
-            group[0] == 0 and group[-1] == 0 and not group.any():
-        return np.array([len(group)], dtype=np.int64)  # one domain of every row
-    keep = group >= 0
-    if design.freq_weight_column is None:  # every row one respondent
-        return np.bincount(group[keep], minlength=n_groups).astype(np.int64)
-    n = np.bincount(group[keep], weights=design.freq_weights[keep], minlength=n_groups)
-    return np.rint(n).astype(np.int64)
-
-
-def group_df(design: Design, dom: Domains) -> np.ndarray:
-    """Design df of each group's domain (R's ``degf`` on the ``svyby`` subset)."""
-    bg = dom.base_group
-    if dom.labels is None and (dom.full or ((bg >= 0) | (design.weights == 0)).all()):
-        return np.array([float(design.degf())])
-    if design.is_replicate:
-        return np.array([float(design.degf(rows=bg == g)) for g in range(dom.n_groups)])
-    # #PSU - #strata per group in one pass: distinct (unit, group) pairs
-    G = dom.n_groups
-    rows = (bg >= 0) & (design.weights != 0)
-    assert design.structure is not None  # Taylor designs (not replicate) always have one
-    st = design.structure.first
-    out = np.zeros(G)
-    if st.units is not None:  # frequency weights without psu: every unit is a PSU
-        out += np.bincount(bg[rows], weights=st.units[rows], minlength=G)
-    for codes, sign in ((st.cluster, 1.0), (st.stratum_code, -1.0)):
-        if sign > 0 and st.units is not None:
-            continue
-        size = (int(codes.max()) + 1) * G if len(codes) else 0
-        if size <= 4 * len(codes) + 1024:  # count the occupied (unit, group) cells
-            cells = np.bincount(codes[rows] * G + bg[rows], minlength=size).reshape(-1, G)
-            out += sign * np.count_nonzero(cells, axis=0)
-        else:
-            pairs = pd.unique(codes[rows] * G + bg[rows])
-            out += sign * np.bincount(pairs % G, minlength=G)
-    return out
-
-
-def union_df(design: Design, dom: Domains) -> float | None:
-    """Design df of all rows in any group (None without ``by=``)."""
-    if dom.labels is None:
-        return None
-    return float(design.degf(rows=dom.base_group >= 0))
-
 
 def package(statistic: str, estimate: np.ndarray, vcov: np.ndarray, index: pd.Index,
             dom: Domains, k: int, df: np.ndarray, n_unw: np.ndarray,
@@ -509,9 +152,21 @@ def mean_core(design: Design, x: np.ndarray, dom: Domains, kind: str = "mean"
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Group means (or totals) of ``x`` (n x k, no NaN) and their covariance.
 
+    Parameters
+    ----------
+    design : Design
+        Taylor or replicate design.
+    x : ndarray, shape (n, k)
+        Values without NaN.
+    dom : Domains
+        Groups from :func:`domains`.
+    kind : {"mean", "total"}
+        The statistic.
+
     Returns
     -------
     est : ndarray, shape (G, k)
+        The estimates.
     vcov : ndarray, shape (G*k, G*k)
         Group-major (row ``g*k + j``), across groups too.
     wsum : ndarray, shape (G,)
@@ -599,20 +254,77 @@ def _linear(design: Design, var: str | Sequence[str], by: Any, na_rm: bool,
 
 def svy_mean(design: Design, var: str | Sequence[str], *, by: Any = None,
              na_rm: bool = False, deff: bool | str = False) -> SurveyResult:
-    """Design-based mean; see :meth:`analysis.SurveyDesign.mean`."""
+    """Design-based mean; see :meth:`analysis.SurveyDesign.mean`.
+
+    Parameters
+    ----------
+    design : Design
+        Taylor or replicate design.
+    var : str or list of str
+        Column name(s) or a multiple-choice question id.
+    by : str or list of str, optional
+        Grouping column(s) (domains of the full design).
+    na_rm : bool
+        Leave rows with a missing value out instead of giving NaN.
+    deff : bool or "replace"
+        Also compute design effects.
+
+    Returns
+    -------
+    SurveyResult
+        Means with their design covariance.
+    """
     return _linear(design, var, by, na_rm, deff, "mean")
 
 
 def svy_total(design: Design, var: str | Sequence[str], *, by: Any = None,
               na_rm: bool = False, deff: bool | str = False) -> SurveyResult:
-    """Design-based total; see :meth:`analysis.SurveyDesign.total`."""
+    """Design-based total; see :meth:`analysis.SurveyDesign.total`.
+
+    Parameters
+    ----------
+    design : Design
+        Taylor or replicate design.
+    var : str or list of str
+        Column name(s) or a multiple-choice question id.
+    by : str or list of str, optional
+        Grouping column(s) (domains of the full design).
+    na_rm : bool
+        Leave rows with a missing value out instead of giving NaN.
+    deff : bool or "replace"
+        Also compute design effects.
+
+    Returns
+    -------
+    SurveyResult
+        Totals with their design covariance.
+    """
     return _linear(design, var, by, na_rm, deff, "total")
 
 
 def svy_ratio(design: Design, numerator: str | Sequence[str],
               denominator: str | Sequence[str], *, by: Any = None, na_rm: bool = False,
               deff: bool | str = False) -> SurveyResult:
-    """Ratio of totals; see :meth:`analysis.SurveyDesign.ratio`."""
+    """Ratio of totals; see :meth:`analysis.SurveyDesign.ratio`.
+
+    Parameters
+    ----------
+    design : Design
+        Taylor or replicate design.
+    numerator, denominator : str or list of str
+        Numeric columns; every numerator is divided by every denominator.
+    by : str or list of str, optional
+        Grouping column(s) (domains of the full design).
+    na_rm : bool
+        Leave rows with a missing value out instead of giving NaN.
+    deff : bool or "replace"
+        Also compute design effects.
+
+    Returns
+    -------
+    SurveyResult
+        One ratio per (numerator, denominator) pair, linearised covariance.
+    """
     _check_common(by, na_rm, deff)
     num_cols = as_column_list("numerator", numerator)
     den_cols = as_column_list("denominator", denominator)
@@ -675,7 +387,7 @@ def _binary(design: Design, var: str, level: Any) -> VariableMatrix:
         raise TypeError(f"`var` must be one column name, not {var!r}")
     check_columns(design.data, [var], "var")
     s = design.data[var]
-    if _is_categorical(s) and not _is_boolean(s):
+    if is_categorical(s) and not is_boolean(s):
         codes, levels = category_codes(s)
         if level is None:
             return variable_matrix(design, var)
@@ -698,7 +410,37 @@ def _binary(design: Design, var: str, level: Any) -> VariableMatrix:
 def svy_proportion(design: Design, var: str, *, level: Any = None, method: str = "logit",
                    by: Any = None, na_rm: bool = False, conf_level: float = 0.95,
                    df: float | None = None) -> SurveyResult:
-    """Proportion with a ``svyciprop`` interval; see :meth:`analysis.SurveyDesign.proportion`."""
+    """Proportion with a ``svyciprop`` interval; see :meth:`analysis.SurveyDesign.proportion`.
+
+    Parameters
+    ----------
+    design : Design
+        Taylor or replicate design (``"likelihood"``: Taylor only).
+    var : str
+        A boolean / 0-1 column, or a categorical column.
+    level : optional
+        The category counted as "yes"; None gives every level.
+    method : str
+        One of ``PROPORTION_METHODS`` (R's ``svyciprop`` methods, ``"wilson"``).
+    by : str or list of str, optional
+        Grouping column(s) (domains of the full design).
+    na_rm : bool
+        Leave rows with a missing value out instead of giving NaN.
+    conf_level : float
+        Confidence level of the intervals kept on the result.
+    df : float, optional
+        Degrees of freedom (default: each domain's design df).
+
+    Returns
+    -------
+    SurveyResult
+        Proportions with method-specific intervals.
+
+    Raises
+    ------
+    DesignError
+        ``method="likelihood"`` on a replicate design.
+    """
     check_argument("method", PROPORTION_METHODS, method)
     check_probability("conf_level", conf_level)
     _check_common(by, na_rm, False)
