@@ -56,7 +56,6 @@ CODES = frozenset(
 #: passes (``test_pending_still_fails`` says when).
 PENDING: dict[str, str] = {
     "analysis.codebook": "docstrings not complete yet",
-    "analysis.report.findings": "docstrings not complete yet",
 }
 
 

@@ -11,7 +11,8 @@ because every notebook runs in its own kernel.  After the last notebook,
 Every published number is one :class:`Cell` of a :class:`Table`: a row
 (an option, a group, a model term) by a column (``"estimate"``, or
 ``"weighted"`` / ``"unweighted"``, or a subgroup), with its CI, SE,
-unweighted and weighted base and flags.  Tables of subgroups may carry
+unweighted and weighted base and flags (both defined in
+:mod:`analysis.report.tables`, re-exported here).  Tables of subgroups may carry
 significance letters in the column-letter convention of Q / Displayr and SPSS
 Custom Tables: each column has a letter, shown in its header (``"一线城市 (A)"``),
 and a cell's ``sig`` lists the letters of the columns it is significantly
@@ -35,7 +36,6 @@ import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,18 @@ import pandas as pd
 
 from ..codebook import Disclosure
 from ..errors import DisclosureWarning, ReportError
-from .i18n import check_language, format_ci, format_count, format_value, pick, t
+from .i18n import check_language, format_value, pick, t
+from .tables import (
+    CELL_FIELDS,
+    FLAGS,
+    UNITS,
+    Cell,
+    Table,
+    column_header,
+    count_value,
+    round_value,
+    table_from_dict,
+)
 
 __all__ = [
     "CELL_FIELDS",
@@ -59,238 +70,9 @@ __all__ = [
     "table_from_dict",
 ]
 
-#: Columns of the long format (findings.csv, the cells of findings.json), in order.
-CELL_FIELDS: tuple[str, ...] = (
-    "table_id", "row", "column", "row_label", "column_label", "estimate", "ci_low",
-    "ci_high", "se", "n_unweighted", "n_weighted", "flag", "column_letter", "sig",
-)
-#: Flags set by disclosure control.
-FLAGS: tuple[str, ...] = ("suppressed", "low_base")
-UNITS: tuple[str, ...] = ("share", "percent", "points", "number", "ratio", "count")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
-_SIGNIFICANT = 10  # digits kept in outputs: well beyond any survey's precision, and stable
 _LETTER = re.compile(r"^[A-Z]$")
 
-
-def column_header(label: str, letter: str) -> str:
-    """A column's header: its label followed by its significance letter, ``"一线城市 (A)"``."""
-    return f"{label} ({letter})" if letter else label
-
-
-def round_value(value: Any) -> float | None:
-    """A float rounded to 10 significant digits, or ``None`` for missing.
-
-    Rounding makes outputs byte-identical across runs and platforms even when
-    the last bits of a floating-point sum differ.
-    """
-    if value is None or value is pd.NA:
-        return None
-    x = float(value)
-    if math.isnan(x):
-        return None
-    if math.isinf(x):
-        return x
-    return float(f"{x:.{_SIGNIFICANT}g}") + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def _count(value: Any) -> int | float | None:
-    """A base: an int when integral (so outputs show ``100``, not ``100.0``)."""
-    v = round_value(value)
-    if v is None or math.isinf(v):
-        return v
-    return int(round(v)) if abs(v - round(v)) < 1e-9 else v
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One published number (see :data:`CELL_FIELDS`)."""
-
-    table_id: str
-    row: str
-    column: str
-    row_label: str
-    column_label: str
-    estimate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    se: float | None
-    n_unweighted: int | float | None
-    n_weighted: float | None
-    flag: str = ""
-    column_letter: str = ""
-    sig: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Fields in :data:`CELL_FIELDS` order."""
-        return {k: getattr(self, k) for k in CELL_FIELDS}
-
-    @property
-    def suppressed(self) -> bool:
-        """Whether disclosure control hid the value."""
-        return "suppressed" in self.flag.split(";")
-
-
-@dataclass
-class Table:
-    """A published table: its metadata and its cells, rows by columns.
-
-    Attributes
-    ----------
-    id : str
-        Stable identifier (lower case, ``[a-z0-9_.-]``), e.g. ``"shares.channels"``.
-    chapter : str
-        Notebook that produced it (``"03-headline-shares"``).
-    title : dict
-        ``{"zh": ..., "en": ...}``.
-    unit : str
-        One of :data:`UNITS`; drives display and xlsx number formats.
-    rows, columns : list of (key, label)
-        Order of display; labels in the report language.
-    cells : list of Cell
-    notes : dict
-        ``{"zh": ..., "en": ...}`` footnote (may be empty).
-    headline : bool
-        Shown on the index page too.
-    decimals : int or None
-        Display decimals (default by unit).
-    """
-
-    id: str
-    chapter: str
-    title: dict[str, str]
-    unit: str
-    rows: list[tuple[str, str]]
-    columns: list[tuple[str, str]]
-    cells: list[Cell]
-    notes: dict[str, str] = field(default_factory=dict)
-    headline: bool = False
-    decimals: int | None = None
-    language: str = "zh"
-    disclosure: dict[str, int] = field(default_factory=dict)
-    show: tuple[str, ...] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict with a fixed key order."""
-        return {
-            "id": self.id,
-            "chapter": self.chapter,
-            "title": {"zh": self.title.get("zh", ""), "en": self.title.get("en", "")},
-            "unit": self.unit,
-            "decimals": self.decimals,
-            "headline": self.headline,
-            "notes": {"zh": self.notes.get("zh", ""), "en": self.notes.get("en", "")},
-            "disclosure": dict(self.disclosure),
-            "show": list(self.show) if self.show is not None else None,
-            "rows": [{"key": k, "label": lab} for k, lab in self.rows],
-            "columns": [{"key": k, "label": lab, "letter": self.column_letters.get(k, "")}
-                        for k, lab in self.columns],
-            "cells": [c.to_dict() for c in self.cells],
-        }
-
-    def frame(self) -> pd.DataFrame:
-        """The cells as a long DataFrame with :data:`CELL_FIELDS` columns."""
-        return pd.DataFrame([c.to_dict() for c in self.cells], columns=list(CELL_FIELDS))
-
-    @property
-    def column_letters(self) -> dict[str, str]:
-        """Column key -> significance letter, for columns that have one."""
-        return {c.column: c.column_letter for c in self.cells if c.column_letter}
-
-    def cell(self, row: str, column: str = "estimate") -> Cell:
-        """The cell at ``(row, column)``."""
-        for c in self.cells:
-            if c.row == row and c.column == column:
-                return c
-        raise KeyError(f"table {self.id!r} has no cell ({row!r}, {column!r})")
-
-    # -- display -----------------------------------------------------------------------
-    def to_html(self, language: str | None = None) -> str:
-        """An HTML table; every shown estimate carries ``data-finding="<table>/<row>/<column>"``.
-
-        The browser test reads these attributes to check the page against
-        ``findings.json``.
-        """
-        lang = check_language(language or self.language)
-        by_key = {(c.row, c.column): c for c in self.cells}
-        fields = self._fields()
-        letters = self.column_letters
-        esc = html.escape
-        heads = "".join(f"<th>{esc(t(f'table.{f}', lang))}</th>" for f in fields)
-        out = [f'<table class="gs-table" data-table="{esc(self.id)}">',
-               f'<caption>{esc(pick(self.title, lang))}</caption><thead>']
-        if len(self.columns) > 1:
-            out.append(f'<tr><th rowspan="{2 if len(fields) > 1 else 1}">'
-                       f'{esc(t("table.row", lang))}</th>')
-            out += [f'<th colspan="{len(fields)}">{esc(column_header(lab, letters.get(k, "")))}'
-                    "</th>" for k, lab in self.columns]
-            out.append("</tr>")
-            if len(fields) > 1:
-                out.append("<tr>" + heads * len(self.columns) + "</tr>")
-        else:
-            out.append(f'<tr><th>{esc(t("table.row", lang))}</th>{heads}</tr>')
-        out.append("</thead><tbody>")
-        for row, label in self.rows:
-            out.append(f'<tr><th scope="row">{esc(label)}</th>')
-            for col, _ in self.columns:
-                c = by_key.get((row, col))
-                out.append(self._cell_html(c, fields) if c is not None
-                           else "<td></td>" * len(fields))
-            out.append("</tr>")
-        out.append("</tbody></table>")
-        foot = self._footnotes(lang)
-        if foot:
-            out.append(f'<p class="gs-note">{esc(foot)}</p>')
-        return "".join(out)
-
-    def _fields(self) -> list[str]:
-        """Sub-columns shown: the estimate, plus CI, base and letters when any cell has them."""
-        fields = ["estimate"]
-        if any(c.ci_low is not None for c in self.cells):
-            fields.append("ci")
-        if any(c.n_unweighted is not None for c in self.cells):
-            fields.append("n")
-        if any(c.sig or c.column_letter for c in self.cells):
-            fields.append("sig")
-        return [f for f in fields if self.show is None or f in self.show]
-
-    def _cell_html(self, c: Cell, fields: Sequence[str]) -> str:
-        mark = "*" if "low_base" in c.flag.split(";") else ""
-        value = format_value(c.estimate, self.unit, self.decimals)
-        attr = html.escape(f"{self.id}/{c.row}/{c.column}")
-        parts = {"estimate": f'<td class="gs-est"><span data-finding="{attr}">{value}</span>'
-                             f"{mark}</td>",
-                 "ci": f"<td>{format_ci(c.ci_low, c.ci_high, self.unit, self.decimals)}</td>",
-                 "n": f'<td class="gs-n">{format_count(c.n_unweighted)}</td>',
-                 "sig": f'<td class="gs-sig">{html.escape(c.sig)}</td>'}
-        return "".join(parts[f] for f in fields)
-
-    def _footnotes(self, lang: str) -> str:
-        flags = {f for c in self.cells for f in c.flag.split(";") if f}
-        notes = [pick(self.notes, lang)] if pick(self.notes, lang) else []
-        limits = {"suppress": self.disclosure.get("suppress_below", 30),
-                  "flag": self.disclosure.get("flag_below", 50)}
-        notes += [t(f"flag.{f}", lang, **limits) for f in FLAGS if f in flags]
-        if self.column_letters:
-            notes.append(t("flag.sig", lang))
-        return "  ".join(notes)
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-
-def table_from_dict(d: Mapping[str, Any], language: str = "zh") -> Table:
-    """Rebuild a :class:`Table` from :meth:`Table.to_dict` output (a fragment)."""
-    return Table(
-        id=d["id"], chapter=d["chapter"], title=dict(d["title"]), unit=d["unit"],
-        rows=[(r["key"], r["label"]) for r in d["rows"]],
-        columns=[(c["key"], c["label"]) for c in d["columns"]],
-        cells=[Cell(**c) for c in d["cells"]], notes=dict(d.get("notes") or {}),
-        headline=bool(d.get("headline", False)), decimals=d.get("decimals"), language=language,
-        disclosure=dict(d.get("disclosure") or {}),
-        show=tuple(d["show"]) if d.get("show") is not None else None)
-
-
-# ------------------------------------------------------------------ input normalisation
 
 def _key(value: Any, what: str, table_id: str) -> str:
     if isinstance(value, tuple):
@@ -518,12 +300,11 @@ class Findings:
             Sub-columns shown on the page (default: all that have values);
             the exports always hold every field.
 
-        Notes
-        -----
-        For :meth:`analysis.SurveyDesign.subgroup_differences` pass its
-        ``prevalence`` with ``split="group", sig="sig",
-        column_letters="column_letter"``.  A column ``n`` is read as
-        ``n_unweighted``.  A suppressed cell shows no letters.
+        Returns
+        -------
+        Table
+            The table as published (suppressed values already removed); it
+            is also kept in :attr:`tables`.
 
         Raises
         ------
@@ -532,9 +313,12 @@ class Findings:
             are not single capitals, repeat across columns, or name no other
             column of the table.
 
-        Returns
-        -------
-        Table
+        Notes
+        -----
+        For :meth:`analysis.SurveyDesign.subgroup_differences` pass its
+        ``prevalence`` with ``split="group", sig="sig",
+        column_letters="column_letter"``.  A column ``n`` is read as
+        ``n_unweighted``.  A suppressed cell shows no letters.
         """
         if not isinstance(table_id, str) or not _ID.match(table_id):
             raise ReportError(f"table id {table_id!r} must be lower case letters, digits, '_', "
@@ -597,7 +381,7 @@ class Findings:
 
     def _cell(self, table_id: str, row: Any, column: str, rec: pd.Series, n: Any, nw: Any,
               letter: str, sig: Any, row_labels: Any, column_label: str) -> Cell:
-        n_val = _count(n)
+        n_val = count_value(n)
         flags = []
         values = {k: round_value(rec.get(k)) for k in ("estimate", "ci_low", "ci_high", "se")}
         if n_val is not None and n_val < self.disclosure.suppress_below:
@@ -618,14 +402,49 @@ class Findings:
         return {"zh": pick(value, "zh"), "en": pick(value, "en")}
 
     def show(self, table_id: str) -> Table:
-        """The table, for ``display()`` (renders as HTML with data-finding marks)."""
+        """Return the table, for ``display()`` (renders as HTML with data-finding marks).
+
+        Parameters
+        ----------
+        table_id : str
+            Id of a table added to this collector.
+
+        Returns
+        -------
+        Table
+            The table.
+
+        Raises
+        ------
+        KeyError
+            No table has that id.
+        """
         return self[table_id]
 
     def value(self, table_id: str, row: Any, column: str = "estimate") -> str:
-        """One formatted estimate wrapped in a ``data-finding`` span, for prose.
+        """Return one formatted estimate wrapped in a ``data-finding`` span, for prose.
 
         The returned HTML string can be embedded in a Markdown paragraph so
         the browser test can check numbers quoted in the text too.
+
+        Parameters
+        ----------
+        table_id : str
+            Id of a table added to this collector.
+        row : scalar or tuple
+            Row key, as given to :meth:`add` (normalised the same way).
+        column : str, default "estimate"
+            Column key.
+
+        Returns
+        -------
+        str
+            ``<span data-finding="table/row/column">value</span>``.
+
+        Raises
+        ------
+        KeyError
+            No such table or cell.
         """
         tab = self[table_id]
         c = tab.cell(_key(row, "row", table_id), column)
@@ -639,6 +458,27 @@ class Findings:
         The figure is closed afterwards so the notebook does not display it a
         second time; the returned :class:`IPython.display.Image` holds the
         saved PNG, which nbconvert embeds in the HTML page.
+
+        Parameters
+        ----------
+        fig : matplotlib.figure.Figure
+            The figure.
+        figure_id : str
+            Stable id (``[a-z0-9_.-]``), the file stem under ``figures/``.
+        title : str, mapping or Label, optional
+            Bilingual title recorded in the fragment.
+        formats : sequence of str, default ("png", "svg")
+            File formats written.
+
+        Returns
+        -------
+        IPython.display.Image or None
+            The saved PNG at display size, or None when no PNG was written.
+
+        Raises
+        ------
+        ReportError
+            ``figure_id`` is not a valid id.
         """
         from IPython.display import Image
 
@@ -664,13 +504,25 @@ class Findings:
         return Image(filename=str(png), width=round(width * 2 / 3))
 
     def to_dict(self) -> dict[str, Any]:
-        """The fragment: chapter, language, disclosure, tables and figures."""
+        """Return the fragment: chapter, language, disclosure, tables and figures.
+
+        Returns
+        -------
+        dict
+            JSON-ready; :func:`analysis.report.export.merge_findings` reads it.
+        """
         return {"chapter": self.chapter, "language": self.language,
                 "disclosure": disclosure_dict(self.disclosure),
                 "tables": [tab.to_dict() for tab in self.tables], "figures": list(self.figures)}
 
     def save(self) -> Path:
-        """Write ``<output_dir>/findings/<chapter>.json`` and return its path."""
+        """Write ``<output_dir>/findings/<chapter>.json`` and return its path.
+
+        Returns
+        -------
+        pathlib.Path
+            The fragment's path (folders created as needed).
+        """
         folder = self.output_dir / "findings"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.chapter}.json"
@@ -680,6 +532,16 @@ class Findings:
 
 
 def disclosure_dict(d: Disclosure) -> dict[str, int]:
-    """Disclosure thresholds as a plain dict in a fixed order."""
-    return {"suppress_below": int(d.suppress_below), "flag_below": int(d.flag_below)}
+    """Return the disclosure thresholds as a plain dict in a fixed order.
 
+    Parameters
+    ----------
+    d : Disclosure
+        The thresholds.
+
+    Returns
+    -------
+    dict
+        ``{"suppress_below": int, "flag_below": int}``.
+    """
+    return {"suppress_below": int(d.suppress_below), "flag_below": int(d.flag_below)}
