@@ -50,8 +50,6 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -67,7 +65,14 @@ from ._codebook_fields import (
     missing_key,
     missing_keys,
     resolve_sources,
-    source_candidates,
+)
+from ._codebook_question import (
+    QUESTION_TYPES,
+    CodebookModel,
+    Item,
+    Label,
+    Option,
+    Question,
 )
 from ._codebook_roles import AnalysisRoles, check_roles
 from ._shares import check_margin_sums
@@ -79,298 +84,26 @@ __all__ = [
     "Codebook", "Condition", "Margin", "Targets", "load_codebook", "load_targets", "missing_column",
 ]
 
-QUESTION_TYPES = (
-    "single",
-    "multiple",
-    "likert",
-    "grid",
-    "numeric",
-    "text",
-    "datetime",
-    "ranking",
-    "price_ladder",
-    "payment_card",
-    "dc_bid",
-)
-ORDERED_TYPES = ("likert", "grid", "price_ladder", "payment_card")
-CHOICE_TYPES = ("single", "multiple", "likert", "grid", "ranking", "price_ladder", "payment_card")
 Action = Literal["exclude", "flag"]
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def missing_column(question_id: str) -> str:
-    """Name of the column that records why ``question_id`` is missing."""
+    """Name of the column that records why ``question_id`` is missing.
+
+    Parameters
+    ----------
+    question_id : str
+        A question id (or output column) of the codebook.
+
+    Returns
+    -------
+    str
+        ``"<question_id>__missing"``.
+    """
     return f"{question_id}__missing"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Label(_Model):
-    """A bilingual label; a bare string in YAML sets both languages."""
-
-    zh: str
-    en: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, value: Any) -> Any:
-        if isinstance(value, (str, int, float)):
-            return {"zh": str(value), "en": str(value)}
-        return value
-
-    def get(self, language: str = "zh") -> str:
-        """The label in ``language`` ("zh" or "en"), falling back to Chinese."""
-        return (self.en or self.zh) if language == "en" else self.zh
-
-
-class Option(_Model):
-    """One answer option.
-
-    ``value`` is the price ratio of a ladder rung (0.4 for 4折); ``interval``
-    is an explicit ``[lower, upper]`` (``null`` = unbounded) for payment cards
-    or ladders; ``never`` marks "would not buy at any price"; ``other`` marks
-    an "other, please specify" option whose text is kept; ``exclusive`` marks
-    "none of these" in a multiple choice; ``aliases`` lists other spellings
-    seen in exports.
-    """
-
-    code: int
-    name: str | None = None
-    label: Label
-    aliases: tuple[str, ...] = ()
-    other: bool = False
-    exclusive: bool = False
-    value: float | None = None
-    interval: tuple[float | None, float | None] | None = None
-    never: bool = False
-
-    @field_validator("name")
-    @classmethod
-    def _name_is_identifier(cls, v: str | None) -> str | None:
-        if v is not None and not _IDENT.match(v):
-            raise ValueError(f"option name {v!r} must be a Python identifier (letters, digits, _)")
-        return v
-
-    @property
-    def key(self) -> str:
-        """Identifier used in column names and categorical values."""
-        return self.name if self.name is not None else (
-            str(self.code) if self.code >= 0 else f"m{-self.code}")
-
-
-class Item(_Model):
-    """One row of a grid (matrix) question."""
-
-    id: str
-    label: Label
-    source: SourceSpec = None
-    reverse: bool = False
-
-    _source_ok = field_validator("source")(check_source)
-
-    @field_validator("id")
-    @classmethod
-    def _id_is_identifier(cls, v: str) -> str:
-        if not _IDENT.match(v):
-            raise ValueError(f"item id {v!r} must be a Python identifier")
-        return v
-
-
-class Question(_Model):
-    """One question of the questionnaire.
-
-    ``source``: where the answer sits (问卷星 question number, column name,
-    Qualtrics QID/export tag, SPSS/Stata variable; default ``id``), also per
-    platform or as alternatives (module docstring).  ``other_text``: the
-    column of the "other, please specify" text, any format (``q5_oth``).
-    ``show_if``: routing ``{question_id: condition}``, all must hold:
-    ``[codes]`` (multiple choice: any selected), ``{not: [9]}`` / ``"!= 9"``
-    (none), ``">= 18"`` (:class:`Condition`).  ``missing``: special values ->
-    missing kinds, keyed by code (``-3``), text (Stata ``.a``, ``N/A``) or range
-    (``"97..99"``).  ``integer``, ``max_choices`` and ``exclusive`` options are
-    warned about on load and enforced by :func:`analysis.clean` (rules
-    ``not_integer``, ``max_choices``, ``exclusive``).  Attention checks have no
-    type: a ``single``/``likert`` question (or grid item) plus
-    ``screening.attention_checks``.
-    """
-
-    id: str
-    type: Literal[
-        "single", "multiple", "likert", "grid", "numeric", "text", "datetime",
-        "ranking", "price_ladder", "payment_card", "dc_bid",
-    ]
-    label: Label
-    source: SourceSpec = None
-    other_text: SourceSpec = None
-    options: tuple[Option, ...] = ()
-    items: tuple[Item, ...] = ()
-    range: tuple[float, float] | None = None
-    integer: bool = False
-    unit: str | None = None
-    missing: dict[int | str, MissingKind] | None = None
-    show_if: dict[str, Condition] | None = None
-    required: bool = True
-    provisional: bool = False  # codes guessed by a draft: docs/codebook.md#provisional-codes
-    max_choices: int | None = None
-    convention: Literal["highest_accepted", "upper_bound"] | None = None
-    # dichotomous-choice bid questions
-    bid: SourceSpec = None
-    first: SourceSpec = None
-    followup: SourceSpec = None
-    bids: dict[float, tuple[float, float]] | None = None
-    yes_codes: tuple[int, ...] = (1,)
-    no_codes: tuple[int, ...] = (2,)
-    # Van Westendorp price sensitivity meter: the role of a numeric question in its set
-    psm: Literal["too_cheap", "cheap", "expensive", "too_expensive"] | None = None
-    psm_set: str = "psm"
-
-    @field_validator("id")
-    @classmethod
-    def _id_is_identifier(cls, v: str) -> str:
-        if not _IDENT.match(v):
-            raise ValueError(f"question id {v!r} must be a Python identifier (letters, digits, _)")
-        return v
-
-    _sources_ok = field_validator("source", "other_text", "bid", "first",
-                                  "followup")(check_source)
-
-    _missing_ok = field_validator("missing", mode="before")(missing_keys)
-
-    @model_validator(mode="after")
-    def _check_shape(self) -> Question:
-        t = self.type
-        if t in CHOICE_TYPES and not self.options:
-            raise ValueError(f"a {t} question needs `options`")
-        if t not in CHOICE_TYPES and t != "dc_bid" and self.options:
-            raise ValueError(f"a {t} question takes no `options`")
-        codes = [o.code for o in self.options]
-        dup = sorted({c for c in codes if codes.count(c) > 1})
-        if dup:
-            raise ValueError(f"option codes repeat: {dup}")
-        keys = [o.key for o in self.options]
-        dupk = sorted({k for k in keys if keys.count(k) > 1})
-        if dupk:
-            raise ValueError(f"option names repeat: {dupk}")
-        if t == "grid" and not self.items:
-            raise ValueError("a grid question needs `items` (its rows)")
-        if t != "grid" and self.items:
-            raise ValueError(f"a {t} question takes no `items`")
-        if self.range is not None and self.range[0] > self.range[1]:
-            raise ValueError(f"range {list(self.range)} has min > max")
-        if t == "price_ladder":
-            if self.convention is None:
-                raise ValueError("a price_ladder needs `convention`: highest_accepted or upper_bound")
-            for o in self.options:
-                if not o.never and o.value is None and o.interval is None:
-                    raise ValueError(f"ladder option {o.code} needs `value` (the ratio) or `interval`")
-        if t == "payment_card":
-            for o in self.options:
-                if o.interval is None:
-                    raise ValueError(f"payment card option {o.code} needs `interval: [lower, upper]`")
-        if self.max_choices is not None and (t != "multiple" or self.max_choices < 1):
-            raise ValueError("`max_choices` needs a multiple question and a positive number")
-        if self.psm is not None and t != "numeric":
-            raise ValueError("only numeric questions can have a `psm` role")
-        if t == "dc_bid":
-            for part in ("bid", "first", "followup", "bids"):
-                if getattr(self, part) is None:
-                    raise ValueError(f"a dc_bid question needs `{part}`")
-            for b, (hi, lo) in (self.bids or {}).items():
-                if not lo < b < hi:
-                    raise ValueError(
-                        f"follow-up bids for {b} must be [higher, lower] around it, got {[hi, lo]}")
-        return self
-
-    # -- helpers -----------------------------------------------------------
-    @property
-    def source_key(self) -> str | int:
-        """Where the answer sits (``source`` or ``id``; unresolved: default/first entry)."""
-        found = source_candidates(self.source, None)
-        if not found and isinstance(self.source, dict) and self.source:
-            found = (next(iter(self.source.values())),)
-        return found[0] if found else self.id
-
-    def routing_text(self) -> str:
-        """``show_if`` as readable text (``q3 in [1, 2] and q4 not in [9]``)."""
-        return " and ".join(c.describe(k) for k, c in (self.show_if or {}).items())
-
-    @property
-    def ordered(self) -> bool:
-        """Whether the options are ordered (Likert, grids, ladders, cards)."""
-        return self.type in ORDERED_TYPES
-
-    def option(self, code: int) -> Option:
-        """The option with ``code``."""
-        for o in self.options:
-            if o.code == code:
-                return o
-        raise CodebookError(f"question has no option with code {code}", question=self.id,
-                            hint=f"codes are {[o.code for o in self.options]}")
-
-    def option_by_key(self, key: str) -> Option:
-        """The option whose name (key) is ``key``."""
-        for o in self.options:
-            if o.key == key:
-                return o
-        raise CodebookError(f"question has no option named {key!r}", question=self.id,
-                            hint=f"names are {[o.key for o in self.options]}")
-
-    def has_other(self) -> bool:
-        """Whether an "other, please specify" text is collected."""
-        return self.other_text is not None or any(o.other for o in self.options)
-
-    def columns(self) -> list[str]:
-        """Output columns in the tidy frame (see module docstring)."""
-        if self.type in ("multiple", "ranking"):
-            cols = [f"{self.id}_{o.key}" for o in self.options]
-        elif self.type == "grid":
-            cols = [f"{self.id}_{it.id}" for it in self.items]
-        elif self.type == "dc_bid":
-            cols = [f"{self.id}_{p}" for p in ("bid1", "ans1", "bid2", "ans2")]
-        else:
-            cols = [self.id]
-        if self.has_other():
-            cols.append(f"{self.id}_other_text")
-        return cols
-
-    def labels(self, language: str = "zh") -> dict[str, str]:
-        """Map option keys (the categorical values) to labels in ``language``."""
-        return {o.key: o.label.get(language) for o in self.options}
-
-    def intervals(self) -> pd.DataFrame:
-        """Interval ``[lower, upper]`` implied by each option of a ladder or card.
-
-        For a ``price_ladder`` with ``convention: highest_accepted`` a chosen
-        rung ``c`` means the maximum acceptable ratio lies in ``[c, next rung)``;
-        with ``upper_bound`` it lies in ``(previous rung, c]``.  "Never" options
-        get ``[0, lowest rung)`` and ``never=True`` so models can treat them as
-        a separate (hurdle) group.
-        """
-        if self.type not in ("price_ladder", "payment_card"):
-            raise CodebookError(f"intervals() needs a price_ladder or payment_card, not {self.type}",
-                                question=self.id)
-        rows = []
-        rungs = sorted(o.value for o in self.options if o.value is not None and not o.never)
-        for o in self.options:
-            lo, hi = (o.interval if o.interval is not None else (None, None))
-            if o.interval is None and o.value is not None:
-                i = rungs.index(o.value)
-                if self.convention == "highest_accepted":
-                    lo, hi = o.value, (rungs[i + 1] if i + 1 < len(rungs) else None)
-                else:
-                    lo, hi = (rungs[i - 1] if i > 0 else 0.0), o.value
-            elif o.never and o.interval is None:
-                lo, hi = 0.0, (rungs[0] if rungs else None)
-            rows.append({"key": o.key, "code": o.code, "lower": lo, "upper": hi, "never": o.never})
-        out = pd.DataFrame(rows).set_index("key")
-        out["lower"] = out["lower"].astype("float64")
-        out["upper"] = out["upper"].astype("float64")
-        return out
-
-
-class RespondentSpec(_Model):
+class RespondentSpec(CodebookModel):
     """Source columns of the respondent metadata (all optional; per platform allowed)."""
 
     id: SourceSpec = None
@@ -383,20 +116,20 @@ class RespondentSpec(_Model):
     _sources_ok = field_validator("id", "duration", "submitted", "started", "ip")(check_source)
 
 
-class PersonalColumn(_Model):
+class PersonalColumn(CodebookModel):
     """A source column holding personal data, dropped or salted-hashed on ingest."""
 
     column: str
     action: Literal["drop", "hash"] = "drop"
 
 
-class SpeederRule(_Model):
+class SpeederRule(CodebookModel):
     fraction_of_median: float = Field(default=1 / 3, gt=0, lt=1)
     min_seconds: float | None = None
     action: Action = "exclude"
 
 
-class AttentionCheck(_Model):
+class AttentionCheck(CodebookModel):
     """An instructed-response item; ``item`` targets one row of a grid question."""
 
     question: str
@@ -405,21 +138,35 @@ class AttentionCheck(_Model):
     action: Action = "exclude"
 
 
-class StraightLineRule(_Model):
+class StraightLineRule(CodebookModel):
     grid: str
     min_run: int | None = None  # None = every item identical
     action: Action = "exclude"
 
 
-class DuplicateRules(_Model):
+class DuplicateRules(CodebookModel):
     # Repeated respondent ids usually mean two files were merged twice: fail by default.
     ids: Literal["error", "exclude", "flag"] = "error"
     answers: Action = "flag"
     ip: Action = "flag"
 
 
-class Screening(_Model):
-    """Screening rules applied by :func:`analysis.clean`."""
+class Screening(CodebookModel):
+    """Screening rules applied by :func:`analysis.clean`.
+
+    Attributes
+    ----------
+    speeders : SpeederRule or None
+        Completion-time rule; None switches the speeder check off.
+    attention_checks : tuple of AttentionCheck
+        Questions (or grid items) with a required answer.
+    straightlining : tuple of StraightLineRule
+        Grids on which identical answers in every row are flagged.
+    duplicates : DuplicateRules
+        How duplicate respondents are found.
+    consistency : {"exclude", "flag"}
+        What happens to respondents who break a consistency rule.
+    """
 
     speeders: SpeederRule | None = SpeederRule()
     attention_checks: tuple[AttentionCheck, ...] = ()
@@ -428,7 +175,7 @@ class Screening(_Model):
     consistency: Action = "exclude"
 
 
-class Derived(_Model):
+class Derived(CodebookModel):
     """A variable computed from a question's options, e.g. province -> region.
 
     ``map`` sends each option key of ``source`` to a level of the new
@@ -449,26 +196,75 @@ class Derived(_Model):
         return self
 
 
-class Fieldwork(_Model):
+class Fieldwork(CodebookModel):
     start: date | None = None
     end: date | None = None
     mode: str | None = None
 
 
-class Disclosure(_Model):
+class Disclosure(CodebookModel):
     suppress_below: int = 30
     flag_below: int = 50
 
 
-class WeightingSpec(_Model):
+class WeightingSpec(CodebookModel):
     variables: tuple[str, ...] = ()
     targets: str = "targets.yaml"
     method: Literal["rake", "poststratify", "calibrate"] = "rake"
     trim: tuple[float | None, float | None] | None = None
 
 
-class Codebook(_Model):
-    """A validated ``survey.yaml``; see the module docstring for the column scheme."""
+class Codebook(CodebookModel):
+    """A validated ``survey.yaml``; see the module docstring for the column scheme.
+
+    Attributes
+    ----------
+    wave : str
+        Wave identifier.
+    title : Label
+        Survey title.
+    synthetic : bool
+        Whether the wave holds generated (not real) respondents.
+    language : {"zh", "en"}
+        Language of the export's option texts and of the report.
+    platform : {"auto", "wjx", "qualtrics", "spss", "stata", "generic"}
+        Export platform; ``"auto"`` detects it from the file.
+    mode : {"auto", "text", "code"}
+        Whether answers are exported as option texts or codes.
+    raw : str or None
+        Raw export file name inside the wave folder.
+    encoding : str
+        Text encoding of the export (``"auto"`` detects it).
+    fieldwork : Fieldwork
+        Fieldwork dates and mode.
+    respondent : RespondentSpec
+        Respondent metadata columns (id, times, IP, ...).
+    personal : tuple of PersonalColumn
+        Columns holding personal data and what to do with them.
+    scan_free_text : bool
+        Whether free-text answers are scanned for personal data.
+    missing_codes : dict
+        Wave-wide special values -> missing kinds (a question's ``missing``
+        overrides them).
+    strict : bool
+        Turn every load-time data warning into an error.
+    questions : tuple of Question
+        The questionnaire, in order.
+    derived : tuple of Derived
+        Variables computed from a question's options.
+    ignore : tuple of str
+        Export columns to drop without a warning.
+    screening : Screening
+        Screening rules applied by :func:`analysis.clean`.
+    weighting : WeightingSpec
+        Weighting variables, targets file, method and trimming.
+    disclosure : Disclosure
+        Cell sizes below which estimates are suppressed or flagged.
+    analysis : AnalysisRoles
+        Which questions play the report's roles.
+    path : Path or None
+        The ``survey.yaml`` this was loaded from (not serialised).
+    """
 
     wave: str
     title: Label
@@ -549,7 +345,23 @@ class Codebook(_Model):
         return iter(self.questions)
 
     def question(self, qid: str) -> Question:
-        """The question with id ``qid``."""
+        """The question with id ``qid``.
+
+        Parameters
+        ----------
+        qid : str
+            Question id.
+
+        Returns
+        -------
+        Question
+            The question.
+
+        Raises
+        ------
+        CodebookError
+            If no question has that id.
+        """
         for q in self.questions:
             if q.id == qid:
                 return q
@@ -557,11 +369,35 @@ class Codebook(_Model):
                             file=self.path, hint=f"known ids: {[q.id for q in self.questions]}")
 
     def missing_kind(self, question: Question, code: int | str) -> MissingKind | None:
-        """What a special code means for ``question`` (question overrides wave default)."""
+        """What a special code means for ``question`` (question overrides wave default).
+
+        Parameters
+        ----------
+        question : Question
+            The question the value belongs to.
+        code : int or str
+            The special value (code, or text such as Stata ``.a``).
+
+        Returns
+        -------
+        str or None
+            The missing kind, or None if ``code`` is an ordinary answer.
+        """
         return self.missing_table(question).get(missing_key(code))
 
     def missing_table(self, question: Question) -> dict[int | str, MissingKind]:
-        """The special values of ``question``: its ``missing`` or the wave's ``missing_codes``."""
+        """The special values of ``question``: its ``missing`` or the wave's ``missing_codes``.
+
+        Parameters
+        ----------
+        question : Question
+            The question.
+
+        Returns
+        -------
+        dict
+            Special value -> missing kind.
+        """
         return question.missing if question.missing is not None else self.missing_codes
 
     def for_platform(self, platform: str, present: Any = None) -> Codebook:
@@ -583,11 +419,28 @@ class Codebook(_Model):
         return resolve_sources(self, platform, present)
 
     def columns(self) -> list[str]:
-        """All question and derived output columns, in questionnaire order."""
+        """All question and derived output columns, in questionnaire order.
+
+        Returns
+        -------
+        list of str
+            Column names of the tidy frame (without respondent metadata).
+        """
         return [c for q in self.questions for c in q.columns()] + [d.id for d in self.derived]
 
     def personal_columns(self) -> list[str | int]:
-        """Source columns that hold personal data (including the IP column)."""
+        """Source columns that hold personal data (including the IP column).
+
+        Returns
+        -------
+        list of str or int
+            Column names (or positions) in the raw export.
+
+        Raises
+        ------
+        CodebookError
+            If a source is still unresolved (per-platform mapping).
+        """
         cols: list[str | int] = [p.column for p in self.personal]
         ip = self.respondent.ip
         if isinstance(ip, (dict, tuple)):  # per-platform alternatives: no one column to name
@@ -598,12 +451,34 @@ class Codebook(_Model):
         return cols
 
     def to_json(self) -> str:
-        """Serialise (for ``DataFrame.attrs['codebook_json']``)."""
+        """Serialise (for ``DataFrame.attrs['codebook_json']``).
+
+        Returns
+        -------
+        str
+            The codebook as JSON (without its path).
+        """
         return self.model_dump_json()
 
     @classmethod
     def from_frame(cls, data: pd.DataFrame) -> Codebook:
-        """The codebook a reader attached to ``data`` (``attrs['codebook_json']``)."""
+        """The codebook a reader attached to ``data`` (``attrs['codebook_json']``).
+
+        Parameters
+        ----------
+        data : DataFrame
+            A frame read by :func:`analysis.load_wave` (or any reader).
+
+        Returns
+        -------
+        Codebook
+            The attached codebook (parsed once per text and shared).
+
+        Raises
+        ------
+        CodebookError
+            If ``data`` carries no codebook.
+        """
         text = data.attrs.get("codebook_json")
         if not text:
             raise CodebookError("the frame carries no codebook",
@@ -654,6 +529,7 @@ def load_codebook(path: str | Path) -> Codebook:
     Returns
     -------
     Codebook
+        The validated codebook, with ``path`` set.
 
     Raises
     ------
@@ -679,7 +555,7 @@ def load_codebook(path: str | Path) -> Codebook:
     return cb
 
 
-class Margin(_Model):
+class Margin(CodebookModel):
     """Population distribution of one weighting variable.
 
     ``levels`` are shares adding to 1 or 100 (within
@@ -687,6 +563,17 @@ class Margin(_Model):
     ``normalize: true`` is the explicit opt-in to rescale a margin whose
     shares do not add up (e.g. to 95 because a level was left out); the
     weighting diagnostics report it.
+
+    Attributes
+    ----------
+    levels : dict of str to float
+        Level -> share or population count (non-negative).
+    source : str
+        Where the figures come from (census table, year).
+    note : str or None
+        Free-text note for the diagnostics.
+    normalize : bool
+        Rescale shares that do not add up to 1 or 100.
     """
 
     levels: dict[str, float]
@@ -710,12 +597,18 @@ class Margin(_Model):
         return v
 
     def shares(self) -> pd.Series:
-        """Levels as shares summing to 1."""
+        """Return the levels as shares summing to 1.
+
+        Returns
+        -------
+        Series
+            Level -> share.
+        """
         s = pd.Series(self.levels, dtype="float64")
         return s / s.sum()
 
 
-class Targets(_Model):
+class Targets(CodebookModel):
     """Population margins for weighting (``surveys/<wave>/targets.yaml``).
 
     Checked when built (:func:`analysis._shares.check_margin_sums`): the
@@ -723,6 +616,17 @@ class Targets(_Model):
     a level that looks typed on the other scale (``male: 0.512`` among
     percentages) or a share margin adding to, say, 95 is an error unless the
     margin sets ``normalize: true``.
+
+    Attributes
+    ----------
+    population : str
+        Description of the target population.
+    total : float or None
+        Population size, if known.
+    margins : dict of str to Margin
+        Column -> its population distribution.
+    path : Path or None
+        The ``targets.yaml`` this was loaded from (not serialised).
     """
 
     population: str
@@ -739,7 +643,13 @@ class Targets(_Model):
         return {k for k, m in self.margins.items() if m.normalize}
 
     def scaling_notes(self) -> list[str]:
-        """Margins rescaled by ``normalize`` or within the tolerance, for the diagnostics."""
+        """List the margins rescaled by ``normalize`` or within the tolerance, for the diagnostics.
+
+        Returns
+        -------
+        list of str
+            One note per rescaled margin.
+        """
         return check_margin_sums({k: m.levels for k, m in self.margins.items()},
                                  self._normalized())[1]
 
@@ -751,11 +661,28 @@ class Targets(_Model):
         scale : float, optional
             Multiply shares by this total (e.g. the sample's weight sum).
             Defaults to shares summing to 1.
+
+        Returns
+        -------
+        dict of str to Series
+            Column -> level shares (or counts).
         """
         return {k: m.shares() * (scale if scale is not None else 1.0) for k, m in self.margins.items()}
 
     def check(self, data: pd.DataFrame) -> None:
-        """Raise :class:`TargetsError` if a margin's column or levels do not match ``data``."""
+        """Raise :class:`TargetsError` if a margin's column or levels do not match ``data``.
+
+        Parameters
+        ----------
+        data : DataFrame
+            The frame to weight.
+
+        Raises
+        ------
+        TargetsError
+            A margin's column is missing, a level with a positive target is
+            absent, or the data hold levels the margin lacks.
+        """
         for var, margin in self.margins.items():
             if var not in data.columns:
                 raise TargetsError(f"targets name a variable absent from the data: {var!r}",
@@ -775,7 +702,23 @@ class Targets(_Model):
 
 
 def load_targets(path: str | Path) -> Targets:
-    """Load and validate ``targets.yaml`` (a file or the wave folder holding it)."""
+    """Load and validate ``targets.yaml`` (a file or the wave folder holding it).
+
+    Parameters
+    ----------
+    path : str or Path
+        ``targets.yaml`` itself or the wave folder that holds it.
+
+    Returns
+    -------
+    Targets
+        The validated targets, with ``path`` set.
+
+    Raises
+    ------
+    MissingFileError, TargetsError
+        With the YAML file and line of the problem.
+    """
     path = Path(path)
     if path.is_dir():
         path = path / "targets.yaml"

@@ -55,7 +55,6 @@ CODES = frozenset(
 #: module-docstring check still covers them.  Remove an entry once the module
 #: passes (``test_pending_still_fails`` says when).
 PENDING: dict[str, str] = {
-    "analysis.codebook": "docstrings not complete yet",
 }
 
 
