@@ -222,3 +222,25 @@ def test_rules_that_ran_on_a_qualtrics_wave_without_declared_columns(tmp_path, m
         status = rule_status(prepare_wave(tmp_path), "en")
     assert status.loc["duplicate_id", "ran"]
     assert status.loc["attention_check", "status"] == "not run: no attention check declared"
+
+
+def test_select_all_share_intervals_stay_inside_0_1():
+    """A rare select-all option gets a logit interval in the report, never a negative bound."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis import SurveyDesign
+    from analysis.report.chapter import _logit_shares
+
+    rng = np.random.default_rng(7)
+    rare = np.zeros(800, dtype=bool)
+    rare[[10, 500]] = True  # 2 of 800, as the 0.2% "other" option of the real export
+    data = pd.DataFrame({"q_a": rare, "q_b": rng.random(800) < 0.5})
+    from analysis.estimate.multiresponse import mr_shares
+
+    wald = mr_shares(SurveyDesign(data), ["q_a", "q_b"]).summary_frame()
+    logit = _logit_shares(mr_shares(SurveyDesign(data), ["q_a", "q_b"])).summary_frame()
+    assert wald["ci_low"].min() < 0  # the failure seen on a real 问卷星 export
+    assert (logit["ci_low"] >= 0).all()
+    assert (logit["ci_high"] <= 1).all()
+    np.testing.assert_allclose(logit["estimate"], wald["estimate"])

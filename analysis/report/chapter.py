@@ -10,6 +10,7 @@ recomputed in every notebook so notebooks share no state.  Split from
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import warnings
@@ -20,6 +21,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
+from ..design.results import SurveyResult, probability_interval
 from ..errors import CodebookError
 from ..pipeline import PreparedWave, prepare_wave, wave_folder
 from .i18n import TEXT, check_language, pick, t
@@ -425,7 +430,8 @@ class Chapter:
         w = self.wave
         with self.capture():
             if q.type == "multiple":
-                weighted, unweighted = mr_shares(w.design, question), mr_shares(w.unweighted, question)
+                weighted, unweighted = (_logit_shares(mr_shares(d, question))
+                                        for d in (w.design, w.unweighted))
             else:
                 weighted = w.design.proportion(question, na_rm=True)
                 unweighted = w.unweighted.proportion(question, na_rm=True)
@@ -694,3 +700,15 @@ def open_chapter(chapter: str, *, wave: str | Path, language: str = "zh",
 
 # ------------------------------------------------------------------------- the build
 
+
+def _logit_shares(result: SurveyResult) -> SurveyResult:
+    """Option shares with intervals on the logit scale, as single-choice shares get.
+
+    A Wald interval of a rare option reaches below 0 (``0.2%, -0.1-0.6%``); the
+    delta-method interval on the logit scale stays inside [0, 1].
+    """
+    est, se = result.estimate.to_numpy(), result.se.to_numpy()
+    df = float(np.min(result.df)) if isinstance(result.df, pd.Series) else float(result.df)
+    return dataclasses.replace(
+        result, method="logit",
+        interval=lambda level: probability_interval(est, se, level, df))
