@@ -367,3 +367,46 @@ def test_xls_reporting_65283_columns_is_refused_fast(tmp_path):
     with pytest.raises(FileFormatError, match="65,283 columns, more than a .xls can hold"):
         read_table(_file(tmp_path, bytes(data), "wide.xls"))
     assert time.perf_counter() - start < 5
+
+
+# ------------------------------------------------------------------ xlsx formulas
+def _formula_workbook(path, cached: bool):
+    """A workbook whose C3 is a formula; openpyxl stores none of its results."""
+    import shutil
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "答卷"
+    ws.append(["序号", "1、您的性别", "2、年龄"])
+    ws.append([1, "男", 30])
+    ws.append([2, "女", "=C2*2"])
+    wb.save(path)
+    if cached:  # what Excel writes: the formula and its last result
+        raw = path.with_suffix(".tmp")
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(raw, "w") as dst:
+            for info in src.infolist():
+                data = src.read(info)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b"<v />", b"<v>60</v>").replace(b"<v/>", b"<v>60</v>")
+                dst.writestr(info, data)
+        shutil.move(raw, path)
+    return path
+
+
+def test_formula_cells_without_a_stored_result_are_reported(tmp_path):
+    path = _formula_workbook(tmp_path / "f.xlsx", cached=False)
+    with pytest.warns(DataQualityWarning, match=r"1 formula cell.*'答卷'.*C3"):
+        read_table(path)
+    with pytest.raises(FileFormatError, match="formula"):
+        read_table(path, strict=True)
+
+
+def test_formula_cells_with_their_result_read_silently(tmp_path):
+    path = _formula_workbook(tmp_path / "g.xlsx", cached=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table, _ = read_table(path)
+    assert str(table.iloc[1, 2]) in ("60", "60.0")

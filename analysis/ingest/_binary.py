@@ -24,7 +24,8 @@ import pandas as pd
 from ._native import Refusal
 
 __all__ = ["KIND_NAMES", "MAX_CELLS", "sniff_content", "excel_job", "stat_job",
-           "sav_truncation", "xlsx_extent", "column_letter", "dta_cut"]
+           "sav_truncation", "xlsx_extent", "xlsx_formulas_without_values", "column_letter",
+           "dta_cut"]
 
 #: Cells a worksheet may span (rows x columns, empty ones included).
 MAX_CELLS = 50_000_000
@@ -278,6 +279,67 @@ def xlsx_extent(path: Path) -> str:
     except Exception as exc:  # noqa: BLE001 - any damage: this only explains a failed read
         return f"its zip structure is damaged ({type(exc).__name__}: {exc})"
     return "; ".join(notes)
+
+
+_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b([^>]*)>')
+_REL_ENTRY = re.compile(rb'<(?:\w+:)?Relationship\b([^>]*)>')
+_CELL = re.compile(rb'<(?:\w+:)?c\s([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_REF = re.compile(rb'\br="([A-Z]+\d+)"')
+
+
+def _attr(attrs: bytes, name: bytes) -> bytes:
+    m = re.search(rb"(?:^|\s)" + re.escape(name) + rb'="([^"]*)"', attrs)
+    return m.group(1) if m else b""
+
+
+def xlsx_formulas_without_values(path: Path, sheet: str) -> list[str]:
+    """List the cells of ``sheet`` holding a formula but no stored result.
+
+    Excel stores each formula's last result next to it; files written by other
+    programs may not, and every reader then sees an empty cell where the
+    formula would have given an answer.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.xlsx`` workbook (already read successfully).
+    sheet : str
+        The sheet the responses were read from.
+
+    Returns
+    -------
+    list of str
+        Cell references (``"C5"``) in file order; empty when every formula
+        has a stored value or the sheet cannot be located.
+    """
+    from html import unescape
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = zf.read("xl/workbook.xml")
+            # Attribute order varies between writers: read each attribute on its own.
+            rels = {_attr(a, b"Id"): _attr(a, b"Target")
+                    for a in _REL_ENTRY.findall(zf.read("xl/_rels/workbook.xml.rels"))}
+            target = next((rels.get(_attr(a, b"r:id")) for a in _SHEET_ENTRY.findall(book)
+                           if unescape(_attr(a, b"name").decode("utf-8")) == sheet), None)
+            if target is None:
+                return []
+            member = target.decode().lstrip("/")
+            member = member if member.startswith("xl/") else f"xl/{member}"
+            data = zf.read(member)
+    except (KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError):
+        return []
+    if b"<f" not in data and b":f" not in data:
+        return []  # no formula at all: the common case costs one scan
+    out = []
+    for attrs, _, body in _CELL.findall(data):
+        # A value element with content is a stored result; "<v />" or none is not.
+        if body and re.search(rb"<(?:\w+:)?f[\s>/]", body) and not re.search(
+                rb"<(?:\w+:)?v>[^<]", body) and b"t=\"inlineStr\"" not in attrs:
+            ref = _REF.search(attrs)
+            if ref:
+                out.append(ref.group(1).decode())
+    return out
 
 
 # -------------------------------------------------------------------- SPSS/Stata

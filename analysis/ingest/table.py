@@ -47,6 +47,7 @@ from ._binary import (
     sniff_content,
     stat_job,
     xlsx_extent,
+    xlsx_formulas_without_values,
 )
 from ._native import Refusal, run_native
 from .encoding import decode_bytes
@@ -198,7 +199,7 @@ def read_table(path: str | Path, encoding: str = "auto", *, sheet: str | int | N
     if kind in ("sav", "zsav", "dta"):
         table, used = _read_stat(path, ".dta" if kind == "dta" else ".sav", strict)
     elif kind in ("xlsx", "xls", "zip"):
-        table, used = _read_excel(path, "xls" if kind == "xls" else "xlsx", sheet)
+        table, used = _read_excel(path, "xls" if kind == "xls" else "xlsx", sheet, strict)
     elif kind == "text":
         table, used = _read_text(path, encoding, suffix, strict)
     else:
@@ -407,7 +408,19 @@ def _check_rows(text: str, sep: str, table: pd.DataFrame, path: Path, strict: bo
                hint="compare the last row with the platform, or download the export again")
 
 
-def _read_excel(path: Path, kind: str, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
+def _formula_gaps(path: Path, sheet: str, strict: bool) -> None:
+    """Say which formula cells have no stored result (every reader sees them empty)."""
+    cells = xlsx_formulas_without_values(path, sheet)
+    if cells:
+        shown = ", ".join(cells[:10]) + (" ..." if len(cells) > 10 else "")
+        report(f"{len(cells)} formula cell(s) in sheet {sheet!r} have no stored result and read "
+               f"as blank answers: {shown}", strict=strict, file=path,
+               hint="open the workbook in Excel (or LibreOffice), let it recalculate and save it "
+                    "again, or replace the formulas by their values")
+
+
+def _read_excel(path: Path, kind: str, sheet: str | int | None,
+                strict: bool = False) -> tuple[pd.DataFrame, str]:
     from python_calamine import CalamineWorkbook  # noqa: F401 - loaded once, inherited by workers
 
     size = path.stat().st_size
@@ -428,6 +441,8 @@ def _read_excel(path: Path, kind: str, sheet: str | int | None) -> tuple[pd.Data
         raise FileFormatError(f"not a valid {what}: {detail}", file=path, hint=hint) from None
     rows: list[list[Any]] = out["rows"]
     name = out["sheet"]
+    if kind == "xlsx":
+        _formula_gaps(path, name, strict)
     if not rows or not any(c not in ("", None) for c in rows[0]):
         others = [s for s in out["sheets"] if s != name]
         raise EmptyFileError(
