@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_argument, check_probability
-from ..design.results import probability_interval, wald_interval
+from ..design.results import probability_interval, result_frame, wald_interval
 from ..errors import IntervalError
 
 __all__ = ["TurnbullFit", "innermost_intervals", "turnbull_em", "fit_turnbull",
@@ -591,8 +591,7 @@ class TurnbullResult:
         se = float(np.sqrt(max(self.variance.vcov(left[:, None])[0, 0], 0.0)))
         check_probability("level", level)
         low, high = wald_interval(np.array(est), np.array(se), level, self.df)
-        return pd.DataFrame({"estimate": [est], "se": [se], "ci_low": [float(low)],
-                             "ci_high": [float(high)]}, index=["mean_lower_bound"])
+        return result_frame([est], [se], [low], [high], index=["mean_lower_bound"])
 
     def mean_spearman_karber(self, floor: float = 0.0, *, tail: str = "truncate",
                              level: float = 0.95) -> pd.DataFrame:
@@ -642,8 +641,7 @@ class TurnbullResult:
         se = float(np.sqrt(max(self.variance.vcov(G @ grad)[0, 0], 0.0)))
         low, high = wald_interval(np.array(est), np.array(se), level, self.df)
         name = "mean_spearman_karber" if tail == "extrapolate" else "mean_sk_truncated"
-        return pd.DataFrame({"estimate": [est], "se": [se], "ci_low": [float(low)],
-                             "ci_high": [float(high)]}, index=[name])
+        return result_frame([est], [se], [low], [high], index=[name])
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
         """Tabulate the curve at every bound of the data: ``estimate, se, ci_low, ci_high``.
