@@ -107,17 +107,24 @@ class WeightMethods(Design):
         return design_poststratify(self, columns, population, partial=partial,
                                    total=total, normalize=normalize)
 
-    def calibrate(self, population: Any = None, *, formula: str | None = None,
+    def calibrate(self, spec: Any = None, /, population: Any = None, *,
+                  formula: str | None = None,
                   method: str = "linear", bounds: tuple[float | None, float | None] | None = None,
                   max_iter: int = 50, tol: float = 1e-7, strict: bool = False,
                   total: float | str | None = None, normalize: bool | list[str] = False) -> Self:
         """Calibrate to population totals (R's ``calibrate``: GREG, raking or logit).
 
+        Both R's order, ``d.calibrate("~ x + z", {"(Intercept)": N, "x": T,
+        "z": T})``, and ``d.calibrate(population, formula="~ x + z")`` work;
+        without a formula the population is margins.
+
         Parameters
         ----------
-        population : mapping or pandas.Series
+        spec : str, mapping or pandas.Series, optional
+            The formula (a string, R's second argument), or the population.
+        population : mapping or pandas.Series, optional
             Margins ``{column: {level: count}}`` and numeric totals
-            ``{column: total}``, or with ``formula`` totals keyed by the
+            ``{column: total}``, or with a formula totals keyed by the
             model-matrix columns.
         formula : str, optional
             An R-style formula of the calibration variables, e.g.
@@ -149,7 +156,7 @@ class WeightMethods(Design):
         --------
         analysis.calibrate : the same on a DataFrame, returning weights.
         """
-        return design_calibrate(self, population, formula=formula, method=method,
+        return design_calibrate(self, spec, population, formula=formula, method=method,
                                 bounds=bounds, max_iter=max_iter, tol=tol,
                                 strict=strict, total=total, normalize=normalize)
 

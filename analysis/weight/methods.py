@@ -443,8 +443,8 @@ def poststratify(data: pd.DataFrame, population: Any, weights: Any = None, *,
     return _series(data, w, cal, return_info)
 
 
-def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
-              formula: str | None = None, method: str = "linear",
+def calibrate(data: pd.DataFrame, spec: Any = None, /, population: Any = None, *,
+              weights: Any = None, formula: str | None = None, method: str = "linear",
               bounds: tuple[float | None, float | None] | None = None, max_iter: int = 50,
               tol: float = 1e-7, strict: bool = False, total: Total = None,
               normalize: Normalize = False, return_info: bool = False) -> Any:
@@ -454,7 +454,10 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
     ----------
     data : pandas.DataFrame
         Respondent data.
-    population : mapping or pandas.Series
+    spec : str, mapping or pandas.Series, optional
+        R's order, ``calibrate(data, "~ x + z", population)``: the formula;
+        or the population itself (margins, or totals with ``formula=``).
+    population : mapping or pandas.Series, optional
         Without ``formula``: ``{column: {level: count}}`` for categorical
         margins and ``{column: total}`` for numeric variables (an intercept
         fixes the population size).  With ``formula``: totals keyed by the
@@ -492,7 +495,10 @@ def calibrate(data: pd.DataFrame, population: Any, weights: Any = None, *,
     CalibrationError
         Bounds that cannot be met (with the misfit achieved) or collinear
         calibration variables.
+    TargetsError
+        No population, or the formula or population given twice.
     """
+    population, formula = _calibration_arguments(spec, population, formula)
     w0 = weights_array(data, weights)
     w, _, cal = _calibrate(data, population, w0, None, formula=formula, method=method,
                            bounds=bounds, max_iter=max_iter, tol=tol, strict=strict, total=total,
@@ -654,8 +660,56 @@ def design_poststratify(design: DesignT, columns: str | list[str], population: A
     return design.with_weights(w, calibration=cal, repweights=reps)
 
 
-def design_calibrate(design: DesignT, population: Any = None, *, formula: str | None = None,
-                     method: str = "linear", bounds: tuple[float | None, float | None] | None = None,
+def _calibration_arguments(spec: Any, population: Any, formula: str | None
+                          ) -> tuple[Any, str | None]:
+    """Resolve the spellings of a calibration call to ``(population, formula)``.
+
+    R's order ``calibrate(design, "~ x + z", population)`` and this package's
+    ``calibrate(population, formula="~ x + z")`` (or margins alone) name the
+    same call; a string in first place is the formula.
+
+    Parameters
+    ----------
+    spec : str, mapping, pandas.Series or None
+        The first positional argument: a formula (str) or the population.
+    population : mapping, pandas.Series or None
+        The population given by name (or second, after a formula).
+    formula : str or None
+        The formula given by name.
+
+    Returns
+    -------
+    population : mapping or pandas.Series
+        The population totals or margins.
+    formula : str or None
+        The calibration formula, if any.
+
+    Raises
+    ------
+    TargetsError
+        The formula or the population is given twice, or no population is given.
+    """
+    if isinstance(spec, str):
+        if formula is not None:
+            raise TargetsError(f"calibrate got two formulas: {spec!r} and formula={formula!r}",
+                               hint="give the formula once: d.calibrate('~ x + z', population)")
+        spec, formula = None, spec
+    if spec is not None:
+        if population is not None:
+            raise TargetsError("calibrate got the population twice (first argument and "
+                               "population=)", hint="give it once: d.calibrate(population, "
+                               "formula='~ x') or d.calibrate('~ x', population)")
+        population = spec
+    if population is None:
+        raise TargetsError("calibration needs population totals",
+                           hint="pass population={column: {level: count}}, or a formula and "
+                                "its totals: d.calibrate('~ x + z', {'(Intercept)': N, 'x': T})")
+    return population, formula
+
+
+def design_calibrate(design: DesignT, spec: Any = None, /, population: Any = None, *,
+                     formula: str | None = None, method: str = "linear",
+                     bounds: tuple[float | None, float | None] | None = None,
                      **kw: Any) -> DesignT:
     """Calibrate a design (see :func:`calibrate`); SEs use the GREG residuals.
 
@@ -663,7 +717,10 @@ def design_calibrate(design: DesignT, population: Any = None, *, formula: str | 
     ----------
     design : Design
         The design to re-weight (its current weights are the base weights).
-    population : mapping or Series
+    spec : str, mapping or Series, optional
+        R's order: the formula (``"~ x + z"``), then ``population``; or the
+        population itself (margins, or totals with ``formula=``).
+    population : mapping or Series, optional
         Population totals, as for :func:`calibrate`.
     formula : str, optional
         R-style formula of the calibration variables.
@@ -682,11 +739,9 @@ def design_calibrate(design: DesignT, population: Any = None, *, formula: str | 
     Raises
     ------
     TargetsError
-        No ``population`` given.
+        No population given, or the formula or population given twice.
     """
-    if population is None:
-        raise TargetsError("calibration needs population totals",
-                           hint="pass population={column: {level: count}} or totals + formula")
+    population, formula = _calibration_arguments(spec, population, formula)
     w0 = _design_weights(design)
     w, reps, cal = _calibrate(design.data, population, w0, _replicate_weights(design),
                               formula=formula, method=method, bounds=bounds, **kw)
