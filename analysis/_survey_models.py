@@ -48,7 +48,12 @@ class ModelMethods(Design):
             ``"identity"``, ``"log"``, ``"logit"``, ``"probit"`` or ``"cloglog"``
             (default: the family's canonical link).
         maxit, tol : int, float
-            IRLS iteration limit and relative deviance tolerance.
+            IRLS iteration limit and relative deviance tolerance.  The
+            default iterates to convergence; R's ``svyglm`` default
+            (``epsilon=1e-8``) can stop one IRLS step early, so a logistic fit
+            agrees with R to 1e-6 only when R is given ``epsilon=1e-12``
+            (``tol=1e-8`` here applies R's rule: the criterion is the same,
+            ``|change in deviance| / (|deviance| + 0.1)``).
 
         Returns
         -------
