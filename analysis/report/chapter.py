@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..design.results import SurveyResult, probability_interval
-from ..errors import CodebookError
+from ..errors import CodebookError, IngestWarning
 from ..pipeline import PreparedWave, prepare_wave, wave_folder
 from .i18n import TEXT, check_language, pick, t
 
@@ -41,13 +41,20 @@ __all__ = ["Chapter", "open_chapter", "default_output_dir", "readable_note"]
 _PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s'\"\]\[,;:()]+[/\\])+([^\s'\"\]\[,;:()]+)")
 
 
-def readable_note(message: Any) -> str:
+def readable_note(message: Any, language: str = "en") -> str:
     """A warning's message as a data note: its text with local folders removed.
+
+    In Chinese, a load-time warning of the export (an
+    :class:`~analysis.errors.IngestWarning`) is led by a Chinese sentence saying
+    what it means, with its count and questions; the English detail (rows,
+    columns, values) follows, since it quotes the export.
 
     Parameters
     ----------
     message : Warning or str
         A captured warning (or its text).
+    language : {"en", "zh"}
+        The report language.
 
     Returns
     -------
@@ -55,7 +62,15 @@ def readable_note(message: Any) -> str:
         The first paragraph of the message, paths reduced to file names.
     """
     text = str(message).strip().split("\n\n", 1)[0]
-    return _PATH.sub(lambda m: m.group(1), text)
+    detail = _PATH.sub(lambda m: m.group(1), text)
+    key = f"note.{type(message).__name__}"
+    if language == "en" or not isinstance(message, IngestWarning) or key not in TEXT:
+        return detail
+    questions = list(message.questions)
+    shown = "、".join(questions[:5]) + (f"等{len(questions)}题" if len(questions) > 5 else "")
+    summary = t(key, language, count=message.count or "若干",
+                questions=f"（题目：{shown}）" if shown else "")
+    return t("note.detail", language, summary=summary, detail=detail)
 
 
 def default_output_dir(wave: str | Path) -> Path:
@@ -123,7 +138,7 @@ class Chapter:
             warnings.simplefilter("always")
             yield
         for w in caught:
-            note = readable_note(w.message)
+            note = readable_note(w.message, self.language)
             if note and note not in self.notes:
                 self.notes.append(note)
 
@@ -137,7 +152,7 @@ class Chapter:
         exc : BaseException
             What went wrong; only its message is kept (no traceback, paths reduced).
         """
-        message = readable_note(exc) or type(exc).__name__
+        message = readable_note(exc, self.language) or type(exc).__name__
         note = (f"{what}：未能计算（{message}）" if self.language == "zh"
                 else f"{what}: not computed ({message})")
         if note not in self.notes:

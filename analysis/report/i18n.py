@@ -130,6 +130,22 @@ TEXT: dict[str, dict[str, str]] = {
     "legend.target": {"zh": "总体目标", "en": "Population target"},
     "legend.sample": {"zh": "样本", "en": "Sample"},
     "legend.ci": {"zh": "95% 置信区间", "en": "95% CI"},
+    # --- data notes: what each kind of load-time warning means (the detail follows) ---------
+    "note.InvalidValueWarning": {"zh": "{count}个答案不是问卷允许的选项或数值{questions}，清理时按缺失处理",
+                                 "en": "{count} answers are not an option or number the questionnaire allows{questions}; set to missing in cleaning"},
+    "note.CoercedValueWarning": {"zh": "{count}个数值答案去掉数字前后的文字后读取{questions}，请核对",
+                                 "en": "{count} numeric answers read after dropping text around the number{questions}; check the reading"},
+    "note.ConstraintWarning": {"zh": "{count}个答案违反问卷约束（超出范围、不是整数、互斥选项与其他选项同选或超过可选数）{questions}，清理时另行处理",
+                               "en": "{count} answers break a questionnaire constraint (range, whole number, exclusive option, most choices){questions}; set aside in cleaning"},
+    "note.RoutingWarning": {"zh": "{count}个答案与跳题逻辑不符（隐藏的题目有回答，或显示的题目空白）{questions}",
+                            "en": "{count} answers disagree with the routing (answered although hidden, or blank although shown){questions}"},
+    "note.MetadataWarning": {"zh": "{count}条答卷信息（答题时长、开始或提交时间）无法读取，按缺失处理",
+                             "en": "{count} response times (duration, start or submit time) cannot be read; left missing"},
+    "note.ExportMetadataWarning": {"zh": "导出文件自带的说明信息与问卷定义不一致或缺失{questions}",
+                                   "en": "the export's own metadata disagrees with the codebook or is missing{questions}"},
+    "note.UnavailableDataWarning": {"zh": "导出格式不含部分数据，标记为“不可得”{questions}",
+                                    "en": "the export format cannot carry some answers; marked unavailable{questions}"},
+    "note.detail": {"zh": "{summary}。详情：{detail}", "en": "{detail}"},
 }
 
 
