@@ -52,6 +52,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]  # no stubs; pyarrow is a dependency
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 __all__ = [
     "PII_KINDS",
@@ -351,6 +353,37 @@ def _replacer(kind: str, pattern: re.Pattern[str]) -> Callable[[re.Match[str]], 
     return repl
 
 
+# A necessary condition for any pattern above to match, checked in Arrow (C) on every
+# distinct text so that the Python regexes run only on the few texts that pass it:
+# email needs "@", IPv4 "." and IPv6 ":"; every number kind without a cue needs a run
+# of at least 10 digits, at most two of " -()" between two of them (landline
+# "(0xx) xxx-xxxx", the shortest); every other kind needs a cue.
+# Characters that Python's case-insensitive matching equates with a Latin cue letter
+# (dotted/dotless i, long s, Kelvin sign) pass too.
+_CUES = ("电话", "座机", "固话", "微信", "威信", "薇信", "扣扣", "邮编", "邮政编码",
+         "tel", "vx", "wx", "qq", "v信", "weixin", "wechat")
+# Case-sensitive (RE2 would fold K onto k); U+0307: the Arrow NFKC decomposes İ.
+_MAYBE_CHARS = "[@:.\u0130\u0131\u017f\u212a\u0307]"
+_MIN_DIGITS = 10
+_DIGIT_RUN = r"\p{Nd}(?:[ \-()]{0,2}\p{Nd}){" + str(_MIN_DIGITS - 1) + "}"
+
+
+def _maybe_pii(uniques: pd.Index | pd.api.extensions.ExtensionArray) -> np.ndarray:
+    """Which distinct texts may hold personal data (False means none can match).
+
+    ``pc.utf8_normalize`` with NFKC does the compatibility mapping (full-width
+    ``＠``, ``１``) without recomposing accents: every ASCII character, digit and
+    cue of the NFKC text is also in it, so the test only ever says True more often.
+    """
+    if not len(uniques):
+        return np.zeros(0, dtype=bool)
+    arr = pc.utf8_normalize(pa.array(pd.array(uniques, dtype="string[pyarrow]")), "NFKC")
+    cue = pc.or_(pc.match_substring_regex(arr, "|".join(_CUES), ignore_case=True),
+                 pc.match_substring_regex(arr, _MAYBE_CHARS))
+    digits = pc.match_substring_regex(arr, _DIGIT_RUN)
+    return np.asarray(pc.or_(cue, digits).fill_null(False), dtype=bool)
+
+
 def scrub_text(series: pd.Series, kinds: tuple[str, ...] | list[str] | None = None,
                ) -> tuple[pd.Series, pd.DataFrame]:
     """Replace personal data in a column of free text by tags.
@@ -377,27 +410,34 @@ def scrub_text(series: pd.Series, kinds: tuple[str, ...] | list[str] | None = No
     Each pattern is applied with :meth:`pandas.Series.str.replace`; the
     callback validates checksums (ID numbers, bank cards) and IPv6 syntax.
     """
-    text = series.astype("string")
-    # Scan each distinct text once: answers and audit reasons repeat a lot.
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    norm = pd.Series(uniques, dtype="string").str.normalize("NFKC")
-    out = norm
     selected = _selected(kinds)
+    text = series.astype("string")
+    # Scan each distinct text once (answers and audit reasons repeat a lot), and run
+    # the Python regexes only on those that pass the C-level test (ids, counts, ...
+    # are millions of distinct texts that cannot hold any kind).
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    scan = np.flatnonzero(_maybe_pii(uniques))
+    norm = pd.Series(uniques.take(scan), dtype="string").str.normalize("NFKC")
+    out = norm
     for kind in selected:
         for pattern in PII_PATTERNS[kind]:
             out = out.str.replace(pattern, _replacer(kind, pattern), regex=True)
-    changed_u = (out != norm).fillna(False).to_numpy(dtype=bool)
+    changed_s = (out != norm).fillna(False).to_numpy(dtype=bool)
+    changed_u = np.zeros(len(uniques), dtype=bool)
+    changed_u[scan[changed_s]] = True
+    new_u = np.empty(len(uniques), dtype=object)
+    new_u[scan] = out.to_numpy(dtype=object)
     changed = np.zeros(len(text), dtype=bool)
     valid = codes >= 0
     changed[valid] = changed_u[codes[valid]]
     pos = np.flatnonzero(changed)
     scrubbed = text.copy()
     if len(pos):
-        scrubbed.iloc[pos] = out.to_numpy(dtype=object)[codes[pos]]
+        scrubbed.iloc[pos] = new_u[codes[pos]]
     counts = np.zeros((len(pos), len(selected)), dtype="int64")
     if len(pos):
-        before, after = norm[changed_u], out[changed_u]
-        lookup = np.full(len(norm), -1)
+        before, after = norm[changed_s], out[changed_s]
+        lookup = np.full(len(uniques), -1)
         lookup[np.flatnonzero(changed_u)] = np.arange(int(changed_u.sum()))
         for j, kind in enumerate(selected):
             tag = re.escape(PII_TAGS[kind])
