@@ -20,6 +20,7 @@ from .._codebook_fields import missing_lookup, to_int
 from ..codebook import Codebook, Option, Question
 
 __all__ = [
+    "WHITESPACE",
     "SKIP_TOKENS",
     "BLANK_TOKENS",
     "cell_text",
@@ -39,8 +40,8 @@ SKIP_TOKENS = frozenset({"(跳过)", "（跳过）", "跳过"})
 BLANK_TOKENS = frozenset({"NULL", "null", "(空)", "（空）", "#N/A", "NaN", "nan"})
 _DECORATION = re.compile(r"[【〖\[(（][^】〗\])）]*(?:请注明|请说明|请填写|请补充|注明|specify|填写)"
                          r"[^】〗\])）]*[】〗\])）]|〖[^〗]*〗|[:：]+$", re.IGNORECASE)
-# Every character str.isspace() holds for: what str.strip() removes.
-_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+#: Every character str.isspace() holds for: what str.strip() removes.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
                "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _EMPTY = sorted(BLANK_TOKENS | {""})
 _INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
@@ -158,7 +159,7 @@ def cell_text(column: pd.Series) -> pd.Series:
         # Mostly distinct text (ids, timestamps, IPs): a call per distinct value would
         # be a call per cell, so trim and blank out the whole column in Arrow.  The
         # characters are exactly those str.strip() removes, as in the general path.
-        text = column.astype("string").str.strip(_WHITESPACE)
+        text = column.astype("string").str.strip(WHITESPACE)
         return text.mask(text.isin(_EMPTY) | text.isna())
     results = np.empty(len(uniques) + 1, dtype=object)
     results[:-1] = [_clean_cell(u) for u in uniques]

@@ -13,6 +13,7 @@ import json
 import math
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -432,12 +433,27 @@ def build_frame(table: pd.DataFrame, layout: Layout, codebook: Codebook, *,
                    else np.arange(1, len(table) + 1))[rows]
     index = pd.RangeIndex(len(rows))
     cache: dict[int, pd.Series] = {}
+    # A column's cell texts are dropped after their last use below: holding every
+    # column's until the end doubled the peak memory of a large export.
+    uses = Counter(meta_pos for role, meta_pos in layout.meta.items()
+                   if role in ("id", "duration", "submitted", "started", "ip"))
+    uses.update(list(layout.hashed))  # the positions (a mapping would add counts)
+    for b in layout.bindings:
+        uses.update([*(b.dc or ()), *b.parts.values(),
+                     *(p for p in (b.other, b.cells) if p is not None)])
 
     def cells(pos: int) -> pd.Series:
-        if pos not in cache:
-            col = table.iloc[rows, pos]
-            cache[pos] = cell_text(col.reset_index(drop=True))
-        return cache[pos]
+        text = cache.get(pos)
+        if text is None:
+            # All rows: a view of the column, not a copy taken row by row.
+            col = table.iloc[:, pos] if layout.rows is None else table.iloc[rows, pos]
+            text = cell_text(col.reset_index(drop=True))
+        uses[pos] -= 1
+        if uses[pos] > 0:
+            cache[pos] = text
+        else:
+            cache.pop(pos, None)
+        return text
 
     resolve = layout.resolve or layout.mode
     ctx = Context(codebook, resolve if resolve in ("text", "code") else "auto",  # type: ignore[arg-type]

@@ -49,6 +49,7 @@ from ._binary import (
     xlsx_extent,
     xlsx_formulas_without_values,
 )
+from ._cells import WHITESPACE
 from ._native import Refusal, run_native
 from .encoding import decode_bytes
 
@@ -227,7 +228,7 @@ def _check_line_lengths(data: bytes, path: Path) -> None:
     """Refuse a line longer than :data:`FIELD_SIZE_LIMIT` (O(n) in C, before parsing)."""
     if len(data) <= FIELD_SIZE_LIMIT:
         return
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    ends = _line_ends(np.frombuffer(data, dtype=np.uint8))
     bounds = np.concatenate([[-1], ends, [len(data)]])
     lengths = np.diff(bounds) - 1
     long = np.flatnonzero(lengths > FIELD_SIZE_LIMIT)
@@ -249,7 +250,14 @@ def _unclosed_quote_line(text: str, sep: str) -> int | None:
     return None
 
 
+_LEADING_BREAKS = re.compile(r"[\r\n]*")
 _CHUNK = 1 << 24  # bytes scanned at a time: no file-sized boolean or position arrays
+
+
+def _line_ends(raw: np.ndarray) -> np.ndarray:
+    """Positions of the ``\\n`` bytes of ``raw``, in chunks (no file-sized boolean array)."""
+    return np.concatenate([np.flatnonzero(raw[i:i + _CHUNK] == 10) + i
+                           for i in range(0, len(raw), _CHUNK)] or [np.zeros(0, np.int64)])
 
 
 def _per_line(raw: np.ndarray, byte: int, ends: np.ndarray) -> np.ndarray:
@@ -262,30 +270,32 @@ def _per_line(raw: np.ndarray, byte: int, ends: np.ndarray) -> np.ndarray:
     return out
 
 
-def _field_counts(text: str, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
+def _field_counts(data: bytes, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Fields per non-blank record and the line each starts on (None if quoting is odd).
 
-    Quoted fields are removed first (only a quote at the start of a field
-    opens one, as for the C parser), so delimiters inside them do not count.
+    ``data`` is the text as UTF-8 (the parser's own buffer: no second copy of
+    the text), where quote, delimiter and line end are single bytes that never
+    occur inside a multi-byte character.  Quoted fields are removed first (only
+    a quote at the start of a field opens one, as for the C parser), so
+    delimiters inside them do not count.
     """
-    if '"' in text:
-        quoted = re.compile(r'(?:(?<=^)|(?<=[\n' + re.escape(sep) + r']))"(?:[^"]|"")*"')
-        pieces: list[str] = []
+    if b'"' in data:
+        quoted = re.compile(rb'(?:(?<=^)|(?<=[\n' + re.escape(sep.encode()) + rb']))"(?:[^"]|"")*"')
+        pieces: list[bytes] = []
         pos = 0
-        for m in quoted.finditer(text):
-            pieces.append(text[pos:m.start()])
+        for m in quoted.finditer(data):
+            pieces.append(data[pos:m.start()])
             # Keep the line count: a quoted line break joins two physical lines.
-            pieces.append("\x01" * m.group(0).count("\n"))
+            pieces.append(b"\x01" * m.group(0).count(b"\n"))
             pos = m.end()
-        pieces.append(text[pos:])
-        body = "".join(pieces)
+        pieces.append(data[pos:])
+        body = b"".join(pieces)
         del pieces  # one copy of the text at a time (peak memory)
     else:
-        body = text
-    raw = np.frombuffer(body.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        body = data
+    raw = np.frombuffer(body, dtype=np.uint8)
     del body
-    ends = np.concatenate([np.flatnonzero(raw[i:i + _CHUNK] == 10) + i
-                           for i in range(0, len(raw), _CHUNK)] or [np.zeros(0, np.int64)])
+    ends = _line_ends(raw)
     starts = np.concatenate([[0], ends + 1])
     stops = np.concatenate([ends, [len(raw)]])
     counts = _per_line(raw, ord(sep), ends) + 1
@@ -308,10 +318,12 @@ def _read_text(path: Path, encoding: str, suffix: str, strict: bool) -> tuple[pd
     _check_line_lengths(text.encode("utf-8", "surrogatepass") if used.startswith("utf-16")
                         else data, path)
     del data  # the raw bytes are not needed again: not held through the parse (peak memory)
-    if not text.strip():
+    # No whole-text copies below (strip, split): each costs the file's size in memory.
+    if not text or text.isspace():
         raise EmptyFileError("the file holds no header and no data", file=path,
                              hint="download the export again")
-    if text.lstrip()[:200].lower().startswith(("<html", "<!doctype", "<table", "<?xml")):
+    head = text[:4096].lstrip() or text.lstrip()
+    if head[:200].lower().startswith(("<html", "<!doctype", "<table", "<?xml")):
         raise FileFormatError("the file is an HTML/XML page, not a data table", file=path,
                               hint="open it in Excel and save it as .xlsx or CSV UTF-8")
     if "\x00" in text:
@@ -320,7 +332,9 @@ def _read_text(path: Path, encoding: str, suffix: str, strict: bool) -> tuple[pd
                strict=strict, file=path, line=first,
                hint="a NUL byte is not text: the file is damaged or in another encoding")
         text = text.replace("\x00", "")
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    start = _LEADING_BREAKS.match(text).end()  # type: ignore[union-attr]  # always matches
+    end = text.find("\n", start)
+    first_line = text[start:end if end >= 0 else len(text)]
     sep = _sniff_delimiter(first_line, suffix)
     if sep != _NATURAL_SEP.get(suffix, sep if suffix in (".xls", "") else None):
         n = len(next(csv.reader([first_line], delimiter=sep)))
@@ -328,23 +342,32 @@ def _read_text(path: Path, encoding: str, suffix: str, strict: bool) -> tuple[pd
                f"{_SEP_NAMES[sep]}-delimited ({n} columns in the header line)",
                strict=strict, file=path, line=1,
                hint="if the columns look wrong, re-save the file as CSV UTF-8 (comma-delimited)")
+    unterminated = not text.endswith(("\n", "\r"))
+    utf8 = _utf8(text)
+    source = io.StringIO(text) if utf8 is None else io.BytesIO(utf8)
+    if utf8 is not None:
+        text = ""  # the parser and the row check read the UTF-8 bytes (peak memory)
     try:
-        raw = pd.read_csv(_as_buffer(text), sep=sep, header=None, dtype=str,
-                          keep_default_na=False, na_filter=False, skip_blank_lines=True,
-                          engine="c", encoding="utf-8")
+        raw = pd.read_csv(source, sep=sep, header=None, dtype=str, keep_default_na=False,
+                          na_filter=False,
+                          skip_blank_lines=True, engine="c", encoding="utf-8")
     except pd.errors.ParserError as exc:
-        raise _parser_error(exc, text, sep, path) from None
+        raise _parser_error(exc, text if utf8 is None else utf8.decode("utf-8"), sep,
+                            path) from None
     except pd.errors.EmptyDataError:
         raise EmptyFileError("the file holds no header and no data", file=path) from None
+    header = [str(h) for h in raw.iloc[0].tolist()]
     table = raw.iloc[1:].reset_index(drop=True)
-    table.columns = [str(h) for h in raw.iloc[0].tolist()]
+    del raw
+    table.columns = header
     table.attrs = {"format": "tsv" if sep == "\t" else "csv", "delimiter": sep}
-    _check_rows(text, sep, table, path, strict)
+    _check_rows(utf8 if utf8 is not None else text.encode("utf-8", "surrogatepass"), sep,
+                table, path, strict, unterminated)
     return table, used
 
 
-def _as_buffer(text: str) -> io.BytesIO | io.StringIO:
-    """``text`` for the C parser: UTF-8 bytes, which it reads directly.
+def _utf8(text: str) -> bytes | None:
+    """``text`` for the C parser: UTF-8 bytes, which it reads directly (None if impossible).
 
     Given a StringIO, pandas re-encodes it through a Python-level wrapper in
     small chunks, about 7x the parse itself (20 s for 2e5 rows of a 问卷星
@@ -352,9 +375,9 @@ def _as_buffer(text: str) -> io.BytesIO | io.StringIO:
     decoder) cannot be UTF-8, so it keeps the slow path.
     """
     try:
-        return io.BytesIO(text.encode("utf-8"))
+        return text.encode("utf-8")
     except UnicodeEncodeError:
-        return io.StringIO(text)
+        return None
 
 
 def _parser_error(exc: Exception, text: str, sep: str, path: Path) -> FileFormatError:
@@ -378,11 +401,14 @@ def _parser_error(exc: Exception, text: str, sep: str, path: Path) -> FileFormat
                                 "must be in double quotes")
 
 
-def _check_rows(text: str, sep: str, table: pd.DataFrame, path: Path, strict: bool) -> None:
-    """Report rows with fewer fields than the header, and a cut-off last line."""
+def _check_rows(data: bytes, sep: str, table: pd.DataFrame, path: Path, strict: bool,
+                unterminated: bool) -> None:
+    """Report rows with fewer fields than the header, and a cut-off last line.
+
+    ``data`` is the text as UTF-8; ``unterminated`` whether it lacks a final line end.
+    """
     n = table.shape[1]
-    found = _field_counts(text, sep) if n > 1 else None
-    unterminated = not text.endswith(("\n", "\r"))
+    found = _field_counts(data, sep) if n > 1 else None
     if found is None or len(found[0]) != len(table) + 1:
         return  # the record split disagrees with the parser's: say nothing rather than wrong
     counts, lines = found[0][1:], found[1][1:]
@@ -500,6 +526,11 @@ def _read_stat(path: Path, suffix: str, strict: bool) -> tuple[pd.DataFrame, str
 
 def _blank_cells(column: pd.Series) -> np.ndarray:
     """Empty cells (NA, "" or whitespace) of one column."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        # Whole column in Arrow (ids are a distinct value per row); the characters are
+        # exactly those str.strip() removes, as in the general path.
+        lengths = column.str.strip(WHITESPACE).str.len()
+        return (lengths.isna() | (lengths == 0)).to_numpy(dtype=bool)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     blank = np.array([not str(u).strip() for u in uniques] + [True], dtype=bool)
     return blank[codes]
