@@ -211,6 +211,9 @@ class Design:
                    psu_columns=psu_cols, fpc_columns=fpc_cols, nest=bool(nest),
                    lonely_psu=lonely_psu, structure=structure, calibrations=(), domain=None,
                    replicate=None, freq_weight_column=freq_weights, freq=freq, pps=pps_spec)
+        # per-design facts every estimate asks for, found here rather than in the first call
+        self._cache[("positive_weights",)] = positive = w > 0
+        self._cache[("all_positive",)] = bool(positive.all())
 
     def _init(self, **state: Any) -> None:
         for key, value in state.items():
@@ -582,10 +585,11 @@ class Design:
         return rows
 
     def _vcov_grouped(self, values: np.ndarray, group: np.ndarray, n_groups: int,
-                      domain: np.ndarray | None = None) -> np.ndarray:
+                      domain: np.ndarray | None = None, full: bool = False) -> np.ndarray:
         """Covariance of scores laid out by group without an n x (G*k) matrix.
 
-        ``values`` must be zero on rows outside every group (``group == -1``).
+        ``values`` must be zero on rows outside every group (``group == -1``);
+        ``full``: every row is in a group (the kept :meth:`cluster_cells` serve).
         """
         k = values.shape[1]
         if n_groups == 1:  # values are already zero outside the domain
@@ -599,7 +603,8 @@ class Design:
         assert self._structure is not None  # Taylor designs (not replicate) always have one
         v = _variance.taylor_vcov(self._structure, lonely_psu=self._lonely_psu,
                                   present_rows=self._present(domain),
-                                  grouped=(values, group, n_groups))
+                                  grouped=(values, group, n_groups),
+                                  cells=self.cluster_cells(group, n_groups) if full else None)
         if self._lonely_psu == "average":
             # R estimates each group on its own subset: its own stratum counts
             for g in range(n_groups):
@@ -659,6 +664,68 @@ class Design:
         value = self._cache[key] = compute()
         return value
 
+    @property
+    def positive_rows(self) -> np.ndarray:
+        """Rows with a positive weight (boolean mask, computed once per design)."""
+        return self.memo(("positive_weights",), lambda: self._weights > 0)
+
+    @property
+    def all_positive(self) -> bool:
+        """Whether every row has a positive weight (no subset or trimmed-out rows)."""
+        return bool(self.memo(("all_positive",), lambda: bool(self.positive_rows.all())))
+
+    def cluster_cells(self, group: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
+        """Per stage, the (cluster, group) cell of every row: ``cluster * n_groups + group``.
+
+        Domain estimates need them for the group-wise cluster totals and the
+        groups' PSU counts; they depend on the design and the groups alone, so
+        they are kept (``group`` must hold no ``-1``, and must not change).
+
+        Parameters
+        ----------
+        group : ndarray of int64, shape (n,)
+            Group code of every row, 0 .. ``n_groups - 1``.
+        n_groups : int
+            Number of groups.
+
+        Returns
+        -------
+        tuple of ndarray of int64
+            One array of cell codes per sampling stage.
+        """
+        assert self._structure is not None  # Taylor designs (not replicate) always have one
+        stages = self._structure.stages
+        def cells() -> tuple[np.ndarray, ...]:
+            out = tuple(np.multiply(st.cluster, n_groups) for st in stages)
+            for c in out:
+                c += group
+            return out
+
+        return self.memo_on(group, ("cluster_cells", n_groups), cells)
+
+    def memo_on(self, array: np.ndarray, key: Any, compute: Callable[[], Any]) -> Any:
+        """:meth:`memo` of something derived from ``array``, keyed by its identity.
+
+        The entry holds ``array`` itself, so its ``id`` cannot be reused by
+        another array while the entry lives.
+
+        Parameters
+        ----------
+        array : ndarray
+            The (unchanging) array the value is derived from.
+        key : hashable
+            What is cached.
+        compute : callable
+            Called without arguments on the first request.
+
+        Returns
+        -------
+        object
+            The cached value.
+        """
+        held, value = self.memo((key, id(array)), lambda: (array, compute()))
+        return value if held is array else compute()
+
     def degf(self, rows: np.ndarray | None = None) -> int:
         """Design degrees of freedom (R's ``degf``).
 
@@ -681,11 +748,19 @@ class Design:
         key = ("degf", None if rows is None else hash(np.packbits(rows).tobytes()))
         if key in self._cache:  # before any n-row work: this is a per-estimate fixed cost
             return self._cache[key]
+        if len(self._cache) > 256:  # by= on many groups: keep the cache bounded
+            self._cache.clear()
+        if rows is None and not self.is_replicate and self.all_positive:
+            # every row counts: the structure alone gives the PSUs and strata (no n-row pass)
+            assert self._structure is not None  # Taylor designs (not replicate) always have one
+            st = self._structure.first
+            psus = st.n_clusters if st.units is None else int(round(float(st.units.sum())))
+            strata = np.count_nonzero(np.bincount(st.cluster_stratum, minlength=st.n_strata))
+            self._cache[key] = value = int(psus - strata)
+            return value
         inset = self._weights != 0
         if rows is not None:
             inset = inset & rows
-        if len(self._cache) > 256:  # by= on many groups: keep the cache bounded
-            self._cache.clear()
         if self.is_replicate:
             value = _variance.replicate_degf(self.repweights, inset)
         else:

@@ -515,13 +515,20 @@ def _cluster_totals(st: Stage, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _grouped_totals(st: Stage, values: np.ndarray, group: np.ndarray, n_groups: int
-                    ) -> np.ndarray | sparse.csr_matrix:
-    """Cluster totals of ``values`` split by ``group`` (-1 = excluded): (C x G*k)."""
-    keep = group >= 0
+def _grouped_totals(st: Stage, values: np.ndarray, group: np.ndarray, n_groups: int,
+                    cells: np.ndarray | None = None) -> np.ndarray | sparse.csr_matrix:
+    """Cluster totals of ``values`` split by ``group`` (-1 = excluded): (C x G*k).
+
+    ``cells``: ``cluster * n_groups + group`` when every row is in a group
+    (no masking then).
+    """
     k = values.shape[1]
-    key = st.cluster[keep] * n_groups + group[keep]
-    v = values[keep]
+    if cells is not None:
+        key, v = cells, values
+    else:
+        keep = group >= 0
+        key = st.cluster[keep] * n_groups + group[keep]
+        v = values[keep]
     if st.n_clusters * n_groups * k <= _DENSE_CELLS:
         out = np.zeros((st.n_clusters, n_groups * k))
         for j in range(k):
@@ -595,9 +602,13 @@ def _stage_vcov(st: Stage, totals: np.ndarray | sparse.csr_matrix, rule: str,
         second = second.toarray() if sparse.issparse(second) else np.asarray(second)
         return first - second
     k = totals.shape[1]
-    means = np.empty((st.n_strata, k))
-    for j in range(k):
-        means[:, j] = np.bincount(h, weights=totals[:, j], minlength=st.n_strata) / st.n_psu
+    if k == 1:
+        means = np.bincount(h, weights=totals[:, 0], minlength=st.n_strata)[:, None]
+    else:  # all columns in one pass: the (C, k) totals summed by stratum
+        flat = (h[:, None] * k + np.arange(k)).ravel()
+        means = np.bincount(flat, weights=totals.ravel(),
+                            minlength=st.n_strata * k).reshape(st.n_strata, k)
+    means = means / st.n_psu[:, None]
     means[~centred] = 0.0
     if units is None:
         dev = totals - means[h]
@@ -605,7 +616,8 @@ def _stage_vcov(st: Stage, totals: np.ndarray | sparse.csr_matrix, rule: str,
     else:
         dev = totals / units[:, None] - means[h]
         dev *= np.sqrt(scale[h] * units)[:, None]
-    return dev.T @ dev
+    # a few columns: einsum, not BLAS (a process's first BLAS call costs more than the sum)
+    return np.einsum("ck,cl->kl", dev, dev) if k <= 4 else dev.T @ dev
 
 
 def taylor_vcov(
@@ -615,6 +627,7 @@ def taylor_vcov(
     lonely_psu: str,
     present_rows: np.ndarray | None = None,
     grouped: tuple[np.ndarray, np.ndarray, int] | None = None,
+    cells: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Design covariance of the column totals of weighted scores (R's ``svyrecvar``).
 
@@ -633,6 +646,9 @@ def taylor_vcov(
         Instead of ``scores``: an (n x k) array whose row ``i`` belongs to the
         score columns ``group[i]*k .. group[i]*k+k-1`` (zero elsewhere); used
         by ``by=`` estimators to avoid an n x (G*k) matrix.
+    cells : sequence of ndarray, optional
+        With ``grouped`` when every row is in a group: per stage, the
+        ``cluster * n_groups + group`` code of every row (``Design.cluster_cells``).
 
     Returns
     -------
@@ -648,7 +664,7 @@ def taylor_vcov(
         values, group, n_groups = grouped
         k = values.shape[1] * n_groups
     v = np.zeros((k, k))
-    for st in structure.stages:
+    for i, st in enumerate(structure.stages):
         if not (st.multiplier > 0).any():
             continue
         present = None
@@ -658,7 +674,8 @@ def taylor_vcov(
         if grouped is None:
             totals = _cluster_totals(st, x)
         else:
-            totals = _grouped_totals(st, values, group, n_groups)
+            totals = _grouped_totals(st, values, group, n_groups,
+                                     None if cells is None else cells[i])
         v += _stage_vcov(st, totals, lonely_psu, present)
     return v
 

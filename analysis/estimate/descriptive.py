@@ -180,10 +180,13 @@ def mean_core(design: Design, x: np.ndarray, dom: Domains, kind: str = "mean"
         tot = np.einsum("i,ij->j", w, x)[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             est = tot / wsum[:, None] if kind == "mean" else tot
+        # in place: each n-row temporary costs page faults on a first call
         if kind == "mean":
-            values = (x - est[0]) * (w / wsum[0])[:, None]
+            values = np.subtract(x, est[0])
+            values *= w[:, None]
+            values /= wsum[0]
         else:
-            values = x * w[:, None]
+            values = np.multiply(x, w[:, None])
         return est, design.vcov_scores(values), wsum
     if dom.full and not design.is_replicate:
         # every row in some group: no masks (the domain-estimate fixed cost)
@@ -192,10 +195,16 @@ def mean_core(design: Design, x: np.ndarray, dom: Domains, kind: str = "mean"
         with np.errstate(divide="ignore", invalid="ignore"):
             est = tot / wsum[:, None] if kind == "mean" else tot
             if kind == "mean":
-                values = (x - est[g]) * (w / wsum[g])[:, None]
+                scale = wsum.take(g)
+                np.divide(w, scale, out=scale)
+                values = np.empty_like(x)
+                for j in range(k):  # column by column: gathers of a vector, in place
+                    col = values[:, j]
+                    np.subtract(x[:, j], est[:, j].take(g), out=col)
+                    col *= scale
             else:
                 values = x * w[:, None]
-        return est, design._vcov_grouped(values, g, G), wsum
+        return est, design._vcov_grouped(values, g, G, full=True), wsum
     in_dom = g >= 0
     gi = np.maximum(g, 0)
     wsum = np.bincount(g[in_dom], weights=w[in_dom], minlength=G)
@@ -228,14 +237,14 @@ def _linear(design: Design, var: str | Sequence[str], by: Any, na_rm: bool,
     mat = variable_matrix(design, var)
     dom = domains(design, mat, by, na_rm)
     # nan_to_num copies: only when there is something to replace (NaN, or inf)
-    x = mat.x if np.isfinite(mat.x).all() else np.nan_to_num(mat.x, nan=0.0)
+    x = mat.x if mat.finite or np.isfinite(mat.x).all() else np.nan_to_num(mat.x, nan=0.0)
     k = x.shape[1]
     est, vcov, wsum = mean_core(design, x, dom, kind)
     g = dom.group
     if dom.full and dom.labels is not None:
         # the groups are cached on the design (see domains): so are their counts and df
-        n_unw = design.memo(("unit_counts", id(g)), lambda: unit_counts(design, g, dom.n_groups))
-        df = design.memo(("group_df", id(g)), lambda: group_df(design, dom))
+        n_unw = design.memo_on(g, "unit_counts", lambda: unit_counts(design, g, dom.n_groups, dom))
+        df = design.memo_on(g, "group_df", lambda: group_df(design, dom))
     else:
         n_unw = unit_counts(design, g, dom.n_groups)
         df = group_df(design, dom)

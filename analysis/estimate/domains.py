@@ -46,6 +46,9 @@ class VariableMatrix:
         For select-all questions: rows shown the question (the base).
     scalar : bool
         A single numeric variable (``by=`` results are then indexed by group only).
+    finite : bool
+        Every value is known to be finite (integer or boolean columns), so
+        estimators need not look for NaN.
     """
 
     x: np.ndarray
@@ -53,6 +56,7 @@ class VariableMatrix:
     index: pd.Index
     asked: np.ndarray | None = None
     scalar: bool = False
+    finite: bool = False
 
 
 def is_categorical(s: pd.Series) -> bool:
@@ -66,6 +70,9 @@ def is_boolean(s: pd.Series) -> bool:
 
 def numeric_values(s: pd.Series) -> np.ndarray:
     """A column as float64 with NaN for NA (nullable Int64/Float64/boolean handled)."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf":
+        # numpy storage has no NA but NaN: a plain conversion (no copy of float64)
+        return np.asarray(s, dtype="float64")
     if is_categorical(s) and not is_boolean(s):
         raise TypeError(f"column {s.name!r} is {s.dtype}, not numeric; "
                         "use it as a categorical (mean gives one row per level)")
@@ -85,9 +92,12 @@ def category_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
         lo, hi = int(values.min()), int(values.max())
         if lo >= 0 and hi <= 4 * len(values) + 1024:
             present = np.flatnonzero(np.bincount(values, minlength=hi + 1))
+            levels = pd.Index(present.astype(s.dtype, copy=False))
+            if len(present) == hi + 1:  # every value 0..hi occurs: each is its own code
+                return values.astype(np.int64), levels
             rank = np.full(hi + 1, -1, dtype=np.int64)
             rank[present] = np.arange(len(present))
-            return rank[values], pd.Index(present.astype(s.dtype, copy=False))
+            return rank[values], levels
     codes, levels = pd.factorize(s, sort=True, use_na_sentinel=True)
     return codes.astype(np.int64, copy=False), pd.Index(levels)
 
@@ -144,6 +154,9 @@ def variable_matrix(design: Design, var: str | Sequence[str], *,
     blocks: list[np.ndarray] = []
     labels: list[tuple[str, Any]] = []
     any_cat = False
+    # integer and boolean numpy columns hold no NaN: no scan for missing values
+    finite = all(isinstance(data[c].dtype, np.dtype) and data[c].dtype.kind in "biu"
+                 for c in cols)
     for c in cols:
         s = data[c]
         if is_categorical(s) and not is_boolean(s):
@@ -159,7 +172,10 @@ def variable_matrix(design: Design, var: str | Sequence[str], *,
             blocks.append(numeric_values(s)[:, None])
             labels.append((c, None))
     x = np.hstack(blocks) if len(blocks) > 1 else blocks[0]
-    missing = np.isnan(x).any(axis=1)
+    if finite:
+        missing = np.zeros(x.shape[0], dtype=bool)
+    else:
+        missing = np.isnan(x[:, 0]) if x.shape[1] == 1 else np.isnan(x).any(axis=1)
     if len(cols) == 1:
         if any_cat:
             index = pd.Index([lev for _, lev in labels], name=cols[0])
@@ -171,7 +187,7 @@ def variable_matrix(design: Design, var: str | Sequence[str], *,
     else:
         index = pd.Index(cols)
     return VariableMatrix(x=x, missing=missing, index=index,
-                          scalar=len(cols) == 1 and not any_cat)
+                          scalar=len(cols) == 1 and not any_cat, finite=finite)
 
 
 def _select_all(data: pd.DataFrame, cols: list[str], index: pd.Index) -> VariableMatrix:
@@ -251,6 +267,11 @@ def by_codes(design: Design, by: str | Sequence[str], usable: np.ndarray
     ident = tuple((c, _column_identity(design.data[c])) for c in cols)
     key, valid0, level_lists = design.memo(("by_key", ident),
                                            lambda: _by_key(design.data, cols))
+    if len(cols) == 1 and usable is design.positive_rows and design.all_positive \
+            and design.memo(("by_valid", ident), lambda: bool(valid0.all())):
+        # every row in a group: the column's codes (ranks of the levels present) are the groups
+        design.memo_on(key, "all_grouped", lambda: True)
+        return key, pd.Index(level_lists[0], name=cols[0])
     valid = usable & valid0
     radix = 1
     for levels in level_lists:
@@ -303,10 +324,11 @@ def domains(design: Design, mat: VariableMatrix, by: str | Sequence[str] | None,
     Domains
         Group code of every row and the failed groups.
     """
-    positive = design.memo(("positive_weights",), lambda: design.weights > 0)
+    positive = design.positive_rows
     usable = positive if mat.asked is None else positive & mat.asked
     if by is None:
-        if usable.all() and not mat.missing.any():
+        if (design.all_positive if usable is positive else usable.all()) \
+                and not mat.missing.any():
             # the common case on a small survey: every row, nothing to mask or count
             zeros = np.zeros(design.n, dtype=np.int64)
             return Domains(group=zeros, n_groups=1, labels=None, base_group=zeros,
@@ -328,8 +350,8 @@ def domains(design: Design, mat: VariableMatrix, by: str | Sequence[str] | None,
     base_group = group
     failed = np.zeros(n_groups, dtype=bool)
     if not mat.missing.any():
-        full = bool(design.memo(("all_grouped", id(group)), lambda: group.min() >= 0)) \
-            if usable is positive and by is not None else False
+        full = bool(design.memo_on(group, "all_grouped", lambda: group.min() >= 0)) \
+            if usable is positive and by is not None and len(group) else False
         return Domains(group=group, n_groups=n_groups, labels=labels, base_group=base_group,
                        failed=failed, full=full)
     missing_in = (group >= 0) & mat.missing
@@ -410,11 +432,37 @@ def result_index(mat_index: pd.Index, labels: pd.Index | None, scalar: bool) -> 
     return pd.MultiIndex.from_tuples(tuples, names=names)
 
 
-def unit_counts(design: Design, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Respondents per group: rows, or the sum of their frequency weights."""
+def _cell_counts(design: Design, dom: Domains) -> np.ndarray | None:
+    """Rows per (first-stage cluster, group) cell, (C, G), when every row is in a group.
+
+    One count of the kept :meth:`~analysis.design.core.Design.cluster_cells`
+    serves the groups' respondent counts and their df.  ``None`` when it does
+    not apply (masked rows, replicate designs, frequency weights, too many cells).
+    """
+    st = None if design.structure is None else design.structure.first
+    G = dom.n_groups
+    if (st is None or not dom.full or dom.labels is None or design.is_replicate
+            or not design.all_positive or design.freq_weight_column is not None
+            or st.n_clusters * G > 4 * design.n + 1024):
+        return None
+    cells = design.cluster_cells(dom.group, G)[0]
+    return design.memo_on(dom.group, "cell_counts", lambda: np.bincount(
+        cells, minlength=st.n_clusters * G).reshape(st.n_clusters, G))
+
+
+def unit_counts(design: Design, group: np.ndarray, n_groups: int,
+                dom: Domains | None = None) -> np.ndarray:
+    """Respondents per group: rows, or the sum of their frequency weights.
+
+    ``dom``: the domains ``group`` comes from, when known (their kept cell
+    counts then give the answer without an n-row pass).
+    """
     if design.freq_weight_column is None and n_groups == 1 and len(group) and \
             group[0] == 0 and group[-1] == 0 and not group.any():
         return np.array([len(group)], dtype=np.int64)  # one domain of every row
+    cells = None if dom is None or dom.group is not group else _cell_counts(design, dom)
+    if cells is not None:
+        return cells.sum(axis=0).astype(np.int64)
     keep = group >= 0
     if design.freq_weight_column is None:  # every row one respondent
         return np.bincount(group[keep], minlength=n_groups).astype(np.int64)
@@ -431,9 +479,17 @@ def group_df(design: Design, dom: Domains) -> np.ndarray:
         return np.array([float(design.degf(rows=bg == g)) for g in range(dom.n_groups)])
     # #PSU - #strata per group in one pass: distinct (unit, group) pairs
     G = dom.n_groups
-    rows = (bg >= 0) & (design.weights != 0)
     assert design.structure is not None  # Taylor designs (not replicate) always have one
     st = design.structure.first
+    counts = _cell_counts(design, dom) if dom.base_group is dom.group else None
+    if counts is not None:
+        # PSUs with a row in the group, minus strata with such a PSU (from the C x G counts)
+        occupied = counts > 0
+        h = np.repeat(st.cluster_stratum * G, G) + np.tile(np.arange(G), st.n_clusters)
+        strata = np.bincount(h, weights=occupied.ravel(), minlength=st.n_strata * G)
+        return (np.count_nonzero(occupied, axis=0)
+                - np.count_nonzero(strata.reshape(st.n_strata, G), axis=0)).astype(float)
+    rows = (bg >= 0) & (design.weights != 0)
     out = np.zeros(G)
     if st.units is not None:  # frequency weights without psu: every unit is a PSU
         out += np.bincount(bg[rows], weights=st.units[rows], minlength=G)
@@ -454,4 +510,6 @@ def union_df(design: Design, dom: Domains) -> float | None:
     """Design df of all rows in any group (None without ``by=``)."""
     if dom.labels is None:
         return None
+    if dom.full and dom.base_group is dom.group and design.all_positive:
+        return float(design.degf())  # every row is in some group
     return float(design.degf(rows=dom.base_group >= 0))
