@@ -431,7 +431,7 @@ def scrub_text(series: pd.Series, kinds: tuple[str, ...] | list[str] | None = No
     valid = codes >= 0
     changed[valid] = changed_u[codes[valid]]
     pos = np.flatnonzero(changed)
-    scrubbed = text.copy()
+    scrubbed = text.copy() if len(pos) else text  # nothing found: no copy of the column
     if len(pos):
         scrubbed.iloc[pos] = new_u[codes[pos]]
     counts = np.zeros((len(pos), len(selected)), dtype="int64")

@@ -83,10 +83,13 @@ def audit_frame(*, respondent_id: Any, source_row: Any, rule: Any, action: Any,
     n = len(next(iter(arrays.values()))) if arrays else 1
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for col, value in parts.items():
+        dtype = "Int64" if col == "source_row" else "string"
         if isinstance(value, pd.Series):
-            value = value.to_numpy(dtype=object, na_value=None)
+            # Converted column-wise (Arrow), not through a Python object per row.
+            out[col] = pd.Series(value.astype(dtype).array, index=out.index)
+            continue
         out[col] = pd.Series(value if value is not None else [None] * n, index=out.index,
-                             dtype="Int64" if col == "source_row" else "string")
+                             dtype=dtype)
     bad = set(out["action"].dropna()) - set(ACTIONS)
     if bad:
         raise ValueError(f"unknown audit action(s) {sorted(bad)}; use one of {list(ACTIONS)}")
@@ -137,7 +140,7 @@ def scrub_audit(audit: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         A copy with personal data in its text columns redacted.
     """
-    out = audit.copy()
+    out = audit.copy(deep=False)  # columns are replaced, never written into
     for col in ("respondent_id", "question", "column", "old_value", "new_value", "reason"):
         if out[col].notna().any():
             out[col], _ = pii.scrub_text(out[col])

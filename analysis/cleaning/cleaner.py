@@ -449,7 +449,7 @@ def clean(data: pd.DataFrame, codebook: Codebook | None = None, *,
         if new.any():
             first_rule[new] = hit.rule
             first_question[new] = hit.question
-            first_reason[new] = hit.reason.loc[np.flatnonzero(new)].to_numpy()
+            first_reason[new] = hit.reason.loc[np.flatnonzero(new)].astype("string").array
     excluded_mask = first_rule.notna().to_numpy()
     kept_mask = ~excluded_mask
 
