@@ -488,9 +488,13 @@ def _assemble_audit(column_parts: list[pd.DataFrame], row_parts: list[pd.DataFra
     Also returns the input positions that have an ``exclude`` row.
     """
     rows = [p for p in row_parts if len(p)]
+    # The parts are dropped once joined (the caller's lists too): at 10^7 respondents
+    # they hold a row per excluded respondent, and two copies of that do not fit.
+    row_parts.clear()
     audited = np.zeros(0, dtype="int64")
     if rows:
         body = pd.concat(rows, ignore_index=True)
+        rows.clear()
         key = body["rule"].map(_RULE_INDEX).to_numpy(dtype="int64")
         body = body.iloc[np.lexsort((key, body["_pos"].to_numpy()))]
         audited = body.loc[body["action"] == "exclude", "_pos"].to_numpy(dtype="int64")
@@ -498,7 +502,10 @@ def _assemble_audit(column_parts: list[pd.DataFrame], row_parts: list[pd.DataFra
     else:
         body = empty_audit()
     parts = [p for p in column_parts if len(p)] + [body]
-    audit = pd.concat(parts, ignore_index=True) if len(parts) > 1 else body.reset_index(drop=True)
+    del body
+    audit = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(
+        drop=True)
+    parts.clear()
     return scrub_audit(audit.astype({"source_row": "Int64"})), audited
 
 
