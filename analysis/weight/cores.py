@@ -34,6 +34,9 @@ __all__ = [
 
 # survey:::grake rescales the weights when every total is this many times the sample's.
 _GRAKE_RESCALE = 20.0
+# ipf keeps a dense table of the cross-classification while it has at most this many
+# cells per occupied cell (margin totals are then sums along axes, with no bincount)
+_DENSE_IPF_RATIO = 4
 
 
 def group_sums(codes: np.ndarray, k: int, x: np.ndarray) -> np.ndarray:
@@ -191,6 +194,9 @@ def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
     w0 = cell_weights if cell_weights.ndim == 2 else cell_weights[:, None]
     nlev = [len(t) for t in targets]
     tcol = [np.asarray(t, dtype="float64")[:, None] for t in targets]
+    size = int(np.prod(nlev, dtype=object))
+    if nlev and size <= _DENSE_IPF_RATIO * max(w0.shape[0], 1):
+        return _ipf_dense(cell_codes, nlev, tcol, w0, max_iter, tol, r_epsilon)
     factor = np.ones_like(w0)
     last = [np.ones((k, w0.shape[1])) for k in nlev]
     err = np.inf
@@ -219,6 +225,56 @@ def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
                     break
             elif err <= tol:
                 break
+    return IPFResult(factor, last, it, err, r_done if r_epsilon is not None else err <= tol)
+
+
+def _ipf_dense(cell_codes: Sequence[np.ndarray], nlev: list[int], tcol: list[np.ndarray],
+               w0: np.ndarray, max_iter: int, tol: float, r_epsilon: float | None) -> IPFResult:
+    """:func:`ipf` on the dense (L_1 x ... x L_M x c) table of the cross-classification.
+
+    A margin's totals are a sum along the other axes and its update a
+    broadcast multiply: no bincount, no gather of the cells per step.  The
+    cells' factors are the product of each margin's cumulative level factors.
+    """
+    n_m, c = len(nlev), w0.shape[1]
+    flat = np.ravel_multi_index(tuple(np.asarray(k, dtype=np.intp) for k in cell_codes), nlev)
+    table = np.zeros((int(np.prod(nlev)), c))
+    table[flat] = w0
+    table = table.reshape(*nlev, c)
+    others = [tuple(a for a in range(n_m) if a != m) for m in range(n_m)]
+    shapes = [tuple(nlev[m] if a == m else 1 for a in range(n_m)) + (c,) for m in range(n_m)]
+    cumulative = [np.ones((k, c)) for k in nlev]
+    last = [np.ones((k, c)) for k in nlev]
+    err = np.inf
+    it = 0
+    r_done = False
+    old = table[..., 0].copy()  # R's rule compares the full-sample column between sweeps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported
+            for m in range(n_m):
+                tot = table.sum(axis=others[m])
+                if not (tot > 0).all():
+                    lev, col = np.argwhere(~(tot > 0))[0]
+                    raise EmptyLevelError(m, int(lev), int(col))
+                f = tcol[m] / tot
+                table *= f.reshape(shapes[m])
+                cumulative[m] *= f
+                last[m] = f
+            err = max(float(np.max(np.abs(table.sum(axis=others[m]) / tcol[m] - 1.0)))
+                      for m in range(n_m))
+            if r_epsilon is not None:
+                # R: delta <- max(abs(oldtable - newtable)) over the cells of the
+                # full-sample weights; stop when delta < epsilon
+                new = table[..., 0].copy()
+                r_done = float(np.max(np.abs(old - new))) < r_epsilon
+                old = new
+                if r_done:
+                    break
+            elif err <= tol:
+                break
+    factor = cumulative[0][cell_codes[0]]
+    for m in range(1, n_m):
+        factor = factor * cumulative[m][cell_codes[m]]
     return IPFResult(factor, last, it, err, r_done if r_epsilon is not None else err <= tol)
 
 

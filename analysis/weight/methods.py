@@ -593,6 +593,8 @@ def get_weighting_method(name: str) -> Callable[..., Any]:
 
 def _design_weights(design: Design) -> np.ndarray:
     w = np.asarray(design.weights, dtype="float64")
+    if design.all_positive:  # finite (checked when set) and positive (known to the design)
+        return w
     if getattr(design, "domain", None) is not None and not (w > 0).all():
         raise WeightError("cannot weight a domain (subset) design: rows outside the domain "
                           "have zero weight", hint="weight the full design, then subset it")
