@@ -59,7 +59,8 @@ import numpy as np
 import pandas as pd
 from formulaic import Formula
 from formulaic.errors import DataMismatchWarning, FormulaicError
-from formulaic.materializers import FormulaMaterializer
+from formulaic.materializers import PandasMaterializer
+from interface_meta import override  # formulaic's materializers require it on overrides
 
 from .errors import ModelError
 
@@ -83,6 +84,41 @@ _C_CALL = re.compile(r"C\(\s*([^\W\d][\w]*)\s*(?:,(.*))?\)", re.DOTALL)
 # dropped, patsy's term order (terms grouped by their numeric factors).
 _SPEC = {"output": "numpy", "na_action": "drop", "ensure_full_rank": True,
          "cluster_by": "numerical_factors"}
+# Rows per block when the design matrix is assembled: one block of every column
+# stays in cache (numpy.stack writes each column across the whole matrix).
+_FILL_ROWS = 16384
+
+
+class _BlockMaterializer(PandasMaterializer):
+    """formulaic's pandas materializer, its numpy matrix assembled block by block.
+
+    Not registered with formulaic (no ``REGISTER_NAME`` of its own): only this
+    module uses it, for the frames it prepares.
+    """
+
+    @override
+    def _get_columns_for_term(self, factors: list[dict[str, Any]], spec: Any,
+                              scale: float = 1) -> dict[str, Any]:
+        # One factor (a numeric column or one factor's dummies) at scale 1: its columns
+        # as they are; formulaic would copy each and multiply it by 1 (the matrix copies).
+        if spec.output == "numpy" and scale == 1 and len(factors) == 1:
+            return dict(factors[0])
+        return super()._get_columns_for_term(factors, spec, scale)
+
+    @override
+    def _combine_columns(self, cols: Any, spec: Any, drop_rows: Any) -> Any:
+        arrays = [np.asarray(values) for _, values in cols]
+        if (spec.output != "numpy" or not arrays or any(
+                a.ndim != 1 or a.shape != arrays[0].shape or a.dtype.kind not in "biuf"
+                for a in arrays)):
+            return super()._combine_columns(cols, spec, drop_rows)
+        n = arrays[0].shape[0]
+        out = np.empty((n, len(arrays)), dtype=np.result_type(*arrays))
+        for start in range(0, n, _FILL_ROWS):
+            block = out[start:start + _FILL_ROWS]
+            for j, a in enumerate(arrays):
+                block[:, j] = a[start:start + _FILL_ROWS]
+        return out
 
 
 @dataclass(frozen=True)
@@ -466,7 +502,7 @@ def _materialize(spec: Any, frame: pd.DataFrame, formula: str, data: pd.DataFram
             warnings.simplefilter("error", DataMismatchWarning)
             # The materializer itself: formulaic's ModelSpecs (two-sided formulas)
             # do not pass ``drop_rows`` on, and it is how the kept rows are known.
-            materializer = FormulaMaterializer.for_data(frame)(frame, context={"np": np})
+            materializer = _BlockMaterializer(frame, context={"np": np})
             mm = materializer.get_model_matrix(spec, drop_rows=drop, **overrides)
     except (FormulaicError, NameError, DataMismatchWarning) as err:
         raise _formula_error(err, formula, data) from None
