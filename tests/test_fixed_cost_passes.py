@@ -132,3 +132,12 @@ def test_float_and_missing_values_keep_their_na_handling() -> None:
     by = d.mean("x", by="g")
     bad = {data.loc[3, "g"], data.loc[10, "g"]}
     assert all(np.isnan(by.estimate.loc[g]) == (g in bad) for g in range(5))
+
+
+@pytest.mark.parametrize("shape", [(620, 31), (5000, 9), (40, 3), (7, 50)])
+def test_blockwise_crossproduct_matches_blas(shape: tuple[int, int]) -> None:
+    """Cluster totals' cross-product in blocks below OpenBLAS's threading threshold."""
+    from analysis.design.variance import _crossprod  # noqa: PLC0415 - private helper under test
+
+    dev = np.random.default_rng(2).normal(size=shape)
+    np.testing.assert_allclose(_crossprod(dev), dev.T @ dev, rtol=1e-12, atol=1e-12)

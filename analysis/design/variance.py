@@ -616,8 +616,28 @@ def _stage_vcov(st: Stage, totals: np.ndarray | sparse.csr_matrix, rule: str,
     else:
         dev = totals / units[:, None] - means[h]
         dev *= np.sqrt(scale[h] * units)[:, None]
-    # a few columns: einsum, not BLAS (a process's first BLAS call costs more than the sum)
-    return np.einsum("ck,cl->kl", dev, dev) if k <= 4 else dev.T @ dev
+    return _crossprod(dev)
+
+
+# OpenBLAS runs an m x k by k x n product on several threads once m n k exceeds
+# 2^18; on a busy machine the main thread then waits for a scheduler slice
+# (milliseconds), so the clusters are summed in blocks below it.
+_THREADED_GEMM = 1 << 18
+
+
+def _crossprod(dev: np.ndarray) -> np.ndarray:
+    """``dev.T @ dev`` without OpenBLAS threads (einsum for a few columns)."""
+    c, k = dev.shape
+    if k <= 4:  # einsum: cheaper than a process's first BLAS call
+        return np.einsum("ck,cl->kl", dev, dev)
+    rows = max(1, (_THREADED_GEMM - 1) // (k * k))
+    if c <= rows:
+        return dev.T @ dev
+    out = np.zeros((k, k))
+    for start in range(0, c, rows):
+        block = dev[start:start + rows]
+        out += block.T @ block
+    return out
 
 
 def taylor_vcov(

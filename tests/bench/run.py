@@ -6,6 +6,10 @@ timed, not data loading.  Peers live in their own venv (``.bench/venv``)
 because they pin their own dependency versions; a peer that cannot be
 installed is reported as such, never silently dropped.
 
+The proportion and domain tasks are also timed with the numpy floor
+(:mod:`tests.bench.floor`), and report the first call in the fresh process
+(cold, the table's figure) and the median of further calls (warm) apart.
+
 Writes ``<out>/results.csv``, ``<out>/results.md`` and ``<out>/bench.png``.
 """
 
@@ -44,6 +48,9 @@ PEER_TASKS = {"svy": TASKS, "samplics": TASKS, "balance": ("rake",), "weightipy"
 R_TASKS = ("rake", "prop", "domains", "glm", "glm_C_int")
 # Coefficients of the same model by two tools differ by at most this much.
 COEF_TOL = 1e-5
+# Tasks also timed with the numpy floor, cold and warm; the goal at 1e5 rows.
+FLOOR_TASKS = ("prop", "domains")
+FLOOR_GOAL = 3.0
 
 
 def _peer_python(log: list[str], peers: tuple[str, ...] = PEERS
@@ -150,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
 
     def record(tool: str, task: str, n: int, res: dict) -> None:
-        rows.append({"tool": tool, "task": task, "n": n, **res})
+        rows.append({**res, "tool": tool, "task": task, "n": n})  # the job's names win
         print(f"{tool:>12} {task:>8} n={n:>9,}  {res.get('status')}  "
               f"{res.get('seconds', float('nan')):.4f} s  {res.get('peak_mb', float('nan')):.0f} MB",
               flush=True)
@@ -161,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         alone = n not in sizes
         ours = [sys.executable, "-m", "tests.bench.worker_ours"]
         jobs = [("greensurvey", task, ours + [task, str(n)]) for task in ("bincount",) + tasks]
+        jobs += [("numpy floor", task, ours + [f"floor:{task}", str(n)])
+                 for task in tasks if task in FLOOR_TASKS and not alone]
         csv = BENCH / f"data_{n}.csv"
         if not alone and r_status.startswith("installed"):
             if not csv.exists():
@@ -240,6 +249,8 @@ def _write_markdown(df: pd.DataFrame, out: Path, peers: dict[str, str], r_status
                 verdict = "agree" if worst <= COEF_TOL else "DISAGREE"
                 lines.append(f"  - coefficients of {', '.join(checked['tool'])} {verdict} "
                              f"(largest difference {worst:.1e}, tolerance {COEF_TOL:g})")
+        if task in FLOOR_TASKS:
+            lines += _floor_lines(ok, task, sizes)
         lines.append("")
     rk = ok[(ok["tool"] == "greensurvey") & (ok["task"] == "rake")].set_index("n")
     bc = ok[(ok["tool"] == "greensurvey") & (ok["task"] == "bincount")].set_index("n")
@@ -254,6 +265,22 @@ def _write_markdown(df: pd.DataFrame, out: Path, peers: dict[str, str], r_status
                 lines.append(f"- n = {n:,}: {int(it)} iterations, {ratio:.2f}x a bincount pass per iteration")
         lines.append("")
     (out / "results.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _floor_lines(ok: pd.DataFrame, task: str, sizes: list[int]) -> list[str]:
+    """greensurvey against the numpy floor, the first call (cold) and later ones (warm)."""
+    lines = []
+    for n in sizes:
+        at = ok[(ok["task"] == task) & (ok["n"] == n)].set_index("tool")
+        if not {"greensurvey", "numpy floor"} <= set(at.index) or "warm_s" not in at:
+            continue
+        g, f = at.loc["greensurvey"], at.loc["numpy floor"]
+        cold, warm = g["seconds"] / f["seconds"], g["warm_s"] / f["warm_s"]
+        goal = f" (goal ≤ {FLOOR_GOAL:g}× at 100,000)" if n == 100_000 else ""
+        lines.append(f"- n = {n:,}, against the numpy floor{goal}: first call {g['seconds']:.4f} s "
+                     f"vs {f['seconds']:.4f} s ({cold:.2f}×); warm {g['warm_s']:.4f} s vs "
+                     f"{f['warm_s']:.4f} s ({warm:.2f}×)")
+    return lines
 
 
 def _plot(df: pd.DataFrame, out: Path) -> None:
