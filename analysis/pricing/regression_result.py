@@ -459,7 +459,8 @@ class IntervalRegressionResult:
             truncate: tuple[float, float] | bool | None = None, adjust: bool = False,
             at: str | pd.DataFrame = "population", krinsky_robb: bool = True,
             n_draws: int = 2000, seed: Any = None, max_kr_rows: int = 2000,
-            kr_vcov: str = "design", bootstrap: bool = False) -> WTPResult:
+            kr_vcov: str = "design", kr_parameterization: str = "wtp",
+            bootstrap: bool = False) -> WTPResult:
         """Mean and median willingness to pay: of the population, at covariate means or values.
 
         Parameters
@@ -504,6 +505,13 @@ class IntervalRegressionResult:
             Covariance of the Krinsky-Robb draws: design-based, or the
             model-based inverse Hessian (:attr:`vcov_model`, as DCchoice's
             ``krCI``).
+        kr_parameterization : {"wtp", "dcchoice"}
+            Scale on which the Krinsky-Robb draws are normal: the fitted
+            ``(theta, log(scale))`` (default), or R DCchoice's intercept,
+            covariate and bid coefficients (:meth:`dcchoice_params`), as
+            ``krCI`` draws them.  The percentile limits depend on it when the
+            bid coefficient is imprecise; draws with a bid coefficient ``>= 0``
+            (no WTP distribution) are left out, with a warning.
         bootstrap : bool
             Add bootstrap percentile intervals (``boot_low, boot_high``): each
             statistic from each replicate refit, as R DCchoice ``bootCI``
@@ -601,9 +609,13 @@ class IntervalRegressionResult:
         estimate = pd.Series(estimates, dtype=float).rename_axis("statistic")
         kr = None
         if krinsky_robb:
+            check_argument("kr_parameterization", ["wtp", "dcchoice"], kr_parameterization)
             rng = as_rng(seed)
-            draws = rng.multivariate_normal(theta, self._vcov(kr_vcov).to_numpy(),
-                                            size=int(n_draws), method="eigh")
+            if kr_parameterization == "wtp":
+                draws = rng.multivariate_normal(theta, self._vcov(kr_vcov).to_numpy(),
+                                                size=int(n_draws), method="eigh")
+            else:
+                draws = self._dcchoice_draws(rng, kr_vcov, int(n_draws))
             kr = {}
             for key, (name, tr, u, wu) in rows.items():
                 # Many covariate rows: draws use a systematic subsample, re-centred on the
@@ -620,6 +632,19 @@ class IntervalRegressionResult:
         boot = self._boot_values(rows, value, population) if bootstrap else None
         return WTPResult(estimate, pd.Series(ses, dtype=float), self.df_resid, self.dist,
                          draws=None if kr is None else pd.DataFrame(kr), seed=seed, boot=boot)
+
+    def _dcchoice_draws(self, rng: np.random.Generator, vcov: str, n: int) -> np.ndarray:
+        """Krinsky-Robb draws normal in DCchoice's coefficients, mapped back to theta."""
+        params, vc = self.dcchoice_params(vcov)
+        d = rng.multivariate_normal(params.to_numpy(), vc.to_numpy(), size=n, method="eigh")
+        keep = d[:, -1] < 0  # theta = -(alpha, gamma) / beta, scale = -1 / beta
+        if not keep.all():
+            warnings.warn(f"{int((~keep).sum())} of {n} Krinsky-Robb draws have a bid "
+                          "coefficient >= 0 (no WTP distribution) and are left out",
+                          SurveyWarning, stacklevel=3)
+        d = d[keep]
+        sigma = -1.0 / d[:, -1]
+        return np.column_stack([d[:, :-1] * sigma[:, None], np.log(sigma)])
 
     def _boot_values(self, rows: dict[str, Any], value: Any, population: bool) -> pd.DataFrame:
         """Each statistic from each bootstrap replicate's coefficients (and weights)."""
