@@ -90,7 +90,7 @@ def audit_frame(*, respondent_id: Any, source_row: Any, rule: Any, action: Any,
             continue
         out[col] = pd.Series(value if value is not None else [None] * n, index=out.index,
                              dtype=dtype)
-    bad = set(out["action"].dropna()) - set(ACTIONS)
+    bad = set(out["action"].dropna().unique()) - set(ACTIONS)  # distinct values, not cells
     if bad:
         raise ValueError(f"unknown audit action(s) {sorted(bad)}; use one of {list(ACTIONS)}")
     return out[list(AUDIT_COLUMNS)]

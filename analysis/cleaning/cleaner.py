@@ -495,7 +495,8 @@ def _assemble_audit(column_parts: list[pd.DataFrame], row_parts: list[pd.DataFra
     if rows:
         body = pd.concat(rows, ignore_index=True)
         rows.clear()
-        key = body["rule"].map(_RULE_INDEX).to_numpy(dtype="int64")
+        codes, rules = pd.factorize(body["rule"])  # rule order looked up per distinct rule
+        key = np.array([_RULE_INDEX[r] for r in rules], dtype="int64")[codes]
         body = body.iloc[np.lexsort((key, body["_pos"].to_numpy()))]
         audited = body.loc[body["action"] == "exclude", "_pos"].to_numpy(dtype="int64")
         body = body.drop(columns="_pos")
