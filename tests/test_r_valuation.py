@@ -410,3 +410,29 @@ def test_dcchoice_kr_draws_without_a_wtp_distribution_are_left_out_with_a_warnin
     assert 0 < len(out.draws) < 500
     with pytest.raises(ValueError, match="kr_parameterization"):
         res.wtp("median", kr_parameterization="survreg")
+
+
+def test_psm_max_points_land_on_r_boundary_bug():
+    """R is wrong: 1.3.3 forces every ECDF to 0 at the lowest answer
+    (``ecdf_values[price <= min(x)] <- 0``), although a share 1/n gave exactly that
+    price.  A tie of two curves at 0 then seems to last one price too long, and R's
+    "max" (and "mean", the midpoint of the tie's ends) land on the lowest answer of
+    the rising curve: IPP at the lowest "expensive" answer, OPP at the lowest "too
+    expensive" one, PMC at the lowest "cheap" one.  There the rising curve is 1/n,
+    not 0, so the curves are not tied; ours stop at the last truly tied price."""
+    df = _data("psm")
+    prices = df[["tch", "ch", "ex", "tex"]].to_numpy()
+    ok = (np.diff(prices, axis=1) > 0).all(axis=1)
+    valid = df[ok]
+    n = len(valid)
+    case = next(c for c in PSM if c["intersection_method"] == "max" and c["validate"]
+                and c["acceptable_range"] == "original" and not c["interpolate"])
+    lowest = {"ipp": valid["ex"].min(), "opp": valid["tex"].min(), "pmc": valid["ch"].min()}
+    assert {k: case[k] for k in lowest} == pytest.approx(lowest, rel=1e-12)
+    for col, p in (("ex", lowest["ipp"]), ("tex", lowest["opp"]), ("ch", lowest["pmc"])):
+        assert (valid[col] <= p).sum() / n == pytest.approx(1 / n)  # not 0, as R has it
+    res = SurveyDesign(df, weights="w").van_westendorp(
+        "tch", "ch", "ex", "tex", **_psm_kwargs(case, "max"))
+    ours = res.summary_frame()["estimate"]
+    for k, p in lowest.items():
+        assert ours[k] < p, k  # the tie ends before the lowest answer of the rising curve
