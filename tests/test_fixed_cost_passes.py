@@ -134,7 +134,7 @@ def test_float_and_missing_values_keep_their_na_handling() -> None:
     assert all(np.isnan(by.estimate.loc[g]) == (g in bad) for g in range(5))
 
 
-@pytest.mark.parametrize("shape", [(620, 31), (5000, 9), (40, 3), (7, 50)])
+@pytest.mark.parametrize("shape", [(620, 31), (5000, 9), (40, 3), (7, 50), (2000, 40), (300, 80)])
 def test_blockwise_crossproduct_matches_blas(shape: tuple[int, int]) -> None:
     """Cluster totals' cross-product in blocks below OpenBLAS's threading threshold."""
     from analysis.design.variance import _crossprod  # noqa: PLC0415 - private helper under test

@@ -623,12 +623,16 @@ def _stage_vcov(st: Stage, totals: np.ndarray | sparse.csr_matrix, rule: str,
 # 2^18; on a busy machine the main thread then waits for a scheduler slice
 # (milliseconds), so the clusters are summed in blocks below it.
 _THREADED_GEMM = 1 << 18
+# Up to this many multiply-adds einsum's own loop does the product (well under a
+# millisecond): a process's first BLAS call starts OpenBLAS's threads, and on a
+# busy machine waits for them about a scheduler slice.
+_EINSUM_CROSSPROD = 1 << 20
 
 
 def _crossprod(dev: np.ndarray) -> np.ndarray:
-    """``dev.T @ dev`` without OpenBLAS threads (einsum for a few columns)."""
+    """``dev.T @ dev`` without OpenBLAS threads (einsum for small products)."""
     c, k = dev.shape
-    if k <= 4:  # einsum: cheaper than a process's first BLAS call
+    if c * k * k <= _EINSUM_CROSSPROD:
         return np.einsum("ck,cl->kl", dev, dev)
     rows = max(1, (_THREADED_GEMM - 1) // (k * k))
     if c <= rows:

@@ -149,16 +149,15 @@ def variable_matrix(design: Design, var: str | Sequence[str], *,
     if not cols:
         raise DesignError("no variable given", hint="pass a column name or a list of column names")
     check_columns(data, cols, "var")
-    if select_all and len(cols) > 1 and all(is_boolean(data[c]) for c in cols):
+    series = [data[c] for c in cols]  # each looked up once (a frame lookup is not free)
+    if select_all and len(cols) > 1 and all(is_boolean(s) for s in series):
         return _select_all(data, cols, pd.Index(cols, name="option"))
     blocks: list[np.ndarray] = []
     labels: list[tuple[str, Any]] = []
     any_cat = False
     # integer and boolean numpy columns hold no NaN: no scan for missing values
-    finite = all(isinstance(data[c].dtype, np.dtype) and data[c].dtype.kind in "biu"
-                 for c in cols)
-    for c in cols:
-        s = data[c]
+    finite = all(isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu" for s in series)
+    for c, s in zip(cols, series, strict=True):
         if is_categorical(s) and not is_boolean(s):
             if not allow_categorical:
                 raise TypeError(f"column {c!r} is categorical ({s.dtype}); a numeric column is needed")
@@ -179,8 +178,8 @@ def variable_matrix(design: Design, var: str | Sequence[str], *,
     if len(cols) == 1:
         if any_cat:
             index = pd.Index([lev for _, lev in labels], name=cols[0])
-        else:
-            index = pd.Index(cols)
+        else:  # the same label every time: built once per design (an Index is immutable)
+            index = design.memo(("variable_index", cols[0]), lambda: pd.Index(cols))
     elif any_cat:
         index = pd.MultiIndex.from_tuples([(c, "" if lev is None else lev) for c, lev in labels],
                                           names=["variable", "level"])
