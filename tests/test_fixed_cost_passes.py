@@ -141,3 +141,17 @@ def test_blockwise_crossproduct_matches_blas(shape: tuple[int, int]) -> None:
 
     dev = np.random.default_rng(2).normal(size=shape)
     np.testing.assert_allclose(_crossprod(dev), dev.T @ dev, rtol=1e-12, atol=1e-12)
+
+
+def test_unused_categories_are_no_domains() -> None:
+    """A categorical by= with an unused category: only the categories with rows are groups."""
+    data = _data()
+    data["c"] = pd.Categorical(np.asarray(["a", "b", "c"])[data["g"].to_numpy() % 3],
+                               categories=["z", "a", "b", "c", "unused"])
+    d = SurveyDesign(data, weights="w", strata="stratum", psu="psu", nest=True)
+    res = d.mean("x", by="c")
+    assert list(res.estimate.index) == ["a", "b", "c"]
+    for level in ("a", "b", "c"):
+        sub = d.subset(data["c"] == level).mean("x")
+        assert res.estimate.loc[level] == pytest.approx(float(sub.estimate.iloc[0]), rel=1e-12)
+        assert res.se.loc[level] == pytest.approx(float(sub.se.iloc[0]), rel=1e-10)

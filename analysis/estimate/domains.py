@@ -256,6 +256,20 @@ def _column_identity(s: pd.Series) -> tuple[Any, ...]:
     return (id(s.array), len(s))
 
 
+def _every_level_used(codes: np.ndarray, valid: np.ndarray, levels: pd.Index,
+                      column: pd.Series) -> bool:
+    """Every row has a level and every level a row.
+
+    Only a categorical's levels need counting: it may carry unused categories,
+    while other columns' levels are the values found (:func:`category_codes`).
+    """
+    if not codes.size or not valid.all():
+        return False
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return True
+    return int(np.count_nonzero(np.bincount(codes, minlength=len(levels)))) == len(levels)
+
+
 def by_codes(design: Design, by: str | Sequence[str], usable: np.ndarray
              ) -> tuple[np.ndarray, pd.Index]:
     """Group code per row (-1: NA group or unusable row) and sorted group labels."""
@@ -267,7 +281,8 @@ def by_codes(design: Design, by: str | Sequence[str], usable: np.ndarray
     key, valid0, level_lists = design.memo(("by_key", ident),
                                            lambda: _by_key(design.data, cols))
     if len(cols) == 1 and usable is design.positive_rows and design.all_positive \
-            and design.memo(("by_valid", ident), lambda: bool(valid0.all())):
+            and design.memo(("by_valid", ident), lambda: _every_level_used(
+                key, valid0, level_lists[0], design.data[cols[0]])):
         # every row in a group: the column's codes (ranks of the levels present) are the groups
         design.memo_on(key, "all_grouped", lambda: True)
         return key, pd.Index(level_lists[0], name=cols[0])
