@@ -100,3 +100,28 @@ def test_raked_design_meets_its_margins() -> None:
     for col, target in margins(data).items():
         got = np.bincount(data[col].to_numpy(), weights=d.weights)
         np.testing.assert_allclose(got, [target[k] for k in sorted(target)], rtol=1e-8)
+
+
+def test_integer_margins_are_coded_by_counting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small non-negative integer columns: no hash factorisation, the same margins."""
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({"gap": rng.choice([1, 3, 7], 500), "full": rng.integers(0, 4, 500),
+                         "w": rng.uniform(0.5, 2, 500)})
+    targets = {"gap": {1: 0.2, 3: 0.3, 7: 0.5}, "full": {3: 0.1, 2: 0.2, 1: 0.3, 0: 0.4}}
+    text = data.assign(gap=data["gap"].astype(str).astype(object),
+                       full=data["full"].astype(str).astype(object))
+    general, _, _ = resolve_margins(text, targets, data["w"].to_numpy())
+    calls = []
+    real = pd.factorize
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pd, "factorize", counting)
+    counted, _, _ = resolve_margins(data, targets, data["w"].to_numpy())
+    assert calls == []
+    for a, b in zip(counted, general, strict=True):
+        assert a.levels == b.levels
+        np.testing.assert_array_equal(a.codes, b.codes)
+        np.testing.assert_allclose(a.targets, b.targets, rtol=1e-15)

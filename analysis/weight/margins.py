@@ -84,10 +84,36 @@ def check_positive(w: np.ndarray, index: Any, name: str) -> np.ndarray:
     return w
 
 
-def column_codes(data: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str]]:
-    """Integer codes of a column's values and their string levels; NaN is an error."""
+def _counted_codes(values: np.ndarray) -> tuple[np.ndarray, list[str]] | None:
+    """Codes and levels of small non-negative integers by counting (no hash table)."""
+    lo, hi = int(values.min()), int(values.max())
+    if lo < 0 or hi > 4 * len(values) + 1024:
+        return None
+    present = np.flatnonzero(np.bincount(values, minlength=hi + 1))
+    if len(present) == hi + 1:  # every value 0..hi occurs: each is its own code
+        codes = values.astype(np.int64)
+    else:
+        rank = np.zeros(hi + 1, dtype=np.int64)
+        rank[present] = np.arange(len(present))
+        codes = rank[values]
+    return codes, [level_str(v) for v in present.tolist()]
+
+
+def column_codes(data: pd.DataFrame, column: str, *, any_order: bool = False
+                 ) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a column's values and their string levels; NaN is an error.
+
+    Levels come in order of first appearance; with ``any_order`` small
+    non-negative integers are coded by counting, in sorted order (for callers
+    that match levels by name).  Every level returned occurs in the column,
+    except a categorical's unused categories.
+    """
     check_columns(data, [column], "margins")
     s = data[column]
+    if any_order and isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" and len(s):
+        counted = _counted_codes(s.to_numpy())
+        if counted is not None:
+            return counted
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy()
         uniques: Any = s.cat.categories
@@ -163,11 +189,18 @@ def normalise_margins(margins: Any, total: Total
     return dict(margins), total, flagged, notes
 
 
-def _match_levels(column: str, codes: np.ndarray, names: list[str], target: dict[str, float]
+def _match_levels(column: str, codes: np.ndarray, names: list[str], target: dict[str, float],
+                  every_name_present: bool = False
                   ) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
-    """Codes into the margin's positive-target levels, with errors for mismatches."""
-    present = np.bincount(codes, minlength=len(names))[: len(names)] > 0
-    sample_levels = {names[i] for i in np.flatnonzero(present)}
+    """Codes into the margin's positive-target levels, with errors for mismatches.
+
+    ``every_name_present``: each of ``names`` occurs (no count needed).
+    """
+    if every_name_present:
+        sample_levels = set(names)
+    else:
+        present = np.bincount(codes, minlength=len(names))[: len(names)] > 0
+        sample_levels = {names[i] for i in np.flatnonzero(present)}
     extra = sorted(sample_levels - set(target))
     if extra:
         raise TargetsError(
@@ -283,7 +316,9 @@ def resolve_margins(data: pd.DataFrame, margins: Any, weights: Any = None, *,
     notes = more + notes
     out = []
     for col, target in parsed.items():
-        codes, names = column_codes(data, col)
-        mcodes, levels, values = _match_levels(col, codes, names, target)
+        codes, names = column_codes(data, col, any_order=True)  # matched to targets by name
+        # only a categorical can name levels that do not occur (unused categories)
+        every = not isinstance(data[col].dtype, pd.CategoricalDtype)
+        mcodes, levels, values = _match_levels(col, codes, names, target, every)
         out.append(ResolvedMargin(col, levels, mcodes, values * mult[col]))
     return out, common, notes
