@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import pickle
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from .weight.diagnostics import WeightingInfo
 
 __all__ = ["PreparedWave", "prepare_wave", "wave_folder", "WAVE_CACHE_ENV", "wave_cache_key",
-           "cached_respondent_ids"]
+           "cached_respondent_ids", "wave_codebook"]
 
 #: Folder of the prepared-wave cache.  The report build sets it for its kernels so the
 #: wave is read, cleaned and weighted once per build; unset, nothing is cached.
@@ -231,28 +232,94 @@ def cached_respondent_ids(wave: str | Path, cache_dir: str | Path) -> list[str] 
     return list(json.loads(path.read_text(encoding="utf-8")))
 
 
+def wave_codebook(wave: str | Path, *, cache_dir: str | Path | None = None) -> Codebook:
+    """Read the wave's codebook: the prepared wave's when it is in the cache, else ``survey.yaml``.
+
+    Parsing ``survey.yaml`` (YAML with a line map for messages) costs more than
+    loading the whole prepared wave from the cache, and every chapter of a
+    report needs the codebook: with the report build's cache the chapters take
+    the codebook the wave was prepared with, which is the one
+    :func:`analysis.codebook.load_codebook` reads, as the cache key covers
+    ``survey.yaml``.
+
+    Parameters
+    ----------
+    wave : str or pathlib.Path
+        The wave folder or its ``survey.yaml``.
+    cache_dir : str or pathlib.Path, optional
+        The prepared-wave cache folder (default: ``GREENSURVEY_WAVE_CACHE``;
+        unset: ``survey.yaml`` is read).
+
+    Returns
+    -------
+    Codebook
+        A fresh object on every call.
+
+    Raises
+    ------
+    CodebookError
+        ``survey.yaml`` is not a valid codebook (when it is read).
+    """
+    folder = wave_folder(wave)
+    cache = cache_dir if cache_dir is not None else os.environ.get(WAVE_CACHE_ENV)
+    if cache:
+        path = Path(cache) / f"prepared-{wave_cache_key(folder)}.pickle"
+        if path.is_file():  # written whole under another name and renamed: no lock needed to read
+            with path.open("rb") as fh:
+                # The cache is written by this build into its own folder (never surveys/)
+                # and keyed by the inputs, so what is read is what was written.
+                prepared: PreparedWave = pickle.load(fh)  # noqa: S301
+            return prepared.codebook
+    from .codebook import load_codebook
+
+    return load_codebook(folder)
+
+
 def _cached(folder: Path, cache_dir: Path) -> PreparedWave:
     """The prepared wave from ``cache_dir``, preparing and saving it on first use.
 
     Concurrent processes (the report's parallel kernels) take a file lock, so
     the wave is prepared once and the others read it.  The pickle is written
-    to a temporary name and renamed, so a reader never sees half a file.
+    to a temporary name and renamed, so a reader never sees half a file.  The
+    warnings of the preparation (the export's load-time warnings) are saved
+    with it and issued again on every read, as if each caller had prepared
+    the wave itself: a chapter's data notes do not depend on which kernel
+    prepared the wave.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = wave_cache_key(folder)
     path = cache_dir / f"prepared-{key}.pickle"
+    warned = cache_dir / f"warnings-{key}.pickle"
     with _locked(cache_dir / f"prepared-{key}.lock"):
         if path.is_file():
+            # The cache is written by this build into its own folder (never surveys/)
+            # and keyed by the inputs, so what is read is what was written.
             with path.open("rb") as fh:
-                # The cache is written by this build into its own folder (never surveys/)
-                # and keyed by the inputs, so what is read is what was written.
-                return pickle.load(fh)  # noqa: S301
-        prepared, ids = _prepare(folder)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-        (cache_dir / f"respondents-{key}.json").write_text(json.dumps(ids), encoding="utf-8")
-        return prepared
+                prepared = pickle.load(fh)  # noqa: S301
+            with warned.open("rb") as fh:
+                caught = pickle.load(fh)  # noqa: S301
+        else:
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                prepared, ids = _prepare(folder)
+            caught = [(_picklable(w.message), w.category, w.filename, w.lineno) for w in record]
+            warned.write_bytes(pickle.dumps(caught, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+            (cache_dir / f"respondents-{key}.json").write_text(json.dumps(ids), encoding="utf-8")
+    for message, category, filename, lineno in caught:
+        warnings.warn_explicit(message, category, filename, lineno)
+    return prepared
+
+
+def _picklable(message: Warning | str) -> Warning | str:
+    """The warning itself when it survives pickling, else its text (it is replayed from the cache)."""
+    try:
+        pickle.loads(pickle.dumps(message))  # noqa: S301 - our own bytes, just written
+    except Exception:  # noqa: BLE001 - any warning class may refuse; its text is what notes show
+        return str(message)
+    return message
 
 
 class _locked:

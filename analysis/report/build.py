@@ -27,13 +27,18 @@ How a build runs, and why:
   package version) in the build folder: the first chapter reads, cleans and
   weights the wave, the others load the result.
 * **In parallel.** ``jobs`` kernels (default: one per core, at most one per
-  chapter) take chapters from a queue.  A kernel runs a chapter in the default
-  language, then in the other, then clears its namespace, warning registry,
-  working folder and matplotlib state before the next chapter, so a chapter's
-  outputs do not depend on which kernel ran it or what ran before: a parallel
-  build is byte-identical to ``jobs=1``.  Reusing kernels is what makes it
-  fast: starting a kernel and importing the scientific stack costs more than
-  most chapters.
+  chapter) take language passes from a queue: every chapter in the default
+  language first, then the other language's passes, longest first as
+  measured by the first, so the kernels finish together
+  (:func:`~analysis.report.kernels.run_chapters`).  After every pass a kernel
+  clears its namespace, warning registry, working folder, environment and
+  matplotlib state, so a page does not depend on which kernel ran it or what
+  ran before: a parallel build is byte-identical to ``jobs=1``.  Reusing
+  kernels is what makes it fast: starting a kernel and importing the
+  scientific stack costs more than most chapters.
+* **Figures drawn once.** The other language's pass writes its figures as PNG
+  only (they are embedded in its pages; its files are not published), not
+  the SVG, which costs more to draw than the PNG.
 * **Atomic.** Everything is written to a temporary folder next to the output
   and moved into place only when every chapter ran and the PII scan passed; a
   failed build leaves the previous report (or nothing) and names the notebook,
@@ -59,7 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ReportError
 from ..pipeline import WAVE_CACHE_ENV, cached_respondent_ids, wave_folder
-from .chapter import default_output_dir
+from .chapter import FIGURE_FORMATS_ENV, default_output_dir
 from .i18n import LANGUAGES, check_language, pick, t
 from .kernels import (
     ChapterJob,
@@ -407,7 +412,7 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
         raw export).
     jobs : int, optional
         Kernels running chapters at once (default :func:`default_jobs`: one
-        per core).  Outputs do not depend on it.
+        per core, at most one per language pass).  Outputs do not depend on it.
 
     Returns
     -------
@@ -448,38 +453,39 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
     notebooks = [p for p in found if p.stem in runs]
     stems = [p.stem for p in notebooks]
     commit = git_commit(found[0].parent)
-    jobs = default_jobs(len(notebooks)) if jobs is None else max(1, int(jobs))
+    jobs = default_jobs(len(notebooks) * len(languages)) if jobs is None else max(1, int(jobs))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         cache = staging / ".cache"
         outputs = {default: staging, languages[1]: staging / f".{languages[1]}"}
+        # The other language's pass only shows its figures on its pages (its files are
+        # working files, not published): PNG only, no SVG to draw.
+        display_only = {languages[1]: {FIGURE_FORMATS_ENV: "png"}}
         work = []
         for path in notebooks:
             nbs = {lang: inject_parameters(read_notebook(path), {"wave": str(folder), "language": lang,
                                                          "output_dir": str(outputs[lang])}, path)
                    for lang in languages}
-            work.append(ChapterJob(path.stem, path, nbs))
+            work.append(ChapterJob(path.stem, path, nbs, env=display_only))
         renderer = PageRenderer()
         footers = {lang: footer_html(codebook.wave, lang, commit) for lang in languages}
-        timings: dict[str, float] = {}
 
-        def _render(job: ChapterJob) -> None:
+        def _render(job: ChapterJob, lang: str) -> None:
             i = stems.index(job.stem)
-            for lang, nb in job.notebooks.items():
-                header = banner_html(codebook.synthetic, lang) + nav_html(stems, i, lang, default)
-                title = next(e for e in entries if e.chapter == job.stem).title_in(lang)
-                page = staging / page_name(job.stem, lang, default)
-                page.write_text(renderer.render(nb, title=title, language=lang, header=header,
-                                                footer=footers[lang]), encoding="utf-8")
-            timings[job.stem] = job.seconds
+            header = banner_html(codebook.synthetic, lang) + nav_html(stems, i, lang, default)
+            title = next(e for e in entries if e.chapter == job.stem).title_in(lang)
+            page = staging / page_name(job.stem, lang, default)
+            page.write_text(renderer.render(job.notebooks[lang], title=title, language=lang,
+                                            header=header, footer=footers[lang]), encoding="utf-8")
 
         if work:
             env = {**os.environ, WAVE_CACHE_ENV: str(cache)}
-            run_chapters(work, min(jobs, len(work)), _render, timeout=timeout,
-                                     kernel_name=kernel_name, cwd=found[0].parent, env=env)
-        timings = {s: timings[s] for s in stems}  # chapter order, whichever kernel finished first
+            run_chapters(work, jobs, _render, timeout=timeout, kernel_name=kernel_name,
+                         cwd=found[0].parent, env=env)
+        # chapter order (whichever kernel finished first), both languages' passes
+        timings = {job.stem: sum(job.seconds.values()) for job in work}
         t0 = time.perf_counter()
         fs = merge_findings(staging, wave=codebook.wave, title=codebook.title,
                             synthetic=codebook.synthetic, language=default,

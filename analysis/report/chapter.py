@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..design.results import SurveyResult, probability_interval
 from ..errors import CodebookError, IngestWarning
-from ..pipeline import PreparedWave, prepare_wave, wave_folder
+from ..pipeline import PreparedWave, prepare_wave, wave_codebook, wave_folder
 from .i18n import TEXT, check_language, pick, t
 
 if TYPE_CHECKING:
@@ -35,7 +35,11 @@ if TYPE_CHECKING:
     from .findings import Findings
 
 
-__all__ = ["Chapter", "open_chapter", "default_output_dir", "readable_note"]
+__all__ = ["Chapter", "open_chapter", "default_output_dir", "readable_note", "FIGURE_FORMATS_ENV"]
+
+#: Figure files a chapter writes (comma-separated formats; unset: PNG and SVG).  The report
+#: build sets ``png`` for the language pass whose figures are only shown on its pages.
+FIGURE_FORMATS_ENV = "GREENSURVEY_FIGURE_FORMATS"
 
 # Absolute paths (POSIX or Windows) in a warning message: only the file name may reach a page.
 _PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s'\"\]\[,;:()]+[/\\])+([^\s'\"\]\[,;:()]+)")
@@ -701,15 +705,21 @@ def open_chapter(chapter: str, *, wave: str | Path, language: str = "zh",
     -------
     Chapter
         Its ``findings`` save a fragment after every table or figure.
+
+    Notes
+    -----
+    Figures are written as PNG and SVG, or in the formats listed in
+    ``GREENSURVEY_FIGURE_FORMATS`` (:data:`FIGURE_FORMATS_ENV`).
     """
-    from ..codebook import load_codebook
     from .findings import Findings
 
     check_language(language)
     folder = wave_folder(wave)
-    codebook = load_codebook(folder)
+    codebook = wave_codebook(folder)  # from the build's prepared-wave cache when there is one
     out = Path(output_dir) if output_dir else default_output_dir(folder)
-    findings = Findings(out, chapter, language, codebook.disclosure, autosave=True)
+    formats = [f.strip() for f in os.environ.get(FIGURE_FORMATS_ENV, "").split(",") if f.strip()]
+    findings = Findings(out, chapter, language, codebook.disclosure, autosave=True,
+                        figure_formats=formats or ("png", "svg"))
     return Chapter(chapter, folder, language, out, codebook, findings)
 
 

@@ -214,11 +214,14 @@ class Findings:
     autosave : bool, default False
         Write the fragment after every table and figure, so a notebook needs
         no closing ``save()`` call.
+    figure_formats : sequence of {"png", "svg", "pdf"}, default ("png", "svg")
+        File formats :meth:`figure` writes unless told otherwise.
     """
 
     def __init__(self, output_dir: str | Path, chapter: str, language: str = "zh",
                  disclosure: Disclosure | None = None, *, warn: bool = False,
-                 autosave: bool = False) -> None:
+                 autosave: bool = False,
+                 figure_formats: Sequence[str] = ("png", "svg")) -> None:
         self.output_dir = Path(output_dir)
         self.chapter = chapter
         self.language = check_language(language)
@@ -228,8 +231,12 @@ class Findings:
                               hint="fix `disclosure:` in survey.yaml")
         self.warn = warn
         self.autosave = autosave
+        self.figure_formats = tuple(figure_formats)
         self.tables: list[Table] = []
         self.figures: list[dict[str, Any]] = []
+        # Each table's JSON, written once: autosave rewrites the fragment after every table,
+        # and re-encoding every earlier table each time made a chapter's saves quadratic.
+        self._table_json: dict[int, tuple[Table, str]] = {}
 
     def __len__(self) -> int:
         return len(self.tables)
@@ -452,7 +459,7 @@ class Findings:
         return f'<span data-finding="{attr}">{format_value(c.estimate, tab.unit, tab.decimals)}</span>'
 
     def figure(self, fig: Any, figure_id: str, *, title: Any = None,
-               formats: Sequence[str] = ("png", "svg")) -> Any:
+               formats: Sequence[str] | None = None) -> Any:
         """Save a matplotlib figure under ``figures/`` and return an image to display.
 
         The figure is closed afterwards so the notebook does not display it a
@@ -467,8 +474,8 @@ class Findings:
             Stable id (``[a-z0-9_.-]``), the file stem under ``figures/``.
         title : str, mapping or Label, optional
             Bilingual title recorded in the fragment.
-        formats : sequence of str, default ("png", "svg")
-            File formats written.
+        formats : sequence of str, optional
+            File formats written (default :attr:`figure_formats`).
 
         Returns
         -------
@@ -487,7 +494,8 @@ class Findings:
         if not _ID.match(figure_id):
             raise ReportError(f"figure id {figure_id!r} must be lower case letters, digits, "
                               "'_', '.' or '-'", hint="use ids like 'shares-channels'")
-        paths = save_figure(fig, self.output_dir / "figures", figure_id, formats=formats)
+        paths = save_figure(fig, self.output_dir / "figures", figure_id,
+                            formats=self.figure_formats if formats is None else formats)
         self.figures.append({"id": figure_id, "chapter": self.chapter,
                              "title": self._bilingual(title),
                              "files": [f"figures/{p.name}" for p in paths]})
@@ -526,9 +534,30 @@ class Findings:
         folder = self.output_dir / "findings"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.chapter}.json"
-        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1, allow_nan=False)
-        path.write_text(text + "\n", encoding="utf-8")
+        path.write_text(self._json() + "\n", encoding="utf-8")
         return path
+
+    def _json(self) -> str:
+        """``json.dumps(self.to_dict(), indent=1)``, each table encoded once (tables are final once added)."""
+        def dumps(value: Any) -> str:
+            return json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False)
+
+        def nested(text: str, depth: int) -> str:  # the lines of a value nested ``depth`` deep
+            return text.replace("\n", "\n" + " " * depth)
+
+        tables = []
+        for tab in self.tables:
+            cached = self._table_json.get(id(tab))
+            if cached is None or cached[0] is not tab:
+                cached = self._table_json[id(tab)] = (tab, "  " + nested(dumps(tab.to_dict()), 2))
+            tables.append(cached[1])
+        parts = {"chapter": self.chapter, "language": self.language,  # to_dict's keys, in order
+                 "disclosure": disclosure_dict(self.disclosure), "tables": None,
+                 "figures": list(self.figures)}
+        items = [f" {json.dumps(key)}: " + (("[\n" + ",\n".join(tables) + "\n ]" if tables else "[]")
+                                           if key == "tables" else nested(dumps(value), 1))
+                 for key, value in parts.items()]
+        return "{\n" + ",\n".join(items) + "\n}"
 
 
 def disclosure_dict(d: Disclosure) -> dict[str, int]:

@@ -1,14 +1,16 @@
 """Run chapter notebooks in Jupyter kernels: one notebook, or many chapters on a few kernels.
 
 :func:`execute_notebook` runs one notebook top to bottom in a fresh kernel.
-:func:`run_chapters` runs a report's chapters on ``n`` kernels at once, each
-kernel taking chapters from a queue; a kernel clears its namespace, warning
-registries, working folder and matplotlib state between chapters (modules
-stay imported: starting a kernel and importing the scientific stack costs
-more than most chapters), so a chapter's outputs do not depend on which
-kernel ran it or what ran before.  Errors name the notebook, the cell (as
-numbered in the ``.py`` file) and its line.  Used by
-:func:`analysis.report.build.build_report`.
+:func:`run_chapters` runs a report's chapters on ``n`` kernels at once.  The
+unit of work is one language pass of a chapter: every chapter's first
+language runs first, in chapter order, then the other passes, the longest
+first as measured by the chapter's first pass, so the kernels finish
+together.  A kernel clears its namespace, warning registries, working folder,
+environment and matplotlib state after every pass (modules stay imported:
+starting a kernel and importing the scientific stack costs more than most
+chapters), so a pass's outputs do not depend on which kernel ran it or what
+ran before.  Errors name the notebook, the cell (as numbered in the ``.py``
+file) and its line.  Used by :func:`analysis.report.build.build_report`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,9 +223,9 @@ def execute_notebook(nb: nbformat.NotebookNode, path: str | Path, *, timeout: in
 
 # ------------------------------------------------------------------------ the kernels
 
-# Run once in each kernel before its first chapter: remember the state a fresh kernel has
-# (warning filters, working folder, matplotlib's settings once pyplot is set up) in a module
-# that survives the namespace reset between chapters.
+# Run once in each kernel before its first pass: remember the state a fresh kernel has
+# (warning filters, working folder, environment, matplotlib's settings once pyplot is set up,
+# pandas options) in a module that survives the namespace reset between passes.
 _KERNEL_SETUP = """\
 import os as _os, sys as _sys, types as _types, warnings as _warnings
 import matplotlib as _mpl
@@ -231,14 +233,27 @@ import matplotlib.pyplot as _plt
 _state = _types.ModuleType("_greensurvey_kernel")
 _state.filters = list(_warnings.filters)
 _state.cwd = _os.getcwd()
+_state.environ = dict(_os.environ)
 _state.rc = dict(_mpl.rcParams)
+import pandas as _pd
+def _options(node, prefix=""):
+    out = {}
+    for name in dir(node):
+        value = getattr(node, name)
+        key = prefix + name
+        out.update(_options(value, key + ".") if type(value) is type(_pd.options) else {key: value})
+    return out
+with _warnings.catch_warnings():  # reading a deprecated option warns
+    _warnings.simplefilter("ignore")
+    _state.pandas = _options(_pd.options)
 _sys.modules["_greensurvey_kernel"] = _state
-del _os, _sys, _types, _warnings, _mpl, _plt, _state
+del _os, _sys, _types, _warnings, _mpl, _plt, _pd, _options, _state
 """
 
-# Run after every chapter: a clean namespace (modules stay imported: that is the speed-up),
+# Run after every pass: a clean namespace (modules stay imported: that is the speed-up),
 # warnings shown again (resetwarnings() bumps the filters' version, which empties every
-# module's __warningregistry__ on its next warning), the same folder and matplotlib settings.
+# module's __warningregistry__ on its next warning), the same folder, environment, matplotlib
+# settings and pandas options (a chapter may set display options).
 _KERNEL_RESET = """\
 get_ipython().run_line_magic("reset", "-f")
 import os as _os, sys as _sys, warnings as _warnings
@@ -250,13 +265,28 @@ _mpl.rcParams.update(_state.rc)
 _warnings.resetwarnings()
 _warnings.filters[:] = _state.filters
 _os.chdir(_state.cwd)
-del _os, _sys, _warnings, _mpl, _plt, _state
+_os.environ.clear()
+_os.environ.update(_state.environ)
+import pandas as _pd
+with _warnings.catch_warnings():  # reading a deprecated option warns
+    _warnings.simplefilter("ignore")
+    for _k, _v in _state.pandas.items():
+        if _pd.get_option(_k) != _v:
+            _pd.set_option(_k, _v)
+del _os, _sys, _warnings, _mpl, _plt, _pd, _state
+"""
+
+# Run before a pass that sets environment variables (the reset after it takes them away).
+_KERNEL_ENV = """\
+import os as _os
+_os.environ.update({env!r})
+del _os
 """
 
 
 @dataclass
 class ChapterJob:
-    """One chapter: its notebook in each language, in the order they run.
+    """One chapter: its notebook in each language, the first language's pass run first.
 
     Attributes
     ----------
@@ -266,14 +296,46 @@ class ChapterJob:
         The ``.py`` file (for messages).
     notebooks : dict
         ``{language: NotebookNode}`` with parameters injected; executed in place.
-    seconds : float
-        Wall time of the chapter (all languages), set when it finished.
+    env : dict
+        ``{language: {name: value}}``: environment variables set in the kernel
+        for that language's pass only.
+    seconds : dict
+        Wall time of each language's pass, set as each finishes.
     """
 
     stem: str
     path: Path
     notebooks: dict[str, nbformat.NotebookNode]
-    seconds: float = 0.0
+    env: dict[str, dict[str, str]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class _Passes:
+    """The queue of language passes the kernels take from.
+
+    First every chapter's first language, in chapter order; then the other
+    passes, the one whose chapter's first pass took longest first (a chapter
+    whose first pass is still running counts as the longest: it started
+    last), so that no long pass starts when the other kernels are about to
+    run out of work.
+    """
+
+    def __init__(self, jobs: list[ChapterJob]) -> None:
+        self.first = [(job, next(iter(job.notebooks))) for job in jobs if job.notebooks]
+        self.rest = [(job, lang) for job in jobs for lang in list(job.notebooks)[1:]]
+
+    def take(self) -> tuple[ChapterJob, str] | None:
+        if self.first:
+            return self.first.pop(0)
+        if not self.rest:
+            return None
+
+        def cost(item: tuple[ChapterJob, str]) -> float:
+            measured = item[0].seconds
+            return sum(measured.values()) if measured else float("inf")
+
+        longest = max(range(len(self.rest)), key=lambda i: cost(self.rest[i]))  # first of ties
+        return self.rest.pop(longest)
 
 
 def _check_glyphs(nb: nbformat.NotebookNode, path: Path) -> None:
@@ -286,9 +348,9 @@ def _check_glyphs(nb: nbformat.NotebookNode, path: Path) -> None:
                                        "with analysis.plots, which sets the CJK font up")
 
 
-async def _kernel_worker(queue: list[ChapterJob], done: Callable[[ChapterJob], None], *, timeout: int,
+async def _kernel_worker(queue: _Passes, done: Callable[[ChapterJob, str], None], *, timeout: int,
                          kernel_name: str, cwd: Path, env: dict[str, str]) -> None:
-    """One kernel: take chapters from ``queue`` until it is empty, run them, hand them to ``done``."""
+    """One kernel: take passes from ``queue`` until it is empty, run them, hand them to ``done``."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import (
@@ -324,32 +386,33 @@ async def _kernel_worker(queue: list[ChapterJob], done: Callable[[ChapterJob], N
             reply = await client.async_wait_for_reply(client.kc.kernel_info())
             language_info = (reply or {}).get("content", {}).get("language_info", {})
             await _internal(_KERNEL_SETUP)
-            while queue:
-                job = queue.pop(0)
+            while (item := queue.take()) is not None:
+                job, language = item
                 t0 = time.perf_counter()
-                for nb in job.notebooks.values():
-                    client.nb = nb
-                    for index, cell in enumerate(nb.cells):
-                        current["index"] = index
-                        try:
-                            await client.async_execute_cell(cell, index)
-                        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-                            raise _cell_error(nb, job.path, index, exc, timeout) from None
-                    nb.metadata["language_info"] = language_info
-                    _check_glyphs(nb, job.path)
+                if job.env.get(language):
+                    await _internal(_KERNEL_ENV.format(env=dict(job.env[language])))
+                nb = client.nb = job.notebooks[language]
+                for index, cell in enumerate(nb.cells):
+                    current["index"] = index
+                    try:
+                        await client.async_execute_cell(cell, index)
+                    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                        raise _cell_error(nb, job.path, index, exc, timeout) from None
+                nb.metadata["language_info"] = language_info
+                _check_glyphs(nb, job.path)
                 await _internal(_KERNEL_RESET)
-                job.seconds = time.perf_counter() - t0
-                done(job)
+                job.seconds[language] = time.perf_counter() - t0
+                done(job, language)
     except RuntimeError as exc:  # nbclient raises RuntimeError when the kernel does not start
         raise ReportError(f"kernel {kernel_name!r} failed to start: {exc}",
                           hint="check that ipykernel is installed in this environment "
                                "(python -m ipykernel install --sys-prefix)") from None
 
 
-async def _run_kernels(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob], None],
+async def _run_kernels(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob, str], None],
                        **kw: Any) -> None:
     """Run ``jobs`` on ``n`` kernels; the first failure stops the others and is raised."""
-    queue = list(jobs)
+    queue = _Passes(jobs)
     tasks = [asyncio.ensure_future(_kernel_worker(queue, done, **kw)) for _ in range(n)]
     try:
         await asyncio.gather(*tasks)
@@ -361,20 +424,25 @@ async def _run_kernels(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJo
         raise
 
 
-def run_chapters(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob], None], *,
+def run_chapters(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob, str], None], *,
                  timeout: int = 600, kernel_name: str = "python3", cwd: str | Path = ".",
                  env: dict[str, str] | None = None) -> None:
-    """Run chapters on ``n`` kernels at once, calling ``done(job)`` as each finishes.
+    """Run chapters on ``n`` kernels at once, calling ``done(job, language)`` after each pass.
+
+    Every chapter's first language runs first, in the order of ``jobs``; then
+    the other languages' passes, the longest (as measured by the chapter's
+    first pass) first.
 
     Parameters
     ----------
     jobs : list of ChapterJob
-        The chapters, in the order they are taken from the queue.
+        The chapters, in the order their first passes are taken.
     n : int
-        Kernels started (at most one per chapter is useful).
+        Kernels started (at most one per pass is useful).
     done : callable
-        Called in this process with each finished job (its notebooks
-        executed), e.g. to render its pages while other chapters still run.
+        Called in this process with the job and the language of each finished
+        pass (that notebook executed), e.g. to render its page while other
+        passes still run.
     timeout : int
         Seconds allowed per cell.
     kernel_name : str
@@ -390,24 +458,25 @@ def run_chapters(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob], No
         The first failing cell (notebook, cell, line and exception named);
         the other kernels are stopped.
     """
-    asyncio.run(_run_kernels(jobs, max(1, min(n, len(jobs))), done, timeout=timeout,
+    passes = sum(len(job.notebooks) for job in jobs)
+    asyncio.run(_run_kernels(jobs, max(1, min(n, passes)), done, timeout=timeout,
                              kernel_name=kernel_name, cwd=Path(cwd),
                              env=dict(os.environ) if env is None else env))
 
 
-def default_jobs(n_chapters: int) -> int:
-    """Return how many kernels a build runs at once: one per core, at most one per chapter.
+def default_jobs(n_passes: int) -> int:
+    """Return how many kernels a build runs at once: one per core, at most one per pass.
 
     Parameters
     ----------
-    n_chapters : int
-        Chapters to run.
+    n_passes : int
+        Notebook passes to run (chapters times languages).
 
     Returns
     -------
     int
         Kernels to start.
     """
-    return max(1, min(n_chapters, os.cpu_count() or 1))
+    return max(1, min(n_passes, os.cpu_count() or 1))
 
 
