@@ -62,14 +62,19 @@ def load_yaml_with_lines(path: str | Path, error: type[CodebookError] = Codebook
     if not path.is_file():
         raise MissingFileError("file not found", file=path, hint="check the wave folder path")
     text = path.read_text(encoding="utf-8-sig")
+    # One parse (libyaml's when installed, ~10x faster): the node tree gives the
+    # lines, and the same loader constructs the data from it.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise error(f"YAML syntax error: {exc.problem or exc}", file=path, line=line,
                     hint="fix the indentation or quoting on that line") from None
+    finally:
+        loader.dispose()
     if node is None or data is None:
         raise EmptyFileError("YAML file is empty", file=path)
     lines: LineMap = {}

@@ -1,4 +1,4 @@
-"""``make bench``, part 2: ingest and small-survey fixed costs (issue 13).
+"""``make bench``, part 2: ingest (issue 13).
 
 Tasks, each run in its own process, ``--repeat`` times, median kept (peak RSS
 of that run reported):
@@ -9,15 +9,12 @@ of that run reported):
 - ``load_wave``: :func:`analysis.ingest.load_wave` of the same wave folder;
 - ``e2e``: load -> clean -> rake to ``targets.yaml`` -> a proportion with its
   SE (:func:`analysis.pipeline.prepare_wave` then ``design.mean``);
-- ``prop`` / ``domains`` at 1e5 and 1e6 rows of ``tests/bench/data.py``:
-  greensurvey's ``d.mean("y")`` and ``d.mean("y", by="province")`` against
-  the numpy floor (:mod:`tests.bench.floor`).  The operation is timed
-  after the data and the design are built (as in ``worker_ours``).
+Small surveys (a proportion and 31 domains against the numpy floor, first
+call and warm) are part 1, :mod:`tests.bench.run`.
 
 Answers are checked in the same run: load_wave must hold as many rows as
-read_csv and the same count of one answer label; the floor's and
-greensurvey's estimates and SEs must agree to 1e-9.  A time bought with a
-wrong answer is marked as such.
+read_csv and the same count of one answer label.  A time bought with a wrong
+answer is marked as such.
 
 Writes ``<out>/ingest.csv`` and a section of ``<out>/results.md`` between
 ``<!-- ingest -->`` markers (the rest of the file is left alone).
@@ -45,7 +42,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,8 +51,7 @@ MARK_BEGIN, MARK_END = "<!-- ingest -->", "<!-- /ingest -->"
 # The answer counted in both the raw file and the tidy frame.
 CHECK_QUESTION, CHECK_CODE = "sex", 1
 GOALS = {"load_wave": 2.0, "e2e": 4.0}  # times read_csv
-TASKS = ("read_csv", "load_wave", "e2e", "prop", "domains")
-SMALL_GOAL = 3.0  # times the numpy floor at 1e5
+TASKS = ("read_csv", "load_wave", "e2e")
 
 
 # ----------------------------------------------------------------- data
@@ -123,56 +118,28 @@ def worker(task: str, arg: str) -> dict:
     """Run one task; return seconds, peak MB and what the answer check needs."""
     warnings.simplefilter("ignore")  # the repeated demo rows carry its injected dirt
     extra: dict = {}
-    if task in ("read_csv", "load_wave", "e2e"):
-        folder = Path(arg)
-        export = next((folder / "raw").iterdir())
-        extra["file_mb"] = export.stat().st_size / 2**20
-        t0 = time.perf_counter()
-        if task == "read_csv":
-            table = pd.read_csv(export, encoding="gb18030", dtype=str)
-            seconds = time.perf_counter() - t0
-            extra.update(rows=len(table), count=_label_count(table))
-        elif task == "load_wave":
-            from analysis.ingest import load_wave
+    folder = Path(arg)
+    export = next((folder / "raw").iterdir())
+    extra["file_mb"] = export.stat().st_size / 2**20
+    # Imports before the clock, as pandas' is for read_csv: the file's reading is timed.
+    from analysis.ingest import load_wave
+    from analysis.pipeline import prepare_wave
 
-            frame = load_wave(folder)
-            seconds = time.perf_counter() - t0
-            extra.update(rows=len(frame), count=_frame_count(frame))
-        else:
-            from analysis.pipeline import prepare_wave
-
-            prepared = prepare_wave(folder)
-            est = prepared.design.mean(CHECK_QUESTION)
-            est.se  # noqa: B018
-            seconds = time.perf_counter() - t0
-            extra.update(rows=len(prepared.cleaned.data), estimate=float(est.estimate.iloc[0]))
+    t0 = time.perf_counter()
+    if task == "read_csv":
+        table = pd.read_csv(export, encoding="gb18030", dtype=str)
+        seconds = time.perf_counter() - t0
+        extra.update(rows=len(table), count=_label_count(table))
+    elif task == "load_wave":
+        frame = load_wave(folder)
+        seconds = time.perf_counter() - t0
+        extra.update(rows=len(frame), count=_frame_count(frame))
     else:
-        from tests.bench.data import make_data
-        from tests.bench.floor import floor_domains, floor_prop
-
-        tool, n = task.split(":")[1], int(arg)
-        data = make_data(n)
-        y = data["y"].to_numpy(dtype=float)
-        w = data["w"].to_numpy()
-        psu = data["psu"].to_numpy()
-        psu_stratum = np.arange(int(psu.max()) + 1) // 20  # 20 PSUs per stratum (data.py)
-        group = data["province"].to_numpy()
-        domains = task.startswith("domains")
-        if tool == "numpy":
-            t0 = time.perf_counter()
-            est, se = (floor_domains(y, w, group, 31, psu, psu_stratum) if domains
-                       else floor_prop(y, w, psu, psu_stratum))
-            seconds = time.perf_counter() - t0
-        else:
-            from analysis import SurveyDesign
-
-            d = SurveyDesign(data, weights="w", strata="stratum", psu="psu", nest=True)
-            t0 = time.perf_counter()
-            r = d.mean("y", by="province") if domains else d.mean("y")
-            se_s = r.se
-            seconds = time.perf_counter() - t0
-            est, se = r.estimate.to_numpy(), se_s.to_numpy()
-        extra.update(estimate=np.atleast_1d(est).tolist(), se=np.atleast_1d(se).tolist())
+        prepared = prepare_wave(folder)
+        est = prepared.design.mean(CHECK_QUESTION)
+        est.se  # noqa: B018
+        seconds = time.perf_counter() - t0
+        extra.update(rows=len(prepared.cleaned.data), estimate=float(est.estimate.iloc[0]))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"task": task, "arg": arg, "seconds": seconds, "peak_mb": peak, **extra}
 
@@ -205,10 +172,6 @@ def _median(jobs: list[tuple[str, str]], repeat: int, timeout: float) -> dict[tu
     return out
 
 
-def _close(a: list[float], b: list[float], tol: float = 1e-9) -> bool:
-    return len(a) == len(b) and bool(np.allclose(a, b, rtol=tol, atol=tol))
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the ingest and small-survey benchmark; write the report section.
 
@@ -226,7 +189,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worker", nargs=2, metavar=("TASK", "ARG"), help=argparse.SUPPRESS)
     ap.add_argument("--out", default="reports/bench")
     ap.add_argument("--rows", type=int, default=1_000_000, help="respondents of the export")
-    ap.add_argument("--small", default="100000,1000000", help="sizes of the prop/domains tasks")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--tasks", default=",".join(TASKS),
                     help=f"comma-separated subset of {', '.join(TASKS)}")
@@ -247,9 +209,6 @@ def main(argv: list[str] | None = None) -> int:
     wave_tasks = [t for t in ("read_csv", "load_wave", "e2e") if t in tasks]
     export = make_wave(args.rows, folder) if wave_tasks else None
     jobs = [(t, str(folder)) for t in wave_tasks]
-    sizes = [int(float(s)) for s in args.small.split(",") if s]
-    jobs += [(f"{kind}:{tool}", str(n)) for n in sizes for kind in ("prop", "domains")
-             if kind in tasks for tool in ("numpy", "greensurvey")]
     res = _median(jobs, args.repeat, args.timeout)
     size_mb = export.stat().st_size / 2**20 if export is not None else 0.0
     if args.drop_export and export is not None:
@@ -257,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [{"task": t, "arg": a, **{k: v for k, v in r.items() if not isinstance(v, list)}}
             for (t, a), r in res.items()]
     pd.DataFrame(rows).to_csv(out / "ingest.csv", index=False)
-    section = _markdown(res, folder, size_mb, sizes, args.repeat)
+    section = _markdown(res, folder, size_mb, args.repeat)
     md = out / "results.md"
     text = md.read_text(encoding="utf-8") if md.exists() else "# Benchmark\n"
     if MARK_BEGIN in text and MARK_END in text:
@@ -270,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _markdown(res: dict, folder: Path, size_mb: float, sizes: list[int], repeat: int) -> str:
+def _markdown(res: dict, folder: Path, size_mb: float, repeat: int) -> str:
     base = res.get(("read_csv", str(folder)), {"status": "not run"})
     lines = [MARK_BEGIN, f"## Ingest: a {size_mb:.0f} MB 问卷星 text-mode GB18030 export", "",
              f"{platform.platform()}, {os.cpu_count()} cores; median of {repeat} runs, each "
@@ -300,28 +259,6 @@ def _markdown(res: dict, folder: Path, size_mb: float, sizes: list[int], repeat:
         lines.append(f"| {task} | {r['seconds']:.2f} | {ratio:.2f} | "
                      f"{goal_text} | {r['peak_mb']:.0f} | "
                      f"{r['peak_mb'] / size_mb:.1f} | {answer} |")
-    if not any(k in res for n in sizes for k in (("prop:numpy", str(n)),
-                                                   ("domains:numpy", str(n)))):
-        lines.append(MARK_END)
-        return "\n".join(lines)
-    lines += ["", "## Small surveys: greensurvey against the numpy floor", "",
-              "Proportion with Taylor SE (strata + PSU) and the same for 31 domains; only the "
-              "estimate is timed (the design is built before).", "",
-              "| task | n | numpy s | greensurvey s | ratio | goal | answers |",
-              "|---|---|---|---|---|---|---|"]
-    for n in sizes:
-        for kind in ("prop", "domains"):
-            if (f"{kind}:numpy", str(n)) not in res:
-                continue
-            f, g = res[(f"{kind}:numpy", str(n))], res[(f"{kind}:greensurvey", str(n))]
-            if f["status"] != "ok" or g["status"] != "ok":
-                lines.append(f"| {kind} | {n:,} | {f['status']} | {g['status']} | | | |")
-                continue
-            same = _close(f["estimate"], g["estimate"]) and _close(f["se"], g["se"])
-            goal = f"≤ {SMALL_GOAL:g}×" if n == 100_000 else ""
-            lines.append(f"| {kind} | {n:,} | {f['seconds']:.4f} | {g['seconds']:.4f} | "
-                         f"{g['seconds'] / f['seconds']:.2f} | {goal} | "
-                         f"{'agree' if same else 'DISAGREE'} (1e-9) |")
     lines.append(MARK_END)
     return "\n".join(lines)
 
