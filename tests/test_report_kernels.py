@@ -141,3 +141,33 @@ def test_pandas_options_a_pass_sets_are_undone_after_it():
     run_chapters(jobs, 1, lambda job, lang: seen.update({job.stem: _printed(job.notebooks[lang])}),
                  timeout=60)
     assert seen == {"c0": "set", "c1": "50"}  # pandas' default, as in a fresh kernel
+
+
+def test_a_data_error_in_a_chapter_is_one_line_without_traceback(tmp_path) -> None:
+    # A failing pass (and the other kernel, cancelled) left nbclient's exit hook behind,
+    # which printed "Exception ignored in atexit callback ... Traceback" under the error.
+    import subprocess
+    import sys
+
+    import pandas as pd
+    from report_waves import write_wave
+
+    from analysis.codebook import load_codebook
+
+    wave = write_wave("small-wjx", tmp_path / "surveys" / "small-wjx")
+    raw = wave / "raw" / str(load_codebook(wave).raw)
+    frame = pd.read_csv(raw, encoding="gb18030", dtype=str)
+    column = next(c for c in frame.columns if "满意吗" in c)
+    frame.loc[5, column] = "还行吧"
+    frame.to_csv(raw, index=False, encoding="gb18030")
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    run = subprocess.run([sys.executable, "-m", "analysis.cli", "report", str(wave), "--output",
+                          str(tmp_path / "out"), "--notebooks", str(notebooks)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr + run.stdout
+    assert "Exception ignored" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("greensurvey: error:")]
+    assert len(errors) == 1
+    assert "还行吧" in errors[0]
+    assert errors[0].count("Fix:") == 1  # the data error's own fix, no notebook-debugging hint

@@ -16,6 +16,8 @@ file) and its line.  Used by :func:`analysis.report.build.build_report`.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import os
 import re
 import time
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ReportError
+from ..errors import ReportError, SurveyError
 
 if TYPE_CHECKING:
     import nbformat
@@ -126,6 +128,20 @@ def _error_text(cell: Any, exc: BaseException) -> str:
     return f"{type(exc).__name__}: {_ANSI.sub('', str(exc)).strip().splitlines()[-1:] or ''}"
 
 
+def _error_name(cell: Any) -> str | None:
+    return next((out.get("ename") for out in cell.get("outputs", [])
+                 if out.get("output_type") == "error"), None)
+
+
+def _subclass_names(cls: type) -> set[str]:
+    names = {cls.__name__}
+    subclasses: list[type] = cls.__subclasses__()
+    for sub in subclasses:
+        names |= _subclass_names(sub)
+    return names
+
+
+
 def _cell_error(nb: nbformat.NotebookNode, path: Path, index: int, exc: BaseException,
                 timeout: int) -> ReportError:
     """The error naming the notebook, the cell (as numbered in the .py file) and its line."""
@@ -144,6 +160,8 @@ def _cell_error(nb: nbformat.NotebookNode, path: Path, index: int, exc: BaseExce
     else:
         what = f"raised {_error_text(cell, exc)}"
         hint = f"run the notebook interactively (jupytext --to ipynb {path.name}) to debug"
+        if _error_name(cell) in _subclass_names(SurveyError):
+            hint = None  # the package's own error already says how to fix the data or codebook
     return ReportError(f"notebook {path.name}, cell {number + 1} {what}", file=path, line=line,
                        hint=hint)
 
@@ -211,6 +229,8 @@ def execute_notebook(nb: nbformat.NotebookNode, path: str | Path, *, timeout: in
         raise ReportError(f"notebook {path.name}: kernel {kernel_name!r} failed to start: {exc}",
                           file=path, hint="check that ipykernel is installed in this environment "
                                           "(python -m ipykernel install --sys-prefix)") from None
+    finally:
+        atexit.unregister(client._cleanup_kernel)  # see _release
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and _GLYPH.search(out.get("text", "")):
@@ -407,6 +427,22 @@ async def _kernel_worker(queue: _Passes, done: Callable[[ChapterJob, str], None]
         raise ReportError(f"kernel {kernel_name!r} failed to start: {exc}",
                           hint="check that ipykernel is installed in this environment "
                                "(python -m ipykernel install --sys-prefix)") from None
+    finally:
+        await _release(client)
+
+
+async def _release(client: Any) -> None:
+    """Shut ``client``'s kernel down if still up, and drop nbclient's exit hook for it.
+
+    A pass that fails, or a kernel cancelled because another failed, can leave
+    nbclient's atexit clean-up registered after the kernel is gone; at exit it
+    then printed a traceback (``assert self.km is not None``) under the CLI's
+    one-line error.
+    """
+    atexit.unregister(client._cleanup_kernel)
+    if client.km is not None:
+        with contextlib.suppress(Exception):
+            await client._async_cleanup_kernel()
 
 
 async def _run_kernels(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob, str], None],
