@@ -22,6 +22,7 @@ list, so ``findfont`` resolves the family to exactly the file reported.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -89,8 +90,10 @@ class CjkFont:
     index: int = 0
 
 
+@functools.lru_cache(maxsize=8192)
 def _real(path: str | os.PathLike[str]) -> str:
-    # findfont returns resolved paths; compare files the same way.
+    # findfont returns resolved paths; compare files the same way.  Cached: every figure
+    # sets the fonts up again, and resolving thousands of font paths was most of its cost.
     return os.path.realpath(os.fspath(path))
 
 
