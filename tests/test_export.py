@@ -372,6 +372,18 @@ def test_scan_finds_pii_in_any_file(clean_report, name, content, kind):
     assert name in str(err.value)
 
 
+def test_scan_reads_each_string_apart(clean_report):
+    # A file's strings are scanned in one pass; a cue ending one string and digits starting
+    # the next are not a number, while the same text inside one string is.
+    (clean_report / "labels.json").write_text(json.dumps({"a": "联系电话", "b": "23456789号"}),
+                                              encoding="utf-8")
+    scan_outputs(clean_report)
+    (clean_report / "labels.json").write_text(json.dumps({"a": "联系电话 23456789"}),
+                                              encoding="utf-8")
+    with pytest.raises(ReportError, match="landline"):
+        scan_outputs(clean_report)
+
+
 def test_scan_finds_pii_in_xlsx(clean_report):
     import xlsxwriter
 

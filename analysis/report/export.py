@@ -630,33 +630,33 @@ def scan_outputs(folder: str | Path, *, respondent_ids: Iterable[Any] = (),
         if any(part in skip for part in path.relative_to(root).parts[:-1]):
             continue
         scanned.append(path)
-        for text in _texts(path):
-            hits = find_pii(_NOT_PII.sub(" ", text), kinds)
-            if hits:
-                kind = hits[0].kind
-                raise ReportError(
-                    f"report output contains personal data ({PII_LABELS.get(kind, kind)}, "
-                    f"{len(hits)} match(es))", file=path,
-                    hint="find which table or label carries free text and drop it or scrub it "
-                         "with analysis.pii.scrub_text before it reaches the report")
-            tokens = set(_TOKEN.findall(text))
-            columns = sorted(tokens & _RESPONDENT_COLUMNS)
-            if columns and path.suffix.lower() in (".csv", ".json", ".xlsx"):
-                raise ReportError(
-                    f"report output names respondent-level column(s) {columns}", file=path,
-                    hint="publish aggregates only; respondent-level rows must not be exported")
-            if ids:
-                found = sorted(tokens & ids)
-                if found:
-                    raise ReportError(
-                        f"report output contains {len(found)} respondent id(s), e.g. {found[0]!r}",
-                        file=path, hint="publish aggregates only; never add respondent-level rows "
-                                        "or ids to tables, labels or charts")
+        # One pass over the file's distinct strings (labels repeat in every table), joined
+        # by NUL, which no PII pattern spans (they allow whitespace, not NUL, between parts).
+        text = "\x00".join(dict.fromkeys(_texts(path)))
+        hits = find_pii(_NOT_PII.sub(" ", text), kinds)
+        if hits:
+            kind = hits[0].kind
+            raise ReportError(
+                f"report output contains personal data ({PII_LABELS.get(kind, kind)}, "
+                f"{len(hits)} match(es))", file=path,
+                hint="find which table or label carries free text and drop it or scrub it "
+                     "with analysis.pii.scrub_text before it reaches the report")
+        tokens = set(_TOKEN.findall(text))
+        columns = sorted(tokens & _RESPONDENT_COLUMNS)
+        if columns and path.suffix.lower() in (".csv", ".json", ".xlsx"):
+            raise ReportError(
+                f"report output names respondent-level column(s) {columns}", file=path,
+                hint="publish aggregates only; respondent-level rows must not be exported")
+        found = sorted(tokens & ids)
+        if found:
+            raise ReportError(
+                f"report output contains {len(found)} respondent id(s), e.g. {found[0]!r}",
+                file=path, hint="publish aggregates only; never add respondent-level rows "
+                                "or ids to tables, labels or charts")
     return scanned
 
 
 # ------------------------------------------------------------------ methods appendix
-
 def git_commit(folder: str | Path) -> str:
     """Find the short commit of the repository holding ``folder`` (``+dirty`` if modified), or ``""``.
 
