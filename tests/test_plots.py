@@ -337,3 +337,25 @@ def test_save_figure_rejects_unknown_format(tmp_path, shares):
 def test_plots_need_estimate_column():
     with pytest.raises(ReportError, match="estimate"):
         plots.plot_shares(pd.DataFrame({"value": [0.1]}))
+
+
+def test_save_figure_lays_out_once_and_cuts_every_format_to_one_box(tmp_path, shares, monkeypatch):
+    import re
+    import struct
+
+    w, u = shares
+    fig = plots.plot_shares(w, u, labels=CHINESE, title="您最常从哪些渠道获取信息？")
+    engine = fig.get_layout_engine()
+    runs = []
+    real = type(engine).execute
+    monkeypatch.setattr(type(engine), "execute", lambda self, f: runs.append(f) or real(self, f))
+    png, svg = plots.save_figure(fig, tmp_path, "shares")
+    assert len(runs) == 1  # not once per format
+    assert fig.get_layout_engine() is engine  # the figure keeps its layout engine
+    width_px, height_px = struct.unpack(">II", png.read_bytes()[16:24])
+    view = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg.read_text(encoding="utf-8"))
+    assert view is not None
+    # same box in inches (PNG at 150 dpi, whole pixels; SVG in points)
+    np.testing.assert_allclose([float(view[1]) / 72, float(view[2]) / 72],
+                               [width_px / 150, height_px / 150], atol=1 / 150)
+    plt.close(fig)

@@ -104,12 +104,46 @@ def save_figure(fig: Figure, folder: str | Path, name: str,
     metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
                 "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}}
     with mpl.rc_context({"svg.hashsalt": _SVG_SALT, "svg.fonttype": "path"}):
-        for fmt in formats:
-            path = out / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata[fmt], bbox_inches="tight",
-                        facecolor="white")
-            paths.append(path)
+        bbox = _tight_box(fig, dpi)
+        engine = fig.get_layout_engine()
+        # Laid out and measured once above: with no engine and a fixed box, savefig only
+        # draws (a 'tight' box or any engine, even a 'none' placeholder, costs a full
+        # measuring draw per format, and the layout pass again)
+        fig.set_layout_engine(None)
+        try:
+            for fmt in formats:
+                path = out / f"{name}.{fmt}"
+                fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata[fmt], bbox_inches=bbox,
+                            facecolor="white")
+                paths.append(path)
+        finally:
+            fig.set_layout_engine(engine)
     return paths
+
+
+def _tight_box(fig: Figure, dpi: float) -> Any:
+    """The figure's tight bounding box in inches, padded, after its layout engine ran at ``dpi``.
+
+    What ``savefig(bbox_inches="tight")`` computes for a raster format at ``dpi``
+    (layout and text measured by Agg), without its no-op drawing pass: every
+    format is then cut to the same box.
+    """
+    import matplotlib as mpl
+
+    old = fig.dpi
+    fig.dpi = dpi
+    try:
+        engine = fig.get_layout_engine()
+        if engine is not None and fig.axes:
+            engine.execute(fig)
+        get_renderer = getattr(fig.canvas, "get_renderer", None)
+        if get_renderer is None:  # not an Agg canvas: let savefig measure per format
+            return "tight"
+        renderer = get_renderer()
+        pad = mpl.rcParams["savefig.pad_inches"]
+        return fig.get_tightbbox(renderer).padded(pad)
+    finally:
+        fig.dpi = old
 
 
 def _frame(data: Any, what: str) -> pd.DataFrame:
