@@ -244,3 +244,33 @@ def test_select_all_share_intervals_stay_inside_0_1():
     assert (logit["ci_low"] >= 0).all()
     assert (logit["ci_high"] <= 1).all()
     np.testing.assert_allclose(logit["estimate"], wald["estimate"])
+
+
+def test_banner_letters_are_computed_once_for_both_languages(tmp_path, monkeypatch):
+    """The other language's banner pass reads the letters from the build cache: same cells, notes."""
+    from report_waves import write_wave
+
+    from analysis.pipeline import WAVE_CACHE_ENV
+    from analysis.report import crosstabs, open_chapter
+
+    wave = write_wave("roles-wjx", tmp_path / "w")
+    monkeypatch.setenv(WAVE_CACHE_ENV, str(tmp_path / "cache"))
+    real = crosstabs.group_letters
+    calls: list[str] = []
+    monkeypatch.setattr(crosstabs, "group_letters",
+                        lambda design, variables, by, **kw: calls.append(by) or real(design, variables, by, **kw))
+    cells, notes = {}, {}
+    for language in ("zh", "en"):
+        ch = open_chapter("04-banners", wave=wave, language=language, output_dir=tmp_path / language)
+        crosstabs.banner_tables(ch, banner_variables(ch.codebook))
+        assert ch.findings.tables, "the wave has banner tables"
+        cells[language] = [[(c.row, c.column, c.estimate, c.se, c.n_unweighted, c.column_letter, c.sig)
+                             for c in tab.cells]
+                           for tab in ch.findings.tables]
+        notes[language] = len(ch.notes)
+        if language == "zh":
+            first = len(calls)
+            assert first > 0
+    assert len(calls) == first  # nothing computed again in the second language
+    assert cells["en"] == cells["zh"]
+    assert notes["en"] == notes["zh"]
