@@ -562,3 +562,38 @@ def test_prepared_wave_cache_is_keyed_by_the_inputs(tmp_path, monkeypatch):
     assert wave_cache_key(wave) != key  # an edited input is never read from the cache
     monkeypatch.setenv("GREENSURVEY_SALT", "other-salt")
     assert wave_cache_key(wave) != key
+
+
+def test_build_memo_computes_once_per_build_and_replays_warnings(tmp_path, monkeypatch):
+    """Inside a build a result is computed once for both languages, its warnings issued each time."""
+    import warnings
+
+    from analysis.pipeline import WAVE_CACHE_ENV
+    from analysis.report.memo import BuildMemo
+
+    wave = tmp_path / "wave"
+    wave.mkdir()
+    (wave / "survey.yaml").write_text("wave: t\n", encoding="utf-8")
+    calls = []
+
+    def compute():
+        calls.append(1)
+        warnings.warn("few respondents in group x", UserWarning, stacklevel=1)
+        return {"estimate": 0.25}
+
+    def one_pass():
+        memo = BuildMemo(wave, "things")
+        with pytest.warns(UserWarning, match="few respondents"):
+            value = memo.get(("q1", 3), compute)
+        memo.save()
+        return value
+
+    monkeypatch.delenv(WAVE_CACHE_ENV, raising=False)
+    assert [one_pass(), one_pass()] == [{"estimate": 0.25}] * 2
+    assert len(calls) == 2  # outside a build: nothing kept
+    monkeypatch.setenv(WAVE_CACHE_ENV, str(tmp_path / "cache"))
+    assert [one_pass(), one_pass()] == [{"estimate": 0.25}] * 2
+    assert len(calls) == 3  # the second pass read the first one's result
+    (wave / "survey.yaml").write_text("wave: t2\n", encoding="utf-8")
+    one_pass()
+    assert len(calls) == 4  # other inputs, other key

@@ -13,11 +13,8 @@ The tables land on the banner sheets of ``findings.xlsx``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import os
-import pickle
-import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -178,9 +175,10 @@ def banner_tables(ch: Chapter, variables: list[str]) -> None:
     """
     w = ch.wave
     data = w.data
-    cache_file = _letters_cache_file(ch)
-    cached = _read_letters(cache_file)
-    computed: dict[tuple[str, ...], _Letters] = {}
+    from .memo import BuildMemo
+
+    # the letters do not depend on the language: the other language's pass reads them
+    memo = BuildMemo(ch.wave_path, "banner-letters")
     for by in variables:
         if by not in data.columns or data[by].nunique(dropna=True) < 2:
             continue
@@ -195,17 +193,7 @@ def banner_tables(ch: Chapter, variables: list[str]) -> None:
                 cols = {k: v for k, v in cols.items() if np.isfinite(v).sum() > 0}
                 if not cols:
                     continue
-                key = _letters_key(by, cols)
-                hit = cached.get(key)
-                if hit is None:
-                    with warnings.catch_warnings(record=True) as record:
-                        warnings.simplefilter("always")
-                        prev = group_letters(w.design.update(**cols), list(cols), by)
-                    hit = computed[key] = (prev, [_replayable(r) for r in record])
-                prev, caught = hit
-                # the warnings of the computation, issued again on a hit: notes match either way
-                for message, category, filename, lineno in caught:
-                    warnings.warn_explicit(message, category, filename, lineno)
+                prev = memo.get(_letters_key(by, cols), functools.partial(_letters, w.design, cols, by))
                 if prev.empty:
                     continue
                 title = {"zh": f"{q.label.get('zh')}：按{by_label['zh']}",
@@ -215,34 +203,12 @@ def banner_tables(ch: Chapter, variables: list[str]) -> None:
                     sig="sig", column_letters="column_letter", unit=unit,
                     decimals=2 if unit == "number" else None, row_labels=labels,
                     column_labels=groups or None, show=("estimate", "n", "sig")))
-    if cache_file is not None and computed:
-        _write_letters(cache_file, {**cached, **computed})
+    memo.save()
 
 
-# The letters do not depend on the language, and the other language's pass of the chapter
-# (another kernel, maybe another process) would compute them again: they are kept in the
-# build's prepared-wave cache folder, under the wave's cache key (inputs and software).
-_Letters = tuple[pd.DataFrame, list[tuple[Any, type[Warning], str, int]]]
-
-
-def _replayable(record: warnings.WarningMessage) -> tuple[Any, type[Warning], str, int]:
-    """A caught warning as ``warn_explicit`` arguments; its text if the warning does not pickle."""
-    message: Any = record.message
-    try:
-        pickle.loads(pickle.dumps(message))  # noqa: S301 - our own bytes, just written
-    except Exception:  # noqa: BLE001 - any warning class may refuse; its text is what notes show
-        message = str(message)
-    return message, record.category, record.filename, record.lineno
-
-
-def _letters_cache_file(ch: Chapter) -> Path | None:
-    """The banner-letters file of the build's wave cache, or None outside a build."""
-    from ..pipeline import WAVE_CACHE_ENV, wave_cache_key
-
-    cache = os.environ.get(WAVE_CACHE_ENV)
-    if not cache:
-        return None
-    return Path(cache) / f"banner-letters-{wave_cache_key(ch.wave_path)}.pickle"
+def _letters(design: Any, cols: dict[str, np.ndarray], by: str) -> pd.DataFrame:
+    """:func:`group_letters` of ``cols`` added to ``design``."""
+    return group_letters(design.update(**cols), list(cols), by)
 
 
 def _letters_key(by: str, cols: dict[str, np.ndarray]) -> tuple[str, ...]:
@@ -253,18 +219,3 @@ def _letters_key(by: str, cols: dict[str, np.ndarray]) -> tuple[str, ...]:
         digest.update(np.ascontiguousarray(values, dtype=float).tobytes())
     return (by, *cols, digest.hexdigest())
 
-
-def _read_letters(path: Path | None) -> dict[tuple[str, ...], _Letters]:
-    if path is None or not path.is_file():
-        return {}
-    with path.open("rb") as fh:
-        # written by this build into its own cache folder, keyed by the wave's inputs
-        return dict(pickle.load(fh))  # noqa: S301
-
-
-def _write_letters(path: Path, letters: dict[tuple[str, ...], _Letters]) -> None:
-    # temporary name and rename: a pass reading at the same time never sees half a file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(letters, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, path)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .memo import BuildMemo
+
 if TYPE_CHECKING:
     from .chapter import Chapter
 
@@ -199,24 +201,31 @@ def premium(ch: Chapter) -> None:
         with ch.block("premium.van_westendorp"):
             vw = roles.van_westendorp
             ch.show(ch.heading({"zh": "价格敏感度（Van Westendorp）", "en": "Price sensitivity (Van Westendorp)"}))
-            with ch.capture():
+            prices = (vw.too_cheap, vw.cheap, vw.expensive, vw.too_expensive) if vw is not None else None
+
+            def _points() -> tuple[pd.DataFrame, int, int]:
                 # Replicates with the weighting redone in each, so the intervals include the raking.
                 design = w.replicates(200) if w.targets is not None else w.design
-                if vw is not None:
-                    res = design.van_westendorp(vw.too_cheap, vw.cheap, vw.expensive, vw.too_expensive,
-                                                seed=_SEED)
+                if prices is not None:
+                    res = design.van_westendorp(*prices, seed=_SEED)
                 else:  # the questions' psm tags name the four prices
                     res = design.van_westendorp(seed=_SEED)
-            points = res.summary_frame()
+                return (res.summary_frame(), len(getattr(res, "excluded", ())),
+                        len(getattr(res, "inconsistent", ())))
+
+            with ch.capture():
+                # language-free and the chapter's costliest block: computed once per build
+                memo = BuildMemo(ch.wave_path, "van-westendorp")
+                points, excluded, inconsistent = memo.get((prices, _SEED), _points)
+                memo.save()
             names = {"pmc": {"zh": "最低可接受价格（PMC）", "en": "Point of marginal cheapness (PMC)"},
                      "opp": {"zh": "最优价格（OPP）", "en": "Optimal price point (OPP)"},
                      "ipp": {"zh": "无差异价格（IPP）", "en": "Indifference price point (IPP)"},
                      "pme": {"zh": "最高可接受价格（PME）", "en": "Point of marginal expensiveness (PME)"}}
             title = {"zh": "Van Westendorp 价格点", "en": "Van Westendorp price points"}
-            n = int(len(w.data) - len(getattr(res, "excluded", ())))
+            n = int(len(w.data) - excluded)
             ch.show(ch.findings.add("premium.van_westendorp", points, title=title, unit="number",
                                     row_labels=names, n_unweighted=n, headline=True))
-            inconsistent = len(getattr(res, "inconsistent", ()))
             if inconsistent:
                 ch.show(ch.text({"zh": "{k} 位受访者的四个价格不是递增的，未计入。",
                                  "en": "{k} respondents whose four prices do not increase are left out."},
