@@ -14,7 +14,47 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["plot_stacked"]
+__all__ = ["plot_stacked", "wrap_label"]
+
+
+def wrap_label(text: str, width: int) -> str:
+    """Break ``text`` into lines of about ``width`` columns (a Chinese character counts two).
+
+    Parameters
+    ----------
+    text : str
+        A chart title or label.
+    width : int
+        Columns per line.
+
+    Returns
+    -------
+    str
+        The text with line breaks, at spaces where there are any.
+    """
+    lines, line, used = [], "", 0
+    for word in _words(text):
+        cost = sum(2 if ord(ch) > 0x2E80 else 1 for ch in word)
+        if line and used + cost > width:
+            lines.append(line.rstrip())
+            line, used = "", 0
+            word = word.lstrip()
+            cost = sum(2 if ord(ch) > 0x2E80 else 1 for ch in word)
+        line += word
+        used += cost
+    lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def _words(text: str) -> list[str]:
+    # Chinese breaks between any two characters; Latin words stay whole, with their space.
+    out: list[str] = []
+    for ch in text:
+        if ord(ch) > 0x2E80 or not out or ord(out[-1][-1]) > 0x2E80 or ch == " ":
+            out.append(ch)
+        else:
+            out[-1] += ch
+    return out
 
 
 def plot_stacked(shares: pd.DataFrame, *, title: Any = None, language: str = "zh") -> Figure:
@@ -41,7 +81,7 @@ def plot_stacked(shares: pd.DataFrame, *, title: Any = None, language: str = "zh
 
     apply_style()
     n_rows, n_cols = shares.shape
-    fig, ax = plt.subplots(figsize=(8.0, 1.2 + 0.45 * max(n_rows, 1)), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8.0, 1.4 + 0.45 * max(n_rows, 1)), layout="constrained")
     colours = plt.get_cmap("RdYlGn", max(n_cols, 2))(np.linspace(0, 1, max(n_cols, 2)))[:n_cols]
     left = np.zeros(n_rows)
     values = shares.fillna(0.0).to_numpy(dtype=float)
@@ -49,11 +89,15 @@ def plot_stacked(shares: pd.DataFrame, *, title: Any = None, language: str = "zh
     for j, option in enumerate(shares.columns):
         ax.barh(y, values[:, j], left=left, color=colours[j], label=str(option), edgecolor="white")
         left += values[:, j]
-    ax.set_yticks(y, [str(i) for i in shares.index])
+    # One bar is the question itself, which the title names; several are its items.
+    if n_rows == 1:
+        ax.set_yticks([])
+    else:
+        ax.set_yticks(y, [wrap_label(str(i), 24) for i in shares.index])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(n_cols, 5), frameon=False,
-              fontsize="small")
+    # Below the axes, outside them: the layout keeps the tick labels clear of the legend.
+    fig.legend(loc="outside lower center", ncol=min(n_cols, 5), frameon=False, fontsize="small")
     if title is not None:
-        ax.set_title(pick(title, language))
+        ax.set_title(wrap_label(pick(title, language), 48))
     return fig
