@@ -75,6 +75,10 @@ def _peer_python(log: list[str], peers: tuple[str, ...] = PEERS
                                capture_output=True, text=True).stdout.strip()
             status[peer] = f"installed {v}"
         log.append(f"{peer}: {status[peer]}")
+    # A peer's dependency can pull a pyarrow built for NumPy 2 beside svy's NumPy 1.26;
+    # pandas then fails on categoricals.  Keep a pyarrow that imports with the NumPy there.
+    if subprocess.run([str(py), "-c", "import pyarrow"], capture_output=True).returncode != 0:
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "pyarrow<20"], check=False)
     return py, status
 
 
