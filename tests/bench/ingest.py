@@ -213,7 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     size_mb = export.stat().st_size / 2**20 if export is not None else 0.0
     if args.drop_export and export is not None:
         shutil.rmtree(folder)
-    rows = [{"task": t, "arg": a, **{k: v for k, v in r.items() if not isinstance(v, list)}}
+    # The wave folder relative to the repository: the record names no local path.
+    rows = [{"task": t, "arg": os.path.relpath(a, ROOT),
+             **{k: v for k, v in r.items() if not isinstance(v, list)}}
             for (t, a), r in res.items()]
     pd.DataFrame(rows).to_csv(out / "ingest.csv", index=False)
     section = _markdown(res, folder, size_mb, args.repeat)
