@@ -46,3 +46,8 @@ def test_wrap_label_counts_chinese_double_and_breaks_latin_at_spaces() -> None:
     assert wrap_label("价格" * 10, 10) == "价格价格价\n格价格价格\n价格价格价\n格价格价格"
     assert wrap_label("share of each answer", 12) == "share of\neach answer"
     assert wrap_label("short", 40) == "short"
+
+
+def test_wrapped_lines_are_even_without_a_one_character_tail() -> None:
+    assert wrap_label("我关心气候变化对日常生活的影响", 24) == "我关心气候变化对\n日常生活的影响"
+    assert wrap_label("我愿意为环保产品多付一些钱", 24) == "我愿意为环保产\n品多付一些钱"

@@ -30,10 +30,15 @@ def wrap_label(text: str, width: int) -> str:
     Returns
     -------
     str
-        The text with line breaks, at spaces where there are any.
+        The text with line breaks, at spaces where there are any, its lines
+        about equally long.
     """
+    words = _words(text)
+    total = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    # Lines of even length (no one-character last line): as many as ``width`` needs.
+    width = -(-total // max(1, -(-total // max(width, 1)))) + 1
     lines, line, used = [], "", 0
-    for word in _words(text):
+    for word in words:
         cost = sum(2 if ord(ch) > 0x2E80 else 1 for ch in word)
         if line and used + cost > width:
             lines.append(line.rstrip())
