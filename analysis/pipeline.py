@@ -9,10 +9,10 @@ import json
 import os
 import pickle
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from .cleaning.derived import analysis_variables
 from .weight.targets import weight_to_targets
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .weight.diagnostics import WeightingInfo
 
 __all__ = ["PreparedWave", "prepare_wave", "wave_folder", "WAVE_CACHE_ENV", "wave_cache_key",
-           "cached_respondent_ids", "wave_codebook"]
+           "cached_respondent_ids", "record_warnings", "replay_warnings"]
 
 #: Folder of the prepared-wave cache.  The report build sets it for its kernels so the
 #: wave is read, cleaned and weighted once per build; unset, nothing is cached.
@@ -232,49 +232,6 @@ def cached_respondent_ids(wave: str | Path, cache_dir: str | Path) -> list[str] 
     return list(json.loads(path.read_text(encoding="utf-8")))
 
 
-def wave_codebook(wave: str | Path, *, cache_dir: str | Path | None = None) -> Codebook:
-    """Read the wave's codebook: the prepared wave's when it is in the cache, else ``survey.yaml``.
-
-    Parsing ``survey.yaml`` (YAML with a line map for messages) costs more than
-    loading the whole prepared wave from the cache, and every chapter of a
-    report needs the codebook: with the report build's cache the chapters take
-    the codebook the wave was prepared with, which is the one
-    :func:`analysis.codebook.load_codebook` reads, as the cache key covers
-    ``survey.yaml``.
-
-    Parameters
-    ----------
-    wave : str or pathlib.Path
-        The wave folder or its ``survey.yaml``.
-    cache_dir : str or pathlib.Path, optional
-        The prepared-wave cache folder (default: ``GREENSURVEY_WAVE_CACHE``;
-        unset: ``survey.yaml`` is read).
-
-    Returns
-    -------
-    Codebook
-        A fresh object on every call.
-
-    Raises
-    ------
-    CodebookError
-        ``survey.yaml`` is not a valid codebook (when it is read).
-    """
-    folder = wave_folder(wave)
-    cache = cache_dir if cache_dir is not None else os.environ.get(WAVE_CACHE_ENV)
-    if cache:
-        path = Path(cache) / f"prepared-{wave_cache_key(folder)}.pickle"
-        if path.is_file():  # written whole under another name and renamed: no lock needed to read
-            with path.open("rb") as fh:
-                # The cache is written by this build into its own folder (never surveys/)
-                # and keyed by the inputs, so what is read is what was written.
-                prepared: PreparedWave = pickle.load(fh)  # noqa: S301
-            return prepared.codebook
-    from .codebook import load_codebook
-
-    return load_codebook(folder)
-
-
 def _cached(folder: Path, cache_dir: Path) -> PreparedWave:
     """The prepared wave from ``cache_dir``, preparing and saving it on first use.
 
@@ -299,27 +256,61 @@ def _cached(folder: Path, cache_dir: Path) -> PreparedWave:
             with warned.open("rb") as fh:
                 caught = pickle.load(fh)  # noqa: S301
         else:
-            with warnings.catch_warnings(record=True) as record:
-                warnings.simplefilter("always")
-                prepared, ids = _prepare(folder)
-            caught = [(_picklable(w.message), w.category, w.filename, w.lineno) for w in record]
+            (prepared, ids), caught = record_warnings(lambda: _prepare(folder))
             warned.write_bytes(pickle.dumps(caught, protocol=pickle.HIGHEST_PROTOCOL))
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, path)
             (cache_dir / f"respondents-{key}.json").write_text(json.dumps(ids), encoding="utf-8")
-    for message, category, filename, lineno in caught:
-        warnings.warn_explicit(message, category, filename, lineno)
+    replay_warnings(caught)
     return prepared
 
 
-def _picklable(message: Warning | str) -> Warning | str:
-    """The warning itself when it survives pickling, else its text (it is replayed from the cache)."""
-    try:
-        pickle.loads(pickle.dumps(message))  # noqa: S301 - our own bytes, just written
-    except Exception:  # noqa: BLE001 - any warning class may refuse; its text is what notes show
-        return str(message)
-    return message
+T = TypeVar("T")
+#: Caught warnings as :func:`warnings.warn_explicit` arguments (message, category, file, line).
+CaughtWarnings = list[tuple[Any, type[Warning], str, int]]
+
+
+def record_warnings(compute: Callable[[], T]) -> tuple[T, CaughtWarnings]:
+    """Run ``compute()`` and keep its warnings in a form that can be pickled and replayed.
+
+    Parameters
+    ----------
+    compute : callable
+        Called without arguments.
+
+    Returns
+    -------
+    value : object
+        What ``compute`` returned.
+    caught : list of tuple
+        Its warnings for :func:`replay_warnings`; a warning that does not
+        survive pickling is kept as its text (the text is what data notes show).
+    """
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        value = compute()
+    caught: CaughtWarnings = []
+    for w in record:
+        message: Any = w.message
+        try:
+            pickle.loads(pickle.dumps(message))  # noqa: S301 - our own bytes, just written
+        except Exception:  # noqa: BLE001 - any warning class may refuse pickling
+            message = str(message)
+        caught.append((message, w.category, w.filename, w.lineno))
+    return value, caught
+
+
+def replay_warnings(caught: CaughtWarnings) -> None:
+    """Issue warnings kept by :func:`record_warnings` again, as if the computation had run here.
+
+    Parameters
+    ----------
+    caught : list of tuple
+        As returned by :func:`record_warnings`.
+    """
+    for message, category, filename, lineno in caught:
+        warnings.warn_explicit(message, category, filename, lineno)
 
 
 class _locked:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..design.results import SurveyResult, probability_interval
 from ..errors import CodebookError, IngestWarning
-from ..pipeline import PreparedWave, prepare_wave, wave_codebook, wave_folder
+from ..pipeline import PreparedWave, prepare_wave, wave_folder
 from .i18n import TEXT, check_language, pick, t
 
 if TYPE_CHECKING:
@@ -711,11 +711,12 @@ def open_chapter(chapter: str, *, wave: str | Path, language: str = "zh",
     Figures are written as PNG and SVG, or in the formats listed in
     ``GREENSURVEY_FIGURE_FORMATS`` (:data:`FIGURE_FORMATS_ENV`).
     """
+    from ..codebook import load_codebook
     from .findings import Findings
 
     check_language(language)
     folder = wave_folder(wave)
-    codebook = wave_codebook(folder)  # from the build's prepared-wave cache when there is one
+    codebook = load_codebook(folder)
     out = Path(output_dir) if output_dir else default_output_dir(folder)
     formats = [f.strip() for f in os.environ.get(FIGURE_FORMATS_ENV, "").split(",") if f.strip()]
     findings = Findings(out, chapter, language, codebook.disclosure, autosave=True,

@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import os
 import pickle
-import warnings
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..pipeline import (
+    WAVE_CACHE_ENV,
+    CaughtWarnings,
+    record_warnings,
+    replay_warnings,
+    wave_cache_key,
+)
+
 __all__ = ["BuildMemo"]
 
 T = TypeVar("T")
-_Caught = list[tuple[Any, type[Warning], str, int]]
 
 
 class BuildMemo:
@@ -42,11 +48,9 @@ class BuildMemo:
     """
 
     def __init__(self, wave: str | Path, name: str) -> None:
-        from ..pipeline import WAVE_CACHE_ENV, wave_cache_key
-
         cache = os.environ.get(WAVE_CACHE_ENV)
         self.path = Path(cache) / f"{name}-{wave_cache_key(wave)}.pickle" if cache else None
-        self._entries: dict[Hashable, tuple[Any, _Caught]] = {}
+        self._entries: dict[Hashable, tuple[Any, CaughtWarnings]] = {}
         self._new = False
         if self.path is not None and self.path.is_file():
             with self.path.open("rb") as fh:
@@ -70,14 +74,10 @@ class BuildMemo:
         """
         hit = self._entries.get(key)
         if hit is None:
-            with warnings.catch_warnings(record=True) as record:
-                warnings.simplefilter("always")
-                value = compute()
-            hit = self._entries[key] = (value, [_replayable(r) for r in record])
+            hit = self._entries[key] = record_warnings(compute)
             self._new = True
         value, caught = hit
-        for message, category, filename, lineno in caught:
-            warnings.warn_explicit(message, category, filename, lineno)
+        replay_warnings(caught)
         return value
 
     def save(self) -> None:
@@ -91,12 +91,3 @@ class BuildMemo:
         os.replace(tmp, self.path)
         self._new = False
 
-
-def _replayable(record: warnings.WarningMessage) -> tuple[Any, type[Warning], str, int]:
-    """A caught warning as ``warn_explicit`` arguments; its text if the warning does not pickle."""
-    message: Any = record.message
-    try:
-        pickle.loads(pickle.dumps(message))  # noqa: S301 - our own bytes, just written
-    except Exception:  # noqa: BLE001 - any warning class may refuse; its text is what notes show
-        message = str(message)
-    return message, record.category, record.filename, record.lineno
