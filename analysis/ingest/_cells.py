@@ -153,7 +153,12 @@ def cell_text(column: pd.Series) -> pd.Series:
     Series of string
         The cell texts, on the column's index.
     """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # Already factorised (a text export's columns of few answers): unused categories
+        # cost one call each, far less than factorising the cells again.
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
     if 4 * len(uniques) > len(column) and isinstance(column.dtype, pd.StringDtype) \
             and column.dtype.storage == "pyarrow":
         # Mostly distinct text (ids, timestamps, IPs): a call per distinct value would

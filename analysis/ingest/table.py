@@ -51,7 +51,8 @@ from ._binary import (
 )
 from ._cells import WHITESPACE
 from ._native import Refusal, run_native
-from .encoding import decode_bytes
+from .arrow_text import ARROW_DELIMITERS, arrow_encodings, read_arrow_text
+from .encoding import decode_bytes, detect_bom
 
 __all__ = ["TEXT_SUFFIXES", "EXCEL_SUFFIXES", "STAT_SUFFIXES", "SUFFIXES", "FIELD_SIZE_LIMIT",
            "read_table", "check_file", "report"]
@@ -310,6 +311,9 @@ def _field_counts(data: bytes, sep: str) -> tuple[np.ndarray, np.ndarray] | None
 
 def _read_text(path: Path, encoding: str, suffix: str, strict: bool) -> tuple[pd.DataFrame, str]:
     data = path.read_bytes()
+    fast = _read_text_arrow(data, path, encoding, suffix, strict)
+    if fast is not None:
+        return fast
     text, used = decode_bytes(data, encoding, file=path)
     if used in ("utf-16-le", "utf-16-be") and encoding == "auto":
         report(f"the file has no byte-order mark; read as {used.upper()} (guessed from its "
@@ -336,12 +340,7 @@ def _read_text(path: Path, encoding: str, suffix: str, strict: bool) -> tuple[pd
     end = text.find("\n", start)
     first_line = text[start:end if end >= 0 else len(text)]
     sep = _sniff_delimiter(first_line, suffix)
-    if sep != _NATURAL_SEP.get(suffix, sep if suffix in (".xls", "") else None):
-        n = len(next(csv.reader([first_line], delimiter=sep)))
-        report(f"no standard delimiter for {suffix or 'this file'}: read as "
-               f"{_SEP_NAMES[sep]}-delimited ({n} columns in the header line)",
-               strict=strict, file=path, line=1,
-               hint="if the columns look wrong, re-save the file as CSV UTF-8 (comma-delimited)")
+    _report_delimiter(sep, first_line, suffix, path, strict)
     unterminated = not text.endswith(("\n", "\r"))
     utf8 = _utf8(text)
     source = io.StringIO(text) if utf8 is None else io.BytesIO(utf8)
@@ -364,6 +363,68 @@ def _read_text(path: Path, encoding: str, suffix: str, strict: bool) -> tuple[pd
     _check_rows(utf8 if utf8 is not None else text.encode("utf-8", "surrogatepass"), sep,
                 table, path, strict, unterminated)
     return table, used
+
+
+def _report_delimiter(sep: str, first_line: str, suffix: str, path: Path, strict: bool) -> None:
+    if sep != _NATURAL_SEP.get(suffix, sep if suffix in (".xls", "") else None):
+        n = len(next(csv.reader([first_line], delimiter=sep)))
+        report(f"no standard delimiter for {suffix or 'this file'}: read as "
+               f"{_SEP_NAMES[sep]}-delimited ({n} columns in the header line)",
+               strict=strict, file=path, line=1,
+               hint="if the columns look wrong, re-save the file as CSV UTF-8 (comma-delimited)")
+
+
+_LEADING_BREAK_BYTES = re.compile(rb"[\r\n]*")
+_MARKUP = (b"<html", b"<!doctype", b"<table", b"<?xml")
+
+
+def _read_text_arrow(data: bytes, path: Path, encoding: str, suffix: str,
+                     strict: bool) -> tuple[pd.DataFrame, str] | None:
+    """The common export through :func:`read_arrow_text`; None leaves the file to pandas.
+
+    Everything the pandas path would report or refuse (NUL bytes, UTF-16, markup,
+    ragged rows, an unclosed quote, undecodable bytes, a pipe delimiter) falls back
+    before anything is reported, so each fault is said once, by line.
+    """
+    plan = arrow_encodings(encoding, detect_bom(data[:4000]))
+    # An odd count of quotes: a literal quote inside a cell, or a quote that never closes
+    # (pyarrow would take the rest of the file as the last cell); pandas tells them apart.
+    if plan is None or b"\x00" in data or data.count(b'"') % 2:
+        return None
+    names, skip = plan
+    start = _LEADING_BREAK_BYTES.match(data, skip).end()  # type: ignore[union-attr]  # always matches
+    if data[start:start + 200].lstrip().lower().startswith(_MARKUP):
+        return None
+    end = data.find(b"\n", start)
+    line = data[start:end if end >= 0 else len(data)]
+    sniffed = next(((n, t) for n, t in ((n, _try_decode(line, n)) for n in names)
+                    if t is not None), None)
+    if sniffed is None or not sniffed[1].strip():
+        return None
+    first_line = sniffed[1]
+    sep = _sniff_delimiter(first_line, suffix)
+    if sep not in ARROW_DELIMITERS:
+        return None
+    _check_line_lengths(data, path)
+    width = len(next(csv.reader([first_line], delimiter=sep)))
+    read = read_arrow_text(memoryview(data)[skip:], sep=sep, width=width, encodings=names)
+    if read is None:
+        return None
+    table, used = read
+    if used != sniffed[0] and not line.isascii():
+        return None  # the header was sniffed in another encoding than the file's
+    _report_delimiter(sep, first_line, suffix, path, strict)
+    table.attrs = {"format": "tsv" if sep == "\t" else "csv", "delimiter": sep}
+    if not data.endswith((b"\n", b"\r")):
+        _check_rows(data[skip:], sep, table, path, strict, unterminated=True)
+    return table, used
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
 
 
 def _utf8(text: str) -> bytes | None:
