@@ -18,13 +18,18 @@ return the weights.  Everything else lives in the subpackages
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .cleaning import CleanResult, clean
-from .codebook import Codebook, Targets, load_codebook, load_targets
-from .design.results import ContrastResult, SurveyResult
-from .ingest import load_wave, read_wave
-from .survey import SurveyDesign
-from .weight.methods import calibrate, poststratify, rake, trim
+
+if TYPE_CHECKING:
+    from .cleaning import CleanResult, clean
+    from .codebook import Codebook, Targets, load_codebook, load_targets
+    from .design.results import ContrastResult, SurveyResult
+    from .ingest import load_wave, read_wave
+    from .survey import SurveyDesign
+    from .weight.methods import calibrate, poststratify, rake, trim
 
 __all__ = [
     "__version__",
@@ -44,3 +49,32 @@ __all__ = [
     "calibrate",
     "trim",
 ]
+
+# Where each public name lives.  The root imports none of them up front: importing any
+# submodule (``analysis.cli``, ``analysis.report.kernels``) runs this file first, and the
+# whole stack (pandas, scipy, formulaic) costs ~1.4 s the command line need not wait for.
+_LAZY = {
+    "load_wave": ".ingest", "read_wave": ".ingest",
+    "Codebook": ".codebook", "Targets": ".codebook", "load_codebook": ".codebook",
+    "load_targets": ".codebook",
+    "clean": ".cleaning", "CleanResult": ".cleaning",
+    "SurveyDesign": ".survey",
+    "SurveyResult": ".design.results", "ContrastResult": ".design.results",
+    "rake": ".weight.methods", "poststratify": ".weight.methods",
+    "calibrate": ".weight.methods", "trim": ".weight.methods",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (PEP 562) and keep the name here."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones not yet imported included."""
+    return sorted(set(globals()) | set(__all__))

@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from .cleaning.derived import analysis_variables
-from .weight.targets import weight_to_targets
-
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -135,6 +132,8 @@ class PreparedWave:
             The unweighted design's replicates, weighted to the wave's targets
             (replicates of equal weights when the wave has no targets).
         """
+        from .weight.targets import weight_to_targets
+
         rep = self.unweighted.to_replicates(type=rep_type, replicates=replicates, seed=seed)
         return weight_to_targets(rep, self.targets, self.codebook) if self.targets is not None else rep
 
@@ -287,9 +286,16 @@ def record_warnings(compute: Callable[[], T]) -> tuple[T, CaughtWarnings]:
         Its warnings for :func:`replay_warnings`; a warning that does not
         survive pickling is kept as its text (the text is what data notes show).
     """
-    with warnings.catch_warnings(record=True) as record:
-        warnings.simplefilter("always")
-        value = compute()
+    record: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            value = compute()
+    except BaseException:
+        # nothing is kept when ``compute`` fails: its warnings go out as if never recorded
+        for w in record:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        raise
     caught: CaughtWarnings = []
     for w in record:
         message: Any = w.message
@@ -378,11 +384,15 @@ def prepare_wave(wave: str | Path, *, cache_dir: str | Path | None = None) -> Pr
 
 def _prepare(folder: Path) -> tuple[PreparedWave, list[str]]:
     """The prepared wave and the raw export's respondent ids and IP hashes."""
+    # Imported here, not at the top: the report build reads this module's paths and cache
+    # names before it starts its kernels, and these imports load the whole stack.
     from .cleaning.cleaner import clean
+    from .cleaning.derived import analysis_variables
     from .codebook import load_targets
     from .ingest import read_wave
     from .ingest.wave import SALT_ENV
     from .survey import SurveyDesign
+    from .weight.targets import weight_to_targets
 
     read = read_wave(folder)
     codebook = read.codebook

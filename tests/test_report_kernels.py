@@ -17,7 +17,7 @@ import nbformat
 from test_report import make_project
 
 from analysis.report import build_report
-from analysis.report.kernels import ChapterJob, run_chapters
+from analysis.report.kernels import ChapterJob, KernelPool, run_chapters
 
 FIGURE_FILES = '''\
 # %% tags=["parameters"]
@@ -170,3 +170,39 @@ def test_a_data_error_in_a_chapter_is_one_line_without_traceback(tmp_path) -> No
     assert len(errors) == 1
     assert "还行吧" in errors[0]
     assert errors[0].count("Fix:") == 1  # the data error's own fix, no notebook-debugging hint
+
+
+def test_a_finished_pass_is_handled_while_the_kernel_runs_the_next(tmp_path):
+    # done() (rendering a page) runs in the caller's thread: the kernel has already taken the
+    # next pass.  Run in the kernels' event loop, it held them up for the whole render.
+    import time
+
+    started = tmp_path / "second-pass-started"
+    jobs = [ChapterJob("c0", Path("c0.py"), {"zh": _notebook("x = 1")}),
+            ChapterJob("c1", Path("c1.py"), {"zh": _notebook(f"open({str(started)!r}, 'w').close()")})]
+    seen: list[bool] = []
+
+    def done(job: ChapterJob, lang: str) -> None:
+        if job.stem == "c0":
+            deadline = time.monotonic() + 30
+            while not started.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            seen.append(started.exists())
+
+    run_chapters(jobs, 1, done, timeout=60)
+    assert seen == [True]
+
+
+def test_kernels_import_the_preloaded_modules_before_their_first_pass():
+    code = "import sys; print('analysis.report.chapter' in sys.modules)"
+    jobs = [ChapterJob("c0", Path("c0.py"), {"zh": _notebook(code)})]
+    seen: list[str] = []
+    with KernelPool(1, timeout=60, preload=["analysis.report.chapter", "no_such_module_gs"]) as pool:
+        pool.run(jobs, lambda job, lang: seen.append(_printed(job.notebooks[lang])))
+    assert seen == ["True"]  # a module that is not there is left to the chapter
+
+
+def test_a_pool_given_no_work_shuts_its_kernels_down():
+    with KernelPool(2, timeout=60) as pool:
+        pool.run([], lambda job, lang: None)
+    assert not pool._thread.is_alive()

@@ -10,15 +10,41 @@ itself is prepared by :func:`analysis.pipeline.prepare_wave`.
 
 from __future__ import annotations
 
-from .build import (
-    ReportResult,
-    build_report,
-    execute_notebook,
-    find_notebooks,
-    inject_parameters,
-)
-from .chapter import Chapter, default_output_dir, open_chapter
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .build import (
+        ReportResult,
+        build_report,
+        execute_notebook,
+        find_notebooks,
+        inject_parameters,
+    )
+    from .chapter import Chapter, open_chapter
+    from .paths import default_output_dir
 
 __all__ = ["ReportResult", "build_report", "execute_notebook", "find_notebooks",
            "inject_parameters", "Chapter",
            "open_chapter", "default_output_dir"]
+
+# Resolved on first use (PEP 562): importing analysis.report.build or .kernels (the command
+# line starting its kernels) need not load .chapter's stack (pandas, scipy) first.
+_LAZY = {"ReportResult": ".build", "build_report": ".build", "execute_notebook": ".build",
+         "find_notebooks": ".build", "inject_parameters": ".build", "Chapter": ".chapter",
+         "open_chapter": ".chapter", "default_output_dir": ".paths"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use and keep the name here."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones not yet imported included."""
+    return sorted(set(globals()) | set(__all__))

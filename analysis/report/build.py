@@ -25,12 +25,20 @@ How a build runs, and why:
 * **Prepared once.** The kernels share a prepared-wave cache
   (:func:`analysis.pipeline.prepare_wave`, keyed by the input hashes and the
   package version) in the build folder: the first chapter reads, cleans and
-  weights the wave, the others load the result.
+  weights the wave, the others load the result.  Language-free results of a
+  chapter (banner letters, topline estimates, the Van Westendorp block) are
+  computed by its first pass and read by the other (:mod:`.memo`).
+* **Kernels first.** The kernels are started before anything else (the
+  package root and this module import nothing heavy) and import what the
+  chapters import while the build plans its work
+  (:class:`~analysis.report.kernels.KernelPool`).
 * **In parallel.** ``jobs`` kernels (default: one per core, at most one per
   chapter) take language passes from a queue: every chapter in the default
   language first, then the other language's passes, longest first as
-  measured by the first, so the kernels finish together
-  (:func:`~analysis.report.kernels.run_chapters`).  After every pass a kernel
+  measured by the first, so the kernels finish together.  Pages are rendered
+  (and scanned) in this process as passes finish, while the kernels run on;
+  the findings files and contents pages are written as soon as the default
+  language's last pass is done.  After every pass a kernel
   clears its namespace, warning registry, working folder, environment and
   matplotlib state, so a page does not depend on which kernel ran it or what
   ran before: a parallel build is byte-identical to ``jobs=1``.  Reusing
@@ -64,16 +72,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ReportError
 from ..pipeline import WAVE_CACHE_ENV, cached_respondent_ids, wave_folder
-from .chapter import FIGURE_FORMATS_ENV, default_output_dir
 from .i18n import LANGUAGES, check_language, pick, t
 from .kernels import (
     ChapterJob,
+    KernelPool,
     default_jobs,
     execute_notebook,
     inject_parameters,
     read_notebook,
-    run_chapters,
 )
+from .paths import FIGURE_FORMATS_ENV, default_output_dir
 
 if TYPE_CHECKING:
     from .pages import ChapterEntry
@@ -111,8 +119,9 @@ class ReportResult:
         ``{"json", "csv", "xlsx"}`` -> path.
     figures : list of Path
     timings : dict
-        Seconds per chapter (both languages), plus ``"prepare"`` (kernels
-        started), ``"merge"``, ``"scan"`` and ``"total"``.
+        Seconds per chapter (both languages), plus ``"merge"`` (findings
+        files and contents pages), ``"scan"`` (the PII scan, file by file as
+        written, and the final check) and ``"total"``.
     language : str
         The default language.
     translations : dict
@@ -382,6 +391,140 @@ def _publish(staging: Path, out: Path) -> None:
 
 # ------------------------------------------------------------------------- the build
 
+_IMPORT = re.compile(r"^(?:import|from)\s+([A-Za-z_][\w.]*)", re.M)
+# What every chapter uses whatever it imports: open_chapter's module and the charts' (seaborn
+# is imported when the first figure is drawn).
+_ALWAYS_PRELOADED = ("analysis.report.chapter", "analysis.report.plots", "seaborn")
+
+
+def _preload(notebooks: Sequence[Path]) -> list[str]:
+    """Modules the kernels import before their first pass: what the notebooks import, and more."""
+    names = dict.fromkeys(_ALWAYS_PRELOADED)
+    for path in notebooks:
+        try:
+            names.update(dict.fromkeys(_IMPORT.findall(path.read_text(encoding="utf-8"))))
+        except OSError:  # read again, and reported, when the build reads the notebook
+            continue
+    names.pop("__future__", None)
+    return list(names)
+
+
+def _build(pool: KernelPool, folder: Path, out: Path, staging: Path, found: list[Path],
+           languages: list[str], chapters: Sequence[str] | None,
+           respondent_ids: Sequence[Any] | None,
+           ) -> tuple[dict[str, Path], dict[str, float], list[ChapterEntry]]:
+    """Everything :func:`build_report` does while its kernels run, into ``staging``.
+
+    The default language's findings files and both contents pages are
+    written, and every file scanned, as soon as that language's last pass is
+    done, while the kernels run the other language's passes; what is left
+    when the last pass ends is its page and a check of the folder.
+    """
+    from ..codebook import load_codebook
+    from .export import export_findings, git_commit, merge_findings
+    from .pages import (
+        PageRenderer,
+        banner_html,
+        footer_html,
+        index_html,
+        index_name,
+        nav_html,
+        page_name,
+    )
+    from .scan import OutputScan
+
+    default = languages[0]
+    cache = staging / ".cache"
+    codebook = load_codebook(folder)
+    every = found if chapters is None else find_notebooks(found[0].parent)
+    entries = _plan(codebook, folder, [p.stem for p in every], chapters)
+    runs = {e.chapter for e in entries if e.runs}
+    notebooks = [p for p in found if p.stem in runs]
+    stems = [p.stem for p in notebooks]
+    commit = git_commit(found[0].parent)
+    outputs = {default: staging, languages[1]: staging / f".{languages[1]}"}
+    # The other language's pass only shows its figures on its pages (its files are
+    # working files, not published): PNG only, no SVG to draw.
+    display_only = {languages[1]: {FIGURE_FORMATS_ENV: "png"}}
+    work = []
+    for path in notebooks:
+        nbs = {lang: inject_parameters(read_notebook(path), {"wave": str(folder), "language": lang,
+                                                     "output_dir": str(outputs[lang])}, path)
+               for lang in languages}
+        work.append(ChapterJob(path.stem, path, nbs, env=display_only))
+    timings: dict[str, float] = {}
+    renderer = PageRenderer()
+    footers = {lang: footer_html(codebook.wave, lang, commit) for lang in languages}
+    scan = OutputScan()
+    scanning = [0.0]
+    written: dict[str, Path] = {}
+    left = {default: len(work)}
+
+    def _scan(paths: Sequence[Path]) -> None:
+        t0 = time.perf_counter()
+        for path in paths:
+            scan.add(path)
+        scanning[0] += time.perf_counter() - t0
+
+    def _finish_default() -> None:
+        """The findings files and contents pages: all they read is the default language's."""
+        t0 = time.perf_counter()
+        fs = merge_findings(staging, wave=codebook.wave, title=codebook.title,
+                            synthetic=codebook.synthetic, language=default,
+                            disclosure=codebook.disclosure, chapters=stems)
+        written.update(export_findings(fs, staging))
+        for lang in languages:
+            title = t("report.title", lang, title=pick(codebook.title, lang))
+            (staging / index_name(lang, default)).write_text(index_html(
+                title=title, language=lang, entries=entries, headlines=fs.headlines,
+                synthetic=codebook.synthetic, footer=footers[lang],
+                downloads=[p.name for p in written.values()], default=default), encoding="utf-8")
+        timings["merge"] = time.perf_counter() - t0
+        figures = staging / "figures"
+        _scan([*written.values(), *(staging / index_name(lang, default) for lang in languages),
+               *(sorted(figures.iterdir()) if figures.is_dir() else [])])
+
+    def _done(job: ChapterJob, lang: str) -> None:
+        """Render a finished pass's page (the kernels run on meanwhile) and scan it."""
+        i = stems.index(job.stem)
+        header = banner_html(codebook.synthetic, lang) + nav_html(stems, i, lang, default)
+        title = next(e for e in entries if e.chapter == job.stem).title_in(lang)
+        page = staging / page_name(job.stem, lang, default)
+        page.write_text(renderer.render(job.notebooks[lang], title=title, language=lang,
+                                        header=header, footer=footers[lang]), encoding="utf-8")
+        _scan([page])
+        if lang == default:
+            left[default] -= 1
+            if left[default] == 0:
+                _finish_default()
+
+    pool.run(work, _done)
+    if not work:
+        _finish_default()
+    # chapter order (whichever kernel finished first), both languages' passes
+    timings.update({job.stem: sum(job.seconds.values()) for job in work})
+    timings["merge"] = timings.pop("merge")
+    t0 = time.perf_counter()
+    if respondent_ids is not None:
+        ids = [str(i) for i in respondent_ids]
+    else:
+        cached = cached_respondent_ids(folder, cache) if cache.is_dir() else None
+        ids = cached if cached is not None else _respondent_ids(folder)
+    # The cache holds respondent-level data and the other language's fragments are
+    # working files: neither is published.
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(outputs[languages[1]], ignore_errors=True)
+    try:
+        scan.check(staging, respondent_ids=ids)
+    except ReportError as exc:  # name the page as it would have been published
+        name = Path(exc.file).relative_to(staging) if exc.file else None
+        raise ReportError(f"{exc.message}; nothing was published",
+                          file=out / name if name else None,
+                          hint=exc.hint) from None
+    timings["scan"] = scanning[0] + time.perf_counter() - t0
+    return written, timings, entries
+
+
 def build_report(wave: str | Path, output_dir: str | Path | None = None, language: str = "zh",
                  timeout: int = 600, chapters: Sequence[str] | None = None, *,
                  notebooks_dir: str | Path | None = None, kernel_name: str = "python3",
@@ -427,100 +570,34 @@ def build_report(wave: str | Path, output_dir: str | Path | None = None, languag
         could not be merged, or an output holds personal data.  The previous
         report, if any, is left as it was.
     """
-    from ..codebook import load_codebook
-    from .export import export_findings, git_commit, merge_findings, scan_outputs
-    from .pages import (
-        PageRenderer,
-        banner_html,
-        footer_html,
-        index_html,
-        index_name,
-        nav_html,
-        other_language,
-        page_name,
-    )
+    from .pages import index_name, other_language, page_name
 
     start = time.perf_counter()
     default = check_language(language)
     languages = [default, other_language(default)]
     folder = wave_folder(wave)
-    codebook = load_codebook(folder)
     out = Path(output_dir).resolve() if output_dir else default_output_dir(folder)
     found = find_notebooks(notebooks_dir, folder, chapters)
-    every = found if chapters is None else find_notebooks(found[0].parent)
-    entries = _plan(codebook, folder, [p.stem for p in every], chapters)
-    runs = {e.chapter for e in entries if e.runs}
-    notebooks = [p for p in found if p.stem in runs]
-    stems = [p.stem for p in notebooks]
-    commit = git_commit(found[0].parent)
-    jobs = default_jobs(len(notebooks) * len(languages)) if jobs is None else max(1, int(jobs))
+    n_passes = len(found) * len(languages)
+    jobs = default_jobs(n_passes) if jobs is None else max(1, min(int(jobs), n_passes))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         cache = staging / ".cache"
-        outputs = {default: staging, languages[1]: staging / f".{languages[1]}"}
-        # The other language's pass only shows its figures on its pages (its files are
-        # working files, not published): PNG only, no SVG to draw.
-        display_only = {languages[1]: {FIGURE_FORMATS_ENV: "png"}}
-        work = []
-        for path in notebooks:
-            nbs = {lang: inject_parameters(read_notebook(path), {"wave": str(folder), "language": lang,
-                                                         "output_dir": str(outputs[lang])}, path)
-                   for lang in languages}
-            work.append(ChapterJob(path.stem, path, nbs, env=display_only))
-        renderer = PageRenderer()
-        footers = {lang: footer_html(codebook.wave, lang, commit) for lang in languages}
-
-        def _render(job: ChapterJob, lang: str) -> None:
-            i = stems.index(job.stem)
-            header = banner_html(codebook.synthetic, lang) + nav_html(stems, i, lang, default)
-            title = next(e for e in entries if e.chapter == job.stem).title_in(lang)
-            page = staging / page_name(job.stem, lang, default)
-            page.write_text(renderer.render(job.notebooks[lang], title=title, language=lang,
-                                            header=header, footer=footers[lang]), encoding="utf-8")
-
-        if work:
-            env = {**os.environ, WAVE_CACHE_ENV: str(cache)}
-            run_chapters(work, jobs, _render, timeout=timeout, kernel_name=kernel_name,
-                         cwd=found[0].parent, env=env)
-        # chapter order (whichever kernel finished first), both languages' passes
-        timings = {job.stem: sum(job.seconds.values()) for job in work}
-        t0 = time.perf_counter()
-        fs = merge_findings(staging, wave=codebook.wave, title=codebook.title,
-                            synthetic=codebook.synthetic, language=default,
-                            disclosure=codebook.disclosure, chapters=stems)
-        written = export_findings(fs, staging)
-        for lang in languages:
-            title = t("report.title", lang, title=pick(codebook.title, lang))
-            (staging / index_name(lang, default)).write_text(index_html(
-                title=title, language=lang, entries=entries, headlines=fs.headlines,
-                synthetic=codebook.synthetic, footer=footers[lang],
-                downloads=[p.name for p in written.values()], default=default), encoding="utf-8")
-        timings["merge"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        if respondent_ids is not None:
-            ids = [str(i) for i in respondent_ids]
-        else:
-            cached = cached_respondent_ids(folder, cache) if cache.is_dir() else None
-            ids = cached if cached is not None else _respondent_ids(folder)
-        # The cache holds respondent-level data and the other language's fragments are
-        # working files: neither is published.
-        shutil.rmtree(cache, ignore_errors=True)
-        shutil.rmtree(outputs[languages[1]], ignore_errors=True)
-        try:
-            scan_outputs(staging, respondent_ids=ids)
-        except ReportError as exc:  # name the page as it would have been published
-            name = Path(exc.file).relative_to(staging) if exc.file else None
-            raise ReportError(f"{exc.message}; nothing was published",
-                              file=out / name if name else None,
-                              hint=exc.hint) from None
-        timings["scan"] = time.perf_counter() - t0
+        # The kernels start first and boot (importing what the chapters import) while this
+        # process plans the build: every step below overlaps them.
+        with KernelPool(jobs, timeout=timeout, kernel_name=kernel_name, cwd=found[0].parent,
+                        env={**os.environ, WAVE_CACHE_ENV: str(cache)},
+                        preload=_preload(found)) as pool:
+            written, timings, entries = _build(pool, folder, out, staging, found, languages,
+                                               chapters, respondent_ids)
         _publish(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     timings["total"] = time.perf_counter() - start
+    stems = [e.chapter for e in entries if e.runs]
     figures = sorted((out / "figures").glob("*")) if (out / "figures").is_dir() else []
     written = {k: out / p.name for k, p in written.items()}
     translations = {lang: [out / index_name(lang, default)] +

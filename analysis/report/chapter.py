@@ -28,6 +28,8 @@ from ..design.results import SurveyResult, probability_interval
 from ..errors import CodebookError, IngestWarning
 from ..pipeline import PreparedWave, prepare_wave, wave_folder
 from .i18n import TEXT, check_language, pick, t
+from .memo import BuildMemo
+from .paths import FIGURE_FORMATS_ENV, default_output_dir
 
 if TYPE_CHECKING:
 
@@ -35,11 +37,9 @@ if TYPE_CHECKING:
     from .findings import Findings
 
 
-__all__ = ["Chapter", "open_chapter", "default_output_dir", "readable_note", "FIGURE_FORMATS_ENV"]
+__all__ = ["Chapter", "Estimates", "open_chapter", "default_output_dir", "readable_note",
+           "FIGURE_FORMATS_ENV"]
 
-#: Figure files a chapter writes (comma-separated formats; unset: PNG and SVG).  The report
-#: build sets ``png`` for the language pass whose figures are only shown on its pages.
-FIGURE_FORMATS_ENV = "GREENSURVEY_FIGURE_FORMATS"
 
 # Absolute paths (POSIX or Windows) in a warning message: only the file name may reach a page.
 _PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s'\"\]\[,;:()]+[/\\])+([^\s'\"\]\[,;:()]+)")
@@ -77,26 +77,6 @@ def readable_note(message: Any, language: str = "en") -> str:
     return t("note.detail", language, summary=summary, detail=detail)
 
 
-def default_output_dir(wave: str | Path) -> Path:
-    """Find the report folder: ``$GREENSURVEY_REPORTS/<wave>`` if set, else ``reports/<wave>`` next to ``surveys/``.
-
-    Parameters
-    ----------
-    wave : str or pathlib.Path
-        The wave folder.
-
-    Returns
-    -------
-    pathlib.Path
-        The folder (not created).
-    """
-    folder = Path(wave).resolve()
-    env = os.environ.get("GREENSURVEY_REPORTS")
-    if env:
-        return Path(env).resolve() / folder.name
-    return folder.parent.parent / "reports" / folder.name
-
-
 @dataclass
 class Chapter:
     """What a notebook needs: parameters, codebook, findings collector, prepared wave.
@@ -128,6 +108,28 @@ class Chapter:
     codebook: Codebook
     findings: Findings
     notes: list[str] = field(default_factory=list)
+    _memos: dict[str, BuildMemo] = field(default_factory=dict, init=False, repr=False)
+
+    def memo(self, name: str) -> BuildMemo:
+        """The chapter's results named ``name`` that its other language's pass reads.
+
+        A :class:`~analysis.report.memo.BuildMemo` of its own per chapter
+        (``<name>-<chapter id>``), so chapters running at once never overwrite
+        each other's file; whoever fills it calls its ``save()``.
+
+        Parameters
+        ----------
+        name : str
+            What the results are (``"estimates"``).
+
+        Returns
+        -------
+        BuildMemo
+            The same object on every call of this chapter.
+        """
+        if name not in self._memos:
+            self._memos[name] = BuildMemo(self.wave_path, f"{name}-{self.id}")
+        return self._memos[name]
 
     @contextmanager
     def capture(self) -> Iterator[None]:
@@ -447,13 +449,17 @@ class Chapter:
 
         q = self.codebook.question(question)
         w = self.wave
-        with self.capture():
+
+        def estimate() -> tuple[Estimates, Estimates]:
             if q.type == "multiple":
-                weighted, unweighted = (_logit_shares(mr_shares(d, question))
-                                        for d in (w.design, w.unweighted))
+                both = [_logit_shares(mr_shares(d, question)) for d in (w.design, w.unweighted)]
             else:
-                weighted = w.design.proportion(question, na_rm=True)
-                unweighted = w.unweighted.proportion(question, na_rm=True)
+                both = [d.proportion(question, na_rm=True) for d in (w.design, w.unweighted)]
+            return Estimates.of(both[0]), Estimates.of(both[1])
+
+        with self.capture():
+            # language-free: the other language's pass reads them once the caller saves the memo
+            weighted, unweighted = self.memo("estimates").get(("shares", question), estimate)
         label = title if title is not None else q.label
         labels = q.labels(self.language)
         # Without targets both columns would be the same numbers: show one.
@@ -725,6 +731,56 @@ def open_chapter(chapter: str, *, wave: str | Path, language: str = "zh",
 
 
 # ------------------------------------------------------------------------- the build
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """A result as a chapter's tables and charts read it: its summary frame and bases.
+
+    What :meth:`Chapter.shares` keeps in the build memo (a result object
+    holds closures that do not pickle); tables and charts take it as they
+    take the result (``summary_frame()``, ``n_unweighted``, ``n_weighted``).
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The result's ``summary_frame()``.
+    n_unweighted : object
+        The result's attribute of that name (None when it has none).
+    n_weighted : object
+        The result's attribute of that name (None when it has none).
+    """
+
+    frame: pd.DataFrame
+    n_unweighted: Any = None
+    n_weighted: Any = None
+
+    @classmethod
+    def of(cls, result: Any) -> Estimates:
+        """Keep what a table or chart reads of ``result``.
+
+        Parameters
+        ----------
+        result : SurveyResult
+            Any result with ``summary_frame()``.
+
+        Returns
+        -------
+        Estimates
+            Its summary frame and bases.
+        """
+        return cls(result.summary_frame(), getattr(result, "n_unweighted", None),
+                   getattr(result, "n_weighted", None))
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Return the result's summary frame (a copy).
+
+        Returns
+        -------
+        DataFrame
+            ``estimate, se, ci_low, ci_high, ...`` by option.
+        """
+        return self.frame.copy()
 
 
 def _logit_shares(result: SurveyResult) -> SurveyResult:

@@ -1,7 +1,11 @@
 """Run chapter notebooks in Jupyter kernels: one notebook, or many chapters on a few kernels.
 
 :func:`execute_notebook` runs one notebook top to bottom in a fresh kernel.
-:func:`run_chapters` runs a report's chapters on ``n`` kernels at once.  The
+:class:`KernelPool` starts ``n`` kernels at once (their event loop in a thread
+of its own, so they boot and import the chapters' modules while the caller
+prepares the work, and the caller's handling of a finished pass never holds
+them up) and runs a report's chapters on them; :func:`run_chapters` is the
+same for one list of chapters.  The
 unit of work is one language pass of a chapter: every chapter's first
 language runs first, in chapter order, then the other passes, the longest
 first as measured by the chapter's first pass, so the kernels finish
@@ -19,9 +23,11 @@ import asyncio
 import atexit
 import contextlib
 import os
+import queue
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +37,7 @@ from ..errors import ReportError, SurveyError
 if TYPE_CHECKING:
     import nbformat
 
-__all__ = ["ChapterJob", "default_jobs", "execute_notebook", "inject_parameters",
+__all__ = ["ChapterJob", "KernelPool", "default_jobs", "execute_notebook", "inject_parameters",
            "read_notebook", "run_chapters"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -303,6 +309,20 @@ _os.environ.update({env!r})
 del _os
 """
 
+# Run once after the set-up, while the build still prepares its work: import the modules the
+# chapters use (seconds per kernel), after the state above was taken, so the first pass
+# starts from the state it had when it imported them itself.  A kernel without them (another
+# kernel_name) imports them in its passes, or fails there with the chapter's own error.
+_KERNEL_PRELOAD = """\
+import importlib as _importlib
+for _name in {modules!r}:
+    try:
+        _importlib.import_module(_name)
+    except ImportError:
+        pass
+del _importlib, _name
+"""
+
 
 @dataclass
 class ChapterJob:
@@ -341,8 +361,13 @@ class _Passes:
     """
 
     def __init__(self, jobs: list[ChapterJob]) -> None:
-        self.first = [(job, next(iter(job.notebooks))) for job in jobs if job.notebooks]
-        self.rest = [(job, lang) for job in jobs for lang in list(job.notebooks)[1:]]
+        self.first: list[tuple[ChapterJob, str]] = []
+        self.rest: list[tuple[ChapterJob, str]] = []
+        self.add(jobs)
+
+    def add(self, jobs: list[ChapterJob]) -> None:
+        self.first += [(job, next(iter(job.notebooks))) for job in jobs if job.notebooks]
+        self.rest += [(job, lang) for job in jobs for lang in list(job.notebooks)[1:]]
 
     def take(self) -> tuple[ChapterJob, str] | None:
         if self.first:
@@ -368,9 +393,14 @@ def _check_glyphs(nb: nbformat.NotebookNode, path: Path) -> None:
                                        "with analysis.plots, which sets the CJK font up")
 
 
-async def _kernel_worker(queue: _Passes, done: Callable[[ChapterJob, str], None], *, timeout: int,
-                         kernel_name: str, cwd: Path, env: dict[str, str]) -> None:
-    """One kernel: take passes from ``queue`` until it is empty, run them, hand them to ``done``."""
+async def _kernel_worker(passes: _Passes, done: Callable[[ChapterJob, str], None], *, timeout: int,
+                         kernel_name: str, cwd: Path, env: dict[str, str],
+                         given: asyncio.Event | None = None, preload: Sequence[str] = ()) -> None:
+    """One kernel: take passes until none is left, run them, hand each to ``done``.
+
+    With ``given``, the kernel starts (and imports ``preload``) at once and waits
+    for that event before taking its first pass.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import (
@@ -386,9 +416,11 @@ async def _kernel_worker(queue: _Passes, done: Callable[[ChapterJob, str], None]
 
     scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_KERNEL_SETUP)])
     # log_level=ERROR: ipykernel's start-up chatter (e.g. the local-TCP notice) is not ours to show.
+    # shutdown_kernel="immediate": once out of passes the kernel holds nothing to save, and a
+    # graceful shutdown kept the build waiting ~0.5 s for the last kernel to exit.
     client = NotebookClient(scratch, timeout=timeout, startup_timeout=120, kernel_name=kernel_name,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                            allow_errors=False, record_timing=False,
+                            allow_errors=False, record_timing=False, shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(cwd)}}, on_cell_start=_on_start)
 
     async def _internal(code: str) -> None:
@@ -406,7 +438,11 @@ async def _kernel_worker(queue: _Passes, done: Callable[[ChapterJob, str], None]
             reply = await client.async_wait_for_reply(client.kc.kernel_info())
             language_info = (reply or {}).get("content", {}).get("language_info", {})
             await _internal(_KERNEL_SETUP)
-            while (item := queue.take()) is not None:
+            if preload:
+                await _internal(_KERNEL_PRELOAD.format(modules=tuple(preload)))
+            if given is not None:
+                await given.wait()
+            while (item := passes.take()) is not None:
                 job, language = item
                 t0 = time.perf_counter()
                 if job.env.get(language):
@@ -445,19 +481,141 @@ async def _release(client: Any) -> None:
             await client._async_cleanup_kernel()
 
 
-async def _run_kernels(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob, str], None],
-                       **kw: Any) -> None:
-    """Run ``jobs`` on ``n`` kernels; the first failure stops the others and is raised."""
-    queue = _Passes(jobs)
-    tasks = [asyncio.ensure_future(_kernel_worker(queue, done, **kw)) for _ in range(n)]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        # Let cancelled kernels shut down before the error propagates.
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+class KernelPool:
+    """``n`` kernels, started at once in a thread of their own, running the passes given to :meth:`run`.
+
+    The kernels start, and import ``preload``, as soon as the pool is made,
+    so a build starts them first and reads its codebook and notebooks (and
+    prepares the wave) while they boot.  Their event loop runs in the pool's
+    thread and :meth:`run` calls ``done`` in the calling thread: rendering a
+    page never holds up the kernels' next cells.  Use it as a context manager;
+    leaving the block shuts the kernels down (at once if the block raised).
+
+    Parameters
+    ----------
+    n : int
+        Kernels started.
+    timeout : int
+        Seconds allowed per cell.
+    kernel_name : str
+        Jupyter kernel (``python3`` runs the current interpreter).
+    cwd : str or Path
+        Working folder of the kernels.
+    env : dict, optional
+        Environment of the kernels (default: this process's).
+    preload : sequence of str
+        Modules each kernel imports before its first pass.
+    """
+
+    def __init__(self, n: int, *, timeout: int = 600, kernel_name: str = "python3",
+                 cwd: str | Path = ".", env: dict[str, str] | None = None,
+                 preload: Sequence[str] = ()) -> None:
+        self.n = max(1, int(n))
+        self._kw: dict[str, Any] = {"timeout": timeout, "kernel_name": kernel_name,
+                                    "cwd": Path(cwd), "preload": tuple(preload),
+                                    "env": dict(os.environ) if env is None else dict(env)}
+        self._passes = _Passes([])
+        # from the kernels' thread to the caller's: (job, language) per pass, an exception
+        # when the kernels failed, None when they all stopped
+        self._results: queue.SimpleQueue[tuple[ChapterJob, str] | BaseException | None] = \
+            queue.SimpleQueue()
+        self._started = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._given: asyncio.Event | None = None
+        self._tasks: list[asyncio.Future[None]] = []
+        self._thread = threading.Thread(target=asyncio.run, args=(self._serve(),),
+                                        name="greensurvey-kernels", daemon=True)
+        self._thread.start()
+        self._started.wait()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._given = asyncio.Event()
+        self._tasks = [asyncio.ensure_future(_kernel_worker(self._passes, self._finished,
+                                                            given=self._given, **self._kw))
+                       for _ in range(self.n)]
+        self._started.set()
+        try:
+            await asyncio.gather(*self._tasks)
+        except BaseException as exc:  # the first failure stops the other kernels
+            for task in self._tasks:
+                task.cancel()
+            # Let cancelled kernels shut down before the error is reported.
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._results.put(exc)
+        self._results.put(None)
+
+    def _finished(self, job: ChapterJob, language: str) -> None:
+        self._results.put((job, language))
+
+    def _call(self, callback: Callable[..., None], *args: Any) -> None:
+        """Run ``callback(*args)`` in the kernels' thread (nothing if they all stopped)."""
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                self._loop.call_soon_threadsafe(callback, *args)
+
+    def _give(self, jobs: list[ChapterJob]) -> None:
+        self._passes.add(jobs)
+        assert self._given is not None
+        self._given.set()
+
+    def run(self, jobs: list[ChapterJob], done: Callable[[ChapterJob, str], None]) -> None:
+        """Run ``jobs``' passes, calling ``done(job, language)`` here after each.
+
+        Every chapter's first language runs first, in the order of ``jobs``;
+        then the other languages' passes, the longest (as measured by the
+        chapter's first pass) first.  Call it once per pool.
+
+        Parameters
+        ----------
+        jobs : list of ChapterJob
+            The chapters.
+        done : callable
+            Called in this thread with the job and language of each finished
+            pass, while the kernels run the next ones.
+
+        Raises
+        ------
+        ReportError
+            The first failing cell (notebook, cell, line and exception
+            named), or a kernel that did not start; the other kernels are
+            stopped.
+        """
+        expected = sum(len(job.notebooks) for job in jobs)
+        self._call(self._give, jobs)
+        for _ in range(expected):
+            item = self._results.get()
+            if isinstance(item, BaseException):
+                raise item
+            if item is None:
+                raise ReportError("the report's kernels stopped before every chapter ran",
+                                  hint="report this as a bug of greensurvey")
+            done(*item)
+
+    def close(self, *, abort: bool = False) -> None:
+        """Shut the kernels down and wait for their thread.
+
+        Parameters
+        ----------
+        abort : bool
+            Stop passes still running (default: the kernels finish what they
+            were given; one given nothing shuts down).
+        """
+        self._call(self._stop, abort)
+        self._thread.join()
+
+    def _stop(self, abort: bool) -> None:
+        if abort:
+            for task in self._tasks:
+                task.cancel()
+        elif self._given is not None:
+            self._given.set()  # a kernel never given work finds none and shuts down
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abort=exc_type is not None)
 
 
 def run_chapters(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob, str], None], *,
@@ -467,7 +625,7 @@ def run_chapters(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob, str
 
     Every chapter's first language runs first, in the order of ``jobs``; then
     the other languages' passes, the longest (as measured by the chapter's
-    first pass) first.
+    first pass) first.  A :class:`KernelPool` started for these jobs only.
 
     Parameters
     ----------
@@ -495,9 +653,9 @@ def run_chapters(jobs: list[ChapterJob], n: int, done: Callable[[ChapterJob, str
         the other kernels are stopped.
     """
     passes = sum(len(job.notebooks) for job in jobs)
-    asyncio.run(_run_kernels(jobs, max(1, min(n, passes)), done, timeout=timeout,
-                             kernel_name=kernel_name, cwd=Path(cwd),
-                             env=dict(os.environ) if env is None else env))
+    with KernelPool(max(1, min(n, passes)), timeout=timeout, kernel_name=kernel_name, cwd=cwd,
+                    env=env) as pool:
+        pool.run(jobs, done)
 
 
 def default_jobs(n_passes: int) -> int:

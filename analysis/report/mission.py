@@ -153,6 +153,7 @@ def premium(ch: Chapter) -> None:
             unit = "percent" if q.unit == "%" else "number"
             ch.show(ch.heading(q.label.get(ch.language)))
             ch.shares(f"premium.{q.id}", q.id, title=q.label, figure=False)
+            ch.memo("estimates").save()  # the shares, for the other language's pass
             with ch.capture():
                 fit = w.design.wtp_hurdle(q.id, dist="lognormal")
                 wtp = fit.wtp()

@@ -1,0 +1,61 @@
+"""Language-free results computed by a chapter's first pass and read by its other pass.
+
+The topline's estimates do not depend on the language: the first pass keeps
+them in the build's memo (:meth:`Chapter.memo`) and the other language's pass
+reads them, with the same numbers and data notes.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+import analysis.estimate.multiresponse
+from analysis.pipeline import WAVE_CACHE_ENV, record_warnings
+from analysis.report.chapter import FIGURE_FORMATS_ENV, open_chapter
+from analysis.report.topline import topline
+from analysis.survey import SurveyDesign
+
+DEMO = Path(__file__).resolve().parents[1] / "surveys" / "demo-2022"
+_NUMBERS = ("table_id", "row", "column", "estimate", "se", "ci_low", "ci_high", "n_unweighted",
+            "n_weighted", "flag")
+
+
+def _cells(folder: Path) -> list[dict]:
+    fragment = json.loads((folder / "findings" / "03-topline.json").read_text(encoding="utf-8"))
+    return [{k: c.get(k) for k in _NUMBERS} for t in fragment["tables"] for c in t["cells"]]
+
+
+def test_the_other_language_reads_the_topline_estimates(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(WAVE_CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(FIGURE_FORMATS_ENV, "png")
+    zh = open_chapter("03-topline", wave=DEMO, language="zh", output_dir=tmp_path / "zh")
+    topline(zh)
+
+    def recomputed(*args, **kwargs):
+        raise AssertionError("the other language's pass recomputed an estimate")
+
+    for name in ("proportion", "mean", "quantile"):
+        monkeypatch.setattr(SurveyDesign, name, recomputed)
+    monkeypatch.setattr(analysis.estimate.multiresponse, "mr_shares", recomputed)
+    en = open_chapter("03-topline", wave=DEMO, language="en", output_dir=tmp_path / "en")
+    topline(en)
+    capsys.readouterr()
+    assert not [n for n in en.notes if "not computed" in n]
+    assert _cells(tmp_path / "en") == _cells(tmp_path / "zh")
+    assert len(en.notes) == len(zh.notes)  # the same data notes, in the other language
+
+
+def test_a_failed_computation_keeps_nothing_and_its_warnings_go_out():
+    def fails() -> None:
+        warnings.warn("half way", UserWarning, stacklevel=1)
+        raise ValueError("no")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="no"):
+            record_warnings(fails)
+    assert [str(w.message) for w in caught] == ["half way"]
