@@ -206,3 +206,32 @@ def test_a_pool_given_no_work_shuts_its_kernels_down():
     with KernelPool(2, timeout=60) as pool:
         pool.run([], lambda job, lang: None)
     assert not pool._thread.is_alive()
+
+
+def test_an_other_pass_waits_for_its_chapters_first_pass_when_another_is_ready():
+    # The other language reads what the first pass computed once for both (memo): started
+    # alongside it, it computed everything again.  While c1's first pass still runs, a free
+    # kernel takes c0's or c2's other pass; c1's once its first pass is done.  The queue's
+    # policy on its own: with kernels it would depend on their timing.
+    from analysis.report.kernels import _Passes
+
+    jobs = [ChapterJob(f"c{i}", Path(f"c{i}.py"), {"zh": _notebook(""), "en": _notebook("")})
+            for i in range(3)]
+    queue = _Passes(jobs)
+    assert [queue.take() for _ in range(3)] == [(job, "zh") for job in jobs]
+    jobs[0].seconds["zh"], jobs[2].seconds["zh"] = 0.5, 0.8  # c1's first pass still runs
+    assert queue.take() == (jobs[2], "en")
+    jobs[1].seconds["zh"] = 3.0
+    assert queue.take() == (jobs[1], "en")
+    assert queue.take() == (jobs[0], "en")
+    assert queue.take() is None
+
+
+def test_an_other_pass_starts_when_nothing_else_is_left():
+    from analysis.report.kernels import _Passes
+
+    jobs = [ChapterJob(f"c{i}", Path(f"c{i}.py"), {"zh": _notebook(""), "en": _notebook("")})
+            for i in range(2)]
+    queue = _Passes(jobs)
+    queue.take(), queue.take()
+    assert queue.take() == (jobs[0], "en")  # no kernel waits while there is work

@@ -8,8 +8,8 @@ them up) and runs a report's chapters on them; :func:`run_chapters` is the
 same for one list of chapters.  The
 unit of work is one language pass of a chapter: every chapter's first
 language runs first, in chapter order, then the other passes, the longest
-first as measured by the chapter's first pass, so the kernels finish
-together.  A kernel clears its namespace, warning registries, working folder,
+first as measured by the chapter's first pass (and only once it is done: the
+other pass reads what it computed), so the kernels finish together.  A kernel clears its namespace, warning registries, working folder,
 environment and matplotlib state after every pass (modules stay imported:
 starting a kernel and importing the scientific stack costs more than most
 chapters), so a pass's outputs do not depend on which kernel ran it or what
@@ -354,10 +354,13 @@ class _Passes:
     """The queue of language passes the kernels take from.
 
     First every chapter's first language, in chapter order; then the other
-    passes, the one whose chapter's first pass took longest first (a chapter
-    whose first pass is still running counts as the longest: it started
-    last), so that no long pass starts when the other kernels are about to
-    run out of work.
+    passes of chapters whose first pass is done, the one whose first pass
+    took longest first, so that no long pass starts when the other kernels
+    are about to run out of work.  A chapter whose first pass still runs
+    waits: its other pass reads what the first computes once for both (the
+    banner letters, the Van Westendorp block, the topline's estimates) and,
+    started alongside it, would compute them again.  Only when every chapter
+    left is in that case is the first of them taken.
     """
 
     def __init__(self, jobs: list[ChapterJob]) -> None:
@@ -374,12 +377,10 @@ class _Passes:
             return self.first.pop(0)
         if not self.rest:
             return None
-
-        def cost(item: tuple[ChapterJob, str]) -> float:
-            measured = item[0].seconds
-            return sum(measured.values()) if measured else float("inf")
-
-        longest = max(range(len(self.rest)), key=lambda i: cost(self.rest[i]))  # first of ties
+        ready = [i for i, (job, _) in enumerate(self.rest) if job.seconds]
+        if not ready:
+            return self.rest.pop(0)
+        longest = max(ready, key=lambda i: sum(self.rest[i][0].seconds.values()))  # first of ties
         return self.rest.pop(longest)
 
 
