@@ -9,11 +9,14 @@ Warnings of the estimators become the chapter's data notes.
 
 from __future__ import annotations
 
+import functools
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from .chapter import Estimates
 from .memo import BuildMemo
 
 if TYPE_CHECKING:
@@ -96,9 +99,14 @@ def drivers(ch: Chapter) -> None:
     level_label = q_out.labels(ch.language).get(level, level)
     if terms:
         with ch.block("drivers.model"):
-            with ch.capture():
+
+            def _model() -> tuple[Estimates, Any]:
                 fit = design.glm("outcome__is ~ " + " + ".join(terms), family="quasibinomial")
-                ame = average_marginal_effects(fit, barrier_terms + attitude_terms or terms)
+                effects = average_marginal_effects(fit, barrier_terms + attitude_terms or terms)
+                return Estimates.of(effects), fit.nobs
+
+            with ch.capture():
+                ame, nobs = ch.memo("estimates").get(("drivers.model", level, tuple(terms)), _model)
             rows = {key: labels.get(key[0] if isinstance(key, tuple) else key) or
                     ch.term_label(*(key if isinstance(key, tuple) else (key,)))
                     for key in ame.summary_frame().index}
@@ -115,16 +123,20 @@ def drivers(ch: Chapter) -> None:
                                    "errors are design-based."},
                             out=q_out.label.get(ch.language), lev=level_label))
             ch.show(ch.findings.add("drivers.ame", ame, title=title, unit="points", row_labels=rows,
-                                    n_unweighted=fit.nobs, headline=True))
+                                    n_unweighted=nobs, headline=True))
             with ch.capture():
                 ch.show(ch.findings.figure(plot_forest(ame, labels=rows, title=title,
                                                        language=ch.language), "drivers-ame", title=title))
     if barrier_terms:
         with ch.block("drivers.barriers"):
-            with ch.capture():
+            def _letters() -> pd.DataFrame:
                 group = pd.Series(np.where(y == 1, "yes", "no"), dtype="object").where(~np.isnan(y))
-                prev = group_letters(design.update(outcome__group=group.to_numpy()), barrier_terms,
+                return group_letters(design.update(outcome__group=group.to_numpy()), barrier_terms,
                                      "outcome__group")
+
+            with ch.capture():
+                prev = ch.memo("estimates").get(("drivers.barriers", level, tuple(barrier_terms)),
+                                                _letters)
             title = {"zh": f"按“{q_out.label.get('zh')}”分组的障碍比例",
                      "en": f"Barriers by '{q_out.label.get('en')}'"}
             other = {"zh": "其他回答", "en": "Other answers"}
@@ -133,6 +145,7 @@ def drivers(ch: Chapter) -> None:
                 split="group", sig="sig", column_letters="column_letter", row_labels=labels,
                 column_labels={"yes": level_label, "no": other[ch.language]},
                 show=("estimate", "n", "sig")))
+    ch.memo("estimates").save()  # language-free: the other language's pass reads them
 
 
 def premium(ch: Chapter) -> None:
@@ -153,10 +166,13 @@ def premium(ch: Chapter) -> None:
             unit = "percent" if q.unit == "%" else "number"
             ch.show(ch.heading(q.label.get(ch.language)))
             ch.shares(f"premium.{q.id}", q.id, title=q.label, figure=False)
-            ch.memo("estimates").save()  # the shares, for the other language's pass
-            with ch.capture():
+
+            def _hurdle() -> tuple[Estimates, Any]:
                 fit = w.design.wtp_hurdle(q.id, dist="lognormal")
-                wtp = fit.wtp()
+                return Estimates.of(fit.wtp()), _kept(fit.demand_curve())
+
+            with ch.capture():
+                wtp, curve = ch.memo("estimates").get(("premium.hurdle", q.id), _hurdle)
             everyone = w.base(q.id)["n_unweighted"]
             payers = w.base(q.id, exclude=tuple(o.key for o in q.options if o.never))["n_unweighted"]
             bases = {"mean_all": everyone, "median_all": everyone, "mean_payers": payers,
@@ -171,7 +187,6 @@ def premium(ch: Chapter) -> None:
                                                                   "en": "Median (payers)"}},
                                     n_unweighted=pd.Series(bases)))
             with ch.capture():
-                curve = fit.demand_curve()
                 title = {"zh": "愿意支付至少某一金额的人群比例", "en": "Share willing to pay at least each amount"}
                 ch.show(ch.findings.figure(plot_demand_curve(curve, x="value", title=title,
                                                              language=ch.language),
@@ -181,7 +196,8 @@ def premium(ch: Chapter) -> None:
             q = cb.question(roles.dc)
             ch.show(ch.heading(q.label.get(ch.language)))
             with ch.capture():
-                turnbull = w.design.dc_turnbull(q.id)
+                turnbull = ch.memo("estimates").get(
+                    ("premium.turnbull", q.id), lambda: Estimates.of(w.design.dc_turnbull(q.id)))
             u = q.unit or ""
             title = {"zh": "各出价下愿意支付的比例（Turnbull）", "en": "Share accepting each bid (Turnbull)"}
             ch.show(ch.findings.add(f"premium.{q.id}.turnbull", turnbull, title=title,
@@ -190,7 +206,9 @@ def premium(ch: Chapter) -> None:
                 ch.show(ch.findings.figure(plot_demand_curve(turnbull, step=True, title=title,
                                                              language=ch.language),
                                            f"premium-{q.id}-turnbull", title=title))
-                cv = w.design.dc_cv(q.id, dist="lognormal").wtp(seed=_SEED)
+                cv = ch.memo("estimates").get(
+                    ("premium.dc_cv", q.id, _SEED),
+                    lambda: Estimates.of(w.design.dc_cv(q.id, dist="lognormal").wtp(seed=_SEED)))
             title = {"zh": "愿付金额：平均数与中位数（双界二分选择）",
                      "en": "Willingness to pay: mean and median (double-bounded choice)"}
             ch.show(ch.findings.add(f"premium.{q.id}.wtp", cv, title=title,
@@ -231,6 +249,7 @@ def premium(ch: Chapter) -> None:
                 ch.show(ch.text({"zh": "{k} 位受访者的四个价格不是递增的，未计入。",
                                  "en": "{k} respondents whose four prices do not increase are left out."},
                                 k=inconsistent))
+    ch.memo("estimates").save()  # language-free: the other language's pass reads them
 
 
 def second_hand(ch: Chapter) -> None:
@@ -252,7 +271,8 @@ def second_hand(ch: Chapter) -> None:
             mid = ratios[len(ratios) // 2] if ratios else 0.5
             ch.show(ch.heading(q.label.get(ch.language)))
             with ch.capture():
-                sh: Any = w.design.second_hand_threshold(qid, need_at_most=[mid], seed=_SEED)
+                sh = ch.memo("estimates").get(("second_hand", qid, mid, _SEED),
+                                              functools.partial(_threshold, w.design, qid, mid))
             everyone = w.base(qid)
             never = [o.key for o in q.options if o.never]
             buyers = w.base(qid, exclude=tuple(never))
@@ -285,3 +305,16 @@ def second_hand(ch: Chapter) -> None:
                 ch.show(ch.findings.figure(plot_acceptance_curve(sh.population, threshold=mid, title=title,
                                                                  language=ch.language),
                                            f"secondhand-{qid}-curve", title=title))
+    ch.memo("estimates").save()  # language-free: the other language's pass reads them
+
+
+def _kept(value: Any) -> Any:
+    """A result as tables and charts read it (picklable for the memo); a frame as it is."""
+    return Estimates.of(value) if hasattr(value, "summary_frame") else value
+
+
+def _threshold(design: Any, question: str, ratio: float) -> SimpleNamespace:
+    """The second-hand threshold's parts a chapter shows, kept for the memo."""
+    res = design.second_hand_threshold(question, need_at_most=[ratio], seed=_SEED)
+    return SimpleNamespace(**{part: _kept(getattr(res, part))
+                              for part in ("needs", "never", "population", "buyers")})
