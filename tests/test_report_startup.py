@@ -56,3 +56,16 @@ def test_an_unknown_name_is_an_attribute_error(module):
 
 def test_the_cli_names_the_salt_variable_the_ingest_reads():
     assert analysis.cli.SALT_ENV == analysis.ingest.wave.SALT_ENV
+
+
+def test_kernels_preload_the_packages_modules_the_notebooks_import(tmp_path):
+    # which modules every kernel imports up front
+    from analysis.report.build import _preload
+
+    notebook = tmp_path / "01-x.py"
+    notebook.write_text("# %%\nimport json\nimport analysis.report.topline\n"
+                        "from analysis.report import crosstabs\nfrom sklearn import tree\n",
+                        encoding="utf-8")
+    names = _preload([notebook, tmp_path / "02-missing.py"])
+    assert {"analysis.report.topline", "analysis.report", "analysis.report.chapter"} <= set(names)
+    assert not {"json", "sklearn"} & set(names)  # left to the kernel whose chapter needs them

@@ -398,14 +398,19 @@ _ALWAYS_PRELOADED = ("analysis.report.chapter", "analysis.report.plots", "seabor
 
 
 def _preload(notebooks: Sequence[Path]) -> list[str]:
-    """Modules the kernels import before their first pass: what the notebooks import, and more."""
+    """Modules the kernels import before their first pass: the package's that the notebooks import.
+
+    Only ``analysis`` modules (and :data:`_ALWAYS_PRELOADED`): every kernel
+    imports them, whereas another library a single chapter imports is left
+    to the kernel that runs it.
+    """
     names = dict.fromkeys(_ALWAYS_PRELOADED)
     for path in notebooks:
         try:
-            names.update(dict.fromkeys(_IMPORT.findall(path.read_text(encoding="utf-8"))))
+            found = _IMPORT.findall(path.read_text(encoding="utf-8"))
         except OSError:  # read again, and reported, when the build reads the notebook
             continue
-    names.pop("__future__", None)
+        names.update(dict.fromkeys(n for n in found if n == "analysis" or n.startswith("analysis.")))
     return list(names)
 
 
