@@ -246,3 +246,21 @@ def test_what_a_kernel_holds_before_a_pass_is_frozen_for_the_garbage_collector()
     seen: list[str] = []
     run_chapters(jobs, 1, lambda job, lang: seen.append(_printed(job.notebooks[lang])), timeout=60)
     assert seen == ["True", "True"]
+
+
+def test_an_interrupt_while_a_pass_is_handled_stops_the_kernels_at_once():
+    import time
+
+    import pytest
+
+    jobs = [ChapterJob("c0", Path("c0.py"), {"zh": _notebook("x = 0")}),
+            ChapterJob("c1", Path("c1.py"), {"zh": _notebook("import time; time.sleep(60)")})]
+
+    def done(job: ChapterJob, lang: str) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while a page renders
+
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), KernelPool(2, timeout=120) as pool:
+        pool.run(jobs, done)
+    assert not pool._thread.is_alive()
+    assert time.monotonic() - t0 < 30  # c1's minute-long cell was not waited for

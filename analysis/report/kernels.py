@@ -410,7 +410,8 @@ def _check_glyphs(nb: nbformat.NotebookNode, path: Path) -> None:
 
 async def _kernel_worker(passes: _Passes, done: Callable[[ChapterJob, str], None], *, timeout: int,
                          kernel_name: str, cwd: Path, env: dict[str, str],
-                         given: asyncio.Event | None = None, preload: Sequence[str] = ()) -> None:
+                         given: asyncio.Event | None = None, preload: Sequence[str] = (),
+                         clients: list[Any] | None = None) -> None:
     """One kernel: take passes until none is left, run them, hand each to ``done``.
 
     With ``given``, the kernel starts (and imports ``preload``) at once and waits
@@ -437,6 +438,8 @@ async def _kernel_worker(passes: _Passes, done: Callable[[ChapterJob, str], None
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             allow_errors=False, record_timing=False, shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(cwd)}}, on_cell_start=_on_start)
+    if clients is not None:
+        clients.append(client)
 
     async def _internal(code: str) -> None:
         client.nb = scratch
@@ -497,6 +500,9 @@ async def _release(client: Any) -> None:
             await client._async_cleanup_kernel()
 
 
+_CLOSE_TIMEOUT = 60.0  # seconds KernelPool.close waits for its kernels to shut down
+
+
 class KernelPool:
     """``n`` kernels, started at once in a thread of their own, running the passes given to :meth:`run`.
 
@@ -539,16 +545,22 @@ class KernelPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._given: asyncio.Event | None = None
         self._tasks: list[asyncio.Future[None]] = []
+        self._clients: list[Any] = []
         self._thread = threading.Thread(target=asyncio.run, args=(self._serve(),),
                                         name="greensurvey-kernels", daemon=True)
         self._thread.start()
-        self._started.wait()
+        try:
+            self._started.wait()
+        except BaseException:  # interrupted while the kernels start: stop them before leaving
+            self.close(abort=True)
+            raise
 
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._given = asyncio.Event()
         self._tasks = [asyncio.ensure_future(_kernel_worker(self._passes, self._finished,
-                                                            given=self._given, **self._kw))
+                                                            given=self._given,
+                                                            clients=self._clients, **self._kw))
                        for _ in range(self.n)]
         self._started.set()
         try:
@@ -618,7 +630,12 @@ class KernelPool:
             were given; one given nothing shuts down).
         """
         self._call(self._stop, abort)
-        self._thread.join()
+        # A kernel that does not stop must not hang the build's exit: its thread is a daemon,
+        # and ipykernel exits by itself once this process is gone.
+        self._thread.join(timeout=_CLOSE_TIMEOUT)
+        if self._thread.is_alive():  # nor may nbclient's exit hook, run from another thread
+            for client in list(self._clients):
+                atexit.unregister(client._cleanup_kernel)
 
     def _stop(self, abort: bool) -> None:
         if abort:
