@@ -183,6 +183,21 @@ def test_mission_chapters_follow_the_roles(built):
         assert "Invented test margin" in weighting
 
 
+def test_english_contents_page_shows_english_headline_tables(built):
+    """The headline tables of index.en.html come from the English passes, not the default's."""
+    name, _, out = built
+    page = (out / "index.en.html").read_text(encoding="utf-8")
+    tables = re.findall(r"<table.*?</table>", page, re.S)
+    if name == "small-wjx":  # no mission chapter runs: no headline tables
+        assert not tables
+        return
+    text = html.unescape(_TEXT_ONLY.sub(" ", "".join(tables)))
+    assert not re.findall(r"[\u4e00-\u9fff]+", text)
+    zh = html.unescape(_TEXT_ONLY.sub(" ", "".join(
+        re.findall(r"<table.*?</table>", (out / "index.html").read_text(encoding="utf-8"), re.S))))
+    assert re.search(r"[\u4e00-\u9fff]", zh)
+
+
 def test_a_failing_block_becomes_a_data_note(tmp_path):
     """Warnings and errors of a chapter block reach the page as notes, without local paths."""
     import warnings

@@ -420,10 +420,11 @@ def _build(pool: KernelPool, folder: Path, out: Path, staging: Path, found: list
            ) -> tuple[dict[str, Path], dict[str, float], list[ChapterEntry]]:
     """Everything :func:`build_report` does while its kernels run, into ``staging``.
 
-    The default language's findings files and both contents pages are
-    written, and every file scanned, as soon as that language's last pass is
-    done, while the kernels run the other language's passes; what is left
-    when the last pass ends is its page and a check of the folder.
+    The default language's findings files and contents page are written, and
+    every file scanned, as soon as that language's last pass is done, while
+    the kernels run the other language's passes; what is left when the last
+    pass ends is its page, the other contents page (its headline tables in
+    its own labels) and a check of the folder.
     """
     from ..codebook import load_codebook
     from .export import export_findings, git_commit, merge_findings
@@ -471,23 +472,30 @@ def _build(pool: KernelPool, folder: Path, out: Path, staging: Path, found: list
             scan.add(path)
         scanning[0] += time.perf_counter() - t0
 
+    def _index(lang: str) -> Path:
+        """A language's contents page, its headline tables from that language's fragments."""
+        fs = merge_findings(outputs[lang], wave=codebook.wave, title=codebook.title,
+                            synthetic=codebook.synthetic, language=lang,
+                            disclosure=codebook.disclosure, chapters=stems)
+        title = t("report.title", lang, title=pick(codebook.title, lang))
+        path = staging / index_name(lang, default)
+        path.write_text(index_html(
+            title=title, language=lang, entries=entries, headlines=fs.headlines,
+            synthetic=codebook.synthetic, footer=footers[lang],
+            downloads=[p.name for p in written.values()], default=default), encoding="utf-8")
+        return path
+
     def _finish_default() -> None:
-        """The findings files and contents pages: all they read is the default language's."""
+        """The findings files and the default contents page: all they read is that language's."""
         t0 = time.perf_counter()
         fs = merge_findings(staging, wave=codebook.wave, title=codebook.title,
                             synthetic=codebook.synthetic, language=default,
                             disclosure=codebook.disclosure, chapters=stems)
         written.update(export_findings(fs, staging))
-        for lang in languages:
-            title = t("report.title", lang, title=pick(codebook.title, lang))
-            (staging / index_name(lang, default)).write_text(index_html(
-                title=title, language=lang, entries=entries, headlines=fs.headlines,
-                synthetic=codebook.synthetic, footer=footers[lang],
-                downloads=[p.name for p in written.values()], default=default), encoding="utf-8")
+        page = _index(default)
         timings["merge"] = time.perf_counter() - t0
         figures = staging / "figures"
-        _scan([*written.values(), *(staging / index_name(lang, default) for lang in languages),
-               *(sorted(figures.iterdir()) if figures.is_dir() else [])])
+        _scan([*written.values(), page, *(sorted(figures.iterdir()) if figures.is_dir() else [])])
 
     def _done(job: ChapterJob, lang: str) -> None:
         """Render a finished pass's page (the kernels run on meanwhile) and scan it."""
@@ -506,6 +514,11 @@ def _build(pool: KernelPool, folder: Path, out: Path, staging: Path, found: list
     pool.run(work, _done)
     if not work:
         _finish_default()
+    # The other language's contents page waits for its passes: its headline tables carry
+    # that language's labels (the default's findings hold the default's).
+    t0 = time.perf_counter()
+    _scan([_index(languages[1])])
+    timings["merge"] += time.perf_counter() - t0
     # chapter order (whichever kernel finished first), both languages' passes
     timings.update({job.stem: sum(job.seconds.values()) for job in work})
     timings["merge"] = timings.pop("merge")
