@@ -1,8 +1,9 @@
-"""Data notes in the Chinese report say in Chinese what each load-time warning means."""
+"""Data notes in the Chinese report say in Chinese what each kind of warning means."""
 
 from __future__ import annotations
 
 import inspect
+import re
 
 import pytest
 
@@ -41,5 +42,30 @@ def test_without_a_count_the_note_does_not_print_zero() -> None:
     assert "0" not in zh.split("详情")[0]
 
 
-def test_other_warnings_stay_as_they_are() -> None:
-    assert readable_note(UserWarning("odd values in /tmp/w/raw/f.csv"), "zh") == "odd values in f.csv"
+LATER = [cls for _, cls in inspect.getmembers(errors, inspect.isclass)
+         if issubclass(cls, Warning) and not issubclass(cls, IngestWarning)]
+
+
+@pytest.mark.parametrize("kind", LATER, ids=lambda c: c.__name__)
+def test_every_later_warning_is_led_by_chinese(kind) -> None:
+    """Cleaning, weighting, estimation and disclosure warnings too: a lead in Chinese, then the detail."""
+    note = readable_note(kind("raking did not converge in /tmp/w/x.py"), "zh")
+    lead, detail = note.split("。详情：")
+    assert re.search(r"[\u4e00-\u9fff]", lead)
+    assert detail == "raking did not converge in x.py"
+    assert readable_note(kind("raking did not converge"), "en") == "raking did not converge"
+
+
+def test_a_nearer_kind_says_more_than_its_parent() -> None:
+    assert readable_note(errors.ConvergenceWarning("x"), "zh").startswith("迭代计算未完全收敛")
+    assert readable_note(errors.DisclosureWarning("x"), "zh").startswith("部分单元格样本量过小")
+
+
+def test_any_other_warning_is_led_by_a_generic_chinese_sentence() -> None:
+    note = readable_note(UserWarning("odd values in /tmp/w/raw/f.csv"), "zh")
+    assert note == "计算过程提示（原文为英文）。详情：odd values in f.csv"
+    assert readable_note(RuntimeWarning("divide by zero"), "en") == "divide by zero"
+
+
+def test_plain_text_stays_as_it_is() -> None:
+    assert readable_note("odd values in /tmp/w/raw/f.csv", "zh") == "odd values in f.csv"

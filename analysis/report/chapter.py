@@ -48,10 +48,10 @@ _PATH = re.compile(r"(?:[A-Za-z]:\\|/)(?:[^\s'\"\]\[,;:()]+[/\\])+([^\s'\"\]\[,;
 def readable_note(message: Any, language: str = "en") -> str:
     """A warning's message as a data note: its text with local folders removed.
 
-    In Chinese, a load-time warning of the export (an
-    :class:`~analysis.errors.IngestWarning`) is led by a Chinese sentence saying
-    what it means, with its count and questions; the English detail (rows,
-    columns, values) follows, since it quotes the export.
+    In Chinese, every warning is led by a Chinese sentence saying what its kind
+    means (a load-time warning of the export, an
+    :class:`~analysis.errors.IngestWarning`, with its count and questions); the
+    English detail (rows, columns, values) follows, since it quotes the data.
 
     Parameters
     ----------
@@ -67,9 +67,12 @@ def readable_note(message: Any, language: str = "en") -> str:
     """
     text = str(message).strip().split("\n\n", 1)[0]
     detail = _PATH.sub(lambda m: m.group(1), text)
-    key = f"note.{type(message).__name__}"
-    if language == "en" or not isinstance(message, IngestWarning) or key not in TEXT:
+    if language == "en" or not isinstance(message, Warning):
         return detail
+    # The nearest class with a text: every warning has one (``Warning`` itself at worst).
+    key = next(k for k in (f"note.{c.__name__}" for c in type(message).__mro__) if k in TEXT)
+    if not isinstance(message, IngestWarning):
+        return t("note.detail", language, summary=t(key, language), detail=detail)
     questions = list(message.questions)
     shown = "、".join(questions[:5]) + (f"等{len(questions)}题" if len(questions) > 5 else "")
     summary = t(key, language, count=message.count or "若干",

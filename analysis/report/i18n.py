@@ -145,6 +145,16 @@ TEXT: dict[str, dict[str, str]] = {
                                    "en": "the export's own metadata disagrees with the codebook or is missing{questions}"},
     "note.UnavailableDataWarning": {"zh": "导出格式不含部分数据，标记为“不可得”{questions}",
                                     "en": "the export format cannot carry some answers; marked unavailable{questions}"},
+    # --- data notes: later warnings, by kind (the nearest class of the warning that has a text) -
+    "note.ConvergenceWarning": {"zh": "迭代计算未完全收敛（加权或模型估计），相关结果需谨慎解读",
+                                "en": "an iterative computation (weighting or a model) did not fully converge; read its results with care"},
+    "note.LonelyPSUWarning": {"zh": "有的层只有一个初级抽样单元，其方差按设计的设定处理",
+                              "en": "some strata hold a single primary sampling unit; their variance follows the design's setting"},
+    "note.DisclosureWarning": {"zh": "部分单元格样本量过小，已按披露规则隐藏或标注",
+                               "en": "some cells are too small and are suppressed or flagged by the disclosure rule"},
+    "note.DataQualityWarning": {"zh": "数据质量提示", "en": "data quality note"},
+    "note.SurveyWarning": {"zh": "分析过程提示", "en": "analysis note"},
+    "note.Warning": {"zh": "计算过程提示（原文为英文）", "en": "computation note"},
     "note.detail": {"zh": "{summary}。详情：{detail}", "en": "{detail}"},
 }
 
