@@ -472,15 +472,18 @@ def _build(pool: KernelPool, folder: Path, out: Path, staging: Path, found: list
             scan.add(path)
         scanning[0] += time.perf_counter() - t0
 
-    def _index(lang: str) -> Path:
-        """A language's contents page, its headline tables from that language's fragments."""
-        fs = merge_findings(outputs[lang], wave=codebook.wave, title=codebook.title,
-                            synthetic=codebook.synthetic, language=lang,
-                            disclosure=codebook.disclosure, chapters=stems)
+    def _merge(lang: str) -> Any:
+        """The language's passes' fragments as one findings set."""
+        return merge_findings(outputs[lang], wave=codebook.wave, title=codebook.title,
+                              synthetic=codebook.synthetic, language=lang,
+                              disclosure=codebook.disclosure, chapters=stems)
+
+    def _index(lang: str, headlines: Sequence[Any]) -> Path:
+        """A language's contents page, with the headline tables of that language's findings."""
         title = t("report.title", lang, title=pick(codebook.title, lang))
         path = staging / index_name(lang, default)
         path.write_text(index_html(
-            title=title, language=lang, entries=entries, headlines=fs.headlines,
+            title=title, language=lang, entries=entries, headlines=headlines,
             synthetic=codebook.synthetic, footer=footers[lang],
             downloads=[p.name for p in written.values()], default=default), encoding="utf-8")
         return path
@@ -488,11 +491,9 @@ def _build(pool: KernelPool, folder: Path, out: Path, staging: Path, found: list
     def _finish_default() -> None:
         """The findings files and the default contents page: all they read is that language's."""
         t0 = time.perf_counter()
-        fs = merge_findings(staging, wave=codebook.wave, title=codebook.title,
-                            synthetic=codebook.synthetic, language=default,
-                            disclosure=codebook.disclosure, chapters=stems)
+        fs = _merge(default)
         written.update(export_findings(fs, staging))
-        page = _index(default)
+        page = _index(default, fs.headlines)
         timings["merge"] = time.perf_counter() - t0
         figures = staging / "figures"
         _scan([*written.values(), page, *(sorted(figures.iterdir()) if figures.is_dir() else [])])
@@ -517,7 +518,7 @@ def _build(pool: KernelPool, folder: Path, out: Path, staging: Path, found: list
     # The other language's contents page waits for its passes: its headline tables carry
     # that language's labels (the default's findings hold the default's).
     t0 = time.perf_counter()
-    _scan([_index(languages[1])])
+    _scan([_index(languages[1], _merge(languages[1]).headlines)])
     timings["merge"] += time.perf_counter() - t0
     # chapter order (whichever kernel finished first), both languages' passes
     timings.update({job.stem: sum(job.seconds.values()) for job in work})
