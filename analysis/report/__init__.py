@@ -10,8 +10,9 @@ itself is prepared by :func:`analysis.pipeline.prepare_wave`.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .build import (
@@ -34,17 +35,4 @@ _LAZY = {"ReportResult": ".build", "build_report": ".build", "execute_notebook":
          "find_notebooks": ".build", "inject_parameters": ".build", "Chapter": ".chapter",
          "open_chapter": ".chapter", "default_output_dir": ".paths"}
 
-
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use and keep the name here."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The module's names, the public ones not yet imported included."""
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__, globals())
