@@ -201,8 +201,7 @@ def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
     last = [np.ones((k, w0.shape[1])) for k in nlev]
     err = np.inf
     it = 0
-    r_done = False
-    old = w0[:, 0].copy()
+    stop = _StopRule(tol, r_epsilon, w0[:, 0].copy())
     with np.errstate(divide="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported
             for m, codes in enumerate(cell_codes):
@@ -215,17 +214,34 @@ def ipf(cell_codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
                 last[m] = f
             err = max(float(np.max(np.abs(group_sums(c, k, w0 * factor) / t - 1.0)))
                       for c, k, t in zip(cell_codes, nlev, tcol, strict=True))
-            if r_epsilon is not None:
-                # R: delta <- max(abs(oldtable - newtable)) over the cells of the
-                # full-sample weights; stop when delta < epsilon
-                new = w0[:, 0] * factor[:, 0]
-                r_done = float(np.max(np.abs(old - new))) < r_epsilon
-                old = new
-                if r_done:
-                    break
-            elif err <= tol:
+            if stop.done(err, None if r_epsilon is None else w0[:, 0] * factor[:, 0]):
                 break
-    return IPFResult(factor, last, it, err, r_done if r_epsilon is not None else err <= tol)
+    return IPFResult(factor, last, it, err, stop.converged(err))
+
+
+class _StopRule:
+    """When raking stops: the margins within ``tol``, or R's rule when ``r_epsilon`` is set.
+
+    R: ``delta <- max(abs(oldtable - newtable))`` over the cells of the
+    full-sample weights; stop when ``delta < epsilon``.  ``start`` is that
+    column before the first sweep.
+    """
+
+    def __init__(self, tol: float, r_epsilon: float | None, start: np.ndarray) -> None:
+        self.tol, self.r_epsilon, self.old = tol, r_epsilon, start
+        self.r_done = False
+
+    def done(self, err: float, new: np.ndarray | None) -> bool:
+        """Whether to stop after a sweep: ``err`` its largest margin error, ``new`` R's column."""
+        if self.r_epsilon is None or new is None:
+            return err <= self.tol
+        self.r_done = float(np.max(np.abs(self.old - new))) < self.r_epsilon
+        self.old = new
+        return self.r_done
+
+    def converged(self, err: float) -> bool:
+        """Whether the last sweep met the rule in force."""
+        return self.r_done if self.r_epsilon is not None else err <= self.tol
 
 
 def _ipf_dense(cell_codes: Sequence[np.ndarray], nlev: list[int], tcol: list[np.ndarray],
@@ -247,8 +263,8 @@ def _ipf_dense(cell_codes: Sequence[np.ndarray], nlev: list[int], tcol: list[np.
     last = [np.ones((k, c)) for k in nlev]
     err = np.inf
     it = 0
-    r_done = False
-    old = table[..., 0].copy()  # R's rule compares the full-sample column between sweeps
+    # R's rule compares the full-sample column between sweeps
+    stop = _StopRule(tol, r_epsilon, table[..., 0].copy())
     with np.errstate(divide="ignore", invalid="ignore"):
         for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported
             for m in range(n_m):
@@ -262,20 +278,12 @@ def _ipf_dense(cell_codes: Sequence[np.ndarray], nlev: list[int], tcol: list[np.
                 last[m] = f
             err = max(float(np.max(np.abs(table.sum(axis=others[m]) / tcol[m] - 1.0)))
                       for m in range(n_m))
-            if r_epsilon is not None:
-                # R: delta <- max(abs(oldtable - newtable)) over the cells of the
-                # full-sample weights; stop when delta < epsilon
-                new = table[..., 0].copy()
-                r_done = float(np.max(np.abs(old - new))) < r_epsilon
-                old = new
-                if r_done:
-                    break
-            elif err <= tol:
+            if stop.done(err, None if r_epsilon is None else table[..., 0].copy()):
                 break
     factor = cumulative[0][cell_codes[0]]
     for m in range(1, n_m):
         factor = factor * cumulative[m][cell_codes[m]]
-    return IPFResult(factor, last, it, err, r_done if r_epsilon is not None else err <= tol)
+    return IPFResult(factor, last, it, err, stop.converged(err))
 
 
 def capped_ipf(codes: Sequence[np.ndarray], targets: Sequence[np.ndarray],
